@@ -1,0 +1,155 @@
+"""Progress Billings: the application factory.
+
+Configuration (SPEC §8): defaults below, then `instance/config.py` if present, then
+`FLASK_`-prefixed environment variables (`FLASK_SECRET_KEY`, `FLASK_SQLALCHEMY_DATABASE_URI`,
+`FLASK_MAIL_SERVER`, `FLASK_BASE_URL`, ...). Tests pass `test_config` instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, redirect, request, url_for
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_mail import Mail
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from domain import accounts
+from domain.models import User, db
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+mail = Mail()
+migrate = Migrate()
+htmx = HTMX()
+
+PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(_defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    _require_secret_key(app)
+    _harden_cookies(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    from blueprints.auth.routes import bp as auth_bp
+    from blueprints.billings.routes import bp as billings_bp
+    from blueprints.setup.routes import bp as setup_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(setup_bp)
+    app.register_blueprint(billings_bp)
+
+    from cli import register_cli
+    from templating import register_templating
+
+    register_templating(app)
+    register_cli(app)
+    app.before_request(_first_run_redirect)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    return app
+
+
+def _defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'progress-billings.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DEMO": False,
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_DEFAULT_SENDER": "Progress Billings <no-reply@localhost>",
+        "DEMO_MAILDIR": str(Path(instance_path) / "maildir"),
+        "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
+        "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
+        "OUTBOX_DELIVER_AFTER_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+
+
+def _require_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not (app.debug or app.config["DEMO"] or app.testing):
+        raise SystemExit(
+            "Progress Billings will not start without a secret key: set FLASK_SECRET_KEY "
+            "(or SECRET_KEY in instance/config.py)."
+        )
+    # Debug and demo installs keep one random key on disk so sessions survive a restart.
+    key_file = Path(app.instance_path) / "dev-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _harden_cookies(app: Flask) -> None:
+    # Secure cookies need HTTPS; debug, demo and test servers speak plain HTTP on loopback.
+    secure = not (app.debug or app.config["DEMO"] or app.testing)
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _first_run_redirect():  # type: ignore[no-untyped-def]
+    """Until the first admin exists, every page leads to the setup form."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if current_app.extensions.get("pb_setup_done"):
+        return None
+    if accounts.has_any_user():
+        current_app.extensions["pb_setup_done"] = True
+        return None
+    return redirect(url_for("auth.setup"))
+
+
+def _healthz() -> tuple[dict[str, str], int]:
+    from sqlalchemy import text
+
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+        return {"status": "database unreachable", "error": type(exc).__name__}, 503
+    return {"status": "ok"}, 200

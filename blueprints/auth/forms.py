@@ -1,0 +1,50 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from domain.accounts import MIN_PASSWORD_LENGTH
+
+EMAIL_RULES = [
+    DataRequired("Enter your e-mail address."),
+    Length(max=254, message="An e-mail address has at most 254 characters."),
+    Email("Enter a valid e-mail address, like name@example.com.", check_deliverability=False),
+]
+
+
+def new_password_rules() -> list:
+    return [
+        DataRequired("Choose a password."),
+        Length(
+            min=MIN_PASSWORD_LENGTH,
+            max=200,
+            message=f"Use at least {MIN_PASSWORD_LENGTH} characters (and at most 200).",
+        ),
+    ]
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("E-mail", validators=EMAIL_RULES)
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=200, message="Too long.")]
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class SetupForm(FlaskForm):
+    company_name = StringField(
+        "Your company's name",
+        validators=[
+            DataRequired("Enter your company's name."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
+    )
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Enter your name."), Length(max=120, message="Use at most 120 characters.")],
+    )
+    email = EmailField("E-mail", validators=EMAIL_RULES)
+    password = PasswordField("Password", validators=new_password_rules())
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")],
+    )

@@ -1,0 +1,49 @@
+"""Command-line entry points: `flask --app app demo | demo-serve | outbox | periods`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(demo_serve)
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load the demo data (once) and print every demo sign-in."""
+    from domain.demo import load_demo
+
+    sign_ins = load_demo()
+    click.echo("Demo data is loaded. Sign in with:")
+    width = max(len(email) for _, email, _ in sign_ins)
+    for role, email, password in sign_ins:
+        click.echo(f"  {email:<{width}}  {password:<16}  {role}")
+
+
+@click.command("demo-serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--smtp-port", default=8025, show_default=True)
+def demo_serve(host: str, port: int, smtp_port: int) -> None:
+    """Serve the app with a local SMTP catcher that keeps every e-mail in a Maildir."""
+    from mailbox import Maildir
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+    from werkzeug.serving import run_simple
+
+    maildir = current_app.config["DEMO_MAILDIR"]
+    Maildir(maildir, create=True)
+    catcher = Controller(Mailbox(maildir), hostname="127.0.0.1", port=smtp_port)
+    catcher.start()
+    current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    click.echo(f"E-mail goes to the catcher on 127.0.0.1:{smtp_port}; messages are kept in {maildir}")
+    click.echo(f"and shown at http://{host}:{port}/demo/mail (demo mode only).")
+    click.echo(f"Open http://{host}:{port}/ and sign in as admin@example.com / demo-admin.")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    finally:
+        catcher.stop()

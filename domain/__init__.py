@@ -1,0 +1,1 @@
+"""Domain layer: models, money, statuses, services. No Flask request objects in here."""

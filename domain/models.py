@@ -1,0 +1,507 @@
+"""The whole data model (SPEC §2) as typed SQLAlchemy 2 models.
+
+Constraints that must never be broken live in the database, not only in code:
+one invite and one claim per commitment and billing period, at most one Open billing
+period per project, commitment numbers unique per project, user e-mail unique whatever
+its case. Money columns are NUMERIC(14, 2) and load as `Decimal`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from domain.clock import utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+MONEY = Numeric(14, 2)
+PERCENT = Numeric(7, 4)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as VARCHAR holding the member name: portable, and readable in psql.
+    return Enum(cls, name=name, native_enum=False, length=40, validate_strings=True)
+
+
+class Dictionary(enum.Enum):
+    SPECIALTY = "Specialty contractor"
+    GENERAL = "General contractor"
+    OWNER = "Owner"
+
+
+class Country(enum.Enum):
+    US = "United States"
+    CA = "Canada"
+
+
+class Currency(enum.Enum):
+    USD = "USD"
+    CAD = "CAD"
+
+
+class AccessLevel(enum.IntEnum):
+    """Permission on a project's Commitments tool; Progress Billings follows it."""
+
+    NONE = 0
+    READ_ONLY = 1
+    STANDARD = 2
+    ADMIN = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").title()
+
+
+class CommitmentKind(enum.Enum):
+    SUBCONTRACT = "Subcontract"
+    PURCHASE_ORDER = "Purchase Order"
+
+
+class CommitmentStatus(enum.Enum):
+    DRAFT = "Draft"
+    OUT_FOR_SIGNATURE = "Out for Signature"
+    APPROVED = "Approved"
+    COMPLETE = "Complete"
+    TERMINATED = "Terminated"
+    VOID = "Void"
+
+
+class SovStatus(enum.Enum):
+    DRAFT = "Draft"
+    APPROVED = "Approved"
+
+
+class PeriodStatus(enum.Enum):
+    OPEN = "Open"
+    CLOSED = "Closed"
+
+
+class InviteStatus(enum.Enum):
+    # "Not Invited" is the absence of an invite row.
+    INVITED = "Invited"
+    ACCEPTED = "Accepted"
+    DECLINED = "Declined"
+
+
+class ClaimStatus(enum.Enum):
+    DRAFT = "Draft"
+    UNDER_REVIEW = "Under Review"
+    REVISE_AND_RESUBMIT = "Revise and Resubmit"
+    PENDING_OWNER_APPROVAL = "Pending Owner Approval"
+    APPROVED_AS_NOTED = "Approved as Noted"
+    APPROVED = "Approved"
+
+
+class LineReview(enum.Enum):
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "Pending"
+    SENT = "Sent"
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+    __table_args__ = (
+        # One install is one contracting company: at most one row is the own company.
+        Index(
+            "uq_companies_one_own",
+            "is_own",
+            unique=True,
+            sqlite_where=text("is_own = 1"),
+            postgresql_where=text("is_own"),
+        ),
+        CheckConstraint("default_retention_pct >= 0 AND default_retention_pct <= 100", name="retention_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    trade: Mapped[str] = mapped_column(String(120), default="")
+    dictionary: Mapped[Dictionary] = mapped_column(_enum(Dictionary, "dictionary"), default=Dictionary.SPECIALTY)
+    default_retention_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10.00"))
+    invite_message: Mapped[str] = mapped_column(Text, default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    # Days after an invite without an answer before a reminder; None: no reminders.
+    reminder_days: Mapped[int | None] = mapped_column(Integer)
+    default_claim_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(
+        back_populates="company", foreign_keys="User.company_id", order_by="User.name"
+    )
+    default_claim_contact: Mapped[User | None] = relationship(
+        foreign_keys=[default_claim_contact_id], post_update=True
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", func.lower(text("email")), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    # None until the person sets a password (account activation).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_company_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    company: Mapped[Company] = relationship(back_populates="users", foreign_keys=[company_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_collaborator(self) -> bool:
+        """A user of a vendor company (a progress claim contact, say)."""
+        return not self.company.is_own
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("period_start_day BETWEEN 1 AND 28", name="period_start_day"),
+        CheckConstraint("period_end_day IS NULL OR period_end_day BETWEEN 1 AND 31", name="period_end_day"),
+        CheckConstraint("period_due_day BETWEEN 1 AND 31", name="period_due_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    country: Mapped[Country] = mapped_column(_enum(Country, "country"), default=Country.US)
+    currency: Mapped[Currency] = mapped_column(_enum(Currency, "currency"), default=Currency.USD)
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    allow_overbilling: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The monthly billing period rule (SPEC §2): None as end day means the month's last day.
+    auto_periods: Mapped[bool] = mapped_column(Boolean, default=False)
+    period_start_day: Mapped[int] = mapped_column(Integer, default=1)
+    period_end_day: Mapped[int | None] = mapped_column(Integer)
+    period_due_day: Mapped[int] = mapped_column(Integer, default=25)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    commitments: Mapped[list[Commitment]] = relationship(back_populates="project", order_by="Commitment.number")
+    billing_periods: Mapped[list[BillingPeriod]] = relationship(
+        back_populates="project", order_by="BillingPeriod.number.desc()"
+    )
+
+
+class ProjectPermission(db.Model):
+    __tablename__ = "project_permissions"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    level: Mapped[AccessLevel] = mapped_column(_enum(AccessLevel, "access_level"), default=AccessLevel.NONE)
+
+    project: Mapped[Project] = relationship()
+    user: Mapped[User] = relationship()
+
+
+commitment_claim_contacts = Table(
+    "commitment_claim_contacts",
+    Base.metadata,
+    Column("commitment_id", ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+commitment_private_users = Table(
+    "commitment_private_users",
+    Base.metadata,
+    Column("commitment_id", ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Commitment(db.Model):
+    """A subcontract or purchase order, with its schedule of values (SOV)."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        CheckConstraint("retention_pct >= 0 AND retention_pct <= 100", name="retention_range"),
+        CheckConstraint(
+            "stored_materials_retention_pct IS NULL OR "
+            "(stored_materials_retention_pct >= 0 AND stored_materials_retention_pct <= 100)",
+            name="stored_retention_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[CommitmentKind] = mapped_column(_enum(CommitmentKind, "commitment_kind"))
+    number: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    status: Mapped[CommitmentStatus] = mapped_column(
+        _enum(CommitmentStatus, "commitment_status"), default=CommitmentStatus.DRAFT
+    )
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    retention_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10.00"))
+    # None: stored materials are retained at the same % as work.
+    stored_materials_retention_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    sov_status: Mapped[SovStatus] = mapped_column(_enum(SovStatus, "sov_status"), default=SovStatus.DRAFT)
+    sov_approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sov_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="commitments")
+    vendor: Mapped[Company] = relationship()
+    claim_contacts: Mapped[list[User]] = relationship(
+        secondary=commitment_claim_contacts, order_by="User.name"
+    )
+    private_users: Mapped[list[User]] = relationship(secondary=commitment_private_users, order_by="User.name")
+    sov_lines: Mapped[list[SovLine]] = relationship(
+        back_populates="commitment", order_by="SovLine.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class SovLine(db.Model):
+    """A line of a schedule of values. Approved change orders add to `approved_changes`."""
+
+    __tablename__ = "sov_lines"
+    __table_args__ = (UniqueConstraint("commitment_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    cost_code: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(300))
+    original_value: Mapped[Decimal] = mapped_column(MONEY)
+    approved_changes: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # True for a line that an approved change order added (its original value is 0).
+    from_change_order: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    commitment: Mapped[Commitment] = relationship(back_populates="sov_lines")
+
+    @property
+    def scheduled_value(self) -> Decimal:
+        return self.original_value + self.approved_changes
+
+
+class BillingPeriod(db.Model):
+    __tablename__ = "billing_periods"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        # At most one Open period per project.
+        Index(
+            "uq_billing_periods_one_open",
+            "project_id",
+            unique=True,
+            sqlite_where=text("status = 'OPEN'"),
+            postgresql_where=text("status = 'OPEN'"),
+        ),
+        CheckConstraint("end_date >= start_date", name="end_after_start"),
+        CheckConstraint("due_date >= start_date", name="due_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[PeriodStatus] = mapped_column(_enum(PeriodStatus, "period_status"), default=PeriodStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="billing_periods")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is PeriodStatus.OPEN
+
+
+class Invite(db.Model):
+    """An Invite to Bill: one per commitment and billing period."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "billing_period_id"),
+        CheckConstraint("send_count >= 1", name="sent_at_least_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    billing_period_id: Mapped[int] = mapped_column(ForeignKey("billing_periods.id"), index=True)
+    status: Mapped[InviteStatus] = mapped_column(_enum(InviteStatus, "invite_status"), default=InviteStatus.INVITED)
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    send_count: Mapped[int] = mapped_column(Integer, default=1)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+
+    commitment: Mapped[Commitment] = relationship()
+    billing_period: Mapped[BillingPeriod] = relationship()
+    sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class Claim(db.Model):
+    """A progress claim: at most one per commitment and billing period."""
+
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("commitment_id", "billing_period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    billing_period_id: Mapped[int] = mapped_column(ForeignKey("billing_periods.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus, "claim_status"), default=ClaimStatus.DRAFT)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    commitment: Mapped[Commitment] = relationship()
+    billing_period: Mapped[BillingPeriod] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    lines: Mapped[list[ClaimLine]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimLine.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="claim", order_by="Attachment.id")
+
+
+class ClaimLine(db.Model):
+    """G703 inputs for one SOV line; every other column is computed (domain/money.py)."""
+
+    __tablename__ = "claim_lines"
+    __table_args__ = (UniqueConstraint("claim_id", "sov_line_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    sov_line_id: Mapped[int] = mapped_column(ForeignKey("sov_lines.id"), index=True)
+    work_completed_this_period: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    materials_presently_stored: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # The % complete to date the contact typed, when they typed a % rather than an amount.
+    pct_complete_entered: Mapped[Decimal | None] = mapped_column(PERCENT)
+    review: Mapped[LineReview] = mapped_column(_enum(LineReview, "line_review"), default=LineReview.PENDING)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+
+    claim: Mapped[Claim] = relationship(back_populates="lines")
+    sov_line: Mapped[SovLine] = relationship()
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="attachments")
+
+
+class OutboxMessage(db.Model):
+    """An e-mail queued in the same transaction as the change it tells of.
+
+    `dedupe_key` is unique: the same logical e-mail (an invite's n-th sending to one
+    contact, say) can never be queued twice, whatever races happen above it.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id"), index=True)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set while a worker holds the message, so two workers never send it both.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(db.Model):
+    """Append-only change history: when, who, what, from, to."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(60))
+    field: Mapped[str] = mapped_column(String(60), default="")
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,39 @@
+"""Money is `Decimal`, rounded half-up to cents here and nowhere else (SPEC §6)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal("100")
+
+
+def cents(value: Decimal) -> Decimal:
+    """Round half-up to whole cents."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"money must be Decimal, not {type(value).__name__}")
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_money(text: str) -> Decimal:
+    """Parse what a person typed ("1,234.50", "$1234.5") into Decimal; ValueError if it is not money."""
+    cleaned = text.strip().replace(",", "").replace("$", "")
+    if not cleaned:
+        raise ValueError("Enter an amount.")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError("Enter a number, like 1250.00.") from None
+    if not value.is_finite():
+        raise ValueError("Enter a number, like 1250.00.")
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("Use at most two decimals (cents).")
+    return value.quantize(CENT)
+
+
+def percent_of(part: Decimal, whole: Decimal) -> Decimal:
+    """part / whole as a percentage to one decimal; 0 when whole is 0."""
+    if whole == 0:
+        return Decimal("0.0")
+    return (part * HUNDRED / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

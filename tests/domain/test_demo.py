@@ -1,0 +1,73 @@
+"""`flask --app app demo` loads what SPEC §8 promises, once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from domain.models import (
+    AccessLevel,
+    BillingPeriod,
+    Claim,
+    ClaimStatus,
+    Commitment,
+    CommitmentStatus,
+    Company,
+    PeriodStatus,
+    Project,
+    ProjectPermission,
+    SovStatus,
+    User,
+    db,
+)
+
+
+def _counts() -> dict[str, int]:
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Company, User, Project, Commitment, BillingPeriod, Claim, ProjectPermission)}
+
+
+def test_demo_command_loads_once_and_prints_sign_ins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    for line in ["admin@example.com", "demo-admin", "standard@example.com", "demo-standard",
+                 "readonly@example.com", "demo-readonly", "demo-contact"]:
+        assert line in first.output
+    counts = _counts()
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "admin@example.com" in second.output
+    assert _counts() == counts
+
+
+def test_demo_data_has_what_the_spec_promises(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    projects = db.session.scalars(select(Project).order_by(Project.number)).all()
+    assert len(projects) == 2
+    first, second = projects
+    open_periods = [p for p in first.billing_periods if p.status is PeriodStatus.OPEN]
+    assert len(open_periods) == 1
+    commitments = first.commitments
+    assert len(commitments) >= 8
+    assert any(not c.claim_contacts for c in commitments)
+    assert any(c.sov_status is SovStatus.DRAFT for c in commitments)
+    assert any(c.is_private for c in commitments)
+    eligible = [c for c in commitments if c.claim_contacts and c.sov_status is SovStatus.APPROVED
+                and c.status is CommitmentStatus.APPROVED]
+    assert len(eligible) >= 4
+    # the second project has a closed period with an Approved claim
+    closed = [p for p in second.billing_periods if p.status is PeriodStatus.CLOSED]
+    assert closed
+    approved = db.session.scalars(select(Claim).where(Claim.billing_period_id.in_([p.id for p in closed]),
+                                                       Claim.status == ClaimStatus.APPROVED)).all()
+    assert approved
+    # one contact has never signed in: no password, activates from an invite
+    contacts = [u for c in commitments for u in c.claim_contacts]
+    assert any(u.password_hash is None for u in contacts)
+    # permissions as SPEC §8 says
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    assert users["admin@example.com"].is_company_admin
+    levels = {(p.user.email, p.project.number): p.level for p in db.session.scalars(select(ProjectPermission))}
+    assert levels[("standard@example.com", "P-1001")] is AccessLevel.STANDARD
+    assert levels[("standard@example.com", "P-1002")] is AccessLevel.STANDARD
+    assert levels[("readonly@example.com", "P-1001")] is AccessLevel.READ_ONLY
+    assert levels[("readonly@example.com", "P-1002")] is AccessLevel.NONE
