@@ -63,12 +63,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(billings_bp)
+    from blueprints.demo.routes import bp as demo_bp
 
+    app.register_blueprint(demo_bp)
+
+    from blueprints.web import register_error_pages, register_outbox_delivery
     from cli import register_cli
     from templating import register_templating
 
     register_templating(app)
     register_cli(app)
+    register_outbox_delivery(app)
+    register_error_pages(app)
     app.before_request(_first_run_redirect)
     app.add_url_rule("/healthz", "healthz", _healthz)
     return app

@@ -9,6 +9,44 @@ from flask import Flask, current_app
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(demo_serve)
+    app.cli.add_command(outbox_command)
+    app.cli.add_command(periods_command)
+
+
+@click.command("outbox")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+@click.option("--batch", default=100, show_default=True, help="Most e-mails per SMTP connection.")
+def outbox_command(once: bool, interval: float, batch: int) -> None:
+    """Deliver queued e-mail; without --once, keep polling (run it beside gunicorn)."""
+    import time
+
+    from app import mail
+    from domain import outbox
+
+    while True:
+        report = outbox.deliver_due(mail, batch=batch)
+        if report.sent or report.failed or once:
+            click.echo(f"outbox: {report}")
+        if once:
+            return
+        if report.sent < batch:  # a full batch means more may be waiting: go again at once
+            time.sleep(interval)
+
+
+@click.command("periods")
+def periods_command() -> None:
+    """Open this month's billing period for projects on the monthly rule (run daily; twice is harmless)."""
+    from datetime import date
+
+    from domain.periods import open_due_periods
+
+    opened = open_due_periods(date.today())
+    for period in opened:
+        click.echo(f"{period.project.number}: opened period {period.number}, "
+                   f"{period.start_date} to {period.end_date}, due {period.due_date}")
+    if not opened:
+        click.echo("No new billing periods were due.")
 
 
 @click.command("demo")

@@ -44,7 +44,10 @@ def moment(value: datetime | None) -> str:
 
 
 def register_templating(app: Flask) -> None:
+    from domain.board import reason_text
+
     app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment)
+    app.jinja_env.globals.update(reason_text=reason_text)
 
     @app.context_processor
     def _inject() -> dict[str, object]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from domain import claims
 from domain.clock import utcnow
 from domain.models import (
     AccessLevel,
@@ -317,3 +318,5 @@ def _approved_history(
                 sov_line=line, work_completed_this_period=amount, review=LineReview.APPROVED
             ))
         db.session.add(claim)
+        db.session.flush()
+        claims.refresh_snapshot(claim)

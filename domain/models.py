@@ -413,6 +413,13 @@ class Claim(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # G702 figures as last computed by domain/g702.py when the claim was saved, so that
+    # list pages show them without loading every line.
+    work_completed_to_date: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    total_completed_and_stored: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    retention_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    earned_less_retention: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    current_amount_due: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
 
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
@@ -432,6 +439,9 @@ class ClaimLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
     sov_line_id: Mapped[int] = mapped_column(ForeignKey("sov_lines.id"), index=True)
+    # D as of the last save: frozen once the claim is approved, so later claims read it
+    # instead of walking the whole history.
+    previous_work_completed: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     work_completed_this_period: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     materials_presently_stored: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     # The % complete to date the contact typed, when they typed a % rather than an amount.
@@ -471,12 +481,17 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Which e-mail this is (domain/emails.py renders it at delivery, from the rows it names).
+    kind: Mapped[str] = mapped_column(String(40))
     to_address: Mapped[str] = mapped_column(String(254))
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What was sent, kept once the SMTP server accepted it.
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    text_body: Mapped[str] = mapped_column(Text, default="")
+    html_body: Mapped[str] = mapped_column(Text, default="")
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -37,3 +37,25 @@ def percent_of(part: Decimal, whole: Decimal) -> Decimal:
     if whole == 0:
         return Decimal("0.0")
     return (part * HUNDRED / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def sum_cents(column):  # type: ignore[no-untyped-def]
+    """SQL: the sum of a money column as whole cents (an integer), exact on SQLite and PostgreSQL.
+
+    SQLite keeps NUMERIC as floating point; summing integer cents keeps the total exact.
+    Turn the result back into money with `from_cents`.
+    """
+    from sqlalchemy import BigInteger, cast, func
+
+    return func.sum(cast(func.round(column * 100), BigInteger))
+
+
+def as_cents(column):  # type: ignore[no-untyped-def]
+    """SQL: one money value as whole cents (an integer)."""
+    from sqlalchemy import BigInteger, cast, func
+
+    return cast(func.round(column * 100), BigInteger)
+
+
+def from_cents(value: int | None) -> Decimal:
+    return (Decimal(int(value or 0)) / HUNDRED).quantize(CENT)

@@ -7,6 +7,10 @@ from sqlalchemy import select
 from domain.models import AccessLevel, Commitment, Project, ProjectPermission, User, db
 
 
+class PermissionDenied(Exception):
+    """The user may not do this; the message says why, for a 403 page."""
+
+
 def project_level(user: User, project: Project) -> AccessLevel:
     """The user's level on the project's Commitments tool.
 

@@ -1,17 +1,166 @@
-"""The Progress Billings page and billing periods."""
+"""The Progress Billings page: billing periods, the Subcontractor tab, Send Invites and Resend.
+
+Every action answers a plain form post with 303 and a flash message, and an htmx request
+with the fragments to swap (the list or row, and out of band the banner and the counts).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
+from app import htmx
+from blueprints.billings.forms import PeriodForm, RuleForm
 from blueprints.guards import project_for_current_user
+from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from domain import board as boards
+from domain import invites, periods
+from domain.models import AccessLevel, BillingPeriod, Invite, db
+from domain.permissions import can_see_commitment
+from templating import current_terms
 
 bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/billings")
+
+
+def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-untyped-def]
+    source = source or request.args
+    return boards.load_board(project, current_user, level, period_id=source.get("period", type=int),
+                             status_filter=source.get("status"))
+
+
+def _page(project, level, board, status=200, **extra):  # type: ignore[no-untyped-def]
+    """The full page, or for htmx the board fragment (history restores want the page)."""
+    if htmx and not htmx.history_restore_request:
+        return vary_on_htmx(render_template("billings/partials/_board.html", project=project, level=level,
+                                            board=board, **extra), status)
+    return vary_on_htmx(render_template("billings/index.html", project=project, level=level, board=board,
+                                        period_form=extra.pop("period_form", PeriodForm(formdata=None)),
+                                        rule_form=extra.pop("rule_form", _rule_form(project)), **extra), status)
 
 
 @bp.get("")
 @login_required
 def index(project_id: int):
     project, level = project_for_current_user(project_id)
-    return render_template("billings/not_set_up.html", project=project, level=level)
+    return _page(project, level, _board(project, level))
+
+
+@bp.post("/invites")
+@login_required
+def send_invites(project_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    board = _board(project, level, request.form)
+    ids = request.form.getlist("commitment_ids", type=int)
+    try:
+        outcome = invites.send_invites(board, ids, current_user, current_terms())
+    except invites.NothingSelected:
+        return _answer(project, level, board, "Select at least one contract to invite.", "warning", 422)
+    if outcome.sent:
+        deliver_mail_after_response()
+    return _answer(project, level, board, outcome.banner, outcome.category)
+
+
+@bp.post("/invites/<int:commitment_id>/resend")
+@login_required
+def resend_invite(project_id: int, commitment_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    board = _board(project, level, request.args)
+    try:
+        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=int) or 0, current_user)
+    except LookupError:
+        abort(404)
+    if outcome.resent:
+        deliver_mail_after_response()
+    return _answer(project, level, board, outcome.banner, "success" if outcome.resent else "info")
+
+
+def _answer(project, level, board, banner: str, category: str, status: int = 200):  # type: ignore[no-untyped-def]
+    if htmx:
+        return vary_on_htmx(render_template("billings/partials/_sent.html", project=project, level=level,
+                                            board=board, banner=banner, category=category), status)
+    flash(banner, category)
+    return _back_to_board(project, board)
+
+
+def _back_to_board(project, board):  # type: ignore[no-untyped-def]
+    return redirect(url_for("billings.index", project_id=project.id, period=board.period.id if board.period else None,
+                            status=board.status_filter), code=303)
+
+
+@bp.get("/invites/<int:invite_id>/history")
+@login_required
+def invite_history(project_id: int, invite_id: int):
+    project, level = project_for_current_user(project_id)
+    invite = db.session.get(Invite, invite_id)
+    if invite is None or invite.commitment.project_id != project.id:
+        abort(404)
+    if not can_see_commitment(current_user, invite.commitment, level):
+        abort(404)
+    return render_template("billings/history.html", project=project, invite=invite,
+                           history=invites.invite_history(invite))
+
+
+@bp.post("/periods")
+@login_required
+def create_period(project_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    form = PeriodForm()
+    if form.validate_on_submit():
+        try:
+            period = periods.create_period(project, _dates(form), current_user)
+        except periods.PeriodInvalid as problem:
+            getattr(form, problem.field).errors = [problem.message]
+        else:
+            flash(f"Billing period {period.number} is open: {period.start_date:%b %-d} to "
+                  f"{period.end_date:%b %-d, %Y}, due {period.due_date:%b %-d}.", "success")
+            return redirect(url_for("billings.index", project_id=project.id), code=303)
+    form.process_formdata_errors()
+    return _page(project, level, _board(project, level), 422, period_form=form, periods_open=True)
+
+
+@bp.route("/periods/<int:period_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_period(project_id: int, period_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    period = db.session.get(BillingPeriod, period_id)
+    if period is None or period.project_id != project.id:
+        abort(404)
+    form = PeriodForm(obj=period)
+    if form.validate_on_submit():
+        try:
+            periods.update_period(period, _dates(form), current_user)
+        except periods.PeriodInvalid as problem:
+            getattr(form, problem.field).errors = [problem.message]
+        else:
+            flash(f"Billing period {period.number} is saved.", "success")
+            return redirect(url_for("billings.index", project_id=project.id, period=period.id), code=303)
+    form.process_formdata_errors()
+    status = 422 if form.errors else 200
+    return render_template("billings/period_edit.html", project=project, period=period, form=form), status
+
+
+@bp.post("/period-rule")
+@login_required
+def update_rule(project_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    form = RuleForm()
+    if form.validate_on_submit():
+        try:
+            periods.update_rule(project, periods.Rule(auto=form.auto_periods.data,
+                                                      start_day=form.period_start_day.data,
+                                                      end_day=form.period_end_day.data,
+                                                      due_day=form.period_due_day.data), current_user)
+        except periods.PeriodInvalid as problem:
+            getattr(form, problem.field).errors = [problem.message]
+        else:
+            flash("The monthly billing period rule is saved.", "success")
+            return redirect(url_for("billings.index", project_id=project.id), code=303)
+    return _page(project, level, _board(project, level), 422, rule_form=form, periods_open=True)
+
+
+def _rule_form(project) -> RuleForm:  # type: ignore[no-untyped-def]
+    return RuleForm(formdata=None, obj=project)
+
+
+def _dates(form: PeriodForm) -> periods.PeriodDates:
+    return periods.PeriodDates(start=form.start_date.data, end=form.end_date.data, due=form.due_date.data)

@@ -169,6 +169,11 @@ def upgrade():
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('work_completed_to_date', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('total_completed_and_stored', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('retention_total', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('earned_less_retention', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('current_amount_due', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.ForeignKeyConstraint(['billing_period_id'], ['billing_periods.id'], name=op.f('fk_claims_billing_period_id_billing_periods')),
     sa.ForeignKeyConstraint(['commitment_id'], ['commitments.id'], name=op.f('fk_claims_commitment_id_commitments')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_claims_created_by_id_users')),
@@ -257,6 +262,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('claim_id', sa.Integer(), nullable=False),
     sa.Column('sov_line_id', sa.Integer(), nullable=False),
+    sa.Column('previous_work_completed', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('work_completed_this_period', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('materials_presently_stored', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('pct_complete_entered', sa.Numeric(precision=7, scale=4), nullable=True),
@@ -273,12 +279,15 @@ def upgrade():
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('to_user_id', sa.Integer(), nullable=True),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('text_body', sa.Text(), nullable=False),
     sa.Column('html_body', sa.Text(), nullable=False),
     sa.Column('invite_id', sa.Integer(), nullable=True),
+    sa.Column('claim_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('PENDING', 'SENT', name='outbox_status', native_enum=False, length=40), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -286,6 +295,8 @@ def upgrade():
     sa.Column('claimed_until', sa.DateTime(), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_outbox_messages_actor_id_users')),
+    sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], name=op.f('fk_outbox_messages_claim_id_claims')),
     sa.ForeignKeyConstraint(['invite_id'], ['invites.id'], name=op.f('fk_outbox_messages_invite_id_invites')),
     sa.ForeignKeyConstraint(['to_user_id'], ['users.id'], name=op.f('fk_outbox_messages_to_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
@@ -293,6 +304,7 @@ def upgrade():
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_claim_id'), ['claim_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_invite_id'), ['invite_id'], unique=False)
 
 
@@ -300,6 +312,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_invite_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_claim_id'))
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outbox_messages')

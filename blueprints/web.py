@@ -1,0 +1,75 @@
+"""Small web-layer helpers shared by the blueprints."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, g, make_response
+
+log = logging.getLogger(__name__)
+
+
+def vary_on_htmx(body: str, status: int = 200) -> Response:
+    """A response whose content depends on HX-Request, so caches keep the two apart."""
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def deliver_mail_after_response() -> None:
+    """Ask for the outbox to be delivered once this response has gone out (single-process installs)."""
+    g.deliver_mail = True
+
+
+def register_outbox_delivery(app) -> None:  # type: ignore[no-untyped-def]
+    @app.after_request
+    def _after(response: Response) -> Response:
+        if g.get("deliver_mail") and app.config["OUTBOX_DELIVER_AFTER_REQUEST"]:
+            response.call_on_close(_deliver_in_background_of(current_app._get_current_object()))
+        return response
+
+
+def _deliver_in_background_of(app):  # type: ignore[no-untyped-def]
+    def deliver() -> None:
+        from app import mail
+        from domain import outbox
+
+        with app.app_context():
+            try:
+                report = outbox.deliver_due(mail)
+                log.info("outbox after response: %s", report)
+            except Exception:  # the worker or the next request tries again; never fail the response
+                log.exception("outbox delivery after the response failed")
+
+    return deliver
+
+
+def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
+    from flask import render_template
+    from flask_wtf.csrf import CSRFError
+
+    from domain.permissions import PermissionDenied
+
+    @app.errorhandler(PermissionDenied)
+    def _denied(error: PermissionDenied):  # type: ignore[no-untyped-def]
+        return render_template("error.html", code=403, title="Not allowed", message=str(error)), 403
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
+        message = "This form was open too long or came from elsewhere. Reload the page and try again."
+        return render_template("error.html", code=400, title="Please try again", message=message), 400
+
+    for code, title, message in [
+        (403, "Not allowed", "You do not have permission to do that. Ask a project Admin if you need to."),
+        (404, "Not found", "There is nothing here, or it is not shared with you."),
+    ]:
+        app.register_error_handler(code, _page(code, title, message))
+
+
+def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
+    def handler(error):  # type: ignore[no-untyped-def]
+        from flask import render_template
+
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    return handler

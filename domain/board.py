@@ -1,0 +1,272 @@
+"""The Progress Billings board: one row per commitment for a billing period, and its counts.
+
+Loaded in a fixed number of statements whatever the number of rows: one for the rows
+(commitment, vendor, invite, claim and every figure as a column) and one for the
+progress claim contacts.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from domain.claims import COUNTS_AS_BILLED
+from domain.models import (
+    AccessLevel,
+    BillingPeriod,
+    Claim,
+    ClaimStatus,
+    Commitment,
+    CommitmentStatus,
+    Invite,
+    InviteStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Project,
+    SovLine,
+    SovStatus,
+    User,
+    commitment_private_users,
+    db,
+)
+from domain.money import ZERO, as_cents, from_cents, percent_of, sum_cents
+
+
+class Reason(enum.Enum):
+    """Why a row cannot be invited (SPEC §3), in the order they are shown."""
+
+    NOT_APPROVED = "not_approved"
+    NO_CONTACT = "no_contact"
+    SOV_NOT_APPROVED = "sov_not_approved"
+    FULLY_BILLED = "fully_billed"
+    DUE_PASSED = "due_passed"
+
+
+# Filters: the four invite states, then the claim statuses.
+NOT_INVITED = "not_invited"
+INVITE_FILTERS = {NOT_INVITED: "Not Invited", **{s.name.lower(): s.value for s in InviteStatus}}
+CLAIM_FILTERS = {f"claim_{s.name.lower()}": s.value for s in ClaimStatus}
+FILTERS = {**INVITE_FILTERS, **CLAIM_FILTERS}
+
+
+@dataclass
+class Row:
+    commitment: Commitment
+    invite: Invite | None
+    claim: Claim | None
+    sender_name: str
+    scheduled_value: Decimal
+    billed_to_date: Decimal  # G of the last Approved claim before this period
+    mail_queued: int  # e-mails of this invite not yet accepted by the SMTP server
+    mail_failing: bool  # ... of which at least one failed and is being retried
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def invite_key(self) -> str:
+        return self.invite.status.name.lower() if self.invite else NOT_INVITED
+
+    @property
+    def invite_label(self) -> str:
+        return INVITE_FILTERS[self.invite_key]
+
+    @property
+    def selectable(self) -> bool:
+        return self.invite is None and not self.reasons
+
+    @property
+    def to_date(self) -> Decimal:
+        """Completed and stored to date: this period's claim if there is one, else what was approved."""
+        return self.claim.total_completed_and_stored if self.claim else self.billed_to_date
+
+    @property
+    def percent_complete(self) -> Decimal:
+        return percent_of(self.to_date, self.scheduled_value)
+
+    @property
+    def amount_this_period(self) -> Decimal | None:
+        return self.claim.current_amount_due if self.claim else None
+
+    def matches(self, status_filter: str | None) -> bool:
+        if not status_filter:
+            return True
+        if status_filter in INVITE_FILTERS:
+            return self.invite_key == status_filter
+        return self.claim is not None and f"claim_{self.claim.status.name.lower()}" == status_filter
+
+
+@dataclass
+class Board:
+    project: Project
+    period: BillingPeriod | None
+    periods: list[BillingPeriod]
+    all_rows: list[Row]
+    status_filter: str | None
+    today: date
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for r in self.all_rows if r.matches(self.status_filter)]
+
+    @property
+    def counts(self) -> Counter[str]:
+        counts: Counter[str] = Counter({key: 0 for key in FILTERS})
+        for row in self.all_rows:
+            counts[row.invite_key] += 1
+            if row.claim is not None:
+                counts[f"claim_{row.claim.status.name.lower()}"] += 1
+        return counts
+
+    @property
+    def can_send(self) -> bool:
+        """Invites go out only for the Open period."""
+        return self.period is not None and self.period.is_open
+
+    @property
+    def selectable_count(self) -> int:
+        return sum(1 for r in self.rows if r.selectable)
+
+    def row_for(self, commitment_id: int) -> Row | None:
+        return next((r for r in self.all_rows if r.commitment.id == commitment_id), None)
+
+
+def project_today(project: Project) -> date:
+    """Today where the project is: a due date passes at midnight on site, not in UTC."""
+    try:
+        zone = ZoneInfo(project.time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone).date()
+
+
+def periods_of(project: Project) -> list[BillingPeriod]:
+    return list(db.session.scalars(
+        select(BillingPeriod).where(BillingPeriod.project_id == project.id).order_by(BillingPeriod.number.desc())
+    ))
+
+
+def choose_period(periods: list[BillingPeriod], period_id: int | None) -> BillingPeriod | None:
+    """The asked-for period, else the Open one, else the newest."""
+    if period_id is not None:
+        chosen = next((p for p in periods if p.id == period_id), None)
+        if chosen is not None:
+            return chosen
+    return next((p for p in periods if p.is_open), periods[0] if periods else None)
+
+
+def load_board(
+    project: Project,
+    user: User,
+    level: AccessLevel,
+    *,
+    period_id: int | None = None,
+    status_filter: str | None = None,
+    periods: list[BillingPeriod] | None = None,
+) -> Board:
+    periods = periods if periods is not None else periods_of(project)
+    period = choose_period(periods, period_id)
+    today = project_today(project)
+    rows = load_rows(project, period, user, level, today) if period else []
+    return Board(project=project, period=period, periods=periods, all_rows=rows,
+                 status_filter=status_filter if status_filter in FILTERS else None, today=today)
+
+
+def load_rows(
+    project: Project, period: BillingPeriod, user: User, level: AccessLevel, today: date,
+    commitment_ids: list[int] | None = None,
+) -> list[Row]:
+    sender = aliased(User)
+    earlier_period = aliased(BillingPeriod)
+    scheduled = (
+        select(sum_cents(SovLine.original_value + SovLine.approved_changes))
+        .where(SovLine.commitment_id == Commitment.id)
+        .scalar_subquery()
+    )
+    billed = (
+        select(as_cents(Claim.total_completed_and_stored))
+        .join(earlier_period, Claim.billing_period_id == earlier_period.id)
+        .where(
+            Claim.commitment_id == Commitment.id,
+            Claim.status.in_(COUNTS_AS_BILLED),
+            earlier_period.start_date < period.start_date,
+        )
+        .order_by(earlier_period.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    queued = (
+        select(func.count(OutboxMessage.id))
+        .where(OutboxMessage.invite_id == Invite.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .scalar_subquery()
+    )
+    failing = exists().where(
+        OutboxMessage.invite_id == Invite.id,
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.attempts > 0,
+    )
+    query = (
+        select(Commitment, Invite, Claim, sender.name, scheduled, billed, queued, failing)
+        .join(Commitment.vendor)
+        .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period.id))
+        .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period.id))
+        .outerjoin(sender, Invite.sent_by_id == sender.id)
+        .where(Commitment.project_id == project.id)
+        .options(contains_eager(Commitment.vendor), selectinload(Commitment.claim_contacts))
+        .order_by(Commitment.number)
+    )
+    if level < AccessLevel.ADMIN:
+        on_private_list = exists().where(
+            commitment_private_users.c.commitment_id == Commitment.id,
+            commitment_private_users.c.user_id == user.id,
+        )
+        query = query.where(or_(Commitment.is_private.is_(False), on_private_list))
+    if commitment_ids is not None:
+        query = query.where(Commitment.id.in_(commitment_ids))
+    rows = []
+    for commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing in (
+        db.session.execute(query).unique()
+    ):
+        row = Row(
+            commitment=commitment, invite=invite, claim=claim, sender_name=sender_name or "",
+            scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
+            mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
+        )
+        row.reasons = reasons_not_to_invite(row, period, today)
+        rows.append(row)
+    return rows
+
+
+def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[Reason]:
+    c = row.commitment
+    reasons = []
+    if c.status is not CommitmentStatus.APPROVED:
+        reasons.append(Reason.NOT_APPROVED)
+    if not any(u.active for u in c.claim_contacts):
+        reasons.append(Reason.NO_CONTACT)
+    if c.sov_status is not SovStatus.APPROVED:
+        reasons.append(Reason.SOV_NOT_APPROVED)
+    elif row.scheduled_value > ZERO and row.billed_to_date >= row.scheduled_value:
+        reasons.append(Reason.FULLY_BILLED)
+    if period.due_date < today:
+        reasons.append(Reason.DUE_PASSED)
+    return reasons
+
+
+def reason_text(reason: Reason, commitment: Commitment, term) -> str:  # type: ignore[no-untyped-def]
+    """The words a person reads on the row."""
+    return {
+        Reason.NOT_APPROVED: f"Not approved (status: {commitment.status.value})",
+        Reason.NO_CONTACT: f"No {term('claim_contact').lower()}",
+        Reason.SOV_NOT_APPROVED: "Schedule of values not approved",
+        Reason.FULLY_BILLED: "100% billed",
+        Reason.DUE_PASSED: "Due date has passed",
+    }[reason]
+
+
+__all__ = ["Board", "Reason", "Row", "load_board", "load_rows", "reason_text"]

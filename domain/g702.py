@@ -1,0 +1,112 @@
+"""The AIA G702/G703 arithmetic of a progress claim (SPEC §6), as pure functions.
+
+Inputs are Decimal cents; every figure that needs rounding is rounded once, here, with
+`money.cents`, before anything is summed, so claim totals equal the sums of the shown lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.money import HUNDRED, ZERO, cents, percent_of
+
+
+@dataclass(frozen=True)
+class LineInput:
+    scheduled_value: Decimal  # C: original value plus approved changes
+    previous: Decimal  # D: work completed in the last Approved claim (its D + E)
+    this_period: Decimal  # E
+    stored: Decimal  # F: materials presently stored (to date, not in D or E)
+    retention_pct: Decimal  # on work, D + E
+    stored_retention_pct: Decimal  # on stored materials, F
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    scheduled_value: Decimal  # C
+    previous: Decimal  # D
+    this_period: Decimal  # E
+    stored: Decimal  # F
+    completed_and_stored: Decimal  # G = D + E + F
+    percent_complete: Decimal  # G / C, one decimal
+    balance_to_finish: Decimal  # H = C - G
+    retention_work: Decimal
+    retention_stored: Decimal
+    retention: Decimal  # I
+
+    @property
+    def work_completed_to_date(self) -> Decimal:
+        return self.previous + self.this_period
+
+
+def work_from_percent(scheduled_value: Decimal, previous: Decimal, percent_to_date: Decimal) -> Decimal:
+    """E derived from a % complete to date: round(C x pct) - D."""
+    return cents(scheduled_value * percent_to_date / HUNDRED) - previous
+
+
+def line_figures(line: LineInput) -> LineFigures:
+    g = line.previous + line.this_period + line.stored
+    retention_work = cents((line.previous + line.this_period) * line.retention_pct / HUNDRED)
+    retention_stored = cents(line.stored * line.stored_retention_pct / HUNDRED)
+    return LineFigures(
+        scheduled_value=line.scheduled_value,
+        previous=line.previous,
+        this_period=line.this_period,
+        stored=line.stored,
+        completed_and_stored=g,
+        percent_complete=percent_of(g, line.scheduled_value),
+        balance_to_finish=line.scheduled_value - g,
+        retention_work=retention_work,
+        retention_stored=retention_stored,
+        retention=retention_work + retention_stored,
+    )
+
+
+@dataclass(frozen=True)
+class ClaimTotals:
+    original_contract_sum: Decimal  # 1
+    net_change_orders: Decimal  # 2
+    contract_sum_to_date: Decimal  # 3
+    total_completed_and_stored: Decimal  # 4
+    retention_work: Decimal  # 5a
+    retention_stored: Decimal  # 5b
+    retention_total: Decimal  # 5
+    earned_less_retention: Decimal  # 6
+    previous_claims: Decimal  # 7
+    current_amount_due: Decimal  # 8
+    balance_to_finish_including_retention: Decimal  # 9
+    work_completed_to_date: Decimal  # sum of D + E
+    percent_complete: Decimal  # 4 / 3
+
+
+def claim_totals(
+    lines: Iterable[LineFigures],
+    *,
+    original_contract_sum: Decimal,
+    previous_earned_less_retention: Decimal = ZERO,
+) -> ClaimTotals:
+    """G702 lines 1-9 from the G703 line figures and the last Approved claim's line 6."""
+    lines = list(lines)
+    contract_sum = sum((f.scheduled_value for f in lines), ZERO)
+    completed = sum((f.completed_and_stored for f in lines), ZERO)
+    retention_work = sum((f.retention_work for f in lines), ZERO)
+    retention_stored = sum((f.retention_stored for f in lines), ZERO)
+    retention = retention_work + retention_stored
+    earned = completed - retention
+    return ClaimTotals(
+        original_contract_sum=original_contract_sum,
+        net_change_orders=contract_sum - original_contract_sum,
+        contract_sum_to_date=contract_sum,
+        total_completed_and_stored=completed,
+        retention_work=retention_work,
+        retention_stored=retention_stored,
+        retention_total=retention,
+        earned_less_retention=earned,
+        previous_claims=previous_earned_less_retention,
+        current_amount_due=earned - previous_earned_less_retention,
+        balance_to_finish_including_retention=contract_sum - earned,
+        work_completed_to_date=sum((f.work_completed_to_date for f in lines), ZERO),
+        percent_complete=percent_of(completed, contract_sum),
+    )

@@ -1,0 +1,221 @@
+"""Invites to Bill: sending, resending and their history (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from domain import outbox
+from domain.board import Board, Row, load_rows, reason_text
+from domain.clock import utcnow
+from domain.emails import INVITE_TO_BILL
+from domain.models import (
+    AccessLevel,
+    AuditEvent,
+    Invite,
+    InviteStatus,
+    OutboxMessage,
+    User,
+    db,
+)
+from domain.permissions import PermissionDenied, project_level
+
+
+class NothingSelected(Exception):
+    pass
+
+
+@dataclass
+class SendOutcome:
+    sent: list[Row] = field(default_factory=list)
+    already_invited: list[Row] = field(default_factory=list)
+    ineligible: list[tuple[Row, str]] = field(default_factory=list)
+    unknown: int = 0
+
+    @property
+    def banner(self) -> str:
+        n = len(self.sent)
+        if not (self.already_invited or self.ineligible or self.unknown):
+            return f"Invites sent for {n} contract{'s' if n != 1 else ''}."
+        parts = [f"{n} sent"]
+        if self.already_invited:
+            parts.append(f"{len(self.already_invited)} already invited")
+        if self.ineligible:
+            why = "; ".join(f"{row.commitment.number}: {reason}" for row, reason in self.ineligible)
+            parts.append(f"{len(self.ineligible)} not sent ({why})")
+        if self.unknown:
+            parts.append(f"{self.unknown} no longer available")
+        return ", ".join(parts) + "."
+
+    @property
+    def category(self) -> str:
+        if not self.sent:
+            return "warning"
+        return "success" if not (self.already_invited or self.ineligible or self.unknown) else "info"
+
+
+def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> SendOutcome:  # type: ignore[no-untyped-def]
+    """Invite each chosen, eligible commitment once for the board's period, and queue one e-mail per contact.
+
+    Idempotent: invites and e-mails are inserted with ON CONFLICT DO NOTHING on their unique
+    keys, so a repeated request, a double click or two admins at once add nothing twice.
+    """
+    _require_admin(board, by)
+    if not commitment_ids:
+        raise NothingSelected
+    if not board.can_send:
+        raise PermissionDenied("Invites go out only for the open billing period.")
+    period = board.period
+    outcome = SendOutcome()
+    wanted = []
+    for commitment_id in dict.fromkeys(commitment_ids):
+        row = board.row_for(commitment_id)
+        if row is None:
+            outcome.unknown += 1
+        elif row.invite is not None:
+            outcome.already_invited.append(row)
+        elif row.reasons:
+            outcome.ineligible.append((row, ", ".join(reason_text(r, row.commitment, term) for r in row.reasons)))
+        else:
+            wanted.append(row)
+    if not wanted:
+        return outcome
+
+    now = utcnow()
+    statement = (
+        outbox._insert(Invite)
+        .values([{"commitment_id": row.commitment.id, "billing_period_id": period.id,
+                  "status": InviteStatus.INVITED, "sent_by_id": by.id, "first_sent_at": now,
+                  "last_sent_at": now, "send_count": 1, "decline_reason": ""} for row in wanted])
+        .on_conflict_do_nothing(index_elements=["commitment_id", "billing_period_id"])
+        .returning(Invite.id, Invite.commitment_id)
+    )
+    created = {commitment_id: invite_id for invite_id, commitment_id in db.session.execute(statement)}
+    mails, events, raced = [], [], []
+    for row in wanted:
+        invite_id = created.get(row.commitment.id)
+        if invite_id is None:  # another request invited it a moment ago
+            outcome.already_invited.append(row)
+            raced.append(row.commitment.id)
+            continue
+        contacts = [u for u in row.commitment.claim_contacts if u.active]
+        mails += _mail_rows(invite_id, 1, contacts, by)
+        events.append(_event(by, board, invite_id, "invite sent", new=_recipients(contacts)))
+        row.invite = Invite(id=invite_id, commitment_id=row.commitment.id, billing_period_id=period.id,
+                            status=InviteStatus.INVITED, sent_by_id=by.id, first_sent_at=now,
+                            last_sent_at=now, send_count=1)
+        row.sender_name, row.mail_queued, row.mail_failing = by.name, len(contacts), False
+        outcome.sent.append(row)
+    outbox.queue_rows(mails)
+    if events:
+        db.session.execute(insert(AuditEvent), events)
+    db.session.commit()
+    if raced:
+        _reload_rows(board, raced, by)
+    return outcome
+
+
+@dataclass
+class ResendOutcome:
+    row: Row
+    resent: bool
+
+    @property
+    def banner(self) -> str:
+        number = self.row.commitment.number
+        if self.resent:
+            return f"Invite sent again for {number} (sent {self.row.invite.send_count} times)."
+        return f"The invite for {number} was already sent again a moment ago; nothing more was sent."
+
+
+def resend_invite(board: Board, commitment_id: int, seen_send_count: int, by: User) -> ResendOutcome:
+    """Queue the invite e-mail again. `seen_send_count` is what the admin saw: a repeat of the
+    same click finds the count moved on and sends nothing more."""
+    _require_admin(board, by)
+    row = board.row_for(commitment_id)
+    if row is None or row.invite is None:
+        raise LookupError("No invite to resend.")
+    if not board.can_send:
+        raise PermissionDenied("Invites go out only for the open billing period.")
+    now = utcnow()
+    new_count = db.session.execute(
+        update(Invite)
+        .where(Invite.id == row.invite.id, Invite.send_count == seen_send_count)
+        .values(send_count=Invite.send_count + 1, last_sent_at=now)
+        .returning(Invite.send_count)
+    ).scalar()
+    if new_count is None:
+        db.session.rollback()
+        db.session.refresh(row.invite)
+        return ResendOutcome(row=row, resent=False)
+    contacts = [u for u in row.commitment.claim_contacts if u.active]
+    outbox.queue_rows(_mail_rows(row.invite.id, new_count, contacts, by))
+    db.session.add(AuditEvent(**_event(by, board, row.invite.id, "invite resent", field="send_count",
+                                       old=str(new_count - 1), new=f"{new_count} to {_recipients(contacts)}")))
+    db.session.commit()
+    db.session.refresh(row.invite)
+    row.mail_queued += len(contacts)
+    return ResendOutcome(row=row, resent=True)
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    who: str
+    what: str
+    detail: str
+
+
+def invite_history(invite: Invite) -> list[HistoryEntry]:
+    """Who sent, when, to whom, and every answer; newest first."""
+    events = db.session.execute(
+        select(AuditEvent, User.name)
+        .outerjoin(User, AuditEvent.actor_id == User.id)
+        .where(AuditEvent.entity_type == "invite", AuditEvent.entity_id == invite.id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    ).all()
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.invite_id == invite.id)
+                               .order_by(OutboxMessage.id.desc())).all()
+    entries = [HistoryEntry(e.occurred_at, name or "", e.action.capitalize(),
+                            " ".join(x for x in [e.new_value] if x)) for e, name in events]
+    for m in mails:
+        state = (f"delivered {m.sent_at:%b %-d %H:%M} UTC" if m.sent_at else
+                 f"not delivered yet, retrying ({m.last_error})" if m.attempts else "queued")
+        entries.append(HistoryEntry(m.created_at, "", f"E-mail to {m.to_address}", state))
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def _require_admin(board: Board, by: User) -> None:
+    if project_level(by, board.project) < AccessLevel.ADMIN:
+        raise PermissionDenied("Only an Admin on this project's Commitments tool may send invites.")
+
+
+def _mail_rows(invite_id: int, send_number: int, contacts: list[User], by: User) -> list[dict]:
+    return [{"dedupe_key": f"invite:{invite_id}:send:{send_number}:to:{u.id}", "kind": INVITE_TO_BILL,
+             "to_address": u.email, "to_user_id": u.id, "actor_id": by.id, "invite_id": invite_id}
+            for u in contacts]
+
+
+def _recipients(contacts: list[User]) -> str:
+    return ", ".join(f"{u.name} <{u.email}>" for u in contacts)
+
+
+def _event(by: User, board: Board, invite_id: int, action: str, *, field: str = "status",
+           old: str = "Not Invited", new: str = "") -> dict:
+    return {"occurred_at": utcnow(), "actor_id": by.id, "project_id": board.project.id, "entity_type": "invite",
+            "entity_id": invite_id, "action": action, "field": field, "old_value": old,
+            "new_value": new if field != "status" else f"Invited, to {new}"}
+
+
+def _reload_rows(board: Board, commitment_ids: list[int], by: User) -> None:
+    """After a race, show the invites another request made, not the stale rows."""
+    fresh = {r.commitment.id: r for r in load_rows(board.project, board.period, by, AccessLevel.ADMIN, board.today,
+                                                   commitment_ids=commitment_ids)}
+    for i, row in enumerate(board.all_rows):
+        if row.commitment.id in fresh:
+            board.all_rows[i] = fresh[row.commitment.id]
+
+
+__all__ = ["NothingSelected", "PermissionDenied", "SendOutcome", "send_invites"]

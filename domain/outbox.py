@@ -1,0 +1,156 @@
+"""The e-mail outbox: queued in the same transaction as the change it tells of, delivered later.
+
+Delivery guarantees: a message is never lost (it stays Pending until the SMTP server
+accepts it, retried with growing delay), and never sent twice once accepted (it is marked
+Sent and committed right after the server's answer, and a worker claims a batch before
+sending, so two workers never hold the same message).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_mail import Mail, Message
+from sqlalchemy import or_, select, update
+
+from domain import emails
+from domain.clock import utcnow
+from domain.models import OutboxMessage, OutboxStatus, db
+
+log = logging.getLogger(__name__)
+
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+CLAIM_FOR = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... doubling up to an hour."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def queue_rows(rows: list[dict[str, Any]]) -> int:
+    """Queue e-mails in the caller's transaction in one statement; a repeated dedupe_key is skipped."""
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [{"status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "next_attempt_at": now,
+               "subject": "", "text_body": "", "html_body": "", "last_error": "", **row} for row in rows]
+    statement = _insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return db.session.execute(statement).rowcount or 0
+
+
+def _insert(model):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT for the dialect in use (SQLite and PostgreSQL both have it)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.failed} failed"
+
+
+def claim_due(now: datetime, batch: int) -> list[int]:
+    """Take up to `batch` due messages for this worker, committing the claim."""
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+    )
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(due))
+    if not ids:
+        db.session.rollback()
+        return []
+    # The same condition again: on SQLite (no row locks) a racing worker claims none of these.
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(claimed_until=now + CLAIM_FOR)
+        .returning(OutboxMessage.id)
+    ).scalars().all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
+    """Send what is due over one SMTP connection; safe to run in several processes at once."""
+    report = DeliveryReport()
+    now = now or utcnow()
+    ids = claim_due(now, batch)
+    if not ids:
+        return report
+    messages = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                       .order_by(OutboxMessage.id)))
+    try:
+        with mail.connect() as connection:
+            for message in messages:
+                _deliver_one(connection, message, report)
+    except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
+        log.warning("outbox: SMTP connection failed: %s", exc)
+        for message in messages:
+            if message.status is OutboxStatus.PENDING and message.claimed_until is not None:
+                _failed(message, exc)
+                report.failed += 1
+        db.session.commit()
+    return report
+
+
+def _deliver_one(connection: Any, message: OutboxMessage, report: DeliveryReport) -> None:
+    try:
+        rendered = emails.render(message)
+        connection.send(Message(
+            subject=rendered.subject, recipients=[message.to_address], body=rendered.text, html=rendered.html,
+        ))
+    except MESSAGE_REFUSED as exc:  # this one message was refused; the others go on
+        _refused(message, exc, report)
+        return
+    except OSError:
+        raise  # the connection is gone (smtplib's errors are OSErrors): retry the rest of the batch later
+    except Exception as exc:  # noqa: BLE001 - rendering failed for this message; the others go on
+        _refused(message, exc, report)
+        return
+    message.subject, message.text_body, message.html_body = rendered.subject, rendered.text, rendered.html
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    message.attempts += 1
+    message.claimed_until = None
+    message.last_error = ""
+    db.session.commit()  # at once: accepted means never sent again
+    report.sent += 1
+
+
+def _refused(message: OutboxMessage, exc: Exception, report: DeliveryReport) -> None:
+    log.warning("outbox: message %s failed: %s", message.id, exc)
+    _failed(message, exc)
+    report.failed += 1
+    db.session.commit()
+
+
+def _failed(message: OutboxMessage, exc: Exception) -> None:
+    message.attempts += 1
+    message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+    message.claimed_until = None
+    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

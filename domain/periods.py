@@ -1,0 +1,162 @@
+"""Billing periods: at most one Open per project; a new one closes the previous (SPEC §2)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from domain import audit
+from domain.models import AccessLevel, BillingPeriod, PeriodStatus, Project, User, db
+from domain.permissions import PermissionDenied, project_level
+
+LONGEST_PERIOD = timedelta(days=92)
+LATEST_DUE_AFTER_END = timedelta(days=60)
+
+
+class PeriodInvalid(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PeriodDates:
+    start: date
+    end: date
+    due: date
+
+
+def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | None = None) -> None:
+    """Raise PeriodInvalid naming the field at fault; nothing is written."""
+    if dates.end < dates.start:
+        raise PeriodInvalid("end_date", "The end date is before the start date.")
+    if dates.end - dates.start > LONGEST_PERIOD:
+        raise PeriodInvalid("end_date", "A billing period can be at most three months long.")
+    if dates.due < dates.start:
+        raise PeriodInvalid("due_date", "The due date is before the period starts.")
+    if dates.due > dates.end + LATEST_DUE_AFTER_END:
+        raise PeriodInvalid("due_date", "The due date is more than 60 days after the period ends.")
+    overlapping = db.session.scalar(
+        select(BillingPeriod).where(
+            BillingPeriod.project_id == project.id,
+            BillingPeriod.start_date <= dates.end,
+            BillingPeriod.end_date >= dates.start,
+            BillingPeriod.id != (editing.id if editing else -1),
+        ).limit(1)
+    )
+    if overlapping is not None:
+        raise PeriodInvalid(
+            "start_date",
+            f"These dates overlap period {overlapping.number} "
+            f"({overlapping.start_date:%b %-d} to {overlapping.end_date:%b %-d, %Y}).",
+        )
+
+
+def create_period(project: Project, dates: PeriodDates, by: User | None) -> BillingPeriod:
+    """Open a new period and close the previous Open one, in one transaction."""
+    if by is not None:
+        _require_admin(project, by)
+    check_dates(dates, project)
+    previous = db.session.scalar(
+        select(BillingPeriod).where(BillingPeriod.project_id == project.id,
+                                    BillingPeriod.status == PeriodStatus.OPEN)
+    )
+    if previous is not None:
+        previous.status = PeriodStatus.CLOSED
+        audit.record(actor=by, entity_type="billing_period", entity_id=previous.id, project_id=project.id,
+                     action="closed", field="status", old="Open", new="Closed")
+        db.session.flush()  # the one-Open index must see it closed before the new one is Open
+    number = (db.session.scalar(select(func.max(BillingPeriod.number))
+                                .where(BillingPeriod.project_id == project.id)) or 0) + 1
+    period = BillingPeriod(project_id=project.id, number=number, start_date=dates.start, end_date=dates.end,
+                           due_date=dates.due, status=PeriodStatus.OPEN)
+    db.session.add(period)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise PeriodInvalid("start_date", "Someone opened another period just now; reload and check.") from None
+    audit.record(actor=by, entity_type="billing_period", entity_id=period.id, project_id=project.id,
+                 action="opened", new=f"{dates.start} to {dates.end}, due {dates.due}")
+    db.session.commit()
+    return period
+
+
+def update_period(period: BillingPeriod, dates: PeriodDates, by: User) -> BillingPeriod:
+    _require_admin(period.project, by)
+    check_dates(dates, period.project, editing=period)
+    for field, old, new in [("start_date", period.start_date, dates.start), ("end_date", period.end_date, dates.end),
+                            ("due_date", period.due_date, dates.due)]:
+        if old != new:
+            audit.record(actor=by, entity_type="billing_period", entity_id=period.id, project_id=period.project_id,
+                         action="changed", field=field, old=old, new=new)
+            setattr(period, field, new)
+    db.session.commit()
+    return period
+
+
+@dataclass(frozen=True)
+class Rule:
+    auto: bool
+    start_day: int
+    end_day: int | None  # None: the last day of the month
+    due_day: int
+
+
+def update_rule(project: Project, rule: Rule, by: User) -> None:
+    _require_admin(project, by)
+    if rule.end_day is not None and rule.end_day < rule.start_day:
+        raise PeriodInvalid("end_day", "The end day must not be before the start day.")
+    old = f"{project.auto_periods}/{project.period_start_day}/{project.period_end_day}/{project.period_due_day}"
+    project.auto_periods = rule.auto
+    project.period_start_day, project.period_end_day, project.period_due_day = (
+        rule.start_day, rule.end_day, rule.due_day)
+    audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
+                 action="billing period rule changed", old=old,
+                 new=f"{rule.auto}/{rule.start_day}/{rule.end_day}/{rule.due_day}")
+    db.session.commit()
+
+
+def dates_from_rule(project: Project, today: date) -> PeriodDates:
+    """The rule's period that contains `today` (or the next one to start)."""
+    year, month = today.year, today.month
+    start = date(year, month, project.period_start_day)
+    if today < start:
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        start = date(year, month, project.period_start_day)
+    last = calendar.monthrange(year, month)[1]
+    end = date(year, month, min(project.period_end_day, last)) if project.period_end_day else date(year, month, last)
+    due = date(year, month, min(project.period_due_day, last))
+    if due < start:
+        due = end
+    return PeriodDates(start=start, end=end, due=due)
+
+
+def open_due_periods(today: date) -> list[BillingPeriod]:
+    """For every project on the monthly rule, open the period that covers today if none does yet.
+
+    Running it again the same day finds the period there and changes nothing.
+    """
+    opened = []
+    for project in db.session.scalars(select(Project).where(Project.auto_periods.is_(True)).order_by(Project.id)):
+        dates = dates_from_rule(project, today)
+        covered = db.session.scalar(select(BillingPeriod.id).where(
+            BillingPeriod.project_id == project.id,
+            BillingPeriod.start_date <= today, BillingPeriod.end_date >= today).limit(1))
+        if covered is not None:
+            continue
+        try:
+            opened.append(create_period(project, dates, by=None))
+        except PeriodInvalid:
+            db.session.rollback()  # an overlapping hand-made period: leave it to the admin
+    return opened
+
+
+def _require_admin(project: Project, by: User) -> None:
+    if project_level(by, project) < AccessLevel.ADMIN:
+        raise PermissionDenied("Only an Admin on this project's Commitments tool may change billing periods.")

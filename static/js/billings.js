@@ -1,0 +1,35 @@
+// Progress Billings: keep the Send Invites button in step with the ticked rows, with no server round trip.
+(function () {
+  "use strict";
+
+  function refresh() {
+    var form = document.getElementById("send-invites");
+    if (!form) return;
+    var boxes = Array.prototype.slice.call(form.querySelectorAll('input[name="commitment_ids"]:not(:disabled)'));
+    var ticked = boxes.filter(function (b) { return b.checked; }).length;
+    var button = form.querySelector("[data-send-button]");
+    if (button) {
+      button.disabled = ticked === 0;
+      button.querySelector("[data-selected-count]").textContent = String(ticked);
+    }
+    var all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-select-all]")) {
+      var form = target.closest("form");
+      form.querySelectorAll('input[name="commitment_ids"]:not(:disabled)').forEach(function (b) {
+        b.checked = target.checked;
+      });
+    }
+    refresh();
+  });
+  document.addEventListener("htmx:after:swap", refresh);
+  document.addEventListener("htmx:after:settle", refresh);
+  document.addEventListener("DOMContentLoaded", refresh);
+})();
