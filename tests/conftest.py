@@ -5,13 +5,15 @@ Every test that takes `app` (or anything built on it) runs once per database.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
@@ -112,9 +114,29 @@ def config_overrides() -> dict[str, object]:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production.
+
+    The test itself runs inside an app context (for `db.session`); without this, Flask
+    would reuse that context for each request, sharing `g` (and the signed-in user) and the
+    database session between the test and every request it makes.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def run():  # type: ignore[no-untyped-def]
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        response = contextvars.copy_context().run(run)
+        if has_app_context():
+            db.session.expire_all()  # what the request wrote is what the test reads next
+        return response
+
+
 @pytest.fixture
 def app(database_uri: str, tmp_path: Path, config_overrides: dict[str, object]) -> Iterator[Flask]:
     app = create_app(test_config(database_uri, tmp_path, **config_overrides))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if database_uri.startswith("sqlite"):
             db.create_all()
