@@ -77,7 +77,11 @@ def demo_serve(host: str, port: int, smtp_port: int) -> None:
     Maildir(maildir, create=True)
     catcher = Controller(Mailbox(maildir), hostname="127.0.0.1", port=smtp_port)
     catcher.start()
-    current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                              MAIL_SUPPRESS_SEND=False)
+    from app import mail
+
+    mail.init_app(current_app)  # Flask-Mail reads its settings once, at init
     click.echo(f"E-mail goes to the catcher on 127.0.0.1:{smtp_port}; messages are kept in {maildir}")
     click.echo(f"and shown at http://{host}:{port}/demo/mail (demo mode only).")
     click.echo(f"Open http://{host}:{port}/ and sign in as admin@example.com / demo-admin.")

@@ -147,7 +147,8 @@ def test_an_earlier_period_shows_its_own_rows_and_counts(client, world, board):
 def test_send_invites_as_a_plain_form_post(client, world, board):
     sign_in(client, world.admin.email)
     response = client.post(_url(world, "/invites"),
-                           data={"period": world.period.id, "commitment_ids": _ids(board["concrete"], board["electric"])})
+                           data={"period": world.period.id,
+                                 "commitment_ids": _ids(board["concrete"], board["electric"])})
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Invites sent for 2 contracts." in html
@@ -163,14 +164,15 @@ def test_send_invites_as_a_plain_form_post(client, world, board):
 def test_send_invites_with_htmx_returns_the_list_banner_and_counts(client, world, board):
     sign_in(client, world.admin.email)
     response = client.post(_url(world, "/invites"), headers=HX,
-                           data={"period": world.period.id, "commitment_ids": _ids(board["concrete"], board["electric"])})
+                           data={"period": world.period.id,
+                                 "commitment_ids": _ids(board["concrete"], board["electric"])})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     assert html.lstrip().startswith('<div id="board-list">') and "<html" not in html
     assert '<div id="flash" hx-swap-oob="innerHTML">' in html and "Invites sent for 2 contracts." in html
     assert '<div id="invite-counts"' in html and 'hx-swap-oob="true"' in html
     assert _counts(html)["invited"] == 2
-    row = html.split('id="row-%d"' % board["concrete"].id)[1].split("</tr>")[0]
+    row = html.split(f'id="row-{board["concrete"].id}"')[1].split("</tr>")[0]
     assert "Invited" in row and "by Avery Admin" in row and "Resend" in row
     # the selection is cleared: no ticked boxes come back
     assert "checked" not in html
@@ -228,7 +230,7 @@ def test_resend_queues_again_once_per_click_and_shows_on_the_row(client, world, 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Invite sent again for SC-002 (sent 2 times)." in html
-    assert "sent 2 times" in html.split('id="row-%d"' % board["electric"].id)[1]
+    assert "sent 2 times" in html.split(f'id="row-{board["electric"].id}"')[1]
     assert _count(OutboxMessage) == 4  # two contacts, twice
     # the same click again (a double click) sends nothing more
     repeat = client.post(url)
