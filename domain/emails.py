@@ -51,8 +51,10 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         "yes_url": invite_link(invite, contact, "yes"),
         "no_url": invite_link(invite, contact, "no"),
     }
-    # Subject lines are plain text: no escaping, but no line breaks either.
-    subject = f"{project.name}: {sender.name} has invited you to bill".replace("\r", " ").replace("\n", " ")
+    # Subject lines are plain text: no escaping, but no line breaks either. Every kind of break
+    # (\v, \f, \x1c-\x1e, \x85, \u2028 too: the e-mail header encoder splits lines on them)
+    # becomes one space.
+    subject = " ".join(f"{project.name}: {sender.name} has invited you to bill".split())
     return Rendered(
         subject=subject,
         text=render_template("email/invite_to_bill.txt", **context),

@@ -27,6 +27,7 @@ MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smt
 CLAIM_FOR = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+SUBJECT_KEPT = OutboxMessage.__table__.c.subject.type.length
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -107,32 +108,35 @@ def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) ->
     try:
         with mail.connect() as connection:
             for message in messages:
-                _deliver_one(connection, message, report)
+                _deliver_one(connection, message, report, now)
     except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
         log.warning("outbox: SMTP connection failed: %s", exc)
         for message in messages:
             if message.status is OutboxStatus.PENDING and message.claimed_until is not None:
-                _failed(message, exc)
+                _failed(message, exc, now)
                 report.failed += 1
         db.session.commit()
     return report
 
 
-def _deliver_one(connection: Any, message: OutboxMessage, report: DeliveryReport) -> None:
+def _deliver_one(connection: Any, message: OutboxMessage, report: DeliveryReport, now: datetime) -> None:
     try:
         rendered = emails.render(message)
         connection.send(Message(
             subject=rendered.subject, recipients=[message.to_address], body=rendered.text, html=rendered.html,
         ))
     except MESSAGE_REFUSED as exc:  # this one message was refused; the others go on
-        _refused(message, exc, report)
+        _refused(message, exc, report, now)
         return
     except OSError:
         raise  # the connection is gone (smtplib's errors are OSErrors): retry the rest of the batch later
     except Exception as exc:  # noqa: BLE001 - rendering failed for this message; the others go on
-        _refused(message, exc, report)
+        _refused(message, exc, report, now)
         return
-    message.subject, message.text_body, message.html_body = rendered.subject, rendered.text, rendered.html
+    # Kept to the column's length: a longer subject (200-character project name, 120-character
+    # sender) must not fail this commit after the server accepted the e-mail, or it goes again.
+    message.subject = rendered.subject[:SUBJECT_KEPT]
+    message.text_body, message.html_body = rendered.text, rendered.html
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
     message.attempts += 1
@@ -142,15 +146,16 @@ def _deliver_one(connection: Any, message: OutboxMessage, report: DeliveryReport
     report.sent += 1
 
 
-def _refused(message: OutboxMessage, exc: Exception, report: DeliveryReport) -> None:
+def _refused(message: OutboxMessage, exc: Exception, report: DeliveryReport, now: datetime) -> None:
     log.warning("outbox: message %s failed: %s", message.id, exc)
-    _failed(message, exc)
+    _failed(message, exc, now)
     report.failed += 1
     db.session.commit()
 
 
-def _failed(message: OutboxMessage, exc: Exception) -> None:
+def _failed(message: OutboxMessage, exc: Exception, now: datetime) -> None:
     message.attempts += 1
-    message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+    # From the attempt's `now` (a caller may pass a later one), never from before the real clock.
+    message.next_attempt_at = max(now, utcnow()) + retry_delay(message.attempts)
     message.claimed_until = None
     message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
