@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
+MAX_AMOUNT = Decimal("999999999999.99")  # what a MONEY column, Numeric(14, 2), holds
+
+# Plain decimal notation, ASCII digits, commas only as thousands separators.
+_PLAIN_AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)", re.ASCII)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -18,17 +23,18 @@ def cents(value: Decimal) -> Decimal:
 
 def parse_money(text: str) -> Decimal:
     """Parse what a person typed ("1,234.50", "$1234.5") into Decimal; ValueError if it is not money."""
-    cleaned = text.strip().replace(",", "").replace("$", "")
-    if not cleaned:
+    cleaned = text.replace("$", "").strip()
+    if not cleaned.replace(",", ""):
         raise ValueError("Enter an amount.")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError("Enter a number, like 1250.00.") from None
-    if not value.is_finite():
+    # Decimal() alone would also take "1e3", "1_000", "NaN" and non-ASCII digits, and
+    # stripping every comma would read "1,5" as 15.00.
+    if not _PLAIN_AMOUNT.fullmatch(cleaned):
         raise ValueError("Enter a number, like 1250.00.")
+    value = Decimal(cleaned.replace(",", ""))
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError("Use at most two decimals (cents).")
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError("Enter an amount below 1,000,000,000,000.00.")
     return value.quantize(CENT)
 
 
