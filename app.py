@@ -64,6 +64,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(setup_bp)
     app.register_blueprint(billings_bp)
     from blueprints.demo.routes import bp as demo_bp
+    from blueprints.portal.routes import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
 
     app.register_blueprint(demo_bp)
 

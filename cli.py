@@ -19,13 +19,25 @@ def register_cli(app: Flask) -> None:
 @click.option("--batch", default=100, show_default=True, help="Most e-mails per SMTP connection.")
 def outbox_command(once: bool, interval: float, batch: int) -> None:
     """Deliver queued e-mail; without --once, keep polling (run it beside gunicorn)."""
+    import socket
     import time
 
     from app import mail
     from domain import outbox
+    from domain.models import db
 
+    # Flask-Mail opens SMTP without a timeout: a server that never answers would hang the worker.
+    socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
     while True:
-        report = outbox.deliver_due(mail, batch=batch)
+        try:
+            report = outbox.deliver_due(mail, batch=batch)
+        except Exception as exc:  # noqa: BLE001 - the database blinked: say so, wait, go on
+            db.session.rollback()
+            click.echo(f"outbox: {type(exc).__name__}: {exc}", err=True)
+            if once:
+                raise SystemExit(1) from exc
+            time.sleep(interval)
+            continue
         if report.sent or report.failed or once:
             click.echo(f"outbox: {report}")
         if once:

@@ -47,7 +47,7 @@ def register_templating(app: Flask) -> None:
     from domain.board import reason_text
 
     app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment)
-    app.jinja_env.globals.update(reason_text=reason_text)
+    app.jinja_env.globals.update(reason_text=reason_text, zip=zip)
 
     @app.context_processor
     def _inject() -> dict[str, object]:

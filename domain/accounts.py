@@ -64,3 +64,12 @@ def first_run_setup(*, company_name: str, name: str, email: str, password: str) 
 
 def own_company() -> Company | None:
     return db.session.scalar(select(Company).where(Company.is_own.is_(True)))
+
+
+def activate(user: User, password: str) -> None:
+    """Set the first password of an account made for someone (a claim contact, say)."""
+    if user.password_hash is not None:
+        raise ValueError("already activated")
+    set_password(user, password)
+    audit.record(actor=user, entity_type="user", entity_id=user.id, action="account activated")
+    db.session.commit()

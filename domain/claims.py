@@ -1,16 +1,68 @@
-"""Progress claims: their figures, computed by domain/g702.py from the stored inputs."""
+"""Progress claims: starting one, entering work against the SOV, submitting, and review (SPEC §4-§6).
+
+Every figure comes from domain/g702.py; the live preview and the save call the same
+`figures` function, so what a contact sees while typing is what is stored.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from domain import g702
-from domain.models import BillingPeriod, Claim, ClaimStatus, db
-from domain.money import ZERO
+from domain import audit, g702, outbox
+from domain.clock import utcnow
+from domain.emails import CLAIM_APPROVED, CLAIM_RETURNED, CLAIM_SUBMITTED
+from domain.models import (
+    AccessLevel,
+    BillingPeriod,
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    Commitment,
+    Invite,
+    InviteStatus,
+    LineReview,
+    ProjectPermission,
+    User,
+    db,
+)
+from domain.money import HUNDRED, ZERO, parse_money
+from domain.statuses import EDITABLE, FINAL, InvalidTransition, transition
 
 COUNTS_AS_BILLED = (ClaimStatus.APPROVED, ClaimStatus.APPROVED_AS_NOTED)
+
+
+class ClaimRefused(Exception):
+    """A claim action that is not possible now; the message says why."""
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    """What a person typed for one SOV line (text, as typed)."""
+
+    sov_line_id: int
+    this_period: str = ""
+    percent_to_date: str = ""
+    stored: str = ""
+
+
+@dataclass
+class Entered:
+    """Typed entries turned into inputs, with a message per line and field where they are wrong."""
+
+    inputs: dict[int, tuple[Decimal, Decimal, Decimal | None]] = field(default_factory=dict)
+    errors: dict[int, dict[str, str]] = field(default_factory=dict)
+    claim_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.claim_error
+
+
+# --- figures ------------------------------------------------------------------------------------
 
 
 def previous_approved_claim(claim: Claim) -> Claim | None:
@@ -28,26 +80,32 @@ def previous_approved_claim(claim: Claim) -> Claim | None:
     )
 
 
-def figures(claim: Claim) -> tuple[list[g702.LineFigures], g702.ClaimTotals]:
-    """Every G703 line and the G702 totals of a claim, as they stand now."""
+def figures(
+    claim: Claim, inputs: dict[int, tuple[Decimal, Decimal, Decimal | None]] | None = None
+) -> tuple[list[g702.LineFigures], g702.ClaimTotals]:
+    """Every G703 line (in SOV order) and the G702 totals, from the stored inputs or `inputs`."""
     commitment = claim.commitment
     previous = previous_approved_claim(claim)
     previous_to_date: dict[int, Decimal] = {}
     if previous is not None:
         previous_to_date = {
-            line.sov_line_id: line.previous_work_completed + line.work_completed_this_period
-            for line in previous.lines
+            line.sov_line_id: line.previous_work_completed + line.work_completed_this_period for line in previous.lines
         }
     stored_pct = commitment.stored_materials_retention_pct
     by_sov = {line.sov_line_id: line for line in claim.lines}
     lines = []
     for sov_line in commitment.sov_lines:
         line = by_sov.get(sov_line.id)
+        if inputs is not None and sov_line.id in inputs:
+            this_period, stored, _ = inputs[sov_line.id]
+        else:
+            this_period = line.work_completed_this_period if line else ZERO
+            stored = line.materials_presently_stored if line else ZERO
         lines.append(g702.line_figures(g702.LineInput(
             scheduled_value=sov_line.scheduled_value,
             previous=previous_to_date.get(sov_line.id, ZERO),
-            this_period=line.work_completed_this_period if line else ZERO,
-            stored=line.materials_presently_stored if line else ZERO,
+            this_period=this_period,
+            stored=stored,
             retention_pct=commitment.retention_pct,
             stored_retention_pct=stored_pct if stored_pct is not None else commitment.retention_pct,
         )))
@@ -71,3 +129,247 @@ def refresh_snapshot(claim: Claim) -> g702.ClaimTotals:
     claim.earned_less_retention = totals.earned_less_retention
     claim.current_amount_due = totals.current_amount_due
     return totals
+
+
+# --- entering work ------------------------------------------------------------------------------
+
+
+def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
+    """Check what was typed, line by line; nothing is written here."""
+    result = Entered()
+    lines, _ = figures(claim)
+    by_sov = {s.id: (s, f) for s, f in zip(claim.commitment.sov_lines, lines, strict=True)}
+    allow_over = claim.commitment.project.allow_overbilling
+    for entry in entries:
+        if entry.sov_line_id not in by_sov:
+            continue  # a line that is not on this SOV: ignore rather than trust it
+        sov_line, current = by_sov[entry.sov_line_id]
+        problems: dict[str, str] = {}
+        percent = None
+        this_period = ZERO
+        if entry.percent_to_date.strip():
+            try:
+                percent = _percent(entry.percent_to_date)
+            except ValueError as exc:
+                problems["percent_to_date"] = str(exc)
+            else:
+                this_period = g702.work_from_percent(current.scheduled_value, current.previous, percent)
+        elif entry.this_period.strip():
+            try:
+                this_period = parse_money(entry.this_period)
+            except ValueError as exc:
+                problems["this_period"] = str(exc)
+        try:
+            stored = parse_money(entry.stored) if entry.stored.strip() else ZERO
+        except ValueError as exc:
+            problems["stored"] = str(exc)
+            stored = ZERO
+        if stored < 0 and "stored" not in problems:
+            problems["stored"] = "Stored materials cannot be negative."
+        work_field = "percent_to_date" if percent is not None else "this_period"
+        if work_field not in problems:
+            if current.previous + this_period < 0:
+                problems[work_field] = "Work completed to date cannot go below zero."
+            elif not allow_over and current.previous + this_period + stored > current.scheduled_value:
+                problems[work_field] = (f"Completed and stored to date would be more than the scheduled value "
+                                        f"({current.scheduled_value:,.2f}).")
+        if problems:
+            result.errors[entry.sov_line_id] = problems
+        else:
+            result.inputs[entry.sov_line_id] = (this_period, stored, percent)
+    return result
+
+
+def _percent(text: str) -> Decimal:
+    try:
+        value = parse_money(text.replace("%", ""))
+    except ValueError as exc:
+        if "decimals" in str(exc):
+            raise ValueError("Use at most two decimals in the %.") from None
+        raise ValueError("Enter a % from 0 to 100, like 45 or 62.5.") from None
+    if value < 0:
+        raise ValueError("Enter a % from 0 to 100.")
+    if value > HUNDRED:
+        raise ValueError("The % complete cannot be over 100.")
+    return value
+
+
+def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bool = False) -> Entered:
+    """Save what was typed (all lines or none) and, with `submit`, send the claim for review."""
+    if claim.status not in EDITABLE:
+        raise ClaimRefused(f"This claim is {claim.status.value} and can no longer be changed.")
+    entered = read_entries(claim, entries)
+    if submit and entered.ok:
+        work = sum((e for e, _, _ in entered.inputs.values()), ZERO)
+        stored = sum((s for _, s, _ in entered.inputs.values()), ZERO)
+        if work == 0 and stored == 0:
+            entered.claim_error = "Enter work completed or stored materials on at least one line before submitting."
+    if not entered.ok:
+        db.session.rollback()
+        return entered
+    project_id = claim.billing_period.project_id
+    by_sov = {line.sov_line_id: line for line in claim.lines}
+    for sov_line_id, (this_period, stored, percent) in entered.inputs.items():
+        line = by_sov[sov_line_id]
+        for name, new in [("work_completed_this_period", this_period), ("materials_presently_stored", stored)]:
+            old = getattr(line, name)
+            if old != new:
+                audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=project_id,
+                             action=f"line {line.sov_line.cost_code} changed", field=name, old=old, new=new)
+                setattr(line, name, new)
+        line.pct_complete_entered = percent
+    refresh_snapshot(claim)
+    claim.updated_at = utcnow()
+    if submit:
+        for line in claim.lines:
+            line.review, line.review_comment = LineReview.PENDING, line.review_comment
+        transition(claim, ClaimStatus.UNDER_REVIEW, by=by)
+        outbox.queue_rows([_mail(CLAIM_SUBMITTED, claim, admin, by, f"submitted:{claim.id}:{_n(claim)}")
+                           for admin in project_admins(claim.commitment)])
+    db.session.commit()
+    return entered
+
+
+def _n(claim: Claim) -> str:
+    """A number that changes at each submission, to keep each submission's e-mails apart."""
+    return claim.submitted_at.strftime("%Y%m%d%H%M%S%f") if claim.submitted_at else "0"
+
+
+def start_claim(commitment: Commitment, period: BillingPeriod, by: User) -> Claim:
+    """The commitment's claim for the period, created (Draft, a line per SOV line) if there is none yet."""
+    existing = _claim_of(commitment, period)
+    if existing is not None:
+        return existing
+    number = (db.session.scalar(select(func.count(Claim.id)).where(Claim.commitment_id == commitment.id)) or 0) + 1
+    claim = Claim(commitment=commitment, billing_period=period, number=number, created_by=by,
+                  status=ClaimStatus.DRAFT)
+    for sov_line in commitment.sov_lines:
+        claim.lines.append(ClaimLine(sov_line=sov_line))
+    db.session.add(claim)
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone else started it a moment ago
+        db.session.rollback()
+        return _claim_of(commitment, period)
+    refresh_snapshot(claim)
+    audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=period.project_id,
+                 action="claim started", new=f"#{number}, Draft")
+    db.session.commit()
+    return claim
+
+
+def _claim_of(commitment: Commitment, period: BillingPeriod) -> Claim | None:
+    return db.session.scalar(select(Claim).where(Claim.commitment_id == commitment.id,
+                                                 Claim.billing_period_id == period.id))
+
+
+# --- review -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    line_id: int
+    decision: LineReview
+    comment: str = ""
+
+
+def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by: User) -> ClaimStatus:
+    """Record each line's decision; any rejected line sends the claim back (Revise and Resubmit)
+    and e-mails its contacts. Returns the status the claim moved to."""
+    by_id = {line.id: line for line in claim.lines}
+    rejected = []
+    for d in decisions:
+        line = by_id.get(d.line_id)
+        if line is None:
+            continue
+        if d.decision is LineReview.REJECTED and not d.comment.strip():
+            raise ClaimRefused(f"Say why line {line.sov_line.cost_code} is rejected: the contact needs a comment.")
+        if len(d.comment) > 1000:
+            raise ClaimRefused("A comment can be at most 1,000 characters.")
+        comment = d.comment.strip()
+        if (line.review, line.review_comment) != (d.decision, comment):
+            audit.record(actor=by, entity_type="claim", entity_id=claim.id,
+                         project_id=claim.billing_period.project_id,
+                         action=f"line {line.sov_line.cost_code} reviewed", field="review",
+                         old=line.review, new=f"{d.decision.value}: {comment}" if comment else d.decision)
+        line.review, line.review_comment = d.decision, d.comment.strip()
+        if d.decision is LineReview.REJECTED:
+            rejected.append(line)
+    if rejected:
+        target = ClaimStatus.REVISE_AND_RESUBMIT
+    elif target in FINAL:
+        for line in claim.lines:
+            if line.review is LineReview.PENDING:
+                line.review = LineReview.APPROVED
+    try:
+        transition(claim, target, by=by)
+    except InvalidTransition:
+        db.session.rollback()
+        raise
+    kind = CLAIM_RETURNED if rejected else CLAIM_APPROVED if target in FINAL else None
+    if kind:
+        outbox.queue_rows([_mail(kind, claim, contact, by, f"{kind}:{claim.id}:{_n(claim)}:{utcnow():%H%M%S%f}")
+                           for contact in claim.commitment.claim_contacts if contact.active])
+    refresh_snapshot(claim)
+    db.session.commit()
+    return target
+
+
+# --- who --------------------------------------------------------------------------------------------
+
+
+def project_admins(commitment: Commitment) -> list[User]:
+    """Active company admins and project Admins: who hears of a submitted claim."""
+    project_id = commitment.project_id
+    admins = db.session.scalars(
+        select(User).outerjoin(ProjectPermission, (ProjectPermission.user_id == User.id)
+                               & (ProjectPermission.project_id == project_id))
+        .where(User.active.is_(True),
+               (User.is_company_admin.is_(True)) | (ProjectPermission.level == AccessLevel.ADMIN))
+        .order_by(User.id)
+    ).unique().all()
+    return [u for u in admins if not u.is_collaborator]
+
+
+def _mail(kind: str, claim: Claim, to: User, by: User, key: str) -> dict:
+    return {"dedupe_key": f"{key}:to:{to.id}", "kind": kind, "to_address": to.email, "to_user_id": to.id,
+            "actor_id": by.id, "claim_id": claim.id}
+
+
+def invite_for(claim: Claim) -> Invite | None:
+    return db.session.scalar(select(Invite).where(Invite.commitment_id == claim.commitment_id,
+                                                  Invite.billing_period_id == claim.billing_period_id))
+
+
+@dataclass(frozen=True)
+class Change:
+    at: object
+    by: str
+    what: str
+    field: str
+    old: str
+    new: str
+
+
+def history(claim: Claim) -> list[Change]:
+    """Every recorded change of the claim and of its invite, newest first."""
+    from domain.models import AuditEvent
+
+    invite = invite_for(claim)
+    entity = ((AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id))
+    if invite is not None:
+        entity = entity | ((AuditEvent.entity_type == "invite") & (AuditEvent.entity_id == invite.id))
+    rows = db.session.execute(
+        select(AuditEvent, User.name).outerjoin(User, AuditEvent.actor_id == User.id).where(entity)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    ).all()
+    labels = {"work_completed_this_period": "work this period", "materials_presently_stored": "stored materials"}
+    return [Change(e.occurred_at, name or "system", e.action, labels.get(e.field, e.field.replace("_", " ")),
+                   e.old_value, e.new_value) for e, name in rows]
+
+
+def invite_claim(invite: Invite) -> Claim | None:
+    return _claim_of(invite.commitment, invite.billing_period)
+
+
+__all__ = ["ClaimRefused", "InviteStatus", "LineEntry", "figures", "review", "save_entries", "start_claim"]

@@ -12,6 +12,10 @@ from domain.models import Dictionary, Invite, OutboxMessage, User, db
 from domain.terms import Terms
 
 INVITE_TO_BILL = "invite_to_bill"
+INVITE_ANSWERED = "invite_answered"
+CLAIM_SUBMITTED = "claim_submitted"
+CLAIM_RETURNED = "claim_returned"
+CLAIM_APPROVED = "claim_approved"
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,96 @@ class Rendered:
 
 
 def render(message: OutboxMessage) -> Rendered:
-    renderer = {INVITE_TO_BILL: _invite_to_bill}[message.kind]
+    renderer = {
+        INVITE_TO_BILL: _invite_to_bill,
+        INVITE_ANSWERED: _invite_answered,
+        CLAIM_SUBMITTED: _claim_notice,
+        CLAIM_RETURNED: _claim_notice,
+        CLAIM_APPROVED: _claim_notice,
+    }[message.kind]
     return renderer(message)
+
+
+def one_line(text: str) -> str:
+    """Subject lines are plain text: no escaping, but no line breaks either. Every kind of break
+    (\v, \f, \x1c-\x1e, \x85, \u2028 too: the e-mail header encoder splits lines on them)
+    becomes one space."""
+    return " ".join(text.split())
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _terms() -> tuple[object, Terms]:
+    company = accounts.own_company()
+    return company, Terms(company.dictionary if company else Dictionary.SPECIALTY)
+
+
+def _notice(subject: str, recipient: User, heading: str, paragraphs: list[str], facts: list[tuple[str, str]],
+            button: tuple[str, str] | None, quote: str = "") -> Rendered:
+    company, term = _terms()
+    context = {"heading": heading, "recipient": recipient, "paragraphs": paragraphs, "facts": facts,
+               "button": button, "quote": quote, "company": company, "term": term}
+    return Rendered(subject=one_line(subject), text=render_template("email/notice.txt", **context),
+                    html=render_template("email/notice.html", **context))
+
+
+def _invite_answered(message: OutboxMessage) -> Rendered:
+    invite = db.session.get(Invite, message.invite_id)
+    recipient = db.session.get(User, message.to_user_id)
+    contact = db.session.get(User, message.actor_id)
+    project, commitment, period = invite.commitment.project, invite.commitment, invite.billing_period
+    accepted = invite.status.name == "ACCEPTED"
+    verb = "will bill" if accepted else "will not bill"
+    answer = "Yes, I will bill" if accepted else "No, not this period"
+    board = f"{_base_url()}/projects/{project.id}/billings?period={period.id}"
+    return _notice(
+        subject=f"{project.name}: {commitment.vendor.name} {verb} for {commitment.number}",
+        recipient=recipient,
+        heading=f"{contact.name} {'accepted' if accepted else 'declined'} the invite to bill",
+        paragraphs=[f"{contact.name} of {commitment.vendor.name} answered your invite for "
+                    f"{commitment.number} {commitment.title}: {answer}."],
+        facts=[("Billing period", f"{period.start_date:%b %-d, %Y} to {period.end_date:%b %-d, %Y}"),
+               ("Due date", f"{period.due_date:%b %-d, %Y}")],
+        quote=invite.decline_reason if not accepted else "",
+        button=("Open Progress Billings", board),
+    )
+
+
+def _claim_notice(message: OutboxMessage) -> Rendered:
+    from domain.models import Claim
+
+    claim = db.session.get(Claim, message.claim_id)
+    recipient = db.session.get(User, message.to_user_id)
+    actor = db.session.get(User, message.actor_id)
+    commitment, period = claim.commitment, claim.billing_period
+    project = commitment.project
+    _, term = _terms()
+    word = term("claim")
+    facts = [(commitment.kind.value, f"{commitment.number} {commitment.title}"),
+             ("Billing period", f"{period.start_date:%b %-d, %Y} to {period.end_date:%b %-d, %Y}"),
+             ("Current amount due", f"{claim.current_amount_due:,.2f} {project.currency.value}")]
+    if message.kind == CLAIM_SUBMITTED:
+        return _notice(
+            subject=f"{project.name}: {word} #{claim.number} from {commitment.vendor.name} is ready for review",
+            recipient=recipient, heading=f"{commitment.vendor.name} submitted {word.lower()} #{claim.number}",
+            paragraphs=[f"{actor.name} submitted it for review."], facts=facts,
+            button=("Review it", f"{_base_url()}/projects/{project.id}/billings/claims/{claim.id}"))
+    portal = f"{_base_url()}/portal/claims/{claim.id}"
+    if message.kind == CLAIM_RETURNED:
+        rejected = [line for line in claim.lines if line.review.name == "REJECTED"]
+        notes = "\n".join(f"{line.sov_line.cost_code} {line.sov_line.description}: {line.review_comment}"
+                          for line in rejected)
+        return _notice(
+            subject=f"{project.name}: please revise {word.lower()} #{claim.number} for {commitment.number}",
+            recipient=recipient, heading=f"{word} #{claim.number} needs changes",
+            paragraphs=[f"{actor.name} sent it back for revision. Correct the lines below and submit it again."],
+            facts=facts, quote=notes, button=("Revise and resubmit", portal))
+    return _notice(
+        subject=f"{project.name}: {word.lower()} #{claim.number} for {commitment.number} is {claim.status.value}",
+        recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",
+        paragraphs=[f"{actor.name} approved it."], facts=facts, button=("View it", portal))
 
 
 def invite_link(invite: Invite, contact: User, answer: str) -> str:
@@ -51,10 +143,7 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         "yes_url": invite_link(invite, contact, "yes"),
         "no_url": invite_link(invite, contact, "no"),
     }
-    # Subject lines are plain text: no escaping, but no line breaks either. Every kind of break
-    # (\v, \f, \x1c-\x1e, \x85, \u2028 too: the e-mail header encoder splits lines on them)
-    # becomes one space.
-    subject = " ".join(f"{project.name}: {sender.name} has invited you to bill".split())
+    subject = one_line(f"{project.name}: {sender.name} has invited you to bill")
     return Rendered(
         subject=subject,
         text=render_template("email/invite_to_bill.txt", **context),

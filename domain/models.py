@@ -429,6 +429,10 @@ class Claim(db.Model):
     )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="claim", order_by="Attachment.id")
 
+    @property
+    def lines_by_sov(self) -> dict[int, ClaimLine]:
+        return {line.sov_line_id: line for line in self.lines}
+
 
 class ClaimLine(db.Model):
     """G703 inputs for one SOV line; every other column is computed (domain/money.py)."""

@@ -35,7 +35,7 @@ def parse_money(text: str) -> Decimal:
         raise ValueError("Use at most two decimals (cents).")
     if abs(value) > MAX_AMOUNT:
         raise ValueError("Enter an amount below 1,000,000,000,000.00.")
-    return value.quantize(CENT)
+    return value.quantize(CENT) + 0  # + 0 turns a typed "-0" into 0.00
 
 
 def percent_of(part: Decimal, whole: Decimal) -> Decimal:

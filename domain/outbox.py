@@ -111,6 +111,7 @@ def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) ->
                 _deliver_one(connection, message, report, now)
     except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
         log.warning("outbox: SMTP connection failed: %s", exc)
+        db.session.rollback()  # what was committed (Sent) stays; reload the rest
         for message in messages:
             if message.status is OutboxStatus.PENDING and message.claimed_until is not None:
                 _failed(message, exc, now)

@@ -14,9 +14,10 @@ from blueprints.billings.forms import PeriodForm, RuleForm
 from blueprints.guards import project_for_current_user
 from blueprints.web import deliver_mail_after_response, vary_on_htmx
 from domain import board as boards
-from domain import invites, periods
-from domain.models import AccessLevel, BillingPeriod, Invite, db
+from domain import claims, invites, periods
+from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
 from domain.permissions import can_see_commitment
+from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
 from templating import current_terms
 
 bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/billings")
@@ -164,3 +165,121 @@ def _rule_form(project) -> RuleForm:  # type: ignore[no-untyped-def]
 
 def _dates(form: PeriodForm) -> periods.PeriodDates:
     return periods.PeriodDates(start=form.start_date.data, end=form.end_date.data, due=form.due_date.data)
+
+
+# --- progress claims: create on a contact's behalf, review ------------------------------------------
+
+
+def _claim_in(project, claim_id: int, level):  # type: ignore[no-untyped-def]
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or claim.commitment.project_id != project.id:
+        abort(404)
+    if not can_see_commitment(current_user, claim.commitment, level):
+        abort(404)
+    return claim
+
+
+@bp.post("/claims/new")
+@login_required
+def create_claim(project_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    commitment = db.session.get(Commitment, request.args.get("commitment", type=int) or 0)
+    period = db.session.get(BillingPeriod, request.args.get("period", type=int) or 0)
+    if commitment is None or period is None or commitment.project_id != project.id or period.project_id != project.id:
+        abort(404)
+    claim = claims.start_claim(commitment, period, current_user)
+    flash(f"{current_terms()('claim')} #{claim.number} for {commitment.number} is open as a draft. "
+          "Fill it in for the contact; no e-mail goes to them.", "success")
+    return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+
+
+@bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
+@login_required
+def claim(project_id: int, claim_id: int):
+    minimum = AccessLevel.ADMIN if request.method == "POST" else AccessLevel.READ_ONLY
+    project, level = project_for_current_user(project_id, minimum)
+    claim = _claim_in(project, claim_id, level)
+    if request.method == "GET":
+        return _claim_page(project, level, claim)
+    entries = _entries(claim)
+    submit = request.form.get("action") == "submit"
+    try:
+        entered = claims.save_entries(claim, entries, current_user, submit=submit)
+    except claims.ClaimRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+    if not entered.ok:
+        return _claim_page(project, level, claim, entries, entered, 422)
+    if submit:
+        deliver_mail_after_response()
+    flash("Submitted for review." if submit else "Draft saved.", "success")
+    return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+
+
+@bp.post("/claims/<int:claim_id>/preview")
+@login_required
+def claim_preview(project_id: int, claim_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    claim = _claim_in(project, claim_id, level)
+    entered = claims.read_entries(claim, _entries(claim))
+    lines, totals = claims.figures(claim, entered.inputs)
+    db.session.rollback()  # a preview writes nothing
+    return vary_on_htmx(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
+                                        entered=entered, project=project))
+
+
+REVIEW_TARGETS = {
+    "approve": ClaimStatus.APPROVED,
+    "approve_as_noted": ClaimStatus.APPROVED_AS_NOTED,
+    "pending_owner": ClaimStatus.PENDING_OWNER_APPROVAL,
+    "send_back": ClaimStatus.REVISE_AND_RESUBMIT,
+}
+
+
+@bp.post("/claims/<int:claim_id>/review")
+@login_required
+def review_claim(project_id: int, claim_id: int):
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    claim = _claim_in(project, claim_id, level)
+    target = REVIEW_TARGETS.get(request.form.get("action", ""))
+    decisions = [claims.LineDecision(line_id=line.id,
+                                     decision=LineReview.__members__.get(
+                                         request.form.get(f"review-{line.id}", "PENDING"), LineReview.PENDING),
+                                     comment=request.form.get(f"comment-{line.id}", ""))
+                 for line in claim.lines]
+    if target is None:
+        abort(400)
+    if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
+        problem = "Reject at least one line, with a comment, to send the claim back."
+    else:
+        try:
+            moved_to = claims.review(claim, decisions, target, current_user)
+        except (claims.ClaimRefused, InvalidTransition) as refused:
+            problem = str(refused)
+        else:
+            deliver_mail_after_response()
+            flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
+            return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+    db.session.rollback()
+    typed = {d.line_id: d for d in decisions}
+    return _claim_page(project, level, claim, review_problem=problem, typed_review=typed, status=422)
+
+
+def _entries(claim) -> list[claims.LineEntry]:  # type: ignore[no-untyped-def]
+    form = request.form
+    return [claims.LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
+                             percent_to_date=form.get(f"line-{s.id}-percent", ""),
+                             stored=form.get(f"line-{s.id}-stored", ""))
+            for s in claim.commitment.sov_lines]
+
+
+def _claim_page(project, level, claim, entries=None, entered=None, status: int = 200,  # type: ignore[no-untyped-def]
+                review_problem: str = "", typed_review=None):
+    lines, totals = claims.figures(claim, entered.inputs if entered else None)
+    return render_template(
+        "billings/claim.html", project=project, level=level, claim=claim, lines=lines, totals=totals,
+        typed={e.sov_line_id: e for e in entries} if entries else None, entered=entered,
+        editable=claim.status in EDITABLE and level is AccessLevel.ADMIN,
+        reviewable=level is AccessLevel.ADMIN and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW}),
+        allowed=ALLOWED[claim.status], history=claims.history(claim), invite=claims.invite_for(claim),
+        review_problem=review_problem, typed_review=typed_review or {}), status

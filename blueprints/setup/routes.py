@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from blueprints.guards import project_for_current_user
@@ -14,6 +14,8 @@ bp = Blueprint("setup", __name__)
 @bp.get("/")
 @login_required
 def home():
+    if current_user.is_collaborator:
+        return redirect(url_for("portal.home"))
     projects = permissions.visible_projects(current_user)
     return render_template("setup/projects.html", projects=projects)
 

@@ -1,0 +1,26 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from blueprints.auth.forms import new_password_rules
+from domain.portal import MAX_REASON
+
+
+class ActivateForm(FlaskForm):
+    password = PasswordField("Choose a password", validators=new_password_rules())
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")],
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        validators=[Length(max=MAX_REASON, message=f"Keep the reason to {MAX_REASON:,} characters or fewer.")],
+        render_kw={"rows": 3, "maxlength": MAX_REASON},
+    )
+
+
+class AnswerForm(FlaskForm):
+    """Accept: no fields, only the CSRF token."""

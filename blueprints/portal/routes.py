@@ -1,0 +1,183 @@
+"""The contact portal: answer invites, fill in and submit progress claims (SPEC §4).
+
+A GET never changes anything: e-mail links are opened by mail scanners too. The link's
+token never signs anyone in; it only lets a contact without a password set one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
+from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from domain import accounts, claims, portal, tokens
+from domain.models import Invite, User, db
+from domain.statuses import EDITABLE
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.get("")
+@login_required
+def home():
+    return render_template("portal/home.html", items=portal.home(current_user))
+
+
+def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
+    """The invite and contact a link names, or the page that says what is wrong with it."""
+    config = current_app.config
+    try:
+        data = tokens.read_invite_token(config["SECRET_KEY"], request.values.get("token", ""),
+                                        config["INVITE_TOKEN_MAX_AGE"])
+    except tokens.TokenExpired:
+        return None, None, _link_problem("expired", 410)
+    except tokens.TokenInvalid:
+        return None, None, _link_problem("invalid", 400)
+    invite = db.session.get(Invite, invite_id)
+    contact = db.session.get(User, data.contact_id)
+    if (data.invite_id != invite_id or invite is None or contact is None or not contact.active
+            or contact not in invite.commitment.claim_contacts):
+        return None, None, _link_problem("invalid", 400)
+    return invite, contact, None
+
+
+def _link_problem(kind: str, status: int):  # type: ignore[no-untyped-def]
+    return render_template("portal/link_problem.html", kind=kind), status
+
+
+@bp.get("/invites/<int:invite_id>")
+def invite(invite_id: int):
+    answer = request.args.get("answer")
+    if "token" in request.args:
+        invite, contact, problem = _read_token(invite_id)
+        if problem:
+            return problem
+        if not current_user.is_authenticated:
+            if contact.password_hash is None:
+                return render_template("portal/activate.html", invite=invite, contact=contact, form=ActivateForm(),
+                                       token=request.args["token"], answer=answer)
+            flash(f"Sign in as {contact.email} to answer the invite.", "info")
+            return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id,
+                                                                  answer=answer)))
+        if current_user.id != contact.id:
+            return render_template("portal/wrong_person.html", contact=contact), 403
+    elif not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    found = portal.invite_for_contact(current_user, invite_id)
+    if found is None:
+        abort(404)
+    return _invite_page(found, answer)
+
+
+def _invite_page(invite: Invite, answer: str | None, decline_form: DeclineForm | None = None, status: int = 200):
+    claim = claims.invite_claim(invite)
+    return render_template("portal/invite.html", invite=invite, claim=claim, answer=answer,
+                           accept_form=AnswerForm(), decline_form=decline_form or DeclineForm(
+                               formdata=None, reason=invite.decline_reason),
+                           due_passed=portal.due_passed(invite),
+                           company_message=(accounts.own_company().invite_message or "")), status
+
+
+@bp.post("/invites/<int:invite_id>/activate")
+def activate(invite_id: int):
+    invite, contact, problem = _read_token(invite_id)
+    if problem:
+        return problem
+    if contact.password_hash is not None:
+        flash("This account already has a password: sign in to answer the invite.", "info")
+        return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
+    form = ActivateForm()
+    if not form.validate_on_submit():
+        return render_template("portal/activate.html", invite=invite, contact=contact, form=form,
+                               token=request.form.get("token", ""), answer=request.form.get("answer")), 422
+    accounts.activate(contact, form.password.data)
+    login_user(contact)
+    flash("Your password is set and you are signed in.", "success")
+    return redirect(url_for("portal.invite", invite_id=invite_id, answer=request.form.get("answer")), code=303)
+
+
+@bp.post("/invites/<int:invite_id>/accept")
+@login_required
+def accept(invite_id: int):
+    invite = portal.invite_for_contact(current_user, invite_id) or abort(404)
+    if not AnswerForm().validate_on_submit():
+        abort(400)
+    try:
+        claim = portal.accept(invite, current_user)
+    except portal.AnswerRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
+    deliver_mail_after_response()
+    flash("Thank you: you will bill this period. Fill in your claim below.", "success")
+    return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
+
+
+@bp.post("/invites/<int:invite_id>/decline")
+@login_required
+def decline(invite_id: int):
+    invite = portal.invite_for_contact(current_user, invite_id) or abort(404)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _invite_page(invite, "no", form, 422)
+    try:
+        portal.decline(invite, current_user, form.reason.data or "")
+    except portal.AnswerRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
+    deliver_mail_after_response()
+    flash("Thank you: you will not bill this period. You can change your answer here until a claim is submitted.",
+          "success")
+    return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
+
+
+@bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
+@login_required
+def claim(claim_id: int):
+    claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
+    if request.method == "GET":
+        return _claim_page(claim)
+    entries = _entries(claim)
+    submit = request.form.get("action") == "submit"
+    try:
+        entered = claims.save_entries(claim, entries, current_user, submit=submit)
+    except claims.ClaimRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
+    if not entered.ok:
+        return _claim_page(claim, entries, entered, 422)
+    if submit:
+        deliver_mail_after_response()
+        flash("Submitted for review. You will get an e-mail when it is reviewed.", "success")
+    else:
+        flash("Draft saved.", "success")
+    return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
+
+
+@bp.post("/claims/<int:claim_id>/preview")
+@login_required
+def claim_preview(claim_id: int):
+    claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
+    entries = _entries(claim)
+    entered = claims.read_entries(claim, entries)
+    lines, totals = claims.figures(claim, entered.inputs)
+    db.session.rollback()  # a preview writes nothing
+    return vary_on_htmx(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
+                                        entered=entered, project=claim.commitment.project))
+
+
+def _entries(claim) -> list[claims.LineEntry]:  # type: ignore[no-untyped-def]
+    form = request.form
+    return [claims.LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
+                             percent_to_date=form.get(f"line-{s.id}-percent", ""),
+                             stored=form.get(f"line-{s.id}-stored", ""))
+            for s in claim.commitment.sov_lines]
+
+
+def _claim_page(claim, entries=None, entered=None, status: int = 200):  # type: ignore[no-untyped-def]
+    lines, totals = claims.figures(claim, entered.inputs if entered else None)
+    typed = {e.sov_line_id: e for e in entries} if entries else None
+    return render_template("portal/claim.html", claim=claim, lines=lines, totals=totals, typed=typed,
+                           entered=entered, editable=claim.status in EDITABLE,
+                           project=claim.commitment.project, history=claims.history(claim)), status
+

@@ -1,0 +1,130 @@
+"""What a progress claim contact may see and do (SPEC §4).
+
+A contact sees the invites and claims of commitments where they are a claim contact and
+which the Private list does not keep from them; anything else is "not found".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from domain import audit, board, claims, outbox
+from domain.clock import utcnow
+from domain.emails import INVITE_ANSWERED
+from domain.models import (
+    BillingPeriod,
+    Claim,
+    Commitment,
+    Invite,
+    InviteStatus,
+    User,
+    commitment_claim_contacts,
+    commitment_private_users,
+    db,
+)
+from domain.statuses import SUBMITTED
+
+MAX_REASON = 1000
+
+
+class AnswerRefused(Exception):
+    """The answer cannot be given or changed now; the message says why."""
+
+
+def _visible_to(user: User):  # type: ignore[no-untyped-def]
+    is_contact = exists().where(commitment_claim_contacts.c.commitment_id == Commitment.id,
+                                commitment_claim_contacts.c.user_id == user.id)
+    on_private_list = exists().where(commitment_private_users.c.commitment_id == Commitment.id,
+                                     commitment_private_users.c.user_id == user.id)
+    return and_(is_contact, or_(Commitment.is_private.is_(False), on_private_list))
+
+
+def invite_for_contact(user: User, invite_id: int) -> Invite | None:
+    return db.session.scalar(select(Invite).join(Commitment, Invite.commitment_id == Commitment.id)
+                             .where(Invite.id == invite_id, _visible_to(user)))
+
+
+def claim_for_contact(user: User, claim_id: int) -> Claim | None:
+    return db.session.scalar(select(Claim).join(Commitment, Claim.commitment_id == Commitment.id)
+                             .where(Claim.id == claim_id, _visible_to(user)))
+
+
+@dataclass
+class HomeItem:
+    invite: Invite
+    claim: Claim | None
+
+    @property
+    def todo(self) -> str:
+        """What the contact should do next, in their words."""
+        if self.invite.status is InviteStatus.INVITED:
+            return "Answer invite"
+        if self.claim is None:
+            return "Start claim" if self.invite.status is InviteStatus.ACCEPTED else ""
+        return {"DRAFT": "Finish draft", "REVISE_AND_RESUBMIT": "Revise and resubmit"}.get(self.claim.status.name, "")
+
+
+def home(user: User) -> list[HomeItem]:
+    """The contact's invites with their claims, across projects, newest period first."""
+    rows = db.session.execute(
+        select(Invite, Claim)
+        .join(Commitment, Invite.commitment_id == Commitment.id)
+        .join(BillingPeriod, Invite.billing_period_id == BillingPeriod.id)
+        .outerjoin(Claim, and_(Claim.commitment_id == Invite.commitment_id,
+                               Claim.billing_period_id == Invite.billing_period_id))
+        .where(_visible_to(user))
+        .options(selectinload(Invite.commitment).selectinload(Commitment.project),
+                 selectinload(Invite.commitment).selectinload(Commitment.vendor),
+                 selectinload(Invite.billing_period))
+        .order_by(BillingPeriod.start_date.desc(), Commitment.number)
+    ).all()
+    return [HomeItem(invite, claim) for invite, claim in rows]
+
+
+def due_passed(invite: Invite) -> bool:
+    return invite.billing_period.due_date < board.project_today(invite.commitment.project)
+
+
+def accept(invite: Invite, contact: User) -> Claim | None:
+    """Accept the invite, tell the sender, and open the claim (unless the due date has passed)."""
+    claim = claims.invite_claim(invite)
+    _check_changeable(invite, claim)
+    if claim is None and due_passed(invite):
+        raise AnswerRefused("The due date has passed, so a new claim cannot be started. "
+                            f"Ask {invite.sent_by.name} to create it for you.")
+    _answer(invite, contact, InviteStatus.ACCEPTED, "")
+    db.session.commit()
+    return claim or claims.start_claim(invite.commitment, invite.billing_period, contact)
+
+
+def decline(invite: Invite, contact: User, reason: str) -> None:
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise AnswerRefused(f"Keep the reason to {MAX_REASON:,} characters or fewer.")
+    _check_changeable(invite, claims.invite_claim(invite))
+    _answer(invite, contact, InviteStatus.DECLINED, reason)
+    db.session.commit()
+
+
+def _check_changeable(invite: Invite, claim: Claim | None) -> None:
+    if claim is not None and claim.status in SUBMITTED:
+        raise AnswerRefused("The claim for this invite is already submitted, so the answer can no longer change.")
+
+
+def _answer(invite: Invite, contact: User, status: InviteStatus, reason: str) -> bool:
+    """Record the answer and e-mail the sender; False when it is the same answer again."""
+    if invite.status is status and invite.decline_reason == reason:
+        return False
+    audit.record(actor=contact, entity_type="invite", entity_id=invite.id,
+                 project_id=invite.commitment.project_id, action="answered", field="status",
+                 old=invite.status, new=f"{status.value}{': ' + reason if reason else ''}")
+    invite.status, invite.decline_reason = status, reason
+    invite.answered_at, invite.answered_by_id = utcnow(), contact.id
+    outbox.queue_rows([{
+        "dedupe_key": f"answer:{invite.id}:{invite.answered_at:%Y%m%d%H%M%S%f}:to:{invite.sent_by_id}",
+        "kind": INVITE_ANSWERED, "to_address": invite.sent_by.email, "to_user_id": invite.sent_by_id,
+        "actor_id": contact.id, "invite_id": invite.id}])
+    return True
