@@ -67,6 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from blueprints.portal.routes import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+    from blueprints.attachments.routes import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)
 
     app.register_blueprint(demo_bp)
 

@@ -59,6 +59,11 @@ def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
         message = "This form was open too long or came from elsewhere. Reload the page and try again."
         return render_template("error.html", code=400, title="Please try again", message=message), 400
 
+    @app.errorhandler(413)
+    def _too_large(error):  # type: ignore[no-untyped-def]
+        message = "That upload is too large: files can be at most 20 MB. Nothing was saved."
+        return render_template("error.html", code=413, title="File too large", message=message), 413
+
     for code, title, message in [
         (403, "Not allowed", "You do not have permission to do that. Ask a project Admin if you need to."),
         (404, "Not found", "There is nothing here, or it is not shared with you."),

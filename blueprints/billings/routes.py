@@ -13,8 +13,8 @@ from app import htmx
 from blueprints.billings.forms import PeriodForm, RuleForm
 from blueprints.guards import project_for_current_user
 from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from domain import attachments, claims, invites, periods
 from domain import board as boards
-from domain import claims, invites, periods
 from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
 from domain.permissions import can_see_commitment
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
@@ -282,4 +282,5 @@ def _claim_page(project, level, claim, entries=None, entered=None, status: int =
         editable=claim.status in EDITABLE and level is AccessLevel.ADMIN,
         reviewable=level is AccessLevel.ADMIN and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW}),
         allowed=ALLOWED[claim.status], history=claims.history(claim), invite=claims.invite_for(claim),
-        review_problem=review_problem, typed_review=typed_review or {}), status
+        review_problem=review_problem, typed_review=typed_review or {},
+        can_attach=attachments.can_change(current_user, claim)), status
