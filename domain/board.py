@@ -81,6 +81,12 @@ class Row:
         return self.invite is None and not self.reasons
 
     @property
+    def can_create_claim(self) -> bool:
+        """An admin may start the claim for the contact at any time, even after the due date."""
+        return (self.claim is None and self.invite_key != "declined"
+                and all(r is Reason.DUE_PASSED for r in self.reasons))
+
+    @property
     def to_date(self) -> Decimal:
         """Completed and stored to date: this period's claim if there is one, else what was approved."""
         return self.claim.total_completed_and_stored if self.claim else self.billed_to_date
