@@ -64,7 +64,8 @@ def test_contact_attaches_and_downloads(client, world, claim, tmp_path, name, da
 
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("invoice.pdf", PNG, "The file&#39;s content is PNG, but its name says otherwise. Rename it to end in .png."),
-    ("program.exe", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100, "Only PDF, PNG, JPEG, GIF, WebP, XLSX, XLS, ODS or CSV"),
+    ("program.exe", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100,
+     "Only PDF, PNG, JPEG, GIF, WebP, XLSX, XLS, ODS or CSV"),
     ("empty.pdf", b"", "The file is empty."),
     ("", PDF, "Choose a file to attach."),
 ])
