@@ -68,8 +68,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(portal_bp)
     from blueprints.attachments.routes import bp as attachments_bp
+    from blueprints.directory.routes import bp as directory_bp
+    from blueprints.imports.routes import bp as imports_bp
 
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(imports_bp)
 
     app.register_blueprint(demo_bp)
 
