@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -377,16 +378,33 @@ def report(dialect: str, results: list[Measurement], show_sql: bool) -> bool:
         for m in results:
             if m.size == largest:
                 print(f"\nStatements of one request: {m.scenario}, {m.size:,} commitments ({len(m.sql)})")
-                for n, (statement, repeats) in enumerate(_distinct(m.sql), start=1):
-                    line = " ".join(statement.split())
+                for n, (statement, repeats) in enumerate(Counter(m.sql).items(), start=1):
                     more = f"   [x{repeats}]" if repeats > 1 else ""
-                    print(f"  {n:>3}. {line[:100]}{more}")
+                    print(f"  {n:>3}. {shorten(statement)[:100]}{more}")
     return counts_ok
 
 
-def _distinct(statements: list[str]) -> list[tuple[str, int]]:
-    """Each statement text once, in the order first sent, with how many times it was sent."""
-    return list(Counter(statements).items())
+def shorten(statement: str) -> str:
+    """The statement on one line, its column lists cut to a count, so the tables and conditions show."""
+    line = " ".join(statement.split())
+    if line.startswith("SELECT "):
+        depth = 0
+        for i, char in enumerate(line):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and line.startswith(" FROM ", i):
+                return f"SELECT <{_top_level_count(line[7:i])} columns>{line[i:]}"
+    insert = re.match(r"INSERT INTO (\S+) \(([^)]*)\)", line)
+    if insert:
+        return f"INSERT INTO {insert[1]} (<{insert[2].count(',') + 1} columns>){line[insert.end():]}"
+    return line
+
+
+def _top_level_count(columns: str) -> int:
+    depth, count = 0, 1
+    for char in columns:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        count += char == "," and depth == 0
+    return count
 
 
 def main(argv: list[str] | None = None) -> int:
