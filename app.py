@@ -21,6 +21,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from domain import accounts
 from domain.models import User, db
@@ -146,7 +147,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    # The company comes along: every page asks whether the user is a collaborator.
+    return db.session.get(User, int(user_id), options=[joinedload(User.company)])
 
 
 def _first_run_redirect():  # type: ignore[no-untyped-def]

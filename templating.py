@@ -5,34 +5,49 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
-from flask import Flask, g
+from babel.numbers import format_currency
+from flask import Flask, g, has_request_context
+from flask_login import current_user
 
 from domain import accounts
 from domain.models import Dictionary
+from domain.money import cents
 from domain.terms import Terms
 
 
 def current_terms() -> Terms:
     """The own company's dictionary, looked up once per request."""
     if "terms" not in g:
-        company = accounts.own_company()
+        user = current_user if has_request_context() else None  # e-mails render outside requests
+        # Staff belong to the own company, already loaded with them; contacts need a look-up.
+        staff = user is not None and user.is_authenticated and user.company.is_own
+        company = user.company if staff else accounts.own_company()
         g.terms = Terms(company.dictionary if company else Dictionary.SPECIALTY)
     return g.terms
 
 
+# Babel's en_US symbols for the currencies a project can use; others go through Babel itself.
+SYMBOLS = {"USD": "$", "CAD": "CA$"}
+
+
 def money(value: Decimal | None, currency: str = "USD") -> str:
+    """$1,234.50 or -$1,234.50, as Babel's en_US says it, without its cost on a 1,000-row page."""
     if value is None:
         return ""
     if not isinstance(value, Decimal):
         raise TypeError(f"money must be Decimal, not {type(value).__name__}")
-    return format_currency(value, currency, locale="en_US")
+    symbol = SYMBOLS.get(currency)
+    if symbol is None:
+        return format_currency(value, currency, locale="en_US")
+    return f"{'-' if value < 0 else ''}{symbol}{cents(abs(value)):,.2f}"
 
 
 def number(value: Decimal | None, places: int = 1) -> str:
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0." + "0" * places, locale="en_US")
+    if not isinstance(value, Decimal):
+        raise TypeError(f"numbers shown must be Decimal, not {type(value).__name__}")
+    return f"{value:,.{places}f}"
 
 
 def day(value: date | datetime | None) -> str:

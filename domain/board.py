@@ -2,20 +2,21 @@
 
 Loaded in a fixed number of statements whatever the number of rows: one for the rows
 (commitment, vendor, invite, claim and every figure as a column) and one for the
-progress claim contacts.
+progress claim contacts of the whole project.
 """
 
 from __future__ import annotations
 
 import enum
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.claims import COUNTS_AS_BILLED
 from domain.models import (
@@ -33,6 +34,7 @@ from domain.models import (
     SovLine,
     SovStatus,
     User,
+    commitment_claim_contacts,
     commitment_private_users,
     db,
 )
@@ -115,6 +117,7 @@ class Board:
     all_rows: list[Row]
     status_filter: str | None
     today: date
+    _by_id: dict[int, Row] = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> list[Row]:
@@ -139,7 +142,9 @@ class Board:
         return sum(1 for r in self.rows if r.selectable)
 
     def row_for(self, commitment_id: int) -> Row | None:
-        return next((r for r in self.all_rows if r.commitment.id == commitment_id), None)
+        if len(self._by_id) != len(self.all_rows):
+            self._by_id = {r.commitment.id: r for r in self.all_rows}
+        return self._by_id.get(commitment_id)
 
 
 def project_today(project: Project) -> date:
@@ -223,7 +228,7 @@ def load_rows(
         .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period.id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
         .where(Commitment.project_id == project.id)
-        .options(contains_eager(Commitment.vendor), selectinload(Commitment.claim_contacts))
+        .options(contains_eager(Commitment.vendor))
         .order_by(Commitment.number)
     )
     if level < AccessLevel.ADMIN:
@@ -234,10 +239,11 @@ def load_rows(
         query = query.where(or_(Commitment.is_private.is_(False), on_private_list))
     if commitment_ids is not None:
         query = query.where(Commitment.id.in_(commitment_ids))
+    results = db.session.execute(query).all()
+    contacts = _claim_contacts(project)
     rows = []
-    for commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing in (
-        db.session.execute(query).unique()
-    ):
+    for commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing in results:
+        set_committed_value(commitment, "claim_contacts", contacts.get(commitment.id, []))
         row = Row(
             commitment=commitment, invite=invite, claim=claim, sender_name=sender_name or "",
             scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
@@ -246,6 +252,22 @@ def load_rows(
         row.reasons = reasons_not_to_invite(row, period, today)
         rows.append(row)
     return rows
+
+
+def _claim_contacts(project: Project) -> dict[int, list[User]]:
+    """Every claim contact of the project's commitments, in one statement (selectinload would
+    send one per 500 commitments)."""
+    link = commitment_claim_contacts.c
+    contacts: dict[int, list[User]] = defaultdict(list)
+    for commitment_id, user in db.session.execute(
+        select(link.commitment_id, User)
+        .join(User, User.id == link.user_id)
+        .join(Commitment, Commitment.id == link.commitment_id)
+        .where(Commitment.project_id == project.id)
+        .order_by(User.name)
+    ):
+        contacts[commitment_id].append(user)
+    return contacts
 
 
 def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[Reason]:

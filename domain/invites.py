@@ -84,15 +84,16 @@ def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> Sen
         return outcome
 
     now = utcnow()
+    # Rows as execute parameters, not .values([...]): the statement is compiled once and cached.
     statement = (
         outbox._insert(Invite)
-        .values([{"commitment_id": row.commitment.id, "billing_period_id": period.id,
-                  "status": InviteStatus.INVITED, "sent_by_id": by.id, "first_sent_at": now,
-                  "last_sent_at": now, "send_count": 1, "decline_reason": ""} for row in wanted])
         .on_conflict_do_nothing(index_elements=["commitment_id", "billing_period_id"])
         .returning(Invite.id, Invite.commitment_id)
     )
-    created = {commitment_id: invite_id for invite_id, commitment_id in db.session.execute(statement)}
+    invite_rows = [{"commitment_id": row.commitment.id, "billing_period_id": period.id,
+                    "status": InviteStatus.INVITED, "sent_by_id": by.id, "first_sent_at": now,
+                    "last_sent_at": now, "send_count": 1, "decline_reason": ""} for row in wanted]
+    created = {commitment_id: invite_id for invite_id, commitment_id in db.session.execute(statement, invite_rows)}
     mails, events, raced = [], [], []
     for row in wanted:
         invite_id = created.get(row.commitment.id)
@@ -111,7 +112,7 @@ def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> Sen
     outbox.queue_rows(mails)
     if events:
         db.session.execute(insert(AuditEvent), events)
-    db.session.commit()
+    _commit_keeping_loaded()
     if raced:
         _reload_rows(board, raced, by)
     return outcome
@@ -209,6 +210,17 @@ def _event(by: User, board: Board, invite_id: int, action: str, *, field: str = 
             "new_value": new if field != "status" else f"Invited, to {new}"}
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what is loaded: the board in memory is already what the answer
+    shows (the new invites were set on it), and re-reading it would cost statements per row."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def _reload_rows(board: Board, commitment_ids: list[int], by: User) -> None:
     """After a race, show the invites another request made, not the stale rows."""
     fresh = {r.commitment.id: r for r in load_rows(board.project, board.period, by, AccessLevel.ADMIN, board.today,
@@ -216,6 +228,7 @@ def _reload_rows(board: Board, commitment_ids: list[int], by: User) -> None:
     for i, row in enumerate(board.all_rows):
         if row.commitment.id in fresh:
             board.all_rows[i] = fresh[row.commitment.id]
+    board._by_id = {}
 
 
 __all__ = ["NothingSelected", "PermissionDenied", "SendOutcome", "send_invites"]

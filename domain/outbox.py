@@ -35,15 +35,17 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
-def queue_rows(rows: list[dict[str, Any]]) -> int:
+def queue_rows(rows: list[dict[str, Any]]) -> None:
     """Queue e-mails in the caller's transaction in one statement; a repeated dedupe_key is skipped."""
     if not rows:
-        return 0
+        return
     now = utcnow()
     values = [{"status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "next_attempt_at": now,
-               "subject": "", "text_body": "", "html_body": "", "last_error": "", **row} for row in rows]
-    statement = _insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return db.session.execute(statement).rowcount or 0
+               "subject": "", "text_body": "", "html_body": "", "last_error": "", "to_user_id": None,
+               "actor_id": None, "invite_id": None, "claim_id": None, **row} for row in rows]
+    # Rows as execute parameters: one batched INSERT whose compiled form is cached.
+    statement = _insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    db.session.execute(statement, values)
 
 
 def _insert(model):  # type: ignore[no-untyped-def]

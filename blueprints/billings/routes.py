@@ -183,7 +183,7 @@ def _claim_in(project, claim_id: int, level):  # type: ignore[no-untyped-def]
 @login_required
 def create_claim(project_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    commitment = db.session.get(Commitment, request.args.get("commitment", type=int) or 0)
+    commitment = db.session.get(Commitment, request.values.get("commitment", type=int) or 0)
     period = db.session.get(BillingPeriod, request.args.get("period", type=int) or 0)
     if commitment is None or period is None or commitment.project_id != project.id or period.project_id != project.id:
         abort(404)
