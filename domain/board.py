@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -88,12 +89,12 @@ class Row:
         return (self.claim is None and self.invite_key != "declined"
                 and all(r is Reason.DUE_PASSED for r in self.reasons))
 
-    @property
+    @cached_property
     def to_date(self) -> Decimal:
         """Completed and stored to date: this period's claim if there is one, else what was approved."""
         return self.claim.total_completed_and_stored if self.claim else self.billed_to_date
 
-    @property
+    @cached_property
     def percent_complete(self) -> Decimal:
         return percent_of(self.to_date, self.scheduled_value)
 
