@@ -209,8 +209,13 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
         return entered
     project_id = claim.billing_period.project_id
     by_sov = {line.sov_line_id: line for line in claim.lines}
+    sov_lines = {s.id: s for s in claim.commitment.sov_lines}
     for sov_line_id, (this_period, stored, percent) in entered.inputs.items():
-        line = by_sov[sov_line_id]
+        line = by_sov.get(sov_line_id)
+        if line is None:  # an SOV line added (a change order) after the claim was started
+            line = ClaimLine(sov_line=sov_lines[sov_line_id], work_completed_this_period=ZERO,
+                             materials_presently_stored=ZERO)
+            claim.lines.append(line)
         for name, new in [("work_completed_this_period", this_period), ("materials_presently_stored", stored)]:
             old = getattr(line, name)
             if old != new:

@@ -54,21 +54,33 @@ def claim_for_contact(user: User, claim_id: int) -> Claim | None:
 
 @dataclass
 class HomeItem:
-    invite: Invite
+    """An invite with its claim, or a claim an admin started without an invite."""
+
+    invite: Invite | None
     claim: Claim | None
+
+    @property
+    def commitment(self) -> Commitment:
+        return self.invite.commitment if self.invite else self.claim.commitment  # type: ignore[union-attr]
+
+    @property
+    def billing_period(self) -> BillingPeriod:
+        return self.invite.billing_period if self.invite else self.claim.billing_period  # type: ignore[union-attr]
 
     @property
     def todo(self) -> str:
         """What the contact should do next, in their words."""
-        if self.invite.status is InviteStatus.INVITED:
+        if self.invite is not None and self.invite.status is InviteStatus.INVITED:
             return "Answer invite"
+        if self.invite is not None and self.invite.status is InviteStatus.DECLINED:
+            return ""  # a draft kept from an earlier Yes waits until the invite is accepted again
         if self.claim is None:
-            return "Start claim" if self.invite.status is InviteStatus.ACCEPTED else ""
+            return "Start claim" if self.invite and self.invite.status is InviteStatus.ACCEPTED else ""
         return {"DRAFT": "Finish draft", "REVISE_AND_RESUBMIT": "Revise and resubmit"}.get(self.claim.status.name, "")
 
 
 def home(user: User) -> list[HomeItem]:
-    """The contact's invites with their claims, across projects, newest period first."""
+    """The contact's invites with their claims, and claims started without an invite, newest period first."""
     rows = db.session.execute(
         select(Invite, Claim)
         .join(Commitment, Invite.commitment_id == Commitment.id)
@@ -79,9 +91,21 @@ def home(user: User) -> list[HomeItem]:
         .options(selectinload(Invite.commitment).selectinload(Commitment.project),
                  selectinload(Invite.commitment).selectinload(Commitment.vendor),
                  selectinload(Invite.billing_period))
-        .order_by(BillingPeriod.start_date.desc(), Commitment.number)
     ).all()
-    return [HomeItem(invite, claim) for invite, claim in rows]
+    uninvited = db.session.scalars(
+        select(Claim)
+        .join(Commitment, Claim.commitment_id == Commitment.id)
+        .where(_visible_to(user),
+               ~exists().where(Invite.commitment_id == Claim.commitment_id,
+                               Invite.billing_period_id == Claim.billing_period_id))
+        .options(selectinload(Claim.commitment).selectinload(Commitment.project),
+                 selectinload(Claim.commitment).selectinload(Commitment.vendor),
+                 selectinload(Claim.billing_period))
+    ).all()
+    items = [HomeItem(invite, claim) for invite, claim in rows] + [HomeItem(None, claim) for claim in uninvited]
+    items.sort(key=lambda i: i.commitment.number)
+    items.sort(key=lambda i: i.billing_period.start_date, reverse=True)
+    return items
 
 
 def due_passed(invite: Invite) -> bool:
@@ -98,6 +122,15 @@ def accept(invite: Invite, contact: User) -> Claim | None:
     _answer(invite, contact, InviteStatus.ACCEPTED, "")
     db.session.commit()
     return claim or claims.start_claim(invite.commitment, invite.billing_period, contact)
+
+
+def save_claim(claim: Claim, entries: list[claims.LineEntry], contact: User, *, submit: bool) -> claims.Entered:
+    """The contact's save or submit; a claim is not submitted while its invite is answered No."""
+    if submit:
+        invite = claims.invite_for(claim)
+        if invite is not None and invite.status is InviteStatus.DECLINED:
+            raise claims.ClaimRefused("You answered No, not this period: accept the invite again before submitting.")
+    return claims.save_entries(claim, entries, contact, submit=submit)
 
 
 def decline(invite: Invite, contact: User, reason: str) -> None:

@@ -140,7 +140,7 @@ def claim(claim_id: int):
     entries = _entries(claim)
     submit = request.form.get("action") == "submit"
     try:
-        entered = claims.save_entries(claim, entries, current_user, submit=submit)
+        entered = portal.save_claim(claim, entries, current_user, submit=submit)
     except claims.ClaimRefused as refused:
         flash(str(refused), "warning")
         return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
