@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain import audit
@@ -68,8 +68,14 @@ def own_company() -> Company | None:
 
 def activate(user: User, password: str) -> None:
     """Set the first password of an account made for someone (a claim contact, say)."""
-    if user.password_hash is not None:
+    # One statement that only a password-less row matches: two clicks at once set it once.
+    changed = db.session.execute(
+        update(User).where(User.id == user.id, User.password_hash.is_(None))
+        .values(password_hash=generate_password_hash(password))
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
         raise ValueError("already activated")
-    set_password(user, password)
     audit.record(actor=user, entity_type="user", entity_id=user.id, action="account activated")
     db.session.commit()
+    db.session.refresh(user)

@@ -154,6 +154,8 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
                 problems["percent_to_date"] = str(exc)
             else:
                 this_period = g702.work_from_percent(current.scheduled_value, current.previous, percent)
+                if _typed_other_amount(entry.this_period, this_period):
+                    problems["this_period"] = "Type an amount or a % complete, not both: clear one of them."
         elif entry.this_period.strip():
             try:
                 this_period = parse_money(entry.this_period)
@@ -171,13 +173,25 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
             if current.previous + this_period < 0:
                 problems[work_field] = "Work completed to date cannot go below zero."
             elif not allow_over and current.previous + this_period + stored > current.scheduled_value:
-                problems[work_field] = (f"Completed and stored to date would be more than the scheduled value "
-                                        f"({current.scheduled_value:,.2f}).")
+                # Point at what tipped it over: the work alone, or the stored materials on top of it.
+                over = work_field if current.previous + this_period > current.scheduled_value else "stored"
+                if over not in problems:
+                    problems[over] = (f"Completed and stored to date would be more than the scheduled value "
+                                      f"({current.scheduled_value:,.2f}).")
         if problems:
             result.errors[entry.sov_line_id] = problems
         else:
             result.inputs[entry.sov_line_id] = (this_period, stored, percent)
     return result
+
+
+def _typed_other_amount(text: str, derived: Decimal) -> bool:
+    """True when an amount was typed beside a % and says something else (0 means not typed)."""
+    try:
+        typed = parse_money(text) if text.strip() else ZERO
+    except ValueError:
+        return True
+    return typed not in (ZERO, derived)
 
 
 def _percent(text: str) -> Decimal:

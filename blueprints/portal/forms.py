@@ -18,6 +18,7 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(
         "Reason (optional)",
         validators=[Length(max=MAX_REASON, message=f"Keep the reason to {MAX_REASON:,} characters or fewer.")],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"rows": 3, "maxlength": MAX_REASON},
     )
 

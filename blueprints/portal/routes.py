@@ -37,7 +37,7 @@ def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
     invite = db.session.get(Invite, invite_id)
     contact = db.session.get(User, data.contact_id)
     if (data.invite_id != invite_id or invite is None or contact is None or not contact.active
-            or contact not in invite.commitment.claim_contacts):
+            or portal.invite_for_contact(contact, invite_id) is None):  # no longer a contact, or kept private
         return None, None, _link_problem("invalid", 400)
     return invite, contact, None
 
@@ -91,7 +91,11 @@ def activate(invite_id: int):
     if not form.validate_on_submit():
         return render_template("portal/activate.html", invite=invite, contact=contact, form=form,
                                token=request.form.get("token", ""), answer=request.form.get("answer")), 422
-    accounts.activate(contact, form.password.data)
+    try:
+        accounts.activate(contact, form.password.data)
+    except ValueError:  # activated a moment ago, by another click
+        flash("This account already has a password: sign in to answer the invite.", "info")
+        return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
     login_user(contact)
     flash("Your password is set and you are signed in.", "success")
     return redirect(url_for("portal.invite", invite_id=invite_id, answer=request.form.get("answer")), code=303)

@@ -112,8 +112,10 @@ BAD_LINES = [
                  id="negative-to-date"),
     pytest.param({"this_period": "100000.01"}, "this_period", "more than the scheduled value ($100,000.00)"
                  .replace("$", ""), id="over-scheduled"),
-    pytest.param({"this_period": "90000", "stored": "10000.01"}, "this_period",
+    pytest.param({"this_period": "90000", "stored": "10000.01"}, "stored",
                  "Completed and stored to date would be more than the scheduled value", id="stored-pushes-over"),
+    pytest.param({"this_period": "100", "percent": "10"}, "this_period",
+                 "Type an amount or a % complete, not both: clear one of them.", id="amount-and-percent"),
     pytest.param({"percent": "100.5"}, "percent", "The % complete cannot be over 100.", id="percent-over-100"),
     pytest.param({"percent": "fifty"}, "percent", "Enter a % from 0 to 100, like 45 or 62.5.", id="percent-letters"),
     pytest.param({"percent": "-5"}, "percent", "Enter a % from 0 to 100.", id="percent-negative"),
