@@ -103,6 +103,7 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "DEMO_MAILDIR": str(Path(instance_path) / "maildir"),
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        "IMPORT_FOLDER": str(Path(instance_path) / "imports"),
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "OUTBOX_DELIVER_AFTER_REQUEST": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,0 +1,11 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(FlaskForm):
+    # The file's kind is decided by its content (domain/spreadsheet.py), not by its name or `accept`.
+    file = FileField("Spreadsheet (.csv or .xlsx)",
+                     validators=[FileRequired("Choose a CSV or Excel (.xlsx) file to upload.")],
+                     render_kw={"accept": ACCEPT})

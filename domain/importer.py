@@ -1,0 +1,508 @@
+"""Import commitments with their schedules of values from a spreadsheet, all or nothing.
+
+One row per SOV line: `commitment_number, kind, title, vendor, status, retention_pct,
+cost_code, description, scheduled_value`. The rows of one commitment repeat its header
+fields (kind to retention_pct): they must agree, and may be left empty after the first row.
+`plan_import` reads what the file would create and every row's problem without writing;
+`import_commitments` plans again against the database as it is now and writes the whole file
+in one transaction, or nothing.
+
+Between the preview and the confirmation the uploaded file waits in an `UploadStash`: a file
+under the instance folder named by a random token and bound to the user and project that
+uploaded it. The confirmation names only the token; the data is read again from the file,
+never from the form.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from domain import accounts, audit
+from domain.models import (
+    AccessLevel,
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    Company,
+    Project,
+    SovLine,
+    SovStatus,
+    User,
+    db,
+)
+from domain.money import ZERO, cents, parse_money
+from domain.permissions import PermissionDenied, project_level
+from domain.spreadsheet import Table, looks_like_formula, read_table, unneutralise, write_csv
+
+COLUMNS = ("commitment_number", "kind", "title", "vendor", "status", "retention_pct",
+           "cost_code", "description", "scheduled_value")
+# Without a status column commitments are Draft; without retention_pct they take the company's default.
+OPTIONAL = frozenset({"status", "retention_pct"})
+REQUIRED = tuple(c for c in COLUMNS if c not in OPTIONAL)
+HEADER_FIELDS = ("kind", "title", "vendor", "status", "retention_pct")
+MAX_ROWS = 5000
+MAX_LENGTH = {"commitment_number": 30, "title": 200, "cost_code": 40, "description": 300}
+_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+class ImportRefused(Exception):
+    """Nothing was imported; `plan` holds the rows' problems when there are any."""
+
+    def __init__(self, message: str, plan: Plan | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.plan = plan
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class PlannedLine:
+    row: int
+    cost_code: str
+    description: str
+    scheduled_value: Decimal | None
+
+
+@dataclass
+class PlannedCommitment:
+    number: str
+    first_row: int
+    kind: CommitmentKind | None
+    title: str
+    vendor: Company | None
+    status: CommitmentStatus | None
+    retention_pct: Decimal | None
+    vendor_name: str = ""  # as written in the file
+    lines: list[PlannedLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.scheduled_value or ZERO for line in self.lines), ZERO)
+
+    @property
+    def claim_contact(self) -> User | None:
+        """Who will be the progress claim contact: the vendor's default contact, when active."""
+        contact = self.vendor.default_claim_contact if self.vendor else None
+        if contact is None or not contact.active or contact.company_id != self.vendor.id:  # type: ignore[union-attr]
+            return None
+        return contact
+
+
+@dataclass
+class Plan:
+    commitments: list[PlannedCommitment]
+    problems: list[Problem]
+    rows: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.commitments)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(c.lines) for c in self.commitments)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.total for c in self.commitments), ZERO)
+
+    @property
+    def problem_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+@dataclass(frozen=True)
+class Imported:
+    commitments: int
+    lines: int
+    total: Decimal
+
+
+def read(stream: BinaryIO) -> Table:
+    """The file as a table of text in our columns; SpreadsheetRefused if it cannot be."""
+    return read_table(stream, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
+
+
+def plan_import(project: Project, table: Table) -> Plan:
+    """What the file would create on the project, and every row's problem; writes nothing."""
+    vendors = _vendors_by_name()
+    # Numbers are unique on a project whatever their case, as when a person adds a commitment.
+    taken = {n.casefold(): n for n in db.session.scalars(
+        select(Commitment.number).where(Commitment.project_id == project.id))}
+    own = accounts.own_company()
+    default_retention = default_retention_of(own)
+    planned: dict[str, PlannedCommitment] = {}
+    spellings: dict[str, PlannedCommitment] = {}  # casefolded number -> the first commitment spelled so
+    problems: list[Problem] = []
+    for row in table.rows:
+        cells = {column: unneutralise(value) for column, value in row.cells.items()}
+
+        def problem(column: str, message: str, row=row, cells=cells) -> None:  # type: ignore[no-untyped-def]
+            problems.append(Problem(row.number, column, cells.get(column, ""), message))
+
+        number = _text(cells, "commitment_number", problem, "Enter the commitment number.")
+        first = planned.get(number) if number else None
+        header = _header(cells, problem, vendors, default_retention, own, required=first is None)
+        line = PlannedLine(row=row.number,
+                           cost_code=_text(cells, "cost_code", problem, "Enter the cost code."),
+                           description=_text(cells, "description", problem, "Enter the description."),
+                           scheduled_value=_amount(cells, problem))
+        if row.extra:
+            problems.append(Problem(row.number, "", ", ".join(row.extra),
+                                    "This row has cells to the right of the last column: remove them."))
+        if not number:
+            continue
+        if first is None:
+            first = planned[number] = PlannedCommitment(number=number, first_row=row.number,
+                                                        vendor_name=cells.get("vendor", ""), **header)
+            folded = number.casefold()
+            if folded in taken:
+                problem("commitment_number", f"Commitment {taken[folded]} is already on this project.")
+            elif folded in spellings:
+                other = spellings[folded]
+                problem("commitment_number", f"Differs only in case from {other.number} (row {other.first_row}): "
+                                             "spell the number the same way on every row.")
+            spellings.setdefault(folded, first)
+        else:
+            _agree(first, header, cells, problem)
+        first.lines.append(line)
+    problems.sort(key=lambda p: (p.row, COLUMNS.index(p.column) if p.column in COLUMNS else len(COLUMNS)))
+    return Plan(commitments=list(planned.values()), problems=problems, rows=len(table.rows))
+
+
+def default_retention_of(own: Company | None) -> Decimal:
+    return own.default_retention_pct if own is not None else Decimal("10.00")
+
+
+def default_retention() -> Decimal:
+    """What an empty retention_pct becomes: the company's default."""
+    return default_retention_of(accounts.own_company())
+
+
+def _vendors_by_name() -> dict[str, list[Company]]:
+    by_name: dict[str, list[Company]] = {}
+    for company in db.session.scalars(select(Company).options(selectinload(Company.default_claim_contact))):
+        by_name.setdefault(_fold(company.name), []).append(company)
+    return by_name
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _text(cells: dict[str, str], column: str, problem, missing: str | None) -> str:  # type: ignore[no-untyped-def]
+    value = cells.get(column, "")
+    if not value:
+        if missing:
+            problem(column, missing)
+        return ""
+    limit = MAX_LENGTH.get(column)
+    if limit and len(value) > limit:
+        problem(column, f"Too long: {len(value)} characters, at most {limit}.")
+    return value
+
+
+def _header(cells, problem, vendors, default_retention, own, *, required: bool) -> dict:  # type: ignore[no-untyped-def]
+    """The commitment fields of one row; on a commitment's later rows an empty cell means "as above"."""
+    kind = _choice(cells, "kind", CommitmentKind, problem, required)
+    title = _text(cells, "title", problem, "Enter the title." if required else None)
+    vendor = None
+    vendor_name = cells.get("vendor", "")
+    if vendor_name:
+        matches = vendors.get(_fold(vendor_name), [])
+        if own is not None and any(m.id == own.id for m in matches):
+            problem("vendor", f"\u201c{vendor_name}\u201d is your own company, not a vendor.")
+        elif len(matches) > 1:
+            problem("vendor", f"{len(matches)} vendor companies are called \u201c{vendor_name}\u201d: "
+                              "rename one in the directory.")
+        elif not matches:
+            problem("vendor", f"No vendor company is called \u201c{vendor_name}\u201d. Add it to the directory "
+                              "first, or correct the name.")
+        else:
+            vendor = matches[0]
+    elif required:
+        problem("vendor", "Enter the vendor: a vendor company's name as in the directory.")
+    status = _choice(cells, "status", CommitmentStatus, problem, required=False)
+    if required and not cells.get("status"):
+        status = CommitmentStatus.DRAFT
+    return {"kind": kind, "title": title, "vendor": vendor, "status": status,
+            "retention_pct": _percent(cells, problem, default_retention if required else None)}
+
+
+def _choice(cells, column: str, enum: type[Enum], problem, required: bool):  # type: ignore[no-untyped-def]
+    value = cells.get(column, "")
+    labels = [m.value for m in enum]
+    allowed = ", ".join(labels[:-1]) + " or " + labels[-1]
+    if not value:
+        if required:
+            problem(column, f"Enter the {column}: {allowed}.")
+        return None
+    folded = _fold(value)
+    for member in enum:
+        if folded in (member.value.casefold(), member.name.casefold(), member.name.replace("_", " ").casefold()):
+            return member
+    problem(column, f"Unknown {column}: use {allowed}.")
+    return None
+
+
+def _percent(cells, problem, default: Decimal | None) -> Decimal | None:  # type: ignore[no-untyped-def]
+    value = cells.get("retention_pct", "").removesuffix("%").strip()
+    if not value:
+        return default
+    if not _PERCENT.fullmatch(value):
+        problem("retention_pct", "Enter a percentage from 0 to 100, like 10 or 7.5.")
+        return None
+    try:
+        pct = Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only plain numbers
+        problem("retention_pct", "Enter a percentage from 0 to 100, like 10 or 7.5.")
+        return None
+    if pct.as_tuple().exponent < -2:  # type: ignore[operator]
+        problem("retention_pct", "Use at most two decimals, like 7.25.")
+        return None
+    if pct > 100:
+        problem("retention_pct", "Out of range: enter a percentage from 0 to 100.")
+        return None
+    return pct.quantize(Decimal("0.01"))
+
+
+def _amount(cells, problem) -> Decimal | None:  # type: ignore[no-untyped-def]
+    value = cells.get("scheduled_value", "")
+    try:
+        amount = parse_money(value)
+    except ValueError as error:
+        message = str(error)
+        if looks_like_formula(value):
+            message += " Formulas are not calculated: type the amount itself."
+        problem("scheduled_value", message)
+        return None
+    if amount < 0:
+        problem("scheduled_value", "A scheduled value cannot be negative.")
+        return None
+    return amount
+
+
+def _agree(first: PlannedCommitment, header: dict, cells: dict[str, str], problem) -> None:  # type: ignore[no-untyped-def]
+    """A later row of a commitment repeats its header fields; a different value is a problem on that row."""
+    mine = {"kind": first.kind, "title": first.title, "vendor": first.vendor, "status": first.status,
+            "retention_pct": first.retention_pct}
+    for column in HEADER_FIELDS:
+        if not cells.get(column) or header[column] is None or mine[column] is None:
+            continue  # empty means "as above"; an unreadable value already has its own problem
+        if header[column] != mine[column]:
+            problem(column, f"Differs from row {first.first_row}, the first row of commitment {first.number}: "
+                            f"every row of a commitment must have the same {column}.")
+
+
+def import_commitments(project: Project, table: Table, by: User, source: str = "") -> Imported:
+    """Create every commitment and SOV line of the file in one transaction, or raise ImportRefused and write nothing."""
+    if project_level(by, project) is not AccessLevel.ADMIN:
+        raise PermissionDenied("Only a company admin or an Admin of this project may import commitments.")
+    plan = plan_import(project, table)  # the database may have changed since the preview
+    if not plan.ok:
+        raise ImportRefused("Nothing was imported: the file has problems. Correct them and upload it again.", plan)
+    created: list[tuple[Commitment, User | None]] = []
+    for planned in plan.commitments:
+        commitment = Commitment(project_id=project.id, kind=planned.kind, number=planned.number, title=planned.title,
+                                vendor=planned.vendor, status=planned.status, retention_pct=planned.retention_pct,
+                                sov_status=SovStatus.DRAFT)
+        commitment.sov_lines = [SovLine(position=position, cost_code=line.cost_code, description=line.description,
+                                        original_value=line.scheduled_value)
+                                for position, line in enumerate(planned.lines, start=1)]
+        contact = planned.claim_contact
+        if contact is not None:  # as when a person adds the contact: it goes on the Private list too
+            commitment.claim_contacts.append(contact)
+            commitment.private_users.append(contact)
+        db.session.add(commitment)
+        created.append((commitment, contact))
+    try:
+        db.session.flush()
+    except IntegrityError:  # another import or a person took one of these numbers a moment ago
+        db.session.rollback()
+        raise ImportRefused("Nothing was imported: one of these commitment numbers was added to the project a "
+                            "moment ago. Upload the file again to see which.") from None
+    origin = f" from {source}" if source else ""
+    for commitment, contact in created:
+        audit.record(actor=by, entity_type="commitment", entity_id=commitment.id, project_id=project.id,
+                     action="imported", new=f"{commitment.kind.value} {commitment.label}: "
+                                            f"{len(commitment.sov_lines)} SOV lines{origin}")
+        if contact is not None:  # the same events as when a person adds the contact
+            for action, field_name in [("claim contact added", "claim_contacts"),
+                                       ("private list: added", "private_users")]:
+                audit.record(actor=by, entity_type="commitment", entity_id=commitment.id, project_id=project.id,
+                             action=action, field=field_name, new=f"{contact.name} <{contact.email}>")
+    db.session.commit()
+    return Imported(commitments=len(created), lines=plan.line_count, total=plan.total)
+
+
+def commitment_count(project: Project) -> int:
+    """How many commitments the project has (what the export will hold)."""
+    return db.session.scalar(select(func.count(Commitment.id)).where(Commitment.project_id == project.id)) or 0
+
+
+# --- export and sample ----------------------------------------------------------------------------
+
+
+def export_csv(project: Project) -> bytes:
+    """The project's commitments and SOV lines in the import's columns; text neutralised, amounts plain."""
+    commitments = db.session.scalars(
+        select(Commitment).where(Commitment.project_id == project.id).order_by(Commitment.number)
+        .options(selectinload(Commitment.sov_lines), selectinload(Commitment.vendor))
+    ).all()
+    rows: list[list[str | Decimal]] = []
+    for c in commitments:
+        header: list[str | Decimal] = [c.number, c.kind.value, c.title, c.vendor.name, c.status.value,
+                                       cents(c.retention_pct)]
+        # The current scheduled value: the original plus approved changes.
+        rows.extend([*header, line.cost_code, line.description, cents(line.scheduled_value)] for line in c.sov_lines)
+        if not c.sov_lines:
+            rows.append([*header, "", "", ""])
+    return write_csv(COLUMNS, rows)
+
+
+SAMPLE = [
+    ("SC-201", "Subcontract", "Concrete foundations and slabs", "Keystone Concrete Co.", "Approved", "10",
+     "03 11 00", "Concrete forming", "186500.00"),
+    ("SC-201", "Subcontract", "Concrete foundations and slabs", "Keystone Concrete Co.", "Approved", "10",
+     "03 21 00", "Reinforcing steel", "142250.00"),
+    ("SC-201", "Subcontract", "Concrete foundations and slabs", "Keystone Concrete Co.", "Approved", "10",
+     "03 31 00", "Structural concrete, placing and finishing", "318900.00"),
+    ("SC-202", "Subcontract", "Electrical distribution and lighting", "Brightline Electric LLC", "Draft", "10",
+     "26 05 00", "Rough-in: conduit, boxes and wire", "212400.00"),
+    ("SC-202", "Subcontract", "Electrical distribution and lighting", "Brightline Electric LLC", "Draft", "10",
+     "26 51 00", "Interior lighting, supply and install", "156300.50"),
+    ("PO-201", "Purchase Order", "Plumbing fixtures supply", "Pacific Plumbing Supply", "Out for Signature", "0",
+     "22 41 00", "Commercial plumbing fixtures", "84625.00"),
+    ("PO-201", "Purchase Order", "Plumbing fixtures supply", "Pacific Plumbing Supply", "Out for Signature", "0",
+     "22 33 00", "Electric water heaters (2)", "18940.00"),
+]
+
+
+def sample_csv() -> bytes:
+    """A small, realistic file to start from: three commitments and their SOV lines."""
+    return write_csv(COLUMNS, [list(row) for row in SAMPLE])
+
+
+# --- the uploaded file between preview and confirmation ---------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+@dataclass(frozen=True)
+class Stashed:
+    token: str
+    filename: str
+    state: str  # "pending", "importing" or "imported"
+    data: Path
+    imported: dict[str, str] = field(default_factory=dict)
+
+
+class UploadStash:
+    """Uploads waiting for their confirmation: `<token>.json` says whose it is, `<token>.pending` is the file.
+
+    Confirming renames `.pending` to `.importing` first; the rename is atomic, so of two
+    confirmations of one upload (a double click, two tabs) only one ever imports. After the
+    import the file is deleted and the `.json` remembers what was imported, so a second
+    confirmation can say so. Everything is removed a day after the upload.
+    """
+
+    MAX_AGE_SECONDS = 24 * 60 * 60
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def keep(self, stream: BinaryIO, *, user_id: int, project_id: int, filename: str) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._sweep()
+        token = secrets.token_urlsafe(32)
+        stream.seek(0)
+        with self._open_new(self._path(token, "pending")) as target:
+            shutil.copyfileobj(stream, target)
+        self._write_meta(token, {"user_id": user_id, "project_id": project_id, "filename": filename[:200],
+                                 "uploaded_at": time.time()})
+        return token
+
+    def find(self, token: str, *, user_id: int, project_id: int) -> Stashed | None:
+        """The upload, if it is this user's for this project and not yet expired."""
+        if not _TOKEN.fullmatch(token or ""):
+            return None
+        try:
+            meta = json.loads(self._path(token, "json").read_text())
+        except (OSError, ValueError):
+            return None
+        if meta.get("user_id") != user_id or meta.get("project_id") != project_id:
+            return None
+        if time.time() - float(meta.get("uploaded_at", 0)) > self.MAX_AGE_SECONDS:
+            return None
+        if meta.get("imported"):
+            state = "imported"
+        elif self._path(token, "pending").exists():
+            state = "pending"
+        elif self._path(token, "importing").exists():
+            state = "importing"
+        else:
+            return None
+        return Stashed(token=token, filename=meta.get("filename", ""), state=state,
+                       data=self._path(token, "pending"), imported=meta.get("imported") or {})
+
+    def take(self, stashed: Stashed) -> Path | None:
+        """Claim the upload for importing; None when another request has it already."""
+        target = self._path(stashed.token, "importing")
+        try:
+            os.rename(self._path(stashed.token, "pending"), target)
+        except FileNotFoundError:
+            return None
+        return target
+
+    def put_back(self, stashed: Stashed) -> None:
+        os.rename(self._path(stashed.token, "importing"), self._path(stashed.token, "pending"))
+
+    def finish(self, stashed: Stashed, imported: Imported) -> None:
+        meta = json.loads(self._path(stashed.token, "json").read_text())
+        meta["imported"] = {"commitments": str(imported.commitments), "lines": str(imported.lines),
+                            "at": str(time.time())}
+        self._write_meta(stashed.token, meta)
+        self._path(stashed.token, "importing").unlink(missing_ok=True)
+
+    def _path(self, token: str, suffix: str) -> Path:
+        return self.folder / f"{token}.{suffix}"
+
+    def _write_meta(self, token: str, meta: dict) -> None:
+        partial = self._path(token, "json.partial")
+        with self._open_new(partial) as target:
+            target.write(json.dumps(meta).encode())
+        os.replace(partial, self._path(token, "json"))
+
+    @staticmethod
+    def _open_new(path: Path):  # type: ignore[no-untyped-def]
+        return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+    def _sweep(self) -> None:
+        cutoff = time.time() - self.MAX_AGE_SECONDS
+        for path in self.folder.iterdir():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue  # another request removed it first
