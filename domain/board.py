@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
