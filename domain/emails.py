@@ -16,6 +16,7 @@ INVITE_ANSWERED = "invite_answered"
 CLAIM_SUBMITTED = "claim_submitted"
 CLAIM_RETURNED = "claim_returned"
 CLAIM_APPROVED = "claim_approved"
+ACCOUNT_ACTIVATION = "account_activation"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ def render(message: OutboxMessage) -> Rendered:
         CLAIM_SUBMITTED: _claim_notice,
         CLAIM_RETURNED: _claim_notice,
         CLAIM_APPROVED: _claim_notice,
+        ACCOUNT_ACTIVATION: _account_activation,
     }[message.kind]
     return renderer(message)
 
@@ -148,4 +150,32 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         subject=subject,
         text=render_template("email/invite_to_bill.txt", **context),
         html=render_template("email/invite_to_bill.html", **context),
+    )
+
+
+def activation_link(user: User, address: str) -> str:
+    config = current_app.config
+    token = tokens.make_activation_token(config["SECRET_KEY"], user.id, address)
+    return f"{_base_url()}/activate?{urlencode({'token': token})}"
+
+
+def _account_activation(message: OutboxMessage) -> Rendered:
+    user = db.session.get(User, message.to_user_id)
+    added_by = db.session.get(User, message.actor_id) if message.actor_id else None
+    company, term = _terms()
+    context = {
+        "user": user,
+        "added_by": added_by,
+        "company": company,
+        "term": term,
+        "address": message.to_address,
+        # Bound to the address this message goes to, not to the user's address of the moment.
+        "activate_url": activation_link(user, message.to_address),
+    }
+    who = added_by.name if added_by else (company.name if company else "Your contractor")
+    subject = one_line(f"{who} has set up your {term('tool')} account")
+    return Rendered(
+        subject=subject,
+        text=render_template("email/account_activation.txt", **context),
+        html=render_template("email/account_activation.html", **context),
     )

@@ -1,10 +1,13 @@
-"""Signed, expiring links for e-mails (SPEC §4): bound to one invite and one contact.
+"""Signed, expiring links for e-mails (SPEC §4): an invite link is bound to one invite and one contact,
+an activation link to one user and the address it was sent to.
 
 A token proves only that the link came from us and is fresh; it never signs anyone in.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -45,3 +48,38 @@ def read_invite_token(secret_key: str, token: str, max_age_seconds: int) -> Invi
     if not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("c"), int):
         raise TokenInvalid
     return InviteToken(invite_id=data["i"], contact_id=data["c"])
+
+
+@dataclass(frozen=True)
+class ActivationToken:
+    user_id: int
+    address_digest: str
+
+    def sent_to(self, email: str) -> bool:
+        """Whether the link was made for this address."""
+        return hmac.compare_digest(self.address_digest, _address_digest(email))
+
+
+def _address_digest(email: str) -> str:
+    # The address itself would be readable in the link (and in web server logs); its digest is not.
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+
+
+def make_activation_token(secret_key: str, user_id: int, email: str) -> str:
+    """A link to set a first password, bound to the user and to the address it is mailed to: once an
+    admin corrects a mistyped e-mail, a link that went to the old address no longer works."""
+    return _serializer(secret_key, ACTIVATION_SALT).dumps({"u": user_id, "e": _address_digest(email)})
+
+
+def read_activation_token(secret_key: str, token: str, max_age_seconds: int) -> ActivationToken:
+    """The user and address a link names. The caller checks that the user still has that address,
+    and that they have no password yet: a link is useless once the password is set."""
+    try:
+        data = _serializer(secret_key, ACTIVATION_SALT).loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        raise TokenExpired from None
+    except BadSignature:
+        raise TokenInvalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("e"), str):
+        raise TokenInvalid
+    return ActivationToken(user_id=data["u"], address_digest=data["e"])

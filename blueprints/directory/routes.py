@@ -1,7 +1,258 @@
-"""Company settings and the directory: vendor companies and the people of every company."""
+"""Company settings and the directory: vendor companies and the people of every company.
+
+Company admins only: anyone else signed in gets 404 for a page and 403 for a POST, and a
+vendor user 404 for both. The account activation page is the one public route here.
+Row actions (deactivate, reactivate, resend activation) answer htmx with the row and the
+banner out of band, and a plain form post with 303 and a flash message.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+from wtforms.fields.choices import SelectChoice
+
+from app import htmx
+from blueprints.directory.forms import (
+    ActivateAccountForm,
+    CompanySettingsForm,
+    PersonEditForm,
+    PersonForm,
+    VendorEditForm,
+    VendorForm,
+)
+from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from domain import accounts, directory, tokens
+from domain.models import Company, User
+from domain.terms import TERMS
+from templating import current_terms
 
 bp = Blueprint("directory", __name__)
+
+PUBLIC = {"directory.activate"}
+
+
+@bp.before_request
+def _company_admins_only():  # type: ignore[no-untyped-def]
+    if request.endpoint in PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.is_collaborator:
+        abort(404)
+    if not current_user.is_company_admin:
+        abort(403 if request.method == "POST" else 404)
+    return None
+
+
+def _field_error(form, problem: directory.DirectoryInvalid) -> None:  # type: ignore[no-untyped-def]
+    for field, message in problem.problems.items():
+        getattr(form, field).errors = [message]
+
+
+def _form_page(template: str, form, **context):  # type: ignore[no-untyped-def]
+    return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
+# --- company settings ---------------------------------------------------------------------------
+
+
+@bp.route("/settings/company", methods=["GET", "POST"])
+def company_settings():
+    company = accounts.own_company()
+    form = CompanySettingsForm(obj=company)
+    form.default_retention_pct.label.text = f"Default {current_terms().lower('retention')} %"
+    if form.validate_on_submit():
+        try:
+            changed = directory.update_company_settings(company, form.settings(), current_user)
+        except directory.DirectoryInvalid as problem:
+            _field_error(form, problem)
+        else:
+            flash("Company settings saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("directory.company_settings"), code=303)
+    return _form_page("directory/settings.html", form, company=company, terms=TERMS)
+
+
+# --- vendors --------------------------------------------------------------------------------------
+
+
+@bp.get("/directory")
+def vendors():
+    return render_template("directory/vendors.html", rows=directory.vendor_rows())
+
+
+@bp.route("/directory/vendors/new", methods=["GET", "POST"])
+def vendor_new():
+    form = VendorForm()
+    if form.validate_on_submit():
+        try:
+            vendor = directory.create_vendor(form.details(), current_user)
+        except directory.DirectoryInvalid as problem:
+            _field_error(form, problem)
+        else:
+            flash(f"{vendor.name} is added. Now add the people who bill for it.", "success")
+            return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
+    return _form_page("directory/vendor_form.html", form, vendor=None)
+
+
+@bp.route("/directory/vendors/<int:vendor_id>", methods=["GET", "POST"])
+def vendor_edit(vendor_id: int):
+    vendor = directory.get_vendor(vendor_id) or abort(404)
+    form = VendorEditForm(obj=vendor)
+    form.default_claim_contact_id.label.text = f"Default {current_terms().lower('claim_contact')}"
+    form.default_claim_contact_id.choices = [SelectChoice("", "None")] + [
+        SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in directory.active_users(vendor)]
+    if form.validate_on_submit():
+        try:
+            changed = directory.update_vendor(vendor, form.details(), current_user)
+        except directory.DirectoryInvalid as problem:
+            _field_error(form, problem)
+        else:
+            flash(f"{vendor.name} is saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
+    return _form_page("directory/vendor_form.html", form, vendor=vendor, listing=directory.people(vendor))
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+@bp.get("/directory/people")
+def people():
+    company = _company_filter()
+    listing = directory.people(company)
+    if htmx and not htmx.history_restore_request:
+        return vary_on_htmx(render_template("directory/partials/_people.html", listing=listing, company=company,
+                                            back="people"))
+    return vary_on_htmx(render_template("directory/people.html", listing=listing, company=company))
+
+
+def _company_filter() -> Company | None:
+    """The company the list is narrowed to: none for all, 404 for an id that names none."""
+    if not request.args.get("company"):
+        return None
+    company_id = request.args.get("company", type=int)
+    return (directory.get_company(company_id) if company_id is not None else None) or abort(404)
+
+
+@bp.route("/directory/people/new", methods=["GET", "POST"])
+def person_new():
+    form = PersonForm()
+    form.company_id.choices = _company_choices()
+    if request.method == "GET":
+        form.company_id.data = request.args.get("company", type=int) or accounts.own_company().id
+    if form.validate_on_submit():
+        try:
+            user, notes = directory.create_user(form.details(), current_user)
+        except directory.DirectoryInvalid as problem:
+            _field_error(form, problem)
+        else:
+            deliver_mail_after_response()
+            flash(" ".join([f"{user.name} is added; an activation e-mail is on its way to {user.email}.", *notes]),
+                  "success")
+            return redirect(url_for("directory.people", company=user.company_id), code=303)
+    return _form_page("directory/person_form.html", form, user=None)
+
+
+@bp.route("/directory/people/<int:user_id>", methods=["GET", "POST"])
+def person_edit(user_id: int):
+    user = directory.get_user(user_id) or abort(404)
+    form = PersonEditForm(obj=user)
+    form.company_id.choices = _company_choices()
+    if form.validate_on_submit():
+        try:
+            changed, notes = directory.update_user(user, form.details(), current_user)
+        except directory.DirectoryInvalid as problem:
+            _field_error(form, problem)
+        else:
+            deliver_mail_after_response()
+            flash(" ".join([f"{user.name} is saved." if changed else "Nothing changed.", *notes]), "success")
+            return redirect(url_for("directory.people", company=user.company_id), code=303)
+    return _form_page("directory/person_form.html", form, user=user, listing=directory.person_row(user))
+
+
+def _company_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(c.id), f"{c.name} (your company)" if c.is_own else c.name) for c in directory.companies()]
+
+
+@bp.post("/directory/people/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    user = directory.get_user(user_id) or abort(404)
+    return _row_action(user, lambda: " ".join([f"{user.name} is deactivated and can no longer sign in.",
+                                               *directory.deactivate_user(user, current_user)]))
+
+
+@bp.post("/directory/people/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    user = directory.get_user(user_id) or abort(404)
+
+    def act() -> str:
+        directory.reactivate_user(user, current_user)
+        if user.password_hash is None:
+            return f"{user.name} is active again. They have no password yet: resend the activation e-mail."
+        return f"{user.name} is active again and can sign in."
+
+    return _row_action(user, act)
+
+
+@bp.post("/directory/people/<int:user_id>/resend-activation")
+def resend_activation(user_id: int):
+    user = directory.get_user(user_id) or abort(404)
+
+    def act() -> str:
+        if directory.resend_activation(user, current_user, request.form.get("seen", type=int)):
+            deliver_mail_after_response()
+            return f"A new activation e-mail is on its way to {user.email}."
+        return f"An activation e-mail to {user.email} was queued a moment ago; nothing more was sent."
+
+    return _row_action(user, act)
+
+
+def _row_action(user: User, act):  # type: ignore[no-untyped-def]
+    try:
+        message, category, status = act(), "success", 200
+    except directory.ActionRefused as refused:
+        message, category, status = str(refused), "warning", 422
+    company_id = request.form.get("company", type=int)
+    if htmx:
+        return vary_on_htmx(render_template(
+            "directory/partials/_person_answer.html", person=user, listing=directory.person_row(user),
+            back=request.form.get("back"), company=directory.get_company(company_id) if company_id else None,
+            banner=message, category=category), status)
+    flash(message, category)
+    if request.form.get("back") == "vendor" and not user.company.is_own:
+        return redirect(url_for("directory.vendor_edit", vendor_id=user.company_id), code=303)
+    return redirect(url_for("directory.people", company=company_id), code=303)
+
+
+# --- account activation (public) ----------------------------------------------------------------
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    config = current_app.config
+    token = request.values.get("token", "")
+    try:
+        link = tokens.read_activation_token(config["SECRET_KEY"], token, config["INVITE_TOKEN_MAX_AGE"])
+    except tokens.TokenExpired:
+        return render_template("directory/link_problem.html", kind="expired"), 410
+    except tokens.TokenInvalid:
+        return render_template("directory/link_problem.html", kind="invalid"), 400
+    user = directory.user_for_activation(link)
+    if user is None:
+        return render_template("directory/link_problem.html", kind="invalid"), 400
+    if user.password_hash is not None:
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(_home_of(user), code=303)
+        flash("Your password is already set, so that link no longer works: sign in with your password.", "info")
+        return redirect(url_for("auth.sign_in"), code=303)
+    form = ActivateAccountForm()
+    if form.validate_on_submit():
+        accounts.activate(user, form.password.data)
+        login_user(user)
+        flash("Your password is set and you are signed in.", "success")
+        return redirect(_home_of(user), code=303)
+    return _form_page("directory/activate.html", form, user=user, token=token)
+
+
+def _home_of(user: User) -> str:
+    return url_for("portal.home" if user.is_collaborator else "setup.home")

@@ -1,0 +1,572 @@
+"""Company settings and the directory: vendor companies and the people of every company.
+
+Only company admins change any of it. Every service checks that, refuses a bad value by
+raising `DirectoryInvalid` (naming the form field) before writing anything, records each
+change with `audit.record`, and commits. Users are never deleted, only deactivated: they
+appear in invites, claims and the audit history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from domain import audit, outbox
+from domain.accounts import own_company
+from domain.clock import utcnow
+from domain.emails import ACCOUNT_ACTIVATION
+from domain.models import AuditEvent, Company, Dictionary, OutboxMessage, OutboxStatus, User, db
+from domain.permissions import PermissionDenied
+from domain.tokens import ActivationToken
+
+MAX_COMPANY_NAME = 200
+MAX_ADDRESS = 500
+MAX_TRADE = 120
+MAX_PERSON_NAME = 120
+MAX_EMAIL = 254
+MAX_INVITE_MESSAGE = 2000
+DUPLICATE_EMAIL = "A user with this e-mail already exists."
+ACTIVATION_QUEUED = "activation e-mail queued"
+
+_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+class DirectoryInvalid(Exception):
+    """Values the form accepted but the directory refuses: form field name -> message."""
+
+    def __init__(self, field: str, message: str, *, more: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = {field: message, **(more or {})}
+
+
+def _check_all(*checks: Callable[[], Any]) -> list[Any]:
+    """Run independent checks and refuse with every problem at once, so each field says what is wrong."""
+    problems: dict[str, str] = {}
+    results = []
+    for check in checks:
+        try:
+            results.append(check())
+        except DirectoryInvalid as refused:
+            for field_name, message in refused.problems.items():
+                problems.setdefault(field_name, message)
+            results.append(None)
+    if problems:
+        field_name, message = next(iter(problems.items()))
+        raise DirectoryInvalid(field_name, message, more=problems)
+    return results
+
+
+class ActionRefused(Exception):
+    """A row action (deactivate, resend) that cannot be done; the message says why."""
+
+
+def require_company_admin(user: User) -> None:
+    if not (user.is_authenticated and user.active and user.is_company_admin and not user.is_collaborator):
+        raise PermissionDenied("Only a company admin may change the company settings and the directory.")
+
+
+# --- company settings ---------------------------------------------------------------------------
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def parse_percent(typed: str) -> Decimal:
+    """A percentage from 0 to 100 with at most two decimals, as Decimal; ValueError saying what to type."""
+    cleaned = typed.strip().removesuffix("%").strip()
+    if not cleaned:
+        raise ValueError("Enter a percentage from 0 to 100.")
+    if cleaned.startswith("-") and _PERCENT.fullmatch(cleaned[1:]):
+        raise ValueError("Enter a percentage from 0 to 100.")
+    if not _PERCENT.fullmatch(cleaned):
+        raise ValueError("Enter a number, like 10 or 7.5.")
+    value = Decimal(cleaned)
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("Use at most two decimals, like 7.25.")
+    if value > 100:
+        raise ValueError("Enter a percentage from 0 to 100.")
+    return value.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    name: str
+    dictionary: Dictionary
+    default_retention_pct: Decimal
+    invite_message: str
+    time_zone: str
+
+
+def update_company_settings(company: Company, settings: CompanySettings, by: User) -> list[str]:
+    """Save the own company's settings; returns the fields that changed, each recorded in the audit."""
+    require_company_admin(by)
+    if not company.is_own:
+        raise PermissionDenied("Only the own company has settings.")
+    if settings.time_zone not in time_zones():
+        raise DirectoryInvalid("time_zone", "Choose a time zone from the list.")
+    if not Decimal(0) <= settings.default_retention_pct <= Decimal(100):
+        raise DirectoryInvalid("default_retention_pct", "Enter a percentage from 0 to 100.")
+    if len(settings.invite_message) > MAX_INVITE_MESSAGE:
+        raise DirectoryInvalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
+    changed = _apply(company, "company", {
+        "name": settings.name.strip(),
+        "dictionary": settings.dictionary,
+        "default_retention_pct": settings.default_retention_pct,
+        "invite_message": settings.invite_message,
+        "time_zone": settings.time_zone,
+    }, by)
+    db.session.commit()
+    return changed
+
+
+# --- vendors --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VendorDetails:
+    name: str
+    address: str = ""
+    trade: str = ""
+    default_claim_contact_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VendorRow:
+    vendor: Company
+    users: int
+    active_users: int
+
+
+def vendor_rows() -> list[VendorRow]:
+    """Every vendor with its default contact and user counts, in two statements."""
+    vendors = list(db.session.scalars(
+        select(Company).where(Company.is_own.is_(False)).options(selectinload(Company.default_claim_contact))
+        .order_by(func.lower(Company.name), Company.id)))
+    counts = {company_id: (total, active or 0) for company_id, total, active in db.session.execute(
+        select(User.company_id, func.count(User.id), func.count(User.id).filter(User.active.is_(True)))
+        .group_by(User.company_id))}
+    return [VendorRow(v, *counts.get(v.id, (0, 0))) for v in vendors]
+
+
+def get_company(company_id: int) -> Company | None:
+    return db.session.get(Company, company_id)
+
+
+def get_vendor(vendor_id: int) -> Company | None:
+    """A vendor company; None for an unknown id and for the own company."""
+    company = db.session.get(Company, vendor_id)
+    return company if company is not None and not company.is_own else None
+
+
+def active_users(company: Company) -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.company_id == company.id, User.active.is_(True)).order_by(User.name, User.id)))
+
+
+def create_vendor(details: VendorDetails, by: User) -> Company:
+    """Add a vendor company whose name no other vendor has, whatever its case."""
+    require_company_admin(by)
+    name = details.name.strip()
+    _lock_vendor_names()
+    _check_vendor_name(name, None)
+    vendor = Company(name=name, is_own=False, address=details.address.strip(), trade=details.trade.strip())
+    db.session.add(vendor)
+    db.session.flush()
+    audit.record(actor=by, entity_type="company", entity_id=vendor.id, action="vendor created",
+                 new=_describe_vendor(vendor))
+    db.session.commit()
+    return vendor
+
+
+def update_vendor(vendor: Company, details: VendorDetails, by: User) -> list[str]:
+    """Save a vendor; its default progress claim contact must be one of its own active users."""
+    require_company_admin(by)
+    if vendor.is_own:
+        raise PermissionDenied("The own company is edited under Settings.")
+    name = details.name.strip()
+    _lock_vendor_names()
+    contact, _ = _check_all(lambda: _contact_for(vendor, details.default_claim_contact_id),
+                            lambda: _check_vendor_name(name, vendor.id))
+    changed = _apply(vendor, "company", {"name": name, "address": details.address.strip(),
+                                         "trade": details.trade.strip()}, by)
+    if vendor.default_claim_contact_id != (contact.id if contact else None):
+        _record_default_contact(vendor, contact, by)
+        changed.append("default_claim_contact")
+    db.session.commit()
+    return changed
+
+
+def _contact_for(vendor: Company, contact_id: int | None) -> User | None:
+    if contact_id is None:
+        return None
+    contact = db.session.get(User, contact_id)
+    if contact is None or contact.company_id != vendor.id or not contact.active:
+        raise DirectoryInvalid("default_claim_contact_id", f"Choose one of {vendor.name}'s active users.")
+    return contact
+
+
+def _check_vendor_name(name: str, vendor_id: int | None) -> None:
+    clash = db.session.scalar(select(Company.id).where(
+        Company.is_own.is_(False), func.lower(Company.name) == name.lower(),
+        Company.id != (vendor_id if vendor_id is not None else -1)).limit(1))
+    if clash is not None:
+        raise DirectoryInvalid("name", "A vendor with this name already exists.")
+
+
+def _lock_vendor_names() -> None:
+    # No unique index covers vendor names (the own company may share one), so two admins adding
+    # "Acme" at once take turns here on PostgreSQL. SQLite runs one writer at a time anyway.
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('directory:vendor-names'))"))
+
+
+def _describe_vendor(vendor: Company) -> str:
+    return " · ".join(x for x in [vendor.name, vendor.trade, vendor.address] if x)
+
+
+def _record_default_contact(vendor: Company, contact: User | None, by: User) -> None:
+    old = vendor.default_claim_contact
+    audit.record(actor=by, entity_type="company", entity_id=vendor.id, action="changed",
+                 field="default_claim_contact", old=_person(old), new=_person(contact))
+    vendor.default_claim_contact = contact
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    name: str
+    email: str
+    company_id: int | None
+    is_company_admin: bool = False
+    active: bool = True
+
+
+@dataclass
+class CompanyPeople:
+    company: Company
+    people: list[User]
+
+
+@dataclass(frozen=True)
+class Activations:
+    count: int
+    last: datetime
+
+
+@dataclass
+class PeopleList:
+    groups: list[CompanyPeople]
+    companies: list[Company]  # every company, own first, for the filter
+    # For people without a password: how many activation e-mails were queued, and the last time.
+    activations: dict[int, Activations] = field(default_factory=dict)
+    last_admin_id: int | None = None  # the only active company admin, whose actions are limited
+
+
+def companies() -> list[Company]:
+    """The own company first, then the vendors by name."""
+    return list(db.session.scalars(select(Company).order_by(Company.is_own.desc(), func.lower(Company.name),
+                                                            Company.id)))
+
+
+def people(company: Company | None = None) -> PeopleList:
+    """Everyone, grouped by company (or one company's people), in a fixed number of statements."""
+    everyone = companies()
+    query = select(User).order_by(func.lower(User.name), User.id)
+    if company is not None:
+        query = query.where(User.company_id == company.id)
+    by_company: dict[int, list[User]] = defaultdict(list)
+    for user in db.session.scalars(query):
+        by_company[user.company_id].append(user)
+    shown = [c for c in everyone if company is None or c.id == company.id]
+    groups = [CompanyPeople(c, by_company.get(c.id, [])) for c in shown]
+    if company is None:
+        groups = [g for g in groups if g.people or g.company.is_own]
+    waiting = [u.id for g in groups for u in g.people if u.password_hash is None]
+    admins = _active_admin_ids()
+    return PeopleList(groups=groups, companies=everyone, activations=_activations(waiting),
+                      last_admin_id=admins[0] if len(admins) == 1 else None)
+
+
+def person_row(user: User) -> PeopleList:
+    """What one row of the people list needs, for an htmx swap of that row."""
+    admins = _active_admin_ids()
+    return PeopleList(groups=[], companies=[], activations=_activations([user.id]),
+                      last_admin_id=admins[0] if len(admins) == 1 else None)
+
+
+def _activations(user_ids: list[int]) -> dict[int, Activations]:
+    rows = db.session.execute(
+        select(AuditEvent.entity_id, func.count(AuditEvent.id), func.max(AuditEvent.occurred_at))
+        .where(AuditEvent.entity_type == "user", AuditEvent.action == ACTIVATION_QUEUED,
+               AuditEvent.entity_id.in_(user_ids))
+        .group_by(AuditEvent.entity_id))
+    return {user_id: Activations(count, last) for user_id, count, last in rows}
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def create_user(details: PersonDetails, by: User) -> tuple[User, list[str]]:
+    """Add a user and, in the same transaction, queue their activation e-mail.
+
+    Returns the user and notes for the person who added them (a default contact set, say).
+    """
+    require_company_admin(by)
+    email = _normal_email(details.email)
+    company, _ = _check_all(lambda: _company_for(details), lambda: _check_email_free(email, None))
+    user = User(company=company, name=details.name.strip(), email=email, active=True,
+                is_company_admin=bool(details.is_company_admin), password_hash=None)
+    db.session.add(user)
+    _flush_or_duplicate_email()
+    role = ", company admin" if user.is_company_admin else ""
+    audit.record(actor=by, entity_type="user", entity_id=user.id, action="user created",
+                 new=f"{user.name} <{user.email}>, {company.name}{role}")
+    notes = []
+    if not company.is_own and company.default_claim_contact_id is None:
+        _record_default_contact(company, user, by)
+        notes.append(f"{user.name} is now {company.name}'s default contact.")
+    _queue_activation(user, by)
+    db.session.commit()
+    return user, notes
+
+
+def update_user(user: User, details: PersonDetails, by: User) -> tuple[list[str], list[str]]:
+    """Save a user's details. The last active company admin keeps both the flag and the account.
+
+    Returns the fields that changed and notes for the person who saved.
+    """
+    require_company_admin(by)
+    email = _normal_email(details.email)
+    company, _ = _check_all(lambda: _company_for(details), lambda: _check_email_free(email, user.id))
+    admin_after = bool(details.is_company_admin) and company.is_own
+    if not details.active and user.active:
+        _check_can_deactivate(user, by, "active")
+    elif user.is_company_admin and user.company.is_own and not admin_after:
+        _check_can_drop_admin(user, by)
+    moving = company.id != user.company_id
+    if moving:
+        _check_can_move(user)
+    old_company, old_email = user.company, user.email
+    changed = _apply(user, "user", {"name": details.name.strip(), "email": email,
+                                    "is_company_admin": admin_after}, by)
+    notes: list[str] = []
+    if moving:
+        audit.record(actor=by, entity_type="user", entity_id=user.id, action="changed", field="company",
+                     old=old_company.name, new=company.name)
+        user.company = company
+        changed.append("company")
+        if old_company.default_claim_contact_id == user.id:
+            _record_default_contact(old_company, None, by)
+            notes.append(f"{old_company.name} has no default contact now.")
+    _flush_or_duplicate_email()
+    if details.active != user.active:
+        notes += _set_active(user, details.active, by)
+        changed.append("active")
+    elif user.active and user.password_hash is None and email != old_email:
+        withdrawn = _withdraw_mail(user, kinds=[ACCOUNT_ACTIVATION])
+        if _queue_activation(user, by):
+            notes.append(f"A new activation e-mail goes to {email}"
+                         + ("; the one to the old address is withdrawn." if withdrawn else "."))
+    db.session.commit()
+    return changed, notes
+
+
+def deactivate_user(user: User, by: User) -> list[str]:
+    """Deactivate (never delete): the user cannot sign in and is e-mailed nothing more."""
+    require_company_admin(by)
+    if not user.active:
+        return []
+    try:
+        _check_can_deactivate(user, by, "active")
+    except DirectoryInvalid as refused:
+        raise ActionRefused(str(refused)) from None
+    notes = _set_active(user, False, by)
+    db.session.commit()
+    return notes
+
+
+def reactivate_user(user: User, by: User) -> None:
+    require_company_admin(by)
+    if user.active:
+        return
+    _set_active(user, True, by)
+    db.session.commit()
+
+
+def resend_activation(user: User, by: User, seen: int | None = None) -> bool:
+    """Queue another activation e-mail. `seen` is how many the admin saw queued: a repeat of the same
+    click finds one more and queues nothing; returns whether this call queued one."""
+    require_company_admin(by)
+    if user.password_hash is not None:
+        raise ActionRefused(f"{user.name} has already set a password; they sign in with it.")
+    if not user.active:
+        raise ActionRefused(f"{user.name} is deactivated: reactivate them first.")
+    queued = _queue_activation(user, by, seen)
+    db.session.commit()
+    return queued
+
+
+def user_for_activation(link: ActivationToken) -> User | None:
+    """The user an activation link names, if they are active and still at the address it was mailed to.
+    Whether they still need a password is the caller's question: a link is useless once one is set."""
+    user = db.session.get(User, link.user_id)
+    if user is None or not user.active or not link.sent_to(user.email):
+        return None
+    return user
+
+
+def _company_for(details: PersonDetails) -> Company:
+    company = db.session.get(Company, details.company_id) if details.company_id is not None else None
+    if company is None:
+        raise DirectoryInvalid("company_id", "Choose a company from the list.")
+    if details.is_company_admin and not company.is_own:
+        raise DirectoryInvalid("is_company_admin", f"Only people of {_own_name()} can be company admins.")
+    return company
+
+
+def _own_name() -> str:
+    company = own_company()
+    return company.name if company else "your company"
+
+
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_email_free(email: str, user_id: int | None) -> None:
+    clash = db.session.scalar(select(User.id).where(
+        func.lower(User.email) == email, User.id != (user_id if user_id is not None else -1)).limit(1))
+    if clash is not None:
+        raise DirectoryInvalid("email", DUPLICATE_EMAIL)
+
+
+def _flush_or_duplicate_email() -> None:
+    # Two admins adding one address at once: the unique index decides, and the loser hears why.
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DirectoryInvalid("email", DUPLICATE_EMAIL) from None
+
+
+def _active_admin_ids(lock: bool = False) -> list[int]:
+    query = (select(User.id).join(Company, User.company_id == Company.id)
+             .where(Company.is_own.is_(True), User.active.is_(True), User.is_company_admin.is_(True))
+             .order_by(User.id))
+    if lock and db.engine.dialect.name == "postgresql":
+        # Two admins demoting each other at once must not leave none: the second waits, then counts again.
+        query = query.with_for_update(of=User)
+    return list(db.session.scalars(query))
+
+
+def _check_can_deactivate(user: User, by: User, field_name: str) -> None:
+    if user.is_company_admin and user.company.is_own and not _other_active_admins(user):
+        raise DirectoryInvalid(field_name, f"{user.name} is the last active company admin and cannot be "
+                                           "deactivated. Make someone else a company admin first.")
+    if user.id == by.id:
+        raise DirectoryInvalid(field_name, "You cannot deactivate your own account; ask another company admin.")
+
+
+def _check_can_drop_admin(user: User, by: User) -> None:
+    if user.active and not _other_active_admins(user):
+        raise DirectoryInvalid("is_company_admin", f"{user.name} is the last active company admin and must "
+                                                   "keep the flag. Make someone else a company admin first.")
+    if user.id == by.id:
+        raise DirectoryInvalid("is_company_admin", "You cannot remove your own company-admin flag; "
+                                                   "ask another company admin.")
+
+
+def _other_active_admins(user: User) -> list[int]:
+    return [i for i in _active_admin_ids(lock=True) if i != user.id]
+
+
+def _check_can_move(user: User) -> None:
+    from domain.models import Commitment, commitment_claim_contacts
+
+    contact_on = db.session.scalars(
+        select(Commitment.number).join(commitment_claim_contacts)
+        .where(commitment_claim_contacts.c.user_id == user.id).order_by(Commitment.number).limit(4)).all()
+    if contact_on:
+        listed = ", ".join(contact_on[:3]) + (" and more" if len(contact_on) > 3 else "")
+        raise DirectoryInvalid("company_id", f"{user.name} is a progress claim contact on {listed} of "
+                                             f"{user.company.name}; remove them there before moving them.")
+
+
+def _set_active(user: User, active: bool, by: User) -> list[str]:
+    notes = []
+    audit.record(actor=by, entity_type="user", entity_id=user.id, action="reactivated" if active else "deactivated",
+                 field="active", old=user.active, new=active)
+    user.active = active
+    if not active:
+        withdrawn = _withdraw_mail(user)
+        if withdrawn:
+            audit.record(actor=by, entity_type="user", entity_id=user.id, action="queued e-mails withdrawn",
+                         new=str(withdrawn))
+            notes.append(f"{withdrawn} queued e-mail{'s' if withdrawn != 1 else ''} to them will not be sent.")
+        company = user.company
+        if not company.is_own and company.default_claim_contact_id == user.id:
+            _record_default_contact(company, None, by)
+            notes.append(f"{company.name} has no default contact now.")
+    return notes
+
+
+def _withdraw_mail(user: User, kinds: list[str] | None = None) -> int:
+    """Drop e-mails to the user that are still waiting and that no worker holds right now."""
+    now = utcnow()
+    statement = delete(OutboxMessage).where(
+        OutboxMessage.to_user_id == user.id, OutboxMessage.status == OutboxStatus.PENDING,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+    if kinds:
+        statement = statement.where(OutboxMessage.kind.in_(kinds))
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+
+
+def _queue_activation(user: User, by: User, seen: int | None = None) -> bool:
+    """Queue the user's n-th activation e-mail, keyed by n. n counts from the audit (never deleted,
+    unlike withdrawn e-mails), so two requests that saw the same count queue it once."""
+    queued_before = db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.entity_type == "user", AuditEvent.entity_id == user.id, AuditEvent.action == ACTIVATION_QUEUED))
+    if seen is not None and seen != queued_before:
+        return False
+    key = f"activation:{user.id}:{queued_before + 1}"
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
+        return False
+    # Should two requests pass the check above at once, the unique key still lets one e-mail through.
+    outbox.queue_rows([{"dedupe_key": key, "kind": ACCOUNT_ACTIVATION, "to_address": user.email,
+                        "to_user_id": user.id, "actor_id": by.id}])
+    audit.record(actor=by, entity_type="user", entity_id=user.id, action=ACTIVATION_QUEUED, new=user.email)
+    return True
+
+
+def _person(user: User | None) -> str:
+    return f"{user.name} <{user.email}>" if user is not None else ""
+
+
+def _apply(row: Company | User, entity_type: str, values: dict[str, object], by: User) -> list[str]:
+    """Set each value that differs and record it in the audit; returns the changed fields."""
+    changed = []
+    for name, new in values.items():
+        old = getattr(row, name)
+        if old == new:
+            continue
+        audit.record(actor=by, entity_type=entity_type, entity_id=row.id, action="changed", field=name,
+                     old=old, new=new)
+        setattr(row, name, new)
+        changed.append(name)
+    return changed
