@@ -1,14 +1,18 @@
-"""Projects (list and home); later the directory, commitments and SOVs."""
+"""Projects (list, home, create, edit, team), commitments and their schedules of values.
+
+The views live in the modules beside this one; importing them here registers them on `bp`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from blueprints.guards import project_for_current_user
+from blueprints.setup import bp, commitments, projects, sov  # noqa: F401 - the imports register their views
 from domain import permissions
-
-bp = Blueprint("setup", __name__)
+from domain.commitments import can_edit
+from domain.projects import can_create_projects, can_manage_team
 
 
 @bp.get("/")
@@ -16,12 +20,16 @@ bp = Blueprint("setup", __name__)
 def home():
     if current_user.is_collaborator:
         return redirect(url_for("portal.home"))
-    projects = permissions.visible_projects(current_user)
-    return render_template("setup/projects.html", projects=projects)
+    projects_ = permissions.visible_projects(current_user)
+    return render_template("setup/projects.html", projects=projects_,
+                           can_create=can_create_projects(current_user))
 
 
 @bp.get("/projects/<int:project_id>")
 @login_required
 def project_home(project_id: int):
     project, level = project_for_current_user(project_id)
-    return render_template("setup/project_home.html", project=project, level=level)
+    return render_template("setup/project_home.html", project=project, level=level,
+                           can_edit_project=can_create_projects(current_user),
+                           can_manage_team=can_manage_team(current_user, project),
+                           can_edit_commitments=can_edit(current_user, project))

@@ -1,0 +1,153 @@
+"""Forms for projects, commitments and schedules of values.
+
+Money and percentages are typed as text and parsed into `Decimal` (domain.money,
+domain.commitments.parse_percent); the typed text stays on the form when it is wrong.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, StopValidation
+
+from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX, parse_percent
+from domain.models import CommitmentKind, CommitmentStatus, Country, Currency
+from domain.money import parse_money
+from domain.projects import ADDRESS_MAX, NAME_MAX, TIME_ZONES
+from domain.projects import NUMBER_MAX as PROJECT_NUMBER_MAX
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice as _SelectChoice
+except ImportError:  # pragma: no cover - WTForms before 3.3
+    _SelectChoice = None
+
+
+def choice(value: str, label: str):  # type: ignore[no-untyped-def]
+    """One option of a select, in the form the installed WTForms prefers."""
+    return _SelectChoice(value, label) if _SelectChoice else (value, label)
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(label: str, required: str | None, limit: int, **kw) -> StringField:  # type: ignore[no-untyped-def]
+    rules = [DataRequired(required)] if required else []
+    rules.append(Length(max=limit, message=f"Use at most {limit} characters."))
+    return StringField(label, validators=rules, filters=[_strip], render_kw={"maxlength": limit}, **kw)
+
+
+class Choice(SelectField):
+    """A select whose "not in the list" message says what to do."""
+
+    def __init__(self, *args, invalid: str = "Choose one from the list.", **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:  # not even of the right type (coerce failed): the same "choose" message
+            self.data = None
+
+    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+        if self.data in (None, ""):
+            raise StopValidation(self.invalid)
+        try:
+            super().pre_validate(form)
+        except ValueError:
+            raise StopValidation(self.invalid) from None
+
+
+class MoneyField(StringField):
+    """An amount typed as text; `amount` holds the Decimal once the field validated."""
+
+    amount: Decimal | None = None
+
+    def __init__(self, *args, required: str = "Enter an amount.", allow_negative: bool = False,  # type: ignore[no-untyped-def]
+                 **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, filters=[_strip], **kwargs)
+        self.required, self.allow_negative = required, allow_negative
+
+    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+        self.amount = None
+        if not self.data:
+            raise StopValidation(self.required)
+        try:
+            amount = parse_money(self.data)
+        except ValueError as problem:
+            raise StopValidation(str(problem)) from None
+        if amount < 0 and not self.allow_negative:
+            raise StopValidation("Enter an amount of zero or more.")
+        self.amount = amount
+
+
+class PercentField(StringField):
+    """A percentage from 0 to 100 typed as text; `percent` holds the Decimal (None when optional and empty)."""
+
+    percent: Decimal | None = None
+
+    def __init__(self, *args, optional: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, filters=[_strip], **kwargs)
+        self.optional = optional
+
+    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+        self.percent = None
+        if not self.data and self.optional:
+            return
+        try:
+            self.percent = parse_percent(self.data or "")
+        except ValueError as problem:
+            raise StopValidation(str(problem)) from None
+
+
+class ProjectForm(FlaskForm):
+    number = _text("Project number", "Enter the project number.", PROJECT_NUMBER_MAX)
+    name = _text("Name", "Enter the project name.", NAME_MAX)
+    address = TextAreaField("Address", filters=[_strip],
+                            validators=[Length(max=ADDRESS_MAX, message=f"Use at most {ADDRESS_MAX} characters.")],
+                            render_kw={"rows": 2, "maxlength": ADDRESS_MAX})
+    country = Choice("Country", choices=[choice(c.name, c.value) for c in Country],
+                     invalid="Choose United States or Canada.")
+    currency = Choice("Currency", choices=[choice(c.name, c.value) for c in Currency], invalid="Choose USD or CAD.")
+    time_zone = Choice("Time zone", choices=list(TIME_ZONES), invalid="Choose a time zone from the list.",
+                       description="Due dates pass at midnight in this time zone.")
+    allow_overbilling = BooleanField("Allow overbilling",
+                                     description="A claim line may then go above its scheduled value.")
+
+
+class CommitmentForm(FlaskForm):
+    kind = Choice("Type", choices=[choice(k.name, k.value) for k in CommitmentKind],
+                  invalid="Choose Subcontract or Purchase Order.")
+    number = _text("Number", "Enter the number.", NUMBER_MAX)
+    title = _text("Title", "Enter the title.", TITLE_MAX)
+    vendor_id = Choice("Vendor", choices=[], invalid="Choose a vendor.")
+    status = Choice("Status", choices=[choice(s.name, s.value) for s in CommitmentStatus], invalid="Choose a status.")
+    retention_pct = PercentField("Retention %")
+    stored_materials_retention_pct = PercentField(
+        "Stored materials retention %", optional=True,
+        description="Leave empty to retain stored materials at the same % as work.")
+    is_private = BooleanField("Private",
+                              description="Only admins and the people on the Private list see a private commitment.")
+
+
+class SovLineForm(FlaskForm):
+    """A line of a Draft SOV, or a line an approved change order adds (prefix keeps ids apart)."""
+
+    class Meta:
+        csrf = False  # several of these share one page; the CSRF token rides in the header or a hidden field
+
+    cost_code = _text("Cost code", "Enter the cost code.", COST_CODE_MAX)
+    description = _text("Description", "Enter the description.", DESCRIPTION_MAX)
+    scheduled_value = MoneyField("Scheduled value", required="Enter the scheduled value.")
+
+
+class ChangeValueForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scheduled_value = MoneyField("New scheduled value", required="Enter the new scheduled value.")

@@ -1,0 +1,244 @@
+"""The schedule of values on the commitment page: inline add, edit, reorder, remove, approve, change orders.
+
+With htmx each action answers with the fragment it changed (a row, the add form, the lines) and,
+out of band, the totals, the commitment's value and the banner; bad input answers 422 with the
+same fragment and its messages. Without JavaScript the same forms post, and the page reloads (303)
+or comes back with the messages (422).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import htmx
+from blueprints.guards import project_for_current_user
+from blueprints.setup import bp
+from blueprints.setup.commitments import commitment_page, sov_context
+from blueprints.setup.common import banner, commitment_in, line_in, put_error
+from blueprints.setup.forms import ChangeValueForm, SovLineForm
+from blueprints.web import vary_on_htmx
+from domain import commitments as service
+from domain.models import AccessLevel
+from templating import money
+
+PREFIX = "/projects/<int:project_id>/commitments/<int:commitment_id>/sov"
+
+
+def _sov_admin(project_id: int, commitment_id: int):  # type: ignore[no-untyped-def]
+    project, level = project_for_current_user(project_id)
+    commitment = commitment_in(project, commitment_id, level)
+    if level is not AccessLevel.ADMIN:
+        abort(403)
+    return project, level, commitment
+
+
+def _back(project, commitment, anchor: str = "sov"):  # type: ignore[no-untyped-def]
+    return redirect(url_for("setup.commitment", project_id=project.id, commitment_id=commitment.id, _anchor=anchor),
+                    code=303)
+
+
+def _refused(project, commitment, refused: service.Refused):  # type: ignore[no-untyped-def]
+    """The SOV changed under the person (approved meanwhile, say): reload the page with why."""
+    flash(str(refused), "warning")
+    if htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url_for("setup.commitment", project_id=project.id,
+                                                  commitment_id=commitment.id, _anchor="sov")
+        response.vary.add("HX-Request")
+        return response
+    return _back(project, commitment)
+
+
+def _fragments(ctx: dict, *templates: str, message: str = "", category: str = "success", status: int = 200):
+    """The first template in band, the rest out of band, then the banner."""
+    parts = [render_template(templates[0], **ctx)]
+    parts += [render_template(t, oob=True, **ctx) for t in templates[1:]]
+    if message:
+        parts.append(banner(message, category))
+    return vary_on_htmx("".join(parts), status)
+
+
+TOTALS = ("setup/partials/_sov_totals.html", "setup/partials/_value.html")
+
+
+# --- adding lines (Draft) and change-order lines (Approved) ---------------------------------------
+
+
+@bp.post(PREFIX + "/lines")
+@login_required
+def sov_line_add(project_id: int, commitment_id: int):
+    return _add(project_id, commitment_id, change_order=False)
+
+
+@bp.post(PREFIX + "/change-orders")
+@login_required
+def sov_change_order_add(project_id: int, commitment_id: int):
+    return _add(project_id, commitment_id, change_order=True)
+
+
+def _add(project_id: int, commitment_id: int, *, change_order: bool):  # type: ignore[no-untyped-def]
+    project, level, commitment = _sov_admin(project_id, commitment_id)
+    form = SovLineForm(prefix="new")
+    line = None
+    if form.validate():
+        data = service.LineData(form.cost_code.data, form.description.data, form.scheduled_value.amount)
+        try:
+            add = service.add_change_order_line if change_order else service.add_line
+            line = add(commitment, data, current_user)
+        except service.Refused as refused:
+            return _refused(project, commitment, refused)
+        except service.CommitmentInvalid as problem:
+            put_error(form, problem.field, problem.message)
+    if line is None:
+        if htmx:
+            return _fragments(sov_context(project, level, commitment, add_form=form), "setup/partials/_sov_add.html",
+                              status=422)
+        return commitment_page(project, level, commitment, status=422, add_form=form)
+    message = (f"Change order line {line.cost_code} added: {money(line.scheduled_value, project.currency.value)}."
+               if change_order else f"Line {line.cost_code} added.")
+    if htmx:
+        return _fragments({**sov_context(project, level, commitment), "focus_add": True},
+                          "setup/partials/_sov_add.html", "setup/partials/_sov_lines.html", *TOTALS, message=message)
+    flash(message, "success")
+    return _back(project, commitment, f"sov-line-{line.id}")
+
+
+# --- one line: show, edit (Draft), change by a change order (Approved) -------------------------
+
+
+@bp.get(PREFIX + "/lines/<int:line_id>")
+@login_required
+def sov_line(project_id: int, commitment_id: int, line_id: int):
+    """The line's row (Cancel on an inline edit); without htmx, the page at that line."""
+    project, level = project_for_current_user(project_id)
+    commitment = commitment_in(project, commitment_id, level)
+    line = line_in(commitment, line_id)
+    if not htmx:
+        return _back(project, commitment, f"sov-line-{line.id}")
+    return _fragments({**sov_context(project, level, commitment), "line": line}, "setup/partials/_sov_row.html")
+
+
+@bp.get(PREFIX + "/lines/<int:line_id>/edit")
+@login_required
+def sov_line_edit(project_id: int, commitment_id: int, line_id: int):
+    project, level, commitment = _sov_admin(project_id, commitment_id)
+    line = line_in(commitment, line_id)
+    ctx = sov_context(project, level, commitment, edit_line=line)
+    if htmx:
+        return _fragments({**ctx, "line": line}, "setup/partials/_sov_row.html")
+    return commitment_page(project, level, commitment, edit_line=line)
+
+
+@bp.post(PREFIX + "/lines/<int:line_id>")
+@login_required
+def sov_line_update(project_id: int, commitment_id: int, line_id: int):
+    project, level, commitment = _sov_admin(project_id, commitment_id)
+    line = line_in(commitment, line_id)
+    form = SovLineForm(prefix=f"line-{line.id}")
+    if form.validate():
+        data = service.LineData(form.cost_code.data, form.description.data, form.scheduled_value.amount)
+        try:
+            changed = service.update_line(line, data, current_user)
+        except service.Refused as refused:
+            return _refused(project, commitment, refused)
+        except service.CommitmentInvalid as problem:
+            put_error(form, problem.field, problem.message)
+        else:
+            return _line_saved(project, level, commitment, line,
+                               f"Line {line.cost_code} saved." if changed else "Nothing changed.")
+    return _line_invalid(project, level, commitment, line, form)
+
+
+@bp.post(PREFIX + "/lines/<int:line_id>/change")
+@login_required
+def sov_line_change(project_id: int, commitment_id: int, line_id: int):
+    project, level, commitment = _sov_admin(project_id, commitment_id)
+    line = line_in(commitment, line_id)
+    form = ChangeValueForm(prefix=f"line-{line.id}")
+    if form.validate():
+        try:
+            delta = service.change_scheduled_value(line, form.scheduled_value.amount, current_user)
+        except service.Refused as refused:
+            return _refused(project, commitment, refused)
+        except service.CommitmentInvalid as problem:
+            put_error(form, problem.field, problem.message)
+        else:
+            currency = project.currency.value
+            sign = "+" if delta > 0 else "−"
+            return _line_saved(project, level, commitment, line,
+                               f"Change order on {line.cost_code}: {sign}{money(abs(delta), currency)}, "
+                               f"scheduled value now {money(line.scheduled_value, currency)}.")
+    return _line_invalid(project, level, commitment, line, form)
+
+
+def _line_saved(project, level, commitment, line, message: str):  # type: ignore[no-untyped-def]
+    if htmx:
+        return _fragments({**sov_context(project, level, commitment), "line": line},
+                          "setup/partials/_sov_row.html", *TOTALS, message=message)
+    flash(message, "success")
+    return _back(project, commitment, f"sov-line-{line.id}")
+
+
+def _line_invalid(project, level, commitment, line, form):  # type: ignore[no-untyped-def]
+    if htmx:
+        ctx = sov_context(project, level, commitment, edit_line=line, line_form=form)
+        return _fragments({**ctx, "line": line}, "setup/partials/_sov_row.html", status=422)
+    return commitment_page(project, level, commitment, status=422, edit_line=line, line_form=form)
+
+
+# --- reorder, remove, approve -------------------------------------------------------------------
+
+
+def _lines_changed(project, level, commitment, message: str, category: str = "success"):  # type: ignore[no-untyped-def]
+    if htmx:
+        return _fragments(sov_context(project, level, commitment), "setup/partials/_sov_lines.html", *TOTALS,
+                          message=message, category=category)
+    flash(message, category)
+    return _back(project, commitment)
+
+
+@bp.post(PREFIX + "/lines/<int:line_id>/move")
+@login_required
+def sov_line_move(project_id: int, commitment_id: int, line_id: int):
+    project, level, commitment = _sov_admin(project_id, commitment_id)
+    line = line_in(commitment, line_id)
+    direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if direction is None:
+        abort(400)
+    try:
+        moved = service.move_line(line, direction, current_user)
+    except service.Refused as refused:
+        return _refused(project, commitment, refused)
+    if not moved:
+        end = "top" if direction < 0 else "bottom"
+        return _lines_changed(project, level, commitment, f"Line {line.cost_code} is at the {end} already.", "info")
+    where = "up" if direction < 0 else "down"
+    return _lines_changed(project, level, commitment, f"Line {line.cost_code} moved {where}.")
+
+
+@bp.post(PREFIX + "/lines/<int:line_id>/remove")
+@login_required
+def sov_line_remove(project_id: int, commitment_id: int, line_id: int):
+    project, level, commitment = _sov_admin(project_id, commitment_id)
+    line = line_in(commitment, line_id)
+    label = f"{line.cost_code} {line.description}"
+    try:
+        service.remove_line(line, current_user)
+    except service.Refused as refused:
+        return _refused(project, commitment, refused)
+    return _lines_changed(project, level, commitment, f"Line {label} removed.")
+
+
+@bp.post(PREFIX + "/approve")
+@login_required
+def sov_approve(project_id: int, commitment_id: int):
+    project, _level, commitment = _sov_admin(project_id, commitment_id)
+    try:
+        service.approve_sov(commitment, current_user)
+    except service.Refused as refused:
+        flash(str(refused), "warning")
+        return _back(project, commitment)
+    flash("The schedule of values is approved and locked. Approved change orders can still add lines or "
+          "change scheduled values.", "success")
+    return _back(project, commitment)

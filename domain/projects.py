@@ -1,0 +1,216 @@
+"""Projects and their teams (SPEC §2): who works on a project, at which level of the Commitments tool.
+
+Company admins create and edit projects; they are Admin on every project. A project's
+team is changed by company admins and by the project's own Admins. Every change is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import available_timezones
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from domain import audit
+from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
+from domain.permissions import PermissionDenied, project_level
+
+# Offered in the time zone picker, and the only values a project may hold.
+TIME_ZONES: tuple[str, ...] = tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+NUMBER_MAX, NAME_MAX, ADDRESS_MAX = 30, 200, 500
+
+
+class ProjectInvalid(Exception):
+    """A value the project cannot take; `field` names the form field to put the message on."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ProjectData:
+    number: str
+    name: str
+    address: str
+    country: Country
+    currency: Currency
+    time_zone: str
+    allow_overbilling: bool
+
+
+FIELDS = ("number", "name", "address", "country", "currency", "time_zone", "allow_overbilling")
+
+
+def can_create_projects(user: User) -> bool:
+    return bool(user.is_authenticated and user.active and not user.is_collaborator and user.is_company_admin)
+
+
+def _require_company_admin(user: User) -> None:
+    if not can_create_projects(user):
+        raise PermissionDenied("Only a company admin may create or edit projects.")
+
+
+def _clean(data: ProjectData) -> ProjectData:
+    return ProjectData(number=data.number.strip(), name=data.name.strip(), address=data.address.strip(),
+                       country=data.country, currency=data.currency, time_zone=data.time_zone,
+                       allow_overbilling=data.allow_overbilling)
+
+
+def check(data: ProjectData, editing: Project | None = None) -> None:
+    """Raise ProjectInvalid naming the field at fault; nothing is written."""
+    for field, limit, label in [("number", NUMBER_MAX, "number"), ("name", NAME_MAX, "name")]:
+        value = getattr(data, field)
+        if not value:
+            raise ProjectInvalid(field, f"Enter the project {label}.")
+        if len(value) > limit:
+            raise ProjectInvalid(field, f"Use at most {limit} characters.")
+    if len(data.address) > ADDRESS_MAX:
+        raise ProjectInvalid("address", f"Use at most {ADDRESS_MAX} characters.")
+    if data.time_zone not in TIME_ZONES:
+        raise ProjectInvalid("time_zone", "Choose a time zone from the list.")
+    clash = number_clash(data.number, editing)
+    if clash:
+        raise ProjectInvalid("number", clash)
+
+
+def number_clash(number: str, editing: Project | None = None) -> str | None:
+    """Why the project number cannot be used (another project has it, whatever its case), or None."""
+    clash = db.session.scalar(select(Project).where(
+        func.lower(Project.number) == number.strip().lower(),
+        Project.id != (editing.id if editing else -1)).limit(1))
+    return f"Project {clash.number} ({clash.name}) already has this number." if clash else None
+
+
+def create_project(data: ProjectData, by: User) -> Project:
+    """Create the project (number unique) and record who did; company admins only."""
+    _require_company_admin(by)
+    data = _clean(data)
+    check(data)
+    project = Project(**{f: getattr(data, f) for f in FIELDS})
+    db.session.add(project)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same number saved a moment ago by someone else
+        db.session.rollback()
+        raise ProjectInvalid("number", "A project with this number was just created. Choose another.") from None
+    audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
+                 action="created", new=f"{project.number} {project.name}")
+    db.session.commit()
+    return project
+
+
+def update_project(project: Project, data: ProjectData, by: User) -> list[str]:
+    """Save the changed fields, one audit event each; returns the names of what changed."""
+    _require_company_admin(by)
+    data = _clean(data)
+    check(data, editing=project)
+    changed = []
+    for field in FIELDS:
+        old, new = getattr(project, field), getattr(data, field)
+        if old != new:
+            audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
+                         action="changed", field=field, old=old, new=new)
+            setattr(project, field, new)
+            changed.append(field)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ProjectInvalid("number", "A project with this number was just created. Choose another.") from None
+    return changed
+
+
+# --- the team -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    user: User
+    level: AccessLevel
+    # Why the level cannot be changed here, or "" when it can.
+    locked: str = ""
+
+    @property
+    def editable(self) -> bool:
+        return not self.locked
+
+
+def can_manage_team(user: User, project: Project) -> bool:
+    """Company admins, and the project's own Admins."""
+    return project_level(user, project) is AccessLevel.ADMIN
+
+
+def team(project: Project, viewer: User) -> list[Member]:
+    """Every active user of the own company with their level on the project, by name (two statements)."""
+    users = db.session.scalars(
+        select(User).join(Company, User.company_id == Company.id)
+        .where(Company.is_own.is_(True), User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).all()
+    levels = dict(db.session.execute(
+        select(ProjectPermission.user_id, ProjectPermission.level).where(ProjectPermission.project_id == project.id)
+    ).all())
+    members = []
+    for user in users:
+        if user.is_company_admin:
+            members.append(Member(user, AccessLevel.ADMIN, "Company admin: Admin on every project"))
+        elif user.id == viewer.id and not viewer.is_company_admin:
+            members.append(Member(user, levels.get(user.id, AccessLevel.NONE),
+                                  "Your own access: a company admin or another Admin changes it"))
+        else:
+            members.append(Member(user, levels.get(user.id, AccessLevel.NONE)))
+    return members
+
+
+class TeamRefused(Exception):
+    """The change cannot be made; `user_id` names the row, when it concerns one."""
+
+    def __init__(self, message: str, user_id: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.user_id = user_id
+
+
+class NotOnTeamPage(LookupError):
+    """A user id that is not among the people the team page lists (unknown, a vendor's, inactive)."""
+
+
+def set_levels(project: Project, levels: dict[int, AccessLevel], by: User) -> list[Member]:
+    """Give each listed user the level (all or nothing); returns the members whose level changed."""
+    if not can_manage_team(by, project):
+        raise PermissionDenied("Only a company admin or an Admin of this project may change its team.")
+    members = {m.user.id: m for m in team(project, by)}
+    for user_id in levels:
+        if user_id not in members:
+            raise NotOnTeamPage(user_id)
+    for user_id, level in levels.items():
+        member = members[user_id]
+        if member.locked and level is not member.level:
+            raise TeamRefused(f"{member.user.name}: {member.locked}.", user_id)
+    existing = {p.user_id: p for p in db.session.scalars(
+        select(ProjectPermission).where(ProjectPermission.project_id == project.id,
+                                        ProjectPermission.user_id.in_(list(levels))))}
+    changed = []
+    for user_id, level in levels.items():
+        member = members[user_id]
+        if member.locked or level is member.level:
+            continue
+        permission = existing.get(user_id)
+        if permission is None:
+            permission = ProjectPermission(project_id=project.id, user_id=user_id)
+            db.session.add(permission)
+        permission.level = level
+        audit.record(actor=by, entity_type="user", entity_id=user_id, project_id=project.id,
+                     action="project access changed", field="level", old=member.level.label, new=level.label)
+        member.level = level
+        changed.append(member)
+    try:
+        db.session.commit()
+    except IntegrityError:  # two admins gave the same person their first level at once
+        db.session.rollback()
+        raise TeamRefused("Someone changed this team at the same moment. Reload the page and try again.") from None
+    return changed
