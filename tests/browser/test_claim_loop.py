@@ -28,7 +28,7 @@ def config_overrides(smtp: SmtpServer) -> dict[str, object]:
 
 
 def _mail_to(smtp: SmtpServer, address: str, count: int = 1):
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: CI machines are busy
     while len(smtp.to(address)) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     received = smtp.to(address)
