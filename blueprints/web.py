@@ -78,3 +78,30 @@ def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
         return render_template("error.html", code=code, title=title, message=message), code
 
     return handler
+
+
+def claim_entries(claim):  # type: ignore[no-untyped-def]
+    """What was typed on a claim form, line by line (the portal's and the admin's are one form)."""
+    from flask import request
+
+    from domain.claims import LineEntry
+
+    form = request.form
+    return [LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
+                      percent_to_date=form.get(f"line-{s.id}-percent", ""),
+                      stored=form.get(f"line-{s.id}-stored", ""))
+            for s in claim.commitment.sov_lines]
+
+
+def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
+    """The live recalculation of a claim form: figures from what was typed; nothing is written."""
+    from flask import render_template
+
+    from domain import claims
+    from domain.models import db
+
+    entered = claims.read_entries(claim, claim_entries(claim))
+    lines, totals = claims.figures(claim, entered.inputs)
+    db.session.rollback()
+    return vary_on_htmx(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
+                                        entered=entered, project=claim.commitment.project))

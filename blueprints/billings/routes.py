@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app import htmx
 from blueprints.billings.forms import PeriodForm, RuleForm
 from blueprints.guards import project_for_current_user
-from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
 from domain import attachments, claims, invites, periods
 from domain import board as boards
 from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
@@ -201,7 +201,7 @@ def claim(project_id: int, claim_id: int):
     claim = _claim_in(project, claim_id, level)
     if request.method == "GET":
         return _claim_page(project, level, claim)
-    entries = _entries(claim)
+    entries = claim_entries(claim)
     submit = request.form.get("action") == "submit"
     try:
         entered = claims.save_entries(claim, entries, current_user, submit=submit)
@@ -216,16 +216,12 @@ def claim(project_id: int, claim_id: int):
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
-@bp.post("/claims/<int:claim_id>/preview")
+@bp.post("/claims/<int:claim_id>/preview", endpoint="claim_preview")
 @login_required
-def claim_preview(project_id: int, claim_id: int):
+def preview(project_id: int, claim_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     claim = _claim_in(project, claim_id, level)
-    entered = claims.read_entries(claim, _entries(claim))
-    lines, totals = claims.figures(claim, entered.inputs)
-    db.session.rollback()  # a preview writes nothing
-    return vary_on_htmx(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
-                                        entered=entered, project=project))
+    return claim_preview(claim)
 
 
 REVIEW_TARGETS = {
@@ -263,14 +259,6 @@ def review_claim(project_id: int, claim_id: int):
     db.session.rollback()
     typed = {d.line_id: d for d in decisions}
     return _claim_page(project, level, claim, review_problem=problem, typed_review=typed, status=422)
-
-
-def _entries(claim) -> list[claims.LineEntry]:  # type: ignore[no-untyped-def]
-    form = request.form
-    return [claims.LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
-                             percent_to_date=form.get(f"line-{s.id}-percent", ""),
-                             stored=form.get(f"line-{s.id}-stored", ""))
-            for s in claim.commitment.sov_lines]
 
 
 def _claim_page(project, level, claim, entries=None, entered=None, status: int = 200,  # type: ignore[no-untyped-def]

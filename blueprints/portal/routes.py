@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user
 
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
-from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response
 from domain import accounts, claims, portal, tokens
 from domain.models import Invite, User, db
 from domain.statuses import EDITABLE
@@ -141,7 +141,7 @@ def claim(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
     if request.method == "GET":
         return _claim_page(claim)
-    entries = _entries(claim)
+    entries = claim_entries(claim)
     submit = request.form.get("action") == "submit"
     try:
         entered = portal.save_claim(claim, entries, current_user, submit=submit)
@@ -158,24 +158,11 @@ def claim(claim_id: int):
     return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
 
 
-@bp.post("/claims/<int:claim_id>/preview")
+@bp.post("/claims/<int:claim_id>/preview", endpoint="claim_preview")
 @login_required
-def claim_preview(claim_id: int):
+def preview(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
-    entries = _entries(claim)
-    entered = claims.read_entries(claim, entries)
-    lines, totals = claims.figures(claim, entered.inputs)
-    db.session.rollback()  # a preview writes nothing
-    return vary_on_htmx(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
-                                        entered=entered, project=claim.commitment.project))
-
-
-def _entries(claim) -> list[claims.LineEntry]:  # type: ignore[no-untyped-def]
-    form = request.form
-    return [claims.LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
-                             percent_to_date=form.get(f"line-{s.id}-percent", ""),
-                             stored=form.get(f"line-{s.id}-stored", ""))
-            for s in claim.commitment.sov_lines]
+    return claim_preview(claim)
 
 
 def _claim_page(claim, entries=None, entered=None, status: int = 200):  # type: ignore[no-untyped-def]
