@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Response, current_app, g, make_response
 
@@ -25,7 +26,11 @@ def register_outbox_delivery(app) -> None:  # type: ignore[no-untyped-def]
     @app.after_request
     def _after(response: Response) -> Response:
         if g.get("deliver_mail") and app.config["OUTBOX_DELIVER_AFTER_REQUEST"]:
-            response.call_on_close(_deliver_in_background_of(current_app._get_current_object()))
+            # A thread, not response.call_on_close: Werkzeug's server skips close() when the
+            # browser has already reset the connection, and the e-mail then waited for the next one.
+            # The request's own transaction is committed by now (services commit).
+            threading.Thread(target=_deliver_in_background_of(current_app._get_current_object()),
+                             name="outbox-after-request", daemon=True).start()
         return response
 
 

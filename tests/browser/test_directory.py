@@ -38,16 +38,10 @@ def _loads(page: Page) -> str:
 
 
 def _wait_for_mail(app: Flask, smtp: SmtpServer, n: int) -> None:
-    deadline = time.monotonic() + 10
+    """The app delivers right after the request that queued the e-mail; give a busy machine time."""
+    deadline = time.monotonic() + 30
     while len(smtp.messages) < n and time.monotonic() < deadline:
         time.sleep(0.1)
-    if len(smtp.messages) < n:
-        # The delivery right after the request is best effort (a busy SQLite can refuse it); the outbox
-        # worker's next round is what guarantees it.
-        from app import mail
-        from domain.outbox import deliver_due
-
-        deliver_due(mail)
     assert len(smtp.messages) >= n
 
 
