@@ -32,8 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain import accounts, audit
+from domain.commitments import can_edit as may_change_commitments
 from domain.models import (
-    AccessLevel,
     Commitment,
     CommitmentKind,
     CommitmentStatus,
@@ -45,7 +45,7 @@ from domain.models import (
     db,
 )
 from domain.money import ZERO, cents, parse_money
-from domain.permissions import PermissionDenied, project_level
+from domain.permissions import PermissionDenied
 from domain.spreadsheet import Table, looks_like_formula, read_table, unneutralise, write_csv
 
 COLUMNS = ("commitment_number", "kind", "title", "vendor", "status", "retention_pct",
@@ -317,7 +317,7 @@ def _agree(first: PlannedCommitment, header: dict, cells: dict[str, str], proble
 
 def import_commitments(project: Project, table: Table, by: User, source: str = "") -> Imported:
     """Create every commitment and SOV line of the file in one transaction, or raise ImportRefused and write nothing."""
-    if project_level(by, project) is not AccessLevel.ADMIN:
+    if not may_change_commitments(by, project):  # the same people who create commitments by hand
         raise PermissionDenied("Only a company admin or an Admin of this project may import commitments.")
     plan = plan_import(project, table)  # the database may have changed since the preview
     if not plan.ok:

@@ -17,12 +17,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def smtp() -> SmtpServer:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def config_overrides(smtp: SmtpServer) -> dict[str, object]:
     return {**smtp.config, "OUTBOX_DELIVER_AFTER_REQUEST": True, "BASE_URL": "http://links.example"}
 

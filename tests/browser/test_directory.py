@@ -10,27 +10,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import COUNT_LOADS
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
-
-COUNT_LOADS = """
-window.addEventListener("load", () => {
-  sessionStorage.setItem("loads", String(Number(sessionStorage.getItem("loads") || 0) + 1));
-});
-"""
-
-
-@pytest.fixture
-def smtp() -> SmtpServer:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return {**smtp.config, "OUTBOX_DELIVER_AFTER_REQUEST": True}
-
 
 def _loads(page: Page) -> str:
     page.wait_for_load_state("load")

@@ -8,27 +8,10 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import COUNT_LOADS
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
-
-COUNT_LOADS = """
-window.addEventListener("load", () => {
-  sessionStorage.setItem("loads", String(Number(sessionStorage.getItem("loads") || 0) + 1));
-});
-"""
-
-
-@pytest.fixture
-def smtp() -> SmtpServer:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return {**smtp.config, "OUTBOX_DELIVER_AFTER_REQUEST": True}
-
 
 def _count(page: Page, key: str) -> str:
     return page.locator(f'[data-count="{key}"] span').inner_text()

@@ -14,29 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import COUNT_LOADS
 from tests.smtp import Received, SmtpServer
 
 pytestmark = pytest.mark.browser
 
-COUNT_LOADS = """
-window.addEventListener("load", () => {
-  sessionStorage.setItem("loads", String(Number(sessionStorage.getItem("loads") || 0) + 1));
-});
-"""
-
 TIME_ZONE = "America/Toronto"
 CONTACT = "lena@northshore-drywall.example"
-
-
-@pytest.fixture
-def smtp() -> SmtpServer:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return {**smtp.config, "OUTBOX_DELIVER_AFTER_REQUEST": True}
 
 
 def _mail_to(smtp: SmtpServer, address: str, subject: str) -> Received:
