@@ -79,7 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(demo_bp)
 
-    from blueprints.web import register_error_pages, register_outbox_delivery
+    from blueprints.web import register_error_pages, register_outbox_delivery, register_sign_in_prompt
     from cli import register_cli
     from templating import register_templating
 
@@ -87,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_outbox_delivery(app)
     register_error_pages(app)
+    register_sign_in_prompt(login_manager)
     app.before_request(_first_run_redirect)
     app.add_url_rule("/healthz", "healthz", _healthz)
     _tune_garbage_collector(app)

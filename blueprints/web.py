@@ -49,38 +49,74 @@ def _deliver_in_background_of(app):  # type: ignore[no-untyped-def]
     return deliver
 
 
+def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-def]
+    """Signed out (the session ended): a page goes to the sign-in form; an htmx request sends the
+    whole window there rather than swapping the sign-in form into a list or a row."""
+    from flask import flash, redirect, request
+    from flask_login import login_url
+
+    @login_manager.unauthorized_handler
+    def _sign_in_first():  # type: ignore[no-untyped-def]
+        from app import htmx
+
+        flash(login_manager.login_message, login_manager.login_message_category)
+        # Back to the page the person was on, not to the fragment's address; the sign-in form
+        # follows ?next= only to a path on this site.
+        back = (htmx.current_url if htmx else None) or request.url
+        target = login_url(login_manager.login_view, next_url=back)
+        if htmx:
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
 def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
-    from flask import render_template
     from flask_wtf.csrf import CSRFError
 
     from domain.permissions import PermissionDenied
 
     @app.errorhandler(PermissionDenied)
     def _denied(error: PermissionDenied):  # type: ignore[no-untyped-def]
-        return render_template("error.html", code=403, title="Not allowed", message=str(error)), 403
+        return error_response(403, "Not allowed", str(error))
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
         message = "This form was open too long or came from elsewhere. Reload the page and try again."
-        return render_template("error.html", code=400, title="Please try again", message=message), 400
+        return error_response(400, "Please try again", message)
 
     @app.errorhandler(413)
     def _too_large(error):  # type: ignore[no-untyped-def]
-        message = "That upload is too large: files can be at most 20 MB. Nothing was saved."
-        return render_template("error.html", code=413, title="File too large", message=message), 413
+        return error_response(413, "File too large", "That upload is too large: files can be at most 20 MB. "
+                                                     "Nothing was saved.")
 
     for code, title, message in [
         (403, "Not allowed", "You do not have permission to do that. Ask a project Admin if you need to."),
         (404, "Not found", "There is nothing here, or it is not shared with you."),
+        (405, "Not allowed", "That address does not take this kind of request."),
+        (500, "Something went wrong", "The server could not finish this request. Try again; if it keeps "
+                                      "happening, tell whoever runs Progress Billings for your company."),
     ]:
         app.register_error_handler(code, _page(code, title, message))
 
 
+def error_response(code: int, title: str, message: str) -> Response:
+    """The error page; for htmx only a banner, so an error never replaces the part of the page it
+    was meant to update (htmx 4 swaps 4xx and 5xx answers into the target)."""
+    from flask import render_template
+
+    from app import htmx
+
+    if htmx and not htmx.history_restore_request:
+        response = vary_on_htmx(render_template("partials/_banner.html", banner=message, category="danger"), code)
+        response.headers["HX-Reswap"] = "none"
+        return response
+    return vary_on_htmx(render_template("error.html", code=code, title=title, message=message), code)
+
+
 def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
     def handler(error):  # type: ignore[no-untyped-def]
-        from flask import render_template
-
-        return render_template("error.html", code=code, title=title, message=message), code
+        return error_response(code, title, message)
 
     return handler
 

@@ -120,9 +120,9 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
         paragraphs=[f"{actor.name} approved it."], facts=facts, button=("View it", portal))
 
 
-def invite_link(invite: Invite, contact: User, answer: str) -> str:
+def invite_link(invite: Invite, contact: User, answer: str, address: str) -> str:
     config = current_app.config
-    token = tokens.make_invite_token(config["SECRET_KEY"], invite.id, contact.id)
+    token = tokens.make_invite_token(config["SECRET_KEY"], invite.id, contact.id, address)
     query = urlencode({"token": token, "answer": answer})
     return f"{config['BASE_URL'].rstrip('/')}/portal/invites/{invite.id}?{query}"
 
@@ -142,8 +142,9 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         "sender": sender,
         "company": company,
         "term": Terms(company.dictionary if company else Dictionary.SPECIALTY),
-        "yes_url": invite_link(invite, contact, "yes"),
-        "no_url": invite_link(invite, contact, "no"),
+        # Bound to the address this message goes to, not to the contact's address of the moment.
+        "yes_url": invite_link(invite, contact, "yes", message.to_address),
+        "no_url": invite_link(invite, contact, "no", message.to_address),
     }
     subject = one_line(f"{project.name}: {sender.name} has invited you to bill")
     return Rendered(

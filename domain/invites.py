@@ -27,6 +27,16 @@ class NothingSelected(Exception):
     pass
 
 
+class NotSent(Exception):
+    """Nothing was sent, for a reason the admin can act on; the message says which, for the banner."""
+
+
+def period_closed(board: Board) -> NotSent:
+    """The page was loaded before another admin opened a new period: its rows can no longer be invited."""
+    return NotSent(f"Nothing was sent: billing period #{board.period.number} is closed (a newer period was "
+                   "opened since this page was loaded). Invites go out only for the current period.")
+
+
 @dataclass
 class SendOutcome:
     sent: list[Row] = field(default_factory=list)
@@ -66,7 +76,7 @@ def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> Sen
     if not commitment_ids:
         raise NothingSelected
     if not board.can_send:
-        raise PermissionDenied("Invites go out only for the open billing period.")
+        raise period_closed(board)
     period = board.period
     outcome = SendOutcome()
     wanted = []
@@ -131,15 +141,26 @@ class ResendOutcome:
         return f"The invite for {number} was already sent again a moment ago; nothing more was sent."
 
 
-def resend_invite(board: Board, commitment_id: int, seen_send_count: int, by: User) -> ResendOutcome:
-    """Queue the invite e-mail again. `seen_send_count` is what the admin saw: a repeat of the
-    same click finds the count moved on and sends nothing more."""
+def resend_invite(  # type: ignore[no-untyped-def]
+    board: Board, commitment_id: int, seen_send_count: int, by: User, term,
+) -> ResendOutcome:
+    """Queue the invite e-mail again to every active contact, while the invite still waits for an
+    answer. `seen_send_count` is what the admin saw: a repeat of the same click finds the count
+    moved on and sends nothing more."""
     _require_admin(board, by)
     row = board.row_for(commitment_id)
     if row is None or row.invite is None:
         raise LookupError("No invite to resend.")
     if not board.can_send:
-        raise PermissionDenied("Invites go out only for the open billing period.")
+        raise period_closed(board)
+    number = row.commitment.number
+    if row.invite.status is not InviteStatus.INVITED:
+        raise NotSent(f"{number} was already answered ({row.invite.status.value}); only an invite still "
+                      "waiting for an answer is sent again.")
+    contacts = [u for u in row.commitment.claim_contacts if u.active]
+    if not contacts:
+        raise NotSent(f"Nothing was sent: {number} has no active {term('claim_contact').lower()}. "
+                      "Add one on the commitment, then resend.")
     now = utcnow()
     new_count = db.session.execute(
         update(Invite)
@@ -151,7 +172,6 @@ def resend_invite(board: Board, commitment_id: int, seen_send_count: int, by: Us
         db.session.rollback()
         db.session.refresh(row.invite)
         return ResendOutcome(row=row, resent=False)
-    contacts = [u for u in row.commitment.claim_contacts if u.active]
     outbox.queue_rows(_mail_rows(row.invite.id, new_count, contacts, by))
     db.session.add(AuditEvent(**_event(by, board, row.invite.id, "invite resent", field="send_count",
                                        old=str(new_count - 1), new=f"{new_count} to {_recipients(contacts)}")))
@@ -231,4 +251,4 @@ def _reload_rows(board: Board, commitment_ids: list[int], by: User) -> None:
     board._by_id = {}
 
 
-__all__ = ["NothingSelected", "PermissionDenied", "SendOutcome", "send_invites"]
+__all__ = ["NotSent", "NothingSelected", "PermissionDenied", "SendOutcome", "resend_invite", "send_invites"]

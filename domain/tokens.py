@@ -1,5 +1,6 @@
-"""Signed, expiring links for e-mails (SPEC §4): an invite link is bound to one invite and one contact,
-an activation link to one user and the address it was sent to.
+"""Signed, expiring links for e-mails (SPEC §4): an invite link is bound to one invite, one contact and
+the address it was mailed to, an activation link to one user and the address it was sent to. A link
+that went to a mistyped address stops working once an admin corrects the address.
 
 A token proves only that the link came from us and is fresh; it never signs anyone in.
 """
@@ -28,14 +29,21 @@ class TokenInvalid(Exception):
 class InviteToken:
     invite_id: int
     contact_id: int
+    address_digest: str
+
+    def sent_to(self, email: str) -> bool:
+        """Whether the link was mailed to this address."""
+        return hmac.compare_digest(self.address_digest, _address_digest(email))
 
 
 def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
-def make_invite_token(secret_key: str, invite_id: int, contact_id: int) -> str:
-    return _serializer(secret_key, INVITE_SALT).dumps({"i": invite_id, "c": contact_id})
+def make_invite_token(secret_key: str, invite_id: int, contact_id: int, email: str) -> str:
+    """A link for one contact to answer one invite, bound to the address it is mailed to (for a contact
+    with no password yet the link leads to setting one, so it must not outlive a corrected address)."""
+    return _serializer(secret_key, INVITE_SALT).dumps({"i": invite_id, "c": contact_id, "e": _address_digest(email)})
 
 
 def read_invite_token(secret_key: str, token: str, max_age_seconds: int) -> InviteToken:
@@ -45,9 +53,10 @@ def read_invite_token(secret_key: str, token: str, max_age_seconds: int) -> Invi
         raise TokenExpired from None
     except BadSignature:
         raise TokenInvalid from None
-    if not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("c"), int):
+    if (not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("c"), int)
+            or not isinstance(data.get("e"), str)):
         raise TokenInvalid
-    return InviteToken(invite_id=data["i"], contact_id=data["c"])
+    return InviteToken(invite_id=data["i"], contact_id=data["c"], address_digest=data["e"])
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ def send_invites(project_id: int):
         outcome = invites.send_invites(board, ids, current_user, current_terms())
     except invites.NothingSelected:
         return _answer(project, level, board, "Select at least one contract to invite.", "warning", 422)
+    except invites.NotSent as reason:
+        return _answer(project, level, board, str(reason), "warning", 409)
     if outcome.sent:
         deliver_mail_after_response()
     return _answer(project, level, board, outcome.banner, outcome.category)
@@ -67,9 +69,12 @@ def resend_invite(project_id: int, commitment_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.args)
     try:
-        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=int) or 0, current_user)
+        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=int) or 0, current_user,
+                                        current_terms())
     except LookupError:
         abort(404)
+    except invites.NotSent as reason:
+        return _answer(project, level, board, str(reason), "warning", 409)
     if outcome.resent:
         deliver_mail_after_response()
     return _answer(project, level, board, outcome.banner, "success" if outcome.resent else "info")

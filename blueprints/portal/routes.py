@@ -37,6 +37,7 @@ def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
     invite = db.session.get(Invite, invite_id)
     contact = db.session.get(User, data.contact_id)
     if (data.invite_id != invite_id or invite is None or contact is None or not contact.active
+            or not data.sent_to(contact.email)  # mailed to an address the contact no longer has
             or portal.invite_for_contact(contact, invite_id) is None):  # no longer a contact, or kept private
         return None, None, _link_problem("invalid", 400)
     return invite, contact, None

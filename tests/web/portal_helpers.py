@@ -45,11 +45,11 @@ def send_invites(client: FlaskClient, world: World, *commitments: Commitment) ->
 def token(app: Flask, invite: Invite, contact: User, *, age_seconds: int = 0) -> str:
     """The token of an e-mail link, signed `age_seconds` ago."""
     if not age_seconds:
-        return tokens.make_invite_token(app.config["SECRET_KEY"], invite.id, contact.id)
+        return tokens.make_invite_token(app.config["SECRET_KEY"], invite.id, contact.id, contact.email)
     original = TimestampSigner.get_timestamp
     TimestampSigner.get_timestamp = lambda self: int(time.time()) - age_seconds  # type: ignore[method-assign]
     try:
-        return tokens.make_invite_token(app.config["SECRET_KEY"], invite.id, contact.id)
+        return tokens.make_invite_token(app.config["SECRET_KEY"], invite.id, contact.id, contact.email)
     finally:
         TimestampSigner.get_timestamp = original  # type: ignore[method-assign]
 

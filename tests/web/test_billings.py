@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 from domain.models import (
     AuditEvent,
     BillingPeriod,
+    Claim,
+    ClaimStatus,
     CommitmentStatus,
     Invite,
     InviteStatus,
@@ -77,16 +80,38 @@ def test_admin_sees_rows_counts_reasons_and_the_send_button(client, world, board
         _ids(board["concrete"], board["electric"]))
 
 
-def test_fully_billed_and_due_passed_rows_say_why(client, world, board):
-    world.period.due_date = world.period.start_date
-    world.period.start_date = world.period.start_date - timedelta(days=40)
-    world.period.end_date = world.period.start_date + timedelta(days=20)
+def test_a_fully_billed_row_says_so_and_cannot_be_picked(client, world, board):
+    earlier = factories.period(world.project, number=0, start=world.period.start_date - timedelta(days=60),
+                               status=PeriodStatus.CLOSED)
+    # SC-001's SOV is 150,000.00; an Approved claim of an earlier period billed all of it.
+    db.session.add(Claim(commitment=board["concrete"], billing_period=earlier, number=1, created_by=world.admin,
+                         status=ClaimStatus.APPROVED, work_completed_to_date=Decimal("150000.00"),
+                         total_completed_and_stored=Decimal("150000.00")))
     db.session.commit()
     sign_in(client, world.admin.email)
     html = client.get(_url(world)).get_data(as_text=True)
-    if world.period.due_date < date.today():
-        assert "Due date has passed" in html
-        assert 'name="commitment_ids"' not in html
+    row = html.split(f'id="row-{board["concrete"].id}"')[1].split("</tr>")[0]
+    assert "100% billed" in row and "100.0%" in row
+    assert 'name="commitment_ids"' not in row
+    response = client.post(_url(world, "/invites"), data={"period": world.period.id,
+                                                          "commitment_ids": _ids(board["concrete"])}, headers=HX)
+    assert "0 sent, 1 not sent (SC-001: 100% billed)." in response.get_data(as_text=True)
+    assert _count(Invite) == 0 and _count(OutboxMessage) == 0
+
+
+def test_rows_past_the_due_date_say_why_and_cannot_be_picked(client, world, board):
+    world.period.start_date = date.today() - timedelta(days=40)
+    world.period.end_date = date.today() - timedelta(days=10)
+    world.period.due_date = date.today() - timedelta(days=5)  # passed in every time zone
+    db.session.commit()
+    sign_in(client, world.admin.email)
+    html = client.get(_url(world)).get_data(as_text=True)
+    assert html.count("Due date has passed") == 5 and "(passed)" in html
+    assert 'name="commitment_ids"' not in html
+    response = client.post(_url(world, "/invites"), headers=HX,
+                           data={"period": world.period.id, "commitment_ids": _ids(board["concrete"])})
+    assert "0 sent, 1 not sent (SC-001: Due date has passed)." in response.get_data(as_text=True)
+    assert _count(Invite) == 0 and _count(OutboxMessage) == 0
 
 
 def test_read_only_and_standard_see_the_page_without_checkboxes_or_button(client, world, board):
@@ -214,9 +239,18 @@ def test_invites_go_out_only_for_the_open_period(client, world, board):
                            status=PeriodStatus.CLOSED)
     db.session.commit()
     sign_in(client, world.admin.email)
-    response = client.post(_url(world, "/invites"), data={"period": old.id, "commitment_ids": _ids(board["concrete"])})
-    assert response.status_code == 403
-    assert _count(Invite) == 0
+    data = {"period": old.id, "commitment_ids": _ids(board["concrete"])}
+    # A page loaded before the period closed: the banner says so, in place, and nothing is written.
+    response = client.post(_url(world, "/invites"), headers=HX, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Nothing was sent: billing period #0 is closed" in html
+    assert 'id="flash" hx-swap-oob' in html and 'id="board-list"' in html
+    assert "This period is closed" in html and 'name="commitment_ids"' not in html
+    response = client.post(_url(world, "/invites"), data=data)
+    assert response.status_code == 303
+    assert "Nothing was sent: billing period #0 is closed" in client.get(response.location).get_data(as_text=True)
+    assert _count(Invite) == 0 and _count(OutboxMessage) == 0
 
 
 # --- Resend and history -------------------------------------------------------------------------
@@ -247,6 +281,44 @@ def test_resend_of_a_row_without_invite_is_404(client, world, board):
     sign_in(client, world.admin.email)
     assert client.post(_url(world, f"/invites/{board['concrete'].id}/resend?seen=1")).status_code == 404
     assert _count(OutboxMessage) == 0
+
+
+def test_resend_after_the_contact_answered_is_refused_and_sends_nothing(client, world, board):
+    sign_in(client, world.admin.email)
+    client.post(_url(world, "/invites"), data={"commitment_ids": _ids(board["concrete"])})
+    invite = db.session.scalar(select(Invite))
+    invite.status = InviteStatus.ACCEPTED
+    db.session.commit()
+    before = _count(OutboxMessage), _count(AuditEvent)
+    url = _url(world, f"/invites/{board['concrete'].id}/resend?seen=1&period={world.period.id}")
+    response = client.post(url, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "SC-001 was already answered (Accepted); only an invite still waiting for an answer is sent again." in html
+    assert 'id="board-list"' in html  # the list comes back as it is, with no Resend on that row
+    plain = client.post(url)
+    assert plain.status_code == 303
+    assert "already answered (Accepted)" in client.get(plain.location).get_data(as_text=True)
+    db.session.expire_all()
+    assert (_count(OutboxMessage), _count(AuditEvent)) == before
+    assert db.session.scalar(select(Invite.send_count)) == 1
+
+
+def test_resend_with_no_active_contact_says_so_and_writes_nothing(client, world, board):
+    sign_in(client, world.admin.email)
+    client.post(_url(world, "/invites"), data={"commitment_ids": _ids(board["concrete"])})
+    contact = board["concrete"].claim_contacts[0]
+    contact.active = False
+    db.session.commit()
+    before = _count(OutboxMessage), _count(AuditEvent)
+    response = client.post(_url(world, f"/invites/{board['concrete'].id}/resend?seen=1&period={world.period.id}"),
+                           headers=HX)
+    assert response.status_code == 409
+    assert ("Nothing was sent: SC-001 has no active progress claim contact. Add one on the commitment, then resend."
+            in response.get_data(as_text=True))
+    db.session.expire_all()
+    assert (_count(OutboxMessage), _count(AuditEvent)) == before
+    assert db.session.scalar(select(Invite.send_count)) == 1
 
 
 # --- Billing periods ----------------------------------------------------------------------------

@@ -996,7 +996,7 @@ def test_a_bad_link_says_it_does_not_work(app, admin, d, how):
         "tampered": good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"),
         "empty": "",
         "missing": None,
-        "invite token": tokens.make_invite_token(app.config["SECRET_KEY"], 1, noor.id),
+        "invite token": tokens.make_invite_token(app.config["SECRET_KEY"], 1, noor.id, noor.email),
         "other secret": tokens.make_activation_token("another-secret", noor.id, noor.email),
         "unknown user": tokens.make_activation_token(app.config["SECRET_KEY"], 99999, noor.email),
     }[how]

@@ -250,6 +250,25 @@ def test_activation_refuses_a_tampered_token(app, client, portal):
     assert db.session.get(User, portal.fresh.id).password_hash is None
 
 
+def test_a_link_mailed_to_an_address_since_corrected_no_longer_works(app, client, portal):
+    """An invite mailed to a mistyped address must not let whoever reads that mailbox set the password."""
+    invite = portal.invite(portal.landscape)
+    old_link = _link(app, invite, portal.fresh)
+    portal.fresh.email = "lee@evergreen-landscaping.example"
+    db.session.commit()
+    before = state()
+    response = client.get(old_link)
+    assert response.status_code == 400 and "This link does not work" in _text(response)
+    response = client.post(f"/portal/invites/{invite.id}/activate", data={
+        "token": old_link.split("token=")[1].split("&")[0],
+        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 400 and "This link does not work" in _text(response)
+    assert state() == before and db.session.get(User, portal.fresh.id).password_hash is None
+    assert client.get("/portal").status_code == 302  # nobody was signed in
+    # a link made for the corrected address works
+    assert "Set your password" in _text(client.get(_link(app, invite, portal.fresh)))
+
+
 # --- 3. answering ---------------------------------------------------------------------------------
 
 
