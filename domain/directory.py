@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -383,6 +383,10 @@ def update_user(user: User, details: PersonDetails, by: User) -> tuple[list[str]
         if _queue_activation(user, by):
             notes.append(f"A new activation e-mail goes to {email}"
                          + ("; the one to the old address is withdrawn." if withdrawn else "."))
+    if user.active and email != old_email:
+        moved = _readdress_mail(user, old_email, email)
+        if moved:
+            notes.append(f"{moved} e-mail{'s' if moved != 1 else ''} still waiting to go out will go to {email}.")
     db.session.commit()
     return changed, notes
 
@@ -528,12 +532,21 @@ def _set_active(user: User, active: bool, by: User) -> list[str]:
 
 def _withdraw_mail(user: User, kinds: list[str] | None = None) -> int:
     """Drop e-mails to the user that are still waiting and that no worker holds right now."""
-    now = utcnow()
-    statement = delete(OutboxMessage).where(
-        OutboxMessage.to_user_id == user.id, OutboxMessage.status == OutboxStatus.PENDING,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+    where = [OutboxMessage.to_user_id == user.id]
     if kinds:
-        statement = statement.where(OutboxMessage.kind.in_(kinds))
+        where.append(OutboxMessage.kind.in_(kinds))
+    return outbox.withdraw_waiting(*where)
+
+
+def _readdress_mail(user: User, old_email: str, new_email: str) -> int:
+    """E-mails still waiting to go to a corrected address go to the new one instead (their links are
+    bound to the address they go to, so a link never reaches the old mailbox)."""
+    now = utcnow()
+    statement = update(OutboxMessage).where(
+        OutboxMessage.to_user_id == user.id, OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.to_address == old_email,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    ).values(to_address=new_email)
     return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_mail import Mail, Message
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from domain import emails
 from domain.clock import utcnow
@@ -46,6 +46,15 @@ def queue_rows(rows: list[dict[str, Any]]) -> None:
     # Rows as execute parameters: one batched INSERT whose compiled form is cached.
     statement = _insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
     db.session.execute(statement, values)
+
+
+def withdraw_waiting(*where: Any) -> int:
+    """Drop e-mails matching `where` that still wait and that no worker holds right now; how many."""
+    now = utcnow()
+    statement = delete(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now), *where)
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
 
 
 def _insert(model):  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from domain.models import (
     Commitment,
     Invite,
     InviteStatus,
+    OutboxMessage,
     User,
     commitment_claim_contacts,
     commitment_private_users,
@@ -156,6 +157,9 @@ def _answer(invite: Invite, contact: User, status: InviteStatus, reason: str) ->
                  old=invite.status, new=f"{status.value}{': ' + reason if reason else ''}")
     invite.status, invite.decline_reason = status, reason
     invite.answered_at, invite.answered_by_id = utcnow(), contact.id
+    # The notice says the answer of the moment it goes out: one still waiting for an earlier answer
+    # would say the same again, so only the latest answer is told.
+    outbox.withdraw_waiting(OutboxMessage.kind == INVITE_ANSWERED, OutboxMessage.invite_id == invite.id)
     outbox.queue_rows([{
         "dedupe_key": f"answer:{invite.id}:{invite.answered_at:%Y%m%d%H%M%S%f}:to:{invite.sent_by_id}",
         "kind": INVITE_ANSWERED, "to_address": invite.sent_by.email, "to_user_id": invite.sent_by_id,

@@ -698,6 +698,26 @@ def test_changing_the_address_of_someone_without_a_password_resends_to_the_new_o
     assert [m.to_address for m in activation_mails(noor)] == ["noor@keystone.example"]
 
 
+def test_e_mails_waiting_for_a_corrected_address_go_to_the_new_one(admin, d):
+    concrete = factories.commitment(d.world.project, d.keystone, number="SC-001")
+    db.session.commit()
+    admin.post(f"/projects/{d.world.project.id}/billings/invites", data={"commitment_ids": [str(concrete.id)]})
+    [invite_mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == emails.INVITE_TO_BILL))
+    assert invite_mail.to_address == "maria@keystone.example"
+    response = admin.post(f"/directory/people/{d.maria.id}",
+                          data=person_as_is(d.maria, email="maria@keystone-concrete.example"))
+    assert response.status_code == 303
+    assert ("1 e-mail still waiting to go out will go to maria@keystone-concrete.example."
+            in html_of(admin.get(response.headers["Location"])))
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, invite_mail.id).to_address == "maria@keystone-concrete.example"
+    # the rendered invite's links are bound to the new address
+    link = emails.render(db.session.get(OutboxMessage, invite_mail.id)).text.split("/portal/invites/")[1]
+    token = link.split("token=")[1].split("&")[0]
+    read = tokens.read_invite_token(admin.application.config["SECRET_KEY"], token, 60)
+    assert read.sent_to("maria@keystone-concrete.example") and not read.sent_to("maria@keystone.example")
+
+
 # --- the last company admin ----------------------------------------------------------------------------
 
 
