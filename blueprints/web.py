@@ -52,6 +52,8 @@ def _deliver_in_background_of(app):  # type: ignore[no-untyped-def]
 def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-def]
     """Signed out (the session ended): a page goes to the sign-in form; an htmx request sends the
     whole window there rather than swapping the sign-in form into a list or a row."""
+    from urllib.parse import urlsplit
+
     from flask import flash, redirect, request
     from flask_login import login_url
 
@@ -62,7 +64,9 @@ def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-d
         flash(login_manager.login_message, login_manager.login_message_category)
         # Back to the page the person was on, not to the fragment's address; the sign-in form
         # follows ?next= only to a path on this site.
-        back = (htmx.current_url if htmx else None) or request.url
+        back = request.url
+        if htmx and htmx.current_url and urlsplit(htmx.current_url).netloc == request.host:
+            back = htmx.current_url
         target = login_url(login_manager.login_view, next_url=back)
         if htmx:
             response = make_response("", 401)

@@ -98,7 +98,9 @@ def store(claim: Claim, filename: str, stream: BinaryIO, by: User, folder: str) 
     """Check and keep one uploaded file; raises AttachmentRefused with a message for the person."""
     if not can_change(by, claim):
         raise permissions.PermissionDenied("Attachments can change only while the claim is a draft or sent back.")
-    name = Path(filename or "").name.strip()
+    # Control characters (a line break sent in a multipart header, say) would make every later
+    # download fail: its Content-Disposition header cannot carry them.
+    name = "".join(ch for ch in Path(filename or "").name if ch.isprintable()).strip()
     if not name:
         raise AttachmentRefused("Choose a file to attach.")
     if len(name) > 200:

@@ -247,7 +247,11 @@ def activate():
         return redirect(url_for("auth.sign_in"), code=303)
     form = ActivateAccountForm()
     if form.validate_on_submit():
-        accounts.activate(user, form.password.data)
+        try:
+            accounts.activate(user, form.password.data)
+        except ValueError:  # set a moment ago, by a second click on the button
+            flash("Your password is already set, so that link no longer works: sign in with your password.", "info")
+            return redirect(url_for("auth.sign_in"), code=303)
         login_user(user)
         flash("Your password is set and you are signed in.", "success")
         return redirect(_home_of(user), code=303)

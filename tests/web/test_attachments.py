@@ -81,6 +81,17 @@ def test_bad_files_are_refused_with_a_message_and_nothing_kept(client, world, cl
     assert not folder.exists() or not any(folder.iterdir())
 
 
+def test_control_characters_in_a_file_name_are_dropped_so_it_still_downloads(client, world, claim):
+    sign_in(client, "maria@keystone.example")
+    response = _upload(client, claim, "invoice\x07 march\x1b.pdf", PDF)
+    assert response.status_code == 303
+    attachment = db.session.scalar(select(Attachment))
+    assert attachment.filename == "invoice march.pdf"
+    download = client.get(f"/claims/attachments/{attachment.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert "invoice march.pdf" in download.headers["Content-Disposition"]
+
+
 def test_a_file_over_20_mb_is_refused(client, world, claim):
     sign_in(client, "maria@keystone.example")
     response = _upload(client, claim, "huge.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024))

@@ -154,6 +154,47 @@ def test_anonymous_user_is_sent_to_sign_in(client, world):
     assert "/sign-in?next=" in response.headers["Location"]
 
 
+def test_an_htmx_request_after_the_session_ended_sends_the_window_to_sign_in(client, world):
+    """Not the sign-in form swapped into a list: the whole page goes there, and comes back after."""
+    page = f"http://localhost/projects/{world.project.id}/billings?status=invited"
+    response = client.post(f"/projects/{world.project.id}/billings/invites", data={"commitment_ids": ["1"]},
+                           headers={"HX-Request": "true", "HX-Current-URL": page})
+    assert response.status_code == 401 and response.get_data(as_text=True) == ""
+    target = response.headers["HX-Redirect"]
+    assert target.startswith("/sign-in?next=") and "billings%3Fstatus%3Dinvited" in target
+    # a page address on another host is not taken: back to the address asked for
+    evil = client.get(f"/projects/{world.project.id}/billings", headers={
+        "HX-Request": "true", "HX-Current-URL": "https://evil.example/x"})
+    signed_in = client.post(evil.headers["HX-Redirect"], data={"email": "admin@pb.example",
+                                                               "password": factories.PASSWORD})
+    assert signed_in.headers["Location"] == f"/projects/{world.project.id}/billings"
+
+
+def test_an_htmx_request_that_fails_gets_a_banner_and_leaves_the_page_alone(client, world):
+    sign_in(client, world.readonly.email)
+    response = client.post(f"/projects/{world.project.id}/billings/invites", data={"commitment_ids": ["1"]},
+                           headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and response.headers["HX-Reswap"] == "none"
+    assert html.startswith('<div id="flash" hx-swap-oob="innerHTML">') and "<html" not in html
+    assert "You do not have permission to do that." in html and 'role="alert"' in html
+    missing = client.get("/projects/99999/billings", headers={"HX-Request": "true"})
+    assert missing.status_code == 404 and "There is nothing here" in missing.get_data(as_text=True)
+    assert "<html" not in missing.get_data(as_text=True)
+    # a page request still gets the whole error page
+    page = client.post(f"/projects/{world.project.id}/billings/invites", data={"commitment_ids": ["1"]})
+    assert page.status_code == 403 and "<html" in page.get_data(as_text=True) and "HX-Reswap" not in page.headers
+
+
+def test_pages_cannot_be_framed_and_links_keep_their_tokens(client, world):
+    for response in (client.get("/sign-in"), client.get("/portal/invites/1?token=x")):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'self' covers it
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 # --- CSRF, cookies, secret key, health ------------------------------------------------------------
 
 
@@ -173,8 +214,12 @@ def test_csrf_missing_is_refused(client, world):
     response = client.post("/sign-in", data={"email": "admin@pb.example", "password": factories.PASSWORD,
                                               "csrf_token": token})
     assert response.status_code == 303
-    # a signed-in POST without the token is refused too
+    # a signed-in POST without the token is refused too, and so is an htmx request without the header
     assert client.post("/sign-out").status_code == 400
+    send = client.post(f"/projects/{world.project.id}/billings/invites", headers={"HX-Request": "true"},
+                       data={"period": world.period.id, "commitment_ids": ["1"]})
+    assert send.status_code == 400 and "This form was open too long" in send.get_data(as_text=True)
+    assert send.headers["HX-Reswap"] == "none"
 
 
 def test_session_cookie_is_httponly_and_lax(client, world):

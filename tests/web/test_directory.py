@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from domain import emails, tokens
 from domain.models import (
@@ -951,6 +951,33 @@ def test_activate_sets_the_password_and_signs_in(app, admin, d):
     admin.post("/sign-out")
     assert admin.post("/sign-in", data={"email": "noor@keystone.example",
                                         "password": "a-long-password"}).status_code == 303
+
+
+def test_a_second_click_on_activate_says_the_password_is_set(app, admin, d):
+    """Two clicks that both find no password yet: the second one's update matches no row."""
+    link = add_and_get_link(app, admin, d.keystone)
+    admin.post("/sign-out")
+    noor = user_by_email("noor@keystone.example")
+
+    landed = []
+
+    def the_first_click_lands_first(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE users SET password_hash") and not landed:
+            landed.append(True)
+            with db.engine.connect() as other:
+                other.execute(update(User).where(User.id == noor.id).values(password_hash="set-by-the-first-click"))
+                other.commit()
+
+    event.listen(db.engine, "before_cursor_execute", the_first_click_lands_first)
+    try:
+        response = admin.post("/activate", data={"token": token_of(link), "password": "a-long-password",
+                                                 "confirm": "a-long-password"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", the_first_click_lands_first)
+    assert response.status_code == 303 and response.headers["Location"] == "/sign-in"
+    assert "Your password is already set" in html_of(admin.get("/sign-in"))
+    assert user_by_email("noor@keystone.example").password_hash == "set-by-the-first-click"
+    assert admin.get("/portal").status_code == 302  # not signed in by the second click
 
 
 def test_an_internal_user_lands_on_the_projects_after_activation(app, admin, d):
