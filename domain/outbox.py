@@ -2,8 +2,11 @@
 
 Delivery guarantees: a message is never lost (it stays Pending until the SMTP server
 accepts it, retried with growing delay), and never sent twice once accepted (it is marked
-Sent and committed right after the server's answer, and a worker claims a batch before
-sending, so two workers never hold the same message).
+Sent and committed right after the server's answer; a worker claims a batch before sending
+and renews each message's claim just before sending it, so two workers never send the same
+message, even when a slow server makes a batch outlast its claim). The one gap left: if the
+database fails in the instant between the server's acceptance and the commit of Sent, the
+message goes again once its claim runs out.
 """
 
 from __future__ import annotations
@@ -109,26 +112,55 @@ def claim_due(now: datetime, batch: int) -> list[int]:
 
 def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
     """Send what is due over one SMTP connection; safe to run in several processes at once."""
-    report = DeliveryReport()
     now = now or utcnow()
-    ids = claim_due(now, batch)
+    return deliver_claimed(mail, claim_due(now, batch), now)
+
+
+def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport:
+    """Send the messages this worker claimed, each only while its claim is still this worker's."""
+    report = DeliveryReport()
     if not ids:
         return report
     messages = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                        .order_by(OutboxMessage.id)))
+    held = {m.id: m.claimed_until for m in messages}
     try:
         with mail.connect() as connection:
             for message in messages:
-                _deliver_one(connection, message, report, now)
+                held[message.id] = _renew_claim(message, held[message.id])
+                if held[message.id] is not None:
+                    _deliver_one(connection, message, report, now)
     except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
         log.warning("outbox: SMTP connection failed: %s", exc)
         db.session.rollback()  # what was committed (Sent) stays; reload the rest
         for message in messages:
-            if message.status is OutboxStatus.PENDING and message.claimed_until is not None:
+            if (message.status is OutboxStatus.PENDING and held[message.id] is not None
+                    and message.claimed_until == held[message.id]):
                 _failed(message, exc, now)
                 report.failed += 1
         db.session.commit()
     return report
+
+
+def _renew_claim(message: OutboxMessage, held: datetime | None) -> datetime | None:
+    """Just before sending: hold the message for another CLAIM_FOR, or None when this worker's claim
+    ran out and another worker took it (a slow server can make a batch outlast its claim)."""
+    if held is None:
+        return None
+    renewed = utcnow() + CLAIM_FOR
+    taken = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.claimed_until == held)
+        .values(claimed_until=renewed)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    if taken is None:
+        log.info("outbox: message %s was taken by another worker; not sending it here", message.id)
+        return None
+    return renewed
 
 
 def _deliver_one(connection: Any, message: OutboxMessage, report: DeliveryReport, now: datetime) -> None:

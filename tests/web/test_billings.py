@@ -203,6 +203,22 @@ def test_send_invites_with_htmx_returns_the_list_banner_and_counts(client, world
     assert "checked" not in html
 
 
+def test_invites_and_their_emails_are_written_together_or_not_at_all(client, world, board, monkeypatch):
+    """If queueing the e-mails fails, the invites made a moment before in the same transaction go too."""
+    from domain import outbox
+
+    def the_database_fails(rows):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the outbox insert failed")
+
+    monkeypatch.setattr(outbox, "queue_rows", the_database_fails)
+    sign_in(client, world.admin.email)
+    with pytest.raises(RuntimeError, match="the outbox insert failed"):
+        client.post(_url(world, "/invites"), data={"period": world.period.id,
+                                                   "commitment_ids": _ids(board["concrete"], board["electric"])})
+    db.session.rollback()
+    assert _count(Invite) == 0 and _count(OutboxMessage) == 0 and _count(AuditEvent) == 0
+
+
 def test_nothing_selected_says_so_and_writes_nothing(client, world, board):
     sign_in(client, world.admin.email)
     response = client.post(_url(world, "/invites"), headers=HX, data={"period": world.period.id})
@@ -414,8 +430,15 @@ def test_monthly_rule_and_the_periods_command(app, client, world):
 
 def _routes(world, board):
     c = board["concrete"]
+    invite = db.session.scalar(select(Invite).where(Invite.commitment_id == board["electric"].id))
+    if invite is None:
+        invite = Invite(commitment=board["electric"], billing_period=world.period, sent_by=world.admin)
+        db.session.add(invite)
+        db.session.commit()
     return [
         ("get", _url(world), {}),
+        ("get", _url(world, f"/invites/{invite.id}/history"), {}),
+        ("post", _url(world, f"/invites/{board['electric'].id}/resend?seen=1"), {}),
         ("post", _url(world, "/invites"), {"commitment_ids": [str(c.id)]}),
         ("post", _url(world, f"/invites/{c.id}/resend?seen=1"), {}),
         ("post", _url(world, "/periods"), _period_data(date(2031, 1, 1), date(2031, 1, 31), date(2031, 1, 25))),
@@ -431,8 +454,9 @@ def _routes(world, board):
 def test_who_may_do_what(client, world, board, who, read, write):
     email = board["concrete"].claim_contacts[0].email if who == "contact" else getattr(world, who).email
     sign_in(client, email)
+    routes = _routes(world, board)
     before = (_count(Invite), _count(BillingPeriod), _count(OutboxMessage), _count(AuditEvent))
-    for method, url, data in _routes(world, board):
+    for method, url, data in routes:
         response = getattr(client, method)(url, data=data)
         expected = read if method == "get" and "/edit" not in url else write
         assert response.status_code == expected, (who, method, url, response.status_code)
@@ -442,10 +466,12 @@ def test_who_may_do_what(client, world, board, who, read, write):
 
 
 def test_anonymous_is_sent_to_sign_in_everywhere(client, world, board):
-    for method, url, data in _routes(world, board):
+    routes = _routes(world, board)
+    before = (_count(Invite), _count(OutboxMessage), _count(AuditEvent))
+    for method, url, data in routes:
         response = getattr(client, method)(url, data=data)
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"], url
-    assert _count(Invite) == 0
+    assert (_count(Invite), _count(OutboxMessage), _count(AuditEvent)) == before
 
 
 def test_history_of_a_private_commitment_is_hidden_from_others(client, world, board):
@@ -456,3 +482,29 @@ def test_history_of_a_private_commitment_is_hidden_from_others(client, world, bo
     db.session.commit()
     sign_in(client, world.readonly.email)
     assert client.get(_url(world, f"/invites/{invite.id}/history")).status_code == 404
+
+
+@pytest.fixture
+def config_overrides(request):  # type: ignore[no-untyped-def]
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_every_change_needs_the_csrf_token(client, world, board):
+    html = client.get("/sign-in").get_data(as_text=True)
+    token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/sign-in", data={"email": world.admin.email, "password": factories.PASSWORD, "csrf_token": token})
+    routes = [(url, data) for method, url, data in _routes(world, board) if method == "post"]
+    before = (_count(Invite), _count(BillingPeriod), _count(OutboxMessage), _count(AuditEvent))
+    for url, data in routes:
+        assert client.post(url, data=data).status_code == 400, url
+        wrong = client.post(url, data=data, headers={**HX, "X-CSRFToken": "forged"})
+        assert wrong.status_code == 400 and wrong.headers["HX-Reswap"] == "none", url
+    assert (_count(Invite), _count(BillingPeriod), _count(OutboxMessage), _count(AuditEvent)) == before
+    # the page's token, as htmx sends it (hx-headers on <body>), is taken
+    page = client.get(_url(world)).get_data(as_text=True)
+    header = re.search(r'hx-headers:inherited=\'\{"X-CSRFToken": "([^"]+)"\}\'', page)
+    assert header is not None, "the page gives htmx the CSRF token"
+    sent = client.post(_url(world, "/invites"), headers={**HX, "X-CSRFToken": header.group(1)},
+                       data={"period": world.period.id, "commitment_ids": _ids(board["concrete"])})
+    assert sent.status_code == 200 and "Invites sent for 1 contract." in sent.get_data(as_text=True)

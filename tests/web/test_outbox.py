@@ -423,6 +423,24 @@ def test_a_smaller_batch_size_takes_one_connection_per_batch(app: Flask, world: 
     assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == [f"c{i}@vendor.example" for i in range(5)]
 
 
+def test_a_batch_that_outlasts_its_claim_never_sends_a_message_twice(app: Flask, world: factories.World,
+                                                                   smtp: SmtpServer):
+    """Worker A claims a batch, then stalls (a slow server) past its claim; worker B takes the messages
+    and sends them. When A goes on, it finds them taken and sends none of them again."""
+    commitments = [make_commitment(world, (f"c{i}@vendor{i}.example", f"Contact {i}"))[0] for i in range(3)]
+    board = load_board(world.project, world.admin, AccessLevel.ADMIN)
+    send_invites(board, [c.id for c in commitments], world.admin, Terms(Dictionary.SPECIALTY))
+    now = utcnow()
+    a_holds = outbox.claim_due(now, batch=100)
+    assert len(a_holds) == 3
+    later = now + outbox.CLAIM_FOR + timedelta(seconds=1)
+    with smtp:
+        assert deliver_due(mail, now=later).sent == 3  # worker B, after A's claim ran out
+        assert outbox.deliver_claimed(mail, a_holds, now).sent == 0  # worker A wakes up
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == [f"c{i}@vendor{i}.example" for i in range(3)]
+    assert all(m.status is OutboxStatus.SENT and m.attempts == 1 for m in outbox_rows())
+
+
 # --- 6. the command ----------------------------------------------------------------------------
 
 
