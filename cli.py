@@ -49,11 +49,9 @@ def outbox_command(once: bool, interval: float, batch: int) -> None:
 @click.command("periods")
 def periods_command() -> None:
     """Open this month's billing period for projects on the monthly rule (run daily; twice is harmless)."""
-    from datetime import date
-
     from domain.periods import open_due_periods
 
-    opened = open_due_periods(date.today())
+    opened = open_due_periods()  # each project's today, in its own time zone
     for period in opened:
         click.echo(f"{period.project.number}: opened period {period.number}, "
                    f"{period.start_date} to {period.end_date}, due {period.due_date}")

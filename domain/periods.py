@@ -137,17 +137,22 @@ def dates_from_rule(project: Project, today: date) -> PeriodDates:
     return PeriodDates(start=start, end=end, due=due)
 
 
-def open_due_periods(today: date) -> list[BillingPeriod]:
-    """For every project on the monthly rule, open the period that covers today if none does yet.
-
-    Running it again the same day finds the period there and changes nothing.
+def open_due_periods(today: date | None = None) -> list[BillingPeriod]:
+    """For every project on the monthly rule, open the period that covers today, where the project
+    is, if none does yet. Running it again the same day finds the period there and changes nothing;
+    on a day the rule leaves between two periods (an end day before the month's end) nothing is due.
     """
+    from domain.board import project_today
+
     opened = []
     for project in db.session.scalars(select(Project).where(Project.auto_periods.is_(True)).order_by(Project.id)):
-        dates = dates_from_rule(project, today)
+        day = today or project_today(project)
+        dates = dates_from_rule(project, day)
+        if dates.end < day:
+            continue  # between the rule's periods: the next one opens on its start day
         covered = db.session.scalar(select(BillingPeriod.id).where(
             BillingPeriod.project_id == project.id,
-            BillingPeriod.start_date <= today, BillingPeriod.end_date >= today).limit(1))
+            BillingPeriod.start_date <= day, BillingPeriod.end_date >= day).limit(1))
         if covered is not None:
             continue
         try:

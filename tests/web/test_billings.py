@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from domain import periods
+from domain.board import project_today
 from domain.models import (
     AuditEvent,
     BillingPeriod,
@@ -421,8 +423,21 @@ def test_monthly_rule_and_the_periods_command(app, client, world):
     assert "No new billing periods were due." in second.output
     periods = db.session.scalars(select(BillingPeriod).order_by(BillingPeriod.number)).all()
     assert [p.status for p in periods] == [PeriodStatus.CLOSED, PeriodStatus.OPEN]
-    today = date.today()
+    today = project_today(world.project)  # the command goes by the project's own calendar
     assert periods[1].start_date == today.replace(day=1) and periods[1].due_date.day == min(25, periods[1].end_date.day)
+
+
+def test_the_periods_command_opens_nothing_between_the_rules_periods(app, world):
+    world.project.auto_periods, world.project.period_start_day = True, 1
+    world.project.period_end_day, world.project.period_due_day = 10, 8
+    world.period.start_date, world.period.end_date = date(2020, 1, 1), date(2020, 1, 31)
+    world.period.due_date = date(2020, 1, 25)
+    db.session.commit()
+    assert periods.open_due_periods(date(2031, 3, 15)) == []  # after the 10th: the next period opens Apr 1
+    [opened] = periods.open_due_periods(date(2031, 4, 1))
+    assert (opened.start_date, opened.end_date, opened.due_date) == (date(2031, 4, 1), date(2031, 4, 10),
+                                                                     date(2031, 4, 8))
+    assert periods.open_due_periods(date(2031, 4, 1)) == []
 
 
 # --- permissions on every route -----------------------------------------------------------------
