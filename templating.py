@@ -58,6 +58,11 @@ def moment(value: datetime | None) -> str:
     return value.strftime("%b %-d, %Y %H:%M UTC") if value else ""
 
 
+# One colour per invite state, wherever an invite's badge shows.
+INVITE_BADGE = {"not_invited": "text-bg-light border", "invited": "text-bg-primary", "accepted": "text-bg-success",
+                "declined": "text-bg-danger"}
+
+
 def register_templating(app: Flask) -> None:
     # Block tags leave no blank lines behind: a 1,000-row page is a third smaller.
     app.jinja_env.trim_blocks = True
@@ -65,7 +70,7 @@ def register_templating(app: Flask) -> None:
     from domain.board import reason_text
 
     app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment)
-    app.jinja_env.globals.update(reason_text=reason_text, zip=zip)
+    app.jinja_env.globals.update(reason_text=reason_text, zip=zip, invite_badge=INVITE_BADGE)
 
     @app.context_processor
     def _inject() -> dict[str, object]:

@@ -32,7 +32,7 @@ def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-unty
 def _page(project, level, board, status=200, **extra):  # type: ignore[no-untyped-def]
     """The full page, or for htmx the board fragment (history restores want the page)."""
     if htmx and not htmx.history_restore_request:
-        return vary_on_htmx(render_template("billings/partials/_board.html", project=project, level=level,
+        return vary_on_htmx(render_template("billings/partials/_board_swap.html", project=project, level=level,
                                             board=board, **extra), status)
     return vary_on_htmx(render_template("billings/index.html", project=project, level=level, board=board,
                                         period_form=extra.pop("period_form", PeriodForm(formdata=None)),

@@ -149,6 +149,9 @@ def test_a_count_filters_the_list_and_the_url_keeps_it(client, world, board):
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     assert fragment.lstrip().startswith("<section id=\"board\"") and "<html" not in fragment
     assert "SC-002" in fragment and "SC-001" not in fragment
+    assert fragment.rstrip().endswith('<div id="flash" hx-swap-oob="innerHTML"></div>')  # an old banner goes
+    # another period keeps the filter
+    assert 'name="status" value="not_invited"' in fragment.split('id="period-picker"')[1].split("</form>")[0]
     # an unknown filter shows everything rather than failing
     assert "SC-001" in client.get(_url(world, "?status=bogus")).get_data(as_text=True)
 
