@@ -111,7 +111,7 @@ def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> Sen
             outcome.already_invited.append(row)
             raced.append(row.commitment.id)
             continue
-        contacts = [u for u in row.commitment.claim_contacts if u.active]
+        contacts = [u for u in row.contacts if u.active]
         mails += _mail_rows(invite_id, 1, contacts, by)
         events.append(_event(by, board, invite_id, "invite sent", new=_recipients(contacts)))
         row.invite = Invite(id=invite_id, commitment_id=row.commitment.id, billing_period_id=period.id,
@@ -157,7 +157,7 @@ def resend_invite(  # type: ignore[no-untyped-def]
     if row.invite.status is not InviteStatus.INVITED:
         raise NotSent(f"{number} was already answered ({row.invite.status.value}); only an invite still "
                       "waiting for an answer is sent again.")
-    contacts = [u for u in row.commitment.claim_contacts if u.active]
+    contacts = [u for u in row.contacts if u.active]
     if not contacts:
         raise NotSent(f"Nothing was sent: {number} has no active {term('claim_contact').lower()}. "
                       "Add one on the commitment, then resend.")
