@@ -31,10 +31,13 @@ class NotSent(Exception):
     """Nothing was sent, for a reason the admin can act on; the message says which, for the banner."""
 
 
-def period_closed(board: Board) -> NotSent:
+class PeriodClosed(NotSent):
     """The page was loaded before another admin opened a new period: its rows can no longer be invited."""
-    return NotSent(f"Nothing was sent: billing period #{board.period.number} is closed (a newer period was "
-                   "opened since this page was loaded). Invites go out only for the current period.")
+
+
+def period_closed(board: Board) -> PeriodClosed:
+    return PeriodClosed(f"Nothing was sent: billing period #{board.period.number} was closed after this page was "
+                        "loaded. Invites go out only for the current period: choose the contracts again there.")
 
 
 @dataclass
@@ -251,4 +254,5 @@ def _reload_rows(board: Board, commitment_ids: list[int], by: User) -> None:
     board._by_id = {}
 
 
-__all__ = ["NotSent", "NothingSelected", "PermissionDenied", "SendOutcome", "resend_invite", "send_invites"]
+__all__ = ["NotSent", "NothingSelected", "PeriodClosed", "PermissionDenied", "SendOutcome", "resend_invite",
+           "send_invites"]

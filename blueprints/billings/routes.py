@@ -56,6 +56,8 @@ def send_invites(project_id: int):
         outcome = invites.send_invites(board, ids, current_user, current_terms())
     except invites.NothingSelected:
         return _answer(project, level, board, "Select at least one contract to invite.", "warning", 422)
+    except invites.PeriodClosed as reason:
+        return _current_period_instead(project, level, str(reason))
     except invites.NotSent as reason:
         return _answer(project, level, board, str(reason), "warning", 409)
     if outcome.sent:
@@ -73,6 +75,8 @@ def resend_invite(project_id: int, commitment_id: int):
                                         current_terms())
     except LookupError:
         abort(404)
+    except invites.PeriodClosed as reason:
+        return _current_period_instead(project, level, str(reason))
     except invites.NotSent as reason:
         return _answer(project, level, board, str(reason), "warning", 409)
     if outcome.resent:
@@ -86,6 +90,21 @@ def _answer(project, level, board, banner: str, category: str, status: int = 200
                                             board=board, banner=banner, category=category), status)
     flash(banner, category)
     return _back_to_board(project, board)
+
+
+def _current_period_instead(project, level, banner: str):  # type: ignore[no-untyped-def]
+    """The page showed a period that has closed since: show the current one, saying why."""
+    board = boards.load_board(project, current_user, level)
+    if not htmx:
+        flash(banner, "warning")
+        return _back_to_board(project, board)
+    response = vary_on_htmx(render_template("billings/partials/_board_swap.html", project=project, level=level,
+                                            board=board, banner=banner, category="warning"), 409)
+    # The whole board (period picker, counts, list), not only the list the form targets.
+    response.headers.update({"HX-Retarget": "#board", "HX-Reswap": "outerHTML",
+                             "HX-Replace-Url": url_for("billings.index", project_id=project.id,
+                                                       period=board.period.id if board.period else None)})
+    return response
 
 
 def _back_to_board(project, board):  # type: ignore[no-untyped-def]

@@ -96,14 +96,19 @@ def test_a_period_closed_since_the_page_loaded_is_said_in_the_banner(app, board:
                                                             BillingPeriod.project_id == 1))
     current.status = PeriodStatus.CLOSED
     start = current.end_date + timedelta(days=1)
-    db.session.add(BillingPeriod(project_id=1, number=current.number + 1, start_date=start,
-                                 end_date=start + timedelta(days=29), due_date=start + timedelta(days=24)))
+    new = BillingPeriod(project_id=1, number=current.number + 1, start_date=start,
+                        end_date=start + timedelta(days=29), due_date=start + timedelta(days=24))
+    db.session.add(new)
     db.session.commit()
     loads = _loads(page)
     page.get_by_role("button", name=re.compile("Send Invites")).click()
-    expect(page.get_by_role("status")).to_contain_text(f"Nothing was sent: billing period #{current.number} is closed")
-    expect(page.locator("#board-list")).to_contain_text("This period is closed")
-    expect(page.locator('input[name="commitment_ids"]')).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Nothing was sent: billing period #{current.number} was closed after this page was loaded.")
+    # The board turned to the new current period, where the contracts can be chosen again.
+    expect(page.locator("#period-picker")).to_have_value(str(new.id))
+    expect(page).to_have_url(re.compile(rf"period={new.id}$"))
+    expect(page.locator('input[name="commitment_ids"]')).to_have_count(ELIGIBLE)
+    expect(page.get_by_role("button", name=re.compile("Send Invites"))).to_be_disabled()
     assert _loads(page) == loads, "the page reloaded"
 
 

@@ -261,16 +261,21 @@ def test_invites_go_out_only_for_the_open_period(client, world, board):
     db.session.commit()
     sign_in(client, world.admin.email)
     data = {"period": old.id, "commitment_ids": _ids(board["concrete"])}
-    # A page loaded before the period closed: the banner says so, in place, and nothing is written.
+    # A page loaded before the period closed: nothing is written, the banner says why, and the
+    # whole board turns to the current period, where the contracts can be chosen again.
     response = client.post(_url(world, "/invites"), headers=HX, data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Nothing was sent: billing period #0 is closed" in html
-    assert 'id="flash" hx-swap-oob' in html and 'id="board-list"' in html
-    assert "This period is closed" in html and 'name="commitment_ids"' not in html
+    assert "Nothing was sent: billing period #0 was closed after this page was loaded." in html
+    assert response.headers["HX-Retarget"] == "#board" and response.headers["HX-Reswap"] == "outerHTML"
+    assert response.headers["HX-Replace-Url"] == _url(world, f"?period={world.period.id}")
+    assert html.lstrip().startswith('<section id="board"') and 'id="flash" hx-swap-oob' in html
+    assert f'<option value="{world.period.id}" selected>' in html
+    assert sorted(re.findall(r'name="commitment_ids" value="(\d+)"', html)) == sorted(
+        _ids(board["concrete"], board["electric"]))
     response = client.post(_url(world, "/invites"), data=data)
-    assert response.status_code == 303
-    assert "Nothing was sent: billing period #0 is closed" in client.get(response.location).get_data(as_text=True)
+    assert response.status_code == 303 and response.location == _url(world, f"?period={world.period.id}")
+    assert "was closed after this page was loaded" in client.get(response.location).get_data(as_text=True)
     assert _count(Invite) == 0 and _count(OutboxMessage) == 0
 
 
