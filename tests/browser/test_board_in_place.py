@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from domain.models import AccessLevel, BillingPeriod, PeriodStatus, ProjectPermission, User, db
-from tests.browser.conftest import COUNT_LOADS
+from tests.browser.conftest import COUNT_LOADS, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,7 @@ ELIGIBLE = 7  # the demo's first project: 10 commitments, 3 of which cannot be i
 def board(app, live_server, page: Page) -> Page:
     app.test_cli_runner().invoke(args=["demo"])
     page.add_init_script(COUNT_LOADS)
-    page.goto(live_server.url + "/sign-in")
-    page.get_by_label("E-mail").fill("admin@example.com")
-    page.get_by_label("Password", exact=True).fill("demo-admin")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_as(page, live_server.url)
     page.goto(live_server.url + "/projects/1/billings")
     expect(page.get_by_role("heading", name="Progress Billings")).to_be_visible()
     return page

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from domain.models import BillingPeriod, db
+from tests.browser.conftest import sign_in_as
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -30,13 +31,6 @@ def _mail_to(smtp: SmtpServer, address: str, count: int = 1):
     return received[count - 1]
 
 
-def _sign_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(base + "/sign-in")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def _total(page: Page, n: int) -> str:
     return page.locator(f'[data-g702="{n}"] dd').inner_text()
 
@@ -45,7 +39,7 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     app.test_cli_runner().invoke(args=["demo"])
     base = live_server.url
     admin = browser.new_context().new_page()
-    _sign_in(admin, base, "admin@example.com", "demo-admin")
+    sign_in_as(admin, base, "admin@example.com", "demo-admin")
     board = f"{base}/projects/1/billings"
     admin.goto(board)
     admin.get_by_label(re.compile("Invite SC-005")).check()

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import COUNT_LOADS
+from tests.browser.conftest import COUNT_LOADS, sign_in_as
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -31,10 +31,7 @@ def _wait_for_mail(app: Flask, smtp: SmtpServer, n: int) -> None:
 def test_add_a_vendor_and_a_person_who_activates(app, live_server, page: Page, browser: Browser, smtp: SmtpServer):
     app.test_cli_runner().invoke(args=["demo"])
     page.add_init_script(COUNT_LOADS)
-    page.goto(live_server.url + "/sign-in")
-    page.get_by_label("E-mail").fill("admin@example.com")
-    page.get_by_label("Password", exact=True).fill("demo-admin")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_as(page, live_server.url)
 
     page.get_by_role("link", name="Directory").click()
     page.get_by_role("link", name="Add vendor").click()

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COUNT_LOADS
+from tests.browser.conftest import COUNT_LOADS, sign_in_as
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -20,10 +20,7 @@ def _count(page: Page, key: str) -> str:
 def test_send_two_invites_in_place(app, live_server, page: Page, smtp: SmtpServer):
     app.test_cli_runner().invoke(args=["demo"])
     page.add_init_script(COUNT_LOADS)
-    page.goto(live_server.url + "/sign-in")
-    page.get_by_label("E-mail").fill("admin@example.com")
-    page.get_by_label("Password", exact=True).fill("demo-admin")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_as(page, live_server.url)
     page.get_by_role("link", name=re.compile("Riverside Medical Office Building")).click()
     page.get_by_role("link", name="Open Progress Billings").click()
 
