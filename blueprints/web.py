@@ -120,6 +120,10 @@ def error_response(code: int, title: str, message: str) -> Response:
 
 def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
     def handler(error):  # type: ignore[no-untyped-def]
+        if code == 500:  # the failed request's transaction must not break the error page's own queries
+            from domain.models import db
+
+            db.session.rollback()
         return error_response(code, title, message)
 
     return handler

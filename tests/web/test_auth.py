@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app import create_app
 from domain.models import Company, User, db
@@ -184,6 +184,21 @@ def test_an_htmx_request_that_fails_gets_a_banner_and_leaves_the_page_alone(clie
     # a page request still gets the whole error page
     page = client.post(f"/projects/{world.project.id}/billings/invites", data={"commitment_ids": ["1"]})
     assert page.status_code == 403 and "<html" in page.get_data(as_text=True) and "HX-Reswap" not in page.headers
+
+
+@pytest.mark.parametrize("config_overrides", [{"PROPAGATE_EXCEPTIONS": False}], indirect=True)
+def test_a_server_error_says_so_in_words_as_a_page_or_a_banner(app, client, world):
+    def broken():  # type: ignore[no-untyped-def]
+        db.session.execute(text("SELECT * FROM no_such_table"))  # leaves the transaction failed on PostgreSQL
+
+    app.add_url_rule("/broken", "broken", broken)
+    sign_in(client, world.admin.email)
+    page = client.get("/broken")
+    assert page.status_code == 500 and "Something went wrong" in page.get_data(as_text=True)
+    assert "<html" in page.get_data(as_text=True) and "Back to projects" in page.get_data(as_text=True)
+    banner = client.get("/broken", headers={"HX-Request": "true"})
+    assert banner.status_code == 500 and banner.headers["HX-Reswap"] == "none"
+    assert "The server could not finish this request." in banner.get_data(as_text=True)
 
 
 def test_pages_cannot_be_framed_and_links_keep_their_tokens(client, world):
