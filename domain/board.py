@@ -10,14 +10,14 @@ from __future__ import annotations
 import enum
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from domain.claims import COUNTS_AS_BILLED
+from domain.clock import project_today
 from domain.models import (
     AccessLevel,
     BillingPeriod,
@@ -142,15 +142,6 @@ class Board:
         if len(self._by_id) != len(self.all_rows):
             self._by_id = {r.commitment.id: r for r in self.all_rows}
         return self._by_id.get(commitment_id)
-
-
-def project_today(project: Project) -> date:
-    """Today where the project is: a due date passes at midnight on site, not in UTC."""
-    try:
-        zone = ZoneInfo(project.time_zone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.now(zone).date()
 
 
 def periods_of(project: Project) -> list[BillingPeriod]:

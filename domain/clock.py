@@ -4,8 +4,24 @@ Timestamps are stored as naive UTC: SQLite keeps no time zone, and mixing the tw
 kinds in one column is how off-by-hours bugs start.
 """
 
-from datetime import UTC, datetime
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from domain.models import Project
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def project_today(project: Project) -> date:
+    """Today where the project is: a due date passes, and a month's period opens, at midnight on site."""
+    try:
+        zone = ZoneInfo(project.time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone).date()

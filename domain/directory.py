@@ -18,15 +18,14 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain import audit, outbox
 from domain.accounts import own_company
-from domain.clock import utcnow
 from domain.emails import ACCOUNT_ACTIVATION
-from domain.models import AuditEvent, Company, Dictionary, OutboxMessage, OutboxStatus, User, db
+from domain.models import AuditEvent, Company, Dictionary, OutboxMessage, User, db
 from domain.permissions import PermissionDenied
 from domain.tokens import ActivationToken
 
@@ -384,7 +383,7 @@ def update_user(user: User, details: PersonDetails, by: User) -> tuple[list[str]
             notes.append(f"A new activation e-mail goes to {email}"
                          + ("; the one to the old address is withdrawn." if withdrawn else "."))
     if user.active and email != old_email:
-        moved = _readdress_mail(user, old_email, email)
+        moved = outbox.readdress_waiting(user.id, old_email, email)
         if moved:
             notes.append(f"{moved} e-mail{'s' if moved != 1 else ''} still waiting to go out will go to {email}.")
     db.session.commit()
@@ -536,18 +535,6 @@ def _withdraw_mail(user: User, kinds: list[str] | None = None) -> int:
     if kinds:
         where.append(OutboxMessage.kind.in_(kinds))
     return outbox.withdraw_waiting(*where)
-
-
-def _readdress_mail(user: User, old_email: str, new_email: str) -> int:
-    """E-mails still waiting to go to a corrected address go to the new one instead (their links are
-    bound to the address they go to, so a link never reaches the old mailbox)."""
-    now = utcnow()
-    statement = update(OutboxMessage).where(
-        OutboxMessage.to_user_id == user.id, OutboxMessage.status == OutboxStatus.PENDING,
-        OutboxMessage.to_address == old_email,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    ).values(to_address=new_email)
-    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
 
 
 def _queue_activation(user: User, by: User, seen: int | None = None) -> bool:

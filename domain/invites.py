@@ -14,6 +14,7 @@ from domain.emails import INVITE_TO_BILL
 from domain.models import (
     AccessLevel,
     AuditEvent,
+    BillingPeriod,
     Invite,
     InviteStatus,
     OutboxMessage,
@@ -34,10 +35,9 @@ class NotSent(Exception):
 class PeriodClosed(NotSent):
     """The page was loaded before another admin opened a new period: its rows can no longer be invited."""
 
-
-def period_closed(board: Board) -> PeriodClosed:
-    return PeriodClosed(f"Nothing was sent: billing period #{board.period.number} was closed after this page was "
-                        "loaded. Invites go out only for the current period: choose the contracts again there.")
+    def __init__(self, period: BillingPeriod) -> None:
+        super().__init__(f"Nothing was sent: billing period #{period.number} was closed after this page was "
+                         "loaded. Invites go out only for the current period: choose the contracts again there.")
 
 
 @dataclass
@@ -79,7 +79,7 @@ def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> Sen
     if not commitment_ids:
         raise NothingSelected
     if not board.can_send:
-        raise period_closed(board)
+        raise PeriodClosed(board.period)
     period = board.period
     outcome = SendOutcome()
     wanted = []
@@ -155,7 +155,7 @@ def resend_invite(  # type: ignore[no-untyped-def]
     if row is None or row.invite is None:
         raise LookupError("No invite to resend.")
     if not board.can_send:
-        raise period_closed(board)
+        raise PeriodClosed(board.period)
     number = row.commitment.number
     if row.invite.status is not InviteStatus.INVITED:
         raise NotSent(f"{number} was already answered ({row.invite.status.value}); only an invite still "

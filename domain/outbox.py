@@ -51,12 +51,24 @@ def queue_rows(rows: list[dict[str, Any]]) -> None:
     db.session.execute(statement, values)
 
 
+def _unheld(now: datetime) -> Any:
+    """SQL: no worker holds the message right now (never claimed, or its claim ran out)."""
+    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+
+
 def withdraw_waiting(*where: Any) -> int:
     """Drop e-mails matching `where` that still wait and that no worker holds right now; how many."""
-    now = utcnow()
-    statement = delete(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.PENDING,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now), *where)
+    statement = delete(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, _unheld(utcnow()), *where)
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+
+
+def readdress_waiting(user_id: int, old_address: str, new_address: str) -> int:
+    """E-mails still waiting for a user's old address go to the new one (their links are bound to the
+    address they go to, so none reaches the old mailbox); how many."""
+    statement = update(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING, _unheld(utcnow()),
+        OutboxMessage.to_user_id == user_id, OutboxMessage.to_address == old_address,
+    ).values(to_address=new_address)
     return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
 
 
@@ -85,7 +97,7 @@ def claim_due(now: datetime, batch: int) -> list[int]:
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            _unheld(now),
         )
         .order_by(OutboxMessage.id)
         .limit(batch)
@@ -101,7 +113,7 @@ def claim_due(now: datetime, batch: int) -> list[int]:
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            _unheld(now),
         )
         .values(claimed_until=now + CLAIM_FOR)
         .returning(OutboxMessage.id)

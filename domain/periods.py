@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit
+from domain.clock import project_today
 from domain.models import AccessLevel, BillingPeriod, PeriodStatus, Project, User, db
 from domain.permissions import PermissionDenied, project_level
 
@@ -142,8 +143,6 @@ def open_due_periods(today: date | None = None) -> list[BillingPeriod]:
     is, if none does yet. Running it again the same day finds the period there and changes nothing;
     on a day the rule leaves between two periods (an end day before the month's end) nothing is due.
     """
-    from domain.board import project_today
-
     opened = []
     for project in db.session.scalars(select(Project).where(Project.auto_periods.is_(True)).order_by(Project.id)):
         day = today or project_today(project)

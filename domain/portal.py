@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from domain import audit, board, claims, outbox
-from domain.clock import utcnow
+from domain import audit, claims, outbox
+from domain.clock import project_today, utcnow
 from domain.emails import INVITE_ANSWERED
 from domain.models import (
     BillingPeriod,
@@ -110,7 +110,7 @@ def home(user: User) -> list[HomeItem]:
 
 
 def due_passed(invite: Invite) -> bool:
-    return invite.billing_period.due_date < board.project_today(invite.commitment.project)
+    return invite.billing_period.due_date < project_today(invite.commitment.project)
 
 
 def accept(invite: Invite, contact: User) -> Claim | None:

@@ -12,7 +12,7 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
 from domain import tokens
-from domain.board import project_today
+from domain.clock import project_today
 from domain.models import (
     AuditEvent,
     Claim,

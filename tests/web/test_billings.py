@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain import periods
-from domain.board import project_today
+from domain.clock import project_today
 from domain.models import (
     AuditEvent,
     BillingPeriod,
