@@ -15,23 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, redirect, request, url_for
-from flask_htmx import HTMX
-from flask_login import LoginManager
-from flask_mail import Mail
-from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import joinedload
 
+from blueprints.attachments.routes import bp as attachments_bp
+from blueprints.auth.routes import bp as auth_bp
+from blueprints.billings.routes import bp as billings_bp
+from blueprints.demo.routes import bp as demo_bp
+from blueprints.directory.routes import bp as directory_bp
+from blueprints.imports.routes import bp as imports_bp
+from blueprints.portal.routes import bp as portal_bp
+from blueprints.setup.routes import bp as setup_bp
+from blueprints.web import register_error_pages, register_outbox_delivery, register_sign_in_prompt
+from cli import register_cli
 from domain import accounts
-from domain.models import User, db
+from domain.models import db
+from extensions import csrf, htmx, login_manager, mail, migrate
+from templating import register_templating
 
-csrf = CSRFProtect()
-login_manager = LoginManager()
-mail = Mail()
-migrate = Migrate()
-htmx = HTMX()
+BLUEPRINTS = (auth_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp, demo_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
 
@@ -58,30 +60,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    from blueprints.auth.routes import bp as auth_bp
-    from blueprints.billings.routes import bp as billings_bp
-    from blueprints.setup.routes import bp as setup_bp
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(setup_bp)
-    app.register_blueprint(billings_bp)
-    from blueprints.demo.routes import bp as demo_bp
-    from blueprints.portal.routes import bp as portal_bp
-
-    app.register_blueprint(portal_bp)
-    from blueprints.attachments.routes import bp as attachments_bp
-    from blueprints.directory.routes import bp as directory_bp
-    from blueprints.imports.routes import bp as imports_bp
-
-    app.register_blueprint(attachments_bp)
-    app.register_blueprint(directory_bp)
-    app.register_blueprint(imports_bp)
-
-    app.register_blueprint(demo_bp)
-
-    from blueprints.web import register_error_pages, register_outbox_delivery, register_sign_in_prompt
-    from cli import register_cli
-    from templating import register_templating
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
     register_templating(app)
     register_cli(app)
@@ -159,12 +139,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    # The company comes along: every page asks whether the user is a collaborator.
-    return db.session.get(User, int(user_id), options=[joinedload(User.company)])
-
-
 # Everything the pages load is our own (htmx, Bootstrap's CSS, our script); Bootstrap draws its
 # checkboxes and selects with data: SVGs, and the % bars are inline widths. No page may be framed
 # (the Send Invites and accept buttons are clickjacking targets), and no portal link with its
@@ -194,8 +168,6 @@ def _first_run_redirect():  # type: ignore[no-untyped-def]
 
 
 def _healthz() -> tuple[dict[str, str], int]:
-    from sqlalchemy import text
-
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from mailbox import Maildir
+
 import click
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
 from flask import Flask, current_app
+from werkzeug.serving import run_simple
+
+from domain import outbox
+from domain.demo import load_demo
+from domain.models import db
+from domain.periods import open_due_periods
+from extensions import mail
 
 
 def register_cli(app: Flask) -> None:
@@ -19,12 +32,6 @@ def register_cli(app: Flask) -> None:
 @click.option("--batch", default=100, show_default=True, help="Most e-mails per SMTP connection.")
 def outbox_command(once: bool, interval: float, batch: int) -> None:
     """Deliver queued e-mail; without --once, keep polling (run it beside gunicorn)."""
-    import socket
-    import time
-
-    from app import mail
-    from domain import outbox
-    from domain.models import db
 
     # Flask-Mail opens SMTP without a timeout: a server that never answers would hang the worker.
     socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
@@ -49,8 +56,6 @@ def outbox_command(once: bool, interval: float, batch: int) -> None:
 @click.command("periods")
 def periods_command() -> None:
     """Open this month's billing period for projects on the monthly rule (run daily; twice is harmless)."""
-    from domain.periods import open_due_periods
-
     opened = open_due_periods()  # each project's today, in its own time zone
     for period in opened:
         click.echo(f"{period.project.number}: opened period {period.number}, "
@@ -62,8 +67,6 @@ def periods_command() -> None:
 @click.command("demo")
 def demo() -> None:
     """Load the demo data (once) and print every demo sign-in."""
-    from domain.demo import load_demo
-
     sign_ins = load_demo()
     click.echo("Demo data is loaded. Sign in with:")
     width = max(len(email) for _, email, _ in sign_ins)
@@ -77,11 +80,6 @@ def demo() -> None:
 @click.option("--smtp-port", default=8025, show_default=True)
 def demo_serve(host: str, port: int, smtp_port: int) -> None:
     """Serve the app with a local SMTP catcher that keeps every e-mail in a Maildir."""
-    from mailbox import Maildir
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Mailbox
-    from werkzeug.serving import run_simple
 
     maildir = current_app.config["DEMO_MAILDIR"]
     Maildir(maildir, create=True)
@@ -89,8 +87,6 @@ def demo_serve(host: str, port: int, smtp_port: int) -> None:
     catcher.start()
     current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
                               MAIL_SUPPRESS_SEND=False)
-    from app import mail
-
     mail.init_app(current_app)  # Flask-Mail reads its settings once, at init
     click.echo(f"E-mail goes to the catcher on 127.0.0.1:{smtp_port}; messages are kept in {maildir}")
     click.echo(f"and shown at http://{host}:{port}/demo/mail (demo mode only).")

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, make_response
+from flask import Response, current_app, flash, g, make_response, redirect, render_template, request
+from flask_login import login_url
+from flask_wtf.csrf import CSRFError
+
+from domain import claims, outbox
+from domain.models import db
+from domain.permissions import PermissionDenied
+from extensions import htmx, mail
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +44,6 @@ def register_outbox_delivery(app) -> None:  # type: ignore[no-untyped-def]
 
 def _deliver_in_background_of(app):  # type: ignore[no-untyped-def]
     def deliver() -> None:
-        from app import mail
-        from domain import outbox
-
         with app.app_context():
             try:
                 report = outbox.deliver_due(mail)
@@ -52,15 +57,8 @@ def _deliver_in_background_of(app):  # type: ignore[no-untyped-def]
 def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-def]
     """Signed out (the session ended): a page goes to the sign-in form; an htmx request sends the
     whole window there rather than swapping the sign-in form into a list or a row."""
-    from urllib.parse import urlsplit
-
-    from flask import flash, redirect, request
-    from flask_login import login_url
-
     @login_manager.unauthorized_handler
     def _sign_in_first():  # type: ignore[no-untyped-def]
-        from app import htmx
-
         flash(login_manager.login_message, login_manager.login_message_category)
         # Back to the page the person was on, not to the fragment's address; the sign-in form
         # follows ?next= only to a path on this site.
@@ -76,10 +74,6 @@ def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-d
 
 
 def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
-    from flask_wtf.csrf import CSRFError
-
-    from domain.permissions import PermissionDenied
-
     @app.errorhandler(PermissionDenied)
     def _denied(error: PermissionDenied):  # type: ignore[no-untyped-def]
         return error_response(403, "Not allowed", str(error))
@@ -107,10 +101,6 @@ def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
 def error_response(code: int, title: str, message: str) -> Response:
     """The error page; for htmx only a banner, so an error never replaces the part of the page it
     was meant to update (htmx 4 swaps 4xx and 5xx answers into the target)."""
-    from flask import render_template
-
-    from app import htmx
-
     if htmx and not htmx.history_restore_request:
         response = vary_on_htmx(render_template("partials/_banner.html", banner=message, category="danger"), code)
         response.headers["HX-Reswap"] = "none"
@@ -121,8 +111,6 @@ def error_response(code: int, title: str, message: str) -> Response:
 def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
     def handler(error):  # type: ignore[no-untyped-def]
         if code == 500:  # the failed request's transaction must not break the error page's own queries
-            from domain.models import db
-
             db.session.rollback()
         return error_response(code, title, message)
 
@@ -131,12 +119,8 @@ def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
 
 def claim_entries(claim):  # type: ignore[no-untyped-def]
     """What was typed on a claim form, line by line (the portal's and the admin's are one form)."""
-    from flask import request
-
-    from domain.claims import LineEntry
-
     form = request.form
-    return [LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
+    return [claims.LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
                       percent_to_date=form.get(f"line-{s.id}-percent", ""),
                       stored=form.get(f"line-{s.id}-stored", ""))
             for s in claim.commitment.sov_lines]
@@ -144,11 +128,6 @@ def claim_entries(claim):  # type: ignore[no-untyped-def]
 
 def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
     """The live recalculation of a claim form: figures from what was typed; nothing is written."""
-    from flask import render_template
-
-    from domain import claims
-    from domain.models import db
-
     entered = claims.read_entries(claim, claim_entries(claim))
     lines, totals = claims.figures(claim, entered.inputs)
     db.session.rollback()

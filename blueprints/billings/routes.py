@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import htmx
 from blueprints.billings.forms import PeriodForm, RuleForm
 from blueprints.guards import project_for_current_user
 from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
@@ -18,6 +17,7 @@ from domain import board as boards
 from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
 from domain.permissions import can_see_commitment
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
+from extensions import htmx
 from templating import current_terms
 
 bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/billings")

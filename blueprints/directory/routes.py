@@ -12,7 +12,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
 
-from app import htmx
 from blueprints.directory.forms import (
     ActivateAccountForm,
     CompanySettingsForm,
@@ -25,6 +24,7 @@ from blueprints.web import deliver_mail_after_response, vary_on_htmx
 from domain import accounts, directory, tokens
 from domain.models import Company, User
 from domain.terms import TERMS
+from extensions import htmx
 from templating import current_terms
 
 bp = Blueprint("directory", __name__)

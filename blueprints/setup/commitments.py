@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import htmx
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp
 from blueprints.setup.common import banner, commitment_in, put_error, status_of, validate_with_number
@@ -14,6 +13,7 @@ from blueprints.web import vary_on_htmx
 from domain import accounts
 from domain import commitments as service
 from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, SovStatus, User, db
+from extensions import htmx
 from templating import current_terms
 
 

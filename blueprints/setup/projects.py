@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import htmx
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp
 from blueprints.setup.common import banner, put_error, status_of, validate_with_number
@@ -13,6 +12,7 @@ from blueprints.setup.forms import ProjectForm
 from blueprints.web import vary_on_htmx
 from domain import accounts, projects
 from domain.models import AccessLevel, Country, Currency, Project
+from extensions import htmx
 
 LEVEL_CHOICE = "Choose None, Read Only, Standard or Admin."
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import htmx
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp
 from blueprints.setup.commitments import commitment_page, sov_context
@@ -20,6 +19,7 @@ from blueprints.setup.forms import ChangeValueForm, SovLineForm
 from blueprints.web import vary_on_htmx
 from domain import commitments as service
 from domain.models import AccessLevel
+from extensions import htmx
 from templating import money
 
 PREFIX = "/projects/<int:project_id>/commitments/<int:commitment_id>/sov"

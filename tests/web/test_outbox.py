@@ -18,7 +18,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import mail
 from domain import outbox
 from domain.board import load_board
 from domain.clock import utcnow
@@ -27,6 +26,7 @@ from domain.models import AccessLevel, Commitment, Dictionary, Invite, OutboxMes
 from domain.outbox import deliver_due, retry_delay
 from domain.terms import Terms
 from domain.tokens import read_invite_token
+from extensions import mail
 from templating import day
 from tests import factories
 from tests.conftest import sign_in
