@@ -62,7 +62,7 @@ def invite(invite_id: int):
             return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id,
                                                                   answer=answer)))
         if current_user.id != contact.id:
-            return render_template("portal/wrong_person.html", contact=contact), 403
+            return render_template("portal/wrong_person.html"), 403
     elif not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     found = portal.invite_for_contact(current_user, invite_id)

@@ -160,14 +160,24 @@ def test_a_link_for_another_invite_does_not_work(app, client, portal):
 
 
 @pytest.mark.parametrize("who", ["dev", "admin"])
-def test_a_link_for_someone_else_while_signed_in_says_whose_it_is(app, client, portal, who):
+def test_a_link_for_someone_else_while_signed_in_does_not_say_whose_it_is(app, client, portal, who):
+    """Contact B (or staff) opens contact A's link: the page says it is someone else's and how to get
+    one's own, and nowhere names A (a forwarded link must not tell who it was for)."""
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.dev.email if who == "dev" else portal.world.admin.email)
+    signed_in = portal.dev if who == "dev" else portal.world.admin
+    sign_in(client, signed_in.email)
     before = state()
     response = client.get(_link(app, invite, portal.maria))
     html = _text(response)
     assert response.status_code == 403
-    assert "This invite is for Maria" in html and "maria@keystone.example" in html and "Sign out" in html
+    assert "This link belongs to someone else" in html
+    assert f"You are signed in as {signed_in.email}" in html
+    assert "open the link in the e-mail that was sent to you" in html
+    assert "ask the person who invited you to make you the Progress Claim Contact and resend the invite" in html
+    assert ("My invites</a>" in html.split("<main")[1]) is (who == "dev")  # only a contact has invites
+    assert "Sign out" in html
+    for owner in (portal.maria.name, portal.maria.email, portal.maria.name.split()[0], "Keystone"):
+        assert owner not in html, owner
     assert "Confirm: yes, I will bill" not in html
     assert state() == before
 
