@@ -92,6 +92,7 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,
+        "MAIL_TIMEOUT": 30,  # seconds: an SMTP server that stops answering is given up on, mail stays queued
         "MAIL_DEFAULT_SENDER": "Progress Billings <no-reply@localhost>",
         "DEMO_MAILDIR": str(Path(instance_path) / "maildir"),
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from mailbox import Maildir
 
@@ -32,9 +31,6 @@ def register_cli(app: Flask) -> None:
 @click.option("--batch", default=100, show_default=True, help="Most e-mails per SMTP connection.")
 def outbox_command(once: bool, interval: float, batch: int) -> None:
     """Deliver queued e-mail; without --once, keep polling (run it beside gunicorn)."""
-
-    # Flask-Mail opens SMTP without a timeout: a server that never answers would hang the worker.
-    socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
     while True:
         try:
             report = outbox.deliver_due(mail, batch=batch)

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from flask_htmx import HTMX
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import joinedload
 
+from domain.mailer import TimedMail
 from domain.models import User, db
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-mail = Mail()
+mail = TimedMail()  # every SMTP connection gives up after MAIL_TIMEOUT
 migrate = Migrate()
 htmx = HTMX()
 

@@ -155,3 +155,41 @@ class SmtpServer:
     def to(self, address: str) -> list[Received]:
         """The e-mails whose envelope went to `address`."""
         return [m for m in self.messages if address.lower() in (r.lower() for r in m.rcpt_tos)]
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1:`port` that accepts every connection and never says a word: an SMTP
+    server that hangs. `connections` counts what was accepted; every socket is closed on stop."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server((HOST, 0))
+        self._listener.settimeout(0.1)  # so the accepting thread notices stop()
+        self.port = self._listener.getsockname()[1]
+        self._held: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="silent-smtp", daemon=True)
+        self._thread.start()
+
+    @property
+    def config(self) -> dict[str, object]:
+        return {"MAIL_SERVER": HOST, "MAIL_PORT": self.port, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
+                "MAIL_SUPPRESS_SEND": False}
+
+    @property
+    def connections(self) -> int:
+        return len(self._held)
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self._held.append(conn)  # kept open, never written to
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+        for conn in self._held:
+            conn.close()
