@@ -2,11 +2,13 @@
 
 Delivery guarantees: a message is never lost (it stays Pending until the SMTP server
 accepts it, retried with growing delay), and never sent twice once accepted (it is marked
-Sent and committed right after the server's answer; a worker claims a batch before sending
-and renews each message's claim just before sending it, so two workers never send the same
-message, even when a slow server makes a batch outlast its claim). The one gap left: if the
-database fails in the instant between the server's acceptance and the commit of Sent, the
-message goes again once its claim runs out.
+Sent and committed right after the server's answer). A worker reserves a batch for a few
+seconds only (RESERVE_FOR), so a worker killed mid-batch holds back the messages it had not
+sent yet for seconds, not minutes; just before sending each message it claims that one for
+CLAIM_FOR (long enough for one message, each SMTP step being bounded by MAIL_TIMEOUT), and only
+if no other worker took it meanwhile, so two workers never send the same message. The one gap
+left: if the worker dies or the database fails between the server's acceptance and the commit
+of Sent, that message goes again once its claim runs out.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from domain.models import OutboxMessage, OutboxStatus, db
 log = logging.getLogger(__name__)
 
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
-CLAIM_FOR = timedelta(minutes=5)
+RESERVE_FOR = timedelta(seconds=10)  # a batch, while its worker connects and sends the messages before
+CLAIM_FOR = timedelta(minutes=5)  # the message being sent: more than the SMTP steps' timeouts add up to
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 SUBJECT_KEPT = OutboxMessage.__table__.c.subject.type.length
@@ -91,7 +94,7 @@ class DeliveryReport:
 
 
 def claim_due(now: datetime, batch: int) -> list[int]:
-    """Take up to `batch` due messages for this worker, committing the claim."""
+    """Reserve up to `batch` due messages for this worker for RESERVE_FOR, committing the reservation."""
     due = (
         select(OutboxMessage.id)
         .where(
@@ -115,7 +118,7 @@ def claim_due(now: datetime, batch: int) -> list[int]:
             OutboxMessage.id.in_(ids),
             _unheld(now),
         )
-        .values(claimed_until=now + CLAIM_FOR)
+        .values(claimed_until=now + RESERVE_FOR)
         .returning(OutboxMessage.id)
     ).scalars().all()
     db.session.commit()
@@ -146,12 +149,24 @@ def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport
         log.warning("outbox: SMTP connection failed: %s", exc)
         db.session.rollback()  # what was committed (Sent) stays; reload the rest
         for message in messages:
-            if (message.status is OutboxStatus.PENDING and held[message.id] is not None
-                    and message.claimed_until == held[message.id]):
-                _failed(message, exc, now)
+            if held[message.id] is not None and _give_back(message, held[message.id], exc, now):
                 report.failed += 1
         db.session.commit()
     return report
+
+
+def _give_back(message: OutboxMessage, held: datetime, exc: Exception, now: datetime) -> bool:
+    """After a failed connection: count the attempt and set the next one, but only while this worker
+    still holds the message (a reservation that ran out may have been taken by another worker)."""
+    taken_back = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.claimed_until == held)
+        .values(**_failure(message.attempts + 1, exc, now))
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    return taken_back is not None
 
 
 def _renew_claim(message: OutboxMessage, held: datetime | None) -> datetime | None:
@@ -210,8 +225,12 @@ def _refused(message: OutboxMessage, exc: Exception, report: DeliveryReport, now
 
 
 def _failed(message: OutboxMessage, exc: Exception, now: datetime) -> None:
-    message.attempts += 1
+    for name, value in _failure(message.attempts + 1, exc, now).items():
+        setattr(message, name, value)
+
+
+def _failure(attempts: int, exc: Exception, now: datetime) -> dict[str, Any]:
+    """A failed attempt, the `attempts`-th: when to try again, and why it failed."""
     # From the attempt's `now` (a caller may pass a later one), never from before the real clock.
-    message.next_attempt_at = max(now, utcnow()) + retry_delay(message.attempts)
-    message.claimed_until = None
-    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    return {"attempts": attempts, "next_attempt_at": max(now, utcnow()) + retry_delay(attempts),
+            "claimed_until": None, "last_error": f"{type(exc).__name__}: {exc}"[:2000]}

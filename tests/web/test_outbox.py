@@ -7,10 +7,15 @@ the route makes), then the outbox is delivered with `domain.outbox.deliver_due` 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -30,7 +35,7 @@ from extensions import mail
 from templating import day
 from tests import factories
 from tests.conftest import sign_in
-from tests.smtp import SmtpServer
+from tests.smtp import RecordingHandler, SmtpServer
 
 SUBJECT_END = "has invited you to bill"
 
@@ -425,20 +430,101 @@ def test_a_smaller_batch_size_takes_one_connection_per_batch(app: Flask, world: 
 
 def test_a_batch_that_outlasts_its_claim_never_sends_a_message_twice(app: Flask, world: factories.World,
                                                                    smtp: SmtpServer):
-    """Worker A claims a batch, then stalls (a slow server) past its claim; worker B takes the messages
-    and sends them. When A goes on, it finds them taken and sends none of them again."""
+    """Worker A reserves a batch, then stalls (a slow server) past its reservation; worker B takes the
+    messages and sends them. When A goes on, it finds them taken and sends none of them again."""
     commitments = [make_commitment(world, (f"c{i}@vendor{i}.example", f"Contact {i}"))[0] for i in range(3)]
     board = load_board(world.project, world.admin, AccessLevel.ADMIN)
     send_invites(board, [c.id for c in commitments], world.admin, Terms(Dictionary.SPECIALTY))
     now = utcnow()
     a_holds = outbox.claim_due(now, batch=100)
     assert len(a_holds) == 3
-    later = now + outbox.CLAIM_FOR + timedelta(seconds=1)
+    later = now + outbox.RESERVE_FOR + timedelta(seconds=1)
     with smtp:
         assert deliver_due(mail, now=later).sent == 3  # worker B, after A's claim ran out
         assert outbox.deliver_claimed(mail, a_holds, now).sent == 0  # worker A wakes up
     assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == [f"c{i}@vendor{i}.example" for i in range(3)]
     assert all(m.status is OutboxStatus.SENT and m.attempts == 1 for m in outbox_rows())
+
+
+def test_a_killed_workers_batch_goes_out_from_the_next_worker_within_seconds(app: Flask, world: factories.World,
+                                                                           smtp: SmtpServer):
+    """Worker A reserves a batch, sends the first message and is killed. The messages it had not sent
+    are held back only for seconds: a restarted worker sends them, and not the one A sent."""
+    commitments = [make_commitment(world, (f"c{i}@vendor{i}.example", f"Contact {i}"))[0] for i in range(4)]
+    board = load_board(world.project, world.admin, AccessLevel.ADMIN)
+    send_invites(board, [c.id for c in commitments], world.admin, Terms(Dictionary.SPECIALTY))
+    now = utcnow()
+    a_holds = outbox.claim_due(now, batch=100)
+    assert len(a_holds) == 4
+    with smtp:
+        assert outbox.deliver_claimed(mail, a_holds[:1], now).sent == 1  # ... and A is gone
+
+        assert outbox.RESERVE_FOR.total_seconds() <= 10  # seconds, not minutes
+        assert deliver_due(mail, now=now + timedelta(seconds=1)).sent == 0  # A's reservation still stands
+        report = deliver_due(mail, now=now + outbox.RESERVE_FOR + timedelta(seconds=1))  # worker B
+        assert (report.sent, report.failed) == (3, 0)
+        assert deliver_due(mail, now=now + timedelta(days=1)).sent == 0
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == [f"c{i}@vendor{i}.example" for i in range(4)]
+    assert all(m.status is OutboxStatus.SENT and m.attempts == 1 for m in outbox_rows())
+
+
+class SlowToAccept(RecordingHandler):
+    """Takes a moment over each e-mail, as a real server does, so a worker can be killed mid-batch."""
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_worker_process_killed_mid_batch_is_taken_over_within_seconds(app: Flask, world: factories.World,
+                                                                        smtp: SmtpServer):
+    """`flask outbox` is killed (SIGKILL) after sending part of a batch. A worker started then sends
+    the rest within seconds; nothing goes twice, and a message the killed worker may have been
+    handing to the server at that moment waits for its claim to run out rather than going again."""
+    commitments = [make_commitment(world, (f"c{i}@vendor{i}.example", f"Contact {i}"))[0] for i in range(6)]
+    board = load_board(world.project, world.admin, AccessLevel.ADMIN)
+    send_invites(board, [c.id for c in commitments], world.admin, Terms(Dictionary.SPECIALTY))
+    smtp.handler = SlowToAccept()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "FLASK_SECRET_KEY": app.config["SECRET_KEY"],
+           "FLASK_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "FLASK_MAIL_SERVER": "127.0.0.1",
+           "FLASK_MAIL_PORT": str(smtp.port), "FLASK_MAIL_DEFAULT_SENDER": app.config["MAIL_DEFAULT_SENDER"],
+           "FLASK_BASE_URL": app.config["BASE_URL"]}
+    with smtp:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "outbox", "--interval", "0.2"],
+                                  cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while not any(m.status is OutboxStatus.SENT for m in outbox_rows()):
+                assert worker.poll() is None, worker.stderr.read().decode() if worker.stderr else ""
+                assert time.monotonic() < deadline, "the worker sent nothing"
+                time.sleep(0.05)
+        finally:
+            worker.kill()
+            worker.wait(timeout=10)
+        killed = time.monotonic()
+        sent_by_killed = sum(m.status is OutboxStatus.SENT for m in outbox_rows())
+        assert sent_by_killed < 6, "the worker finished before it could be killed"
+
+        while time.monotonic() < killed + 20:
+            deliver_due(mail)  # the worker started after the kill, polling
+            pending = [m for m in outbox_rows() if m.status is OutboxStatus.PENDING]
+            if all(m.claimed_until and m.claimed_until > utcnow() + timedelta(minutes=4) for m in pending):
+                break
+            time.sleep(0.5)
+        took = time.monotonic() - killed
+
+    rows = outbox_rows()
+    in_flight = [m for m in rows if m.status is OutboxStatus.PENDING]
+    assert len(in_flight) <= 1, [(m.to_address, m.claimed_until) for m in in_flight]
+    assert took < 15, f"the killed worker's batch waited {took:.0f} s"
+    received = [r for m in smtp.messages for r in m.rcpt_tos]
+    assert sorted(set(received)) == sorted(received), "an e-mail went twice"
+    for m in rows:
+        if m.status is OutboxStatus.SENT:
+            assert received.count(m.to_address) == 1 and m.attempts == 1
+        else:  # killed while handing it over: the server may have it; it waits for its claim to run out
+            assert m.attempts == 0 and m.claimed_until > utcnow() + timedelta(minutes=4)
 
 
 # --- 6. the command ----------------------------------------------------------------------------
