@@ -26,7 +26,12 @@ from blueprints.directory.routes import bp as directory_bp
 from blueprints.imports.routes import bp as imports_bp
 from blueprints.portal.routes import bp as portal_bp
 from blueprints.setup.routes import bp as setup_bp
-from blueprints.web import register_error_pages, register_outbox_delivery, register_sign_in_prompt
+from blueprints.web import (
+    register_database_outage_page,
+    register_error_pages,
+    register_outbox_delivery,
+    register_sign_in_prompt,
+)
 from cli import register_cli
 from domain import accounts
 from domain.models import db
@@ -67,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_outbox_delivery(app)
     register_error_pages(app)
+    register_database_outage_page(app)
     register_sign_in_prompt(login_manager)
     app.before_request(_first_run_redirect)
     app.after_request(_security_headers)

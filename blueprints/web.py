@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 
 from domain import claims, outbox
 from domain.models import db
 from domain.permissions import PermissionDenied
-from extensions import htmx, mail
+from extensions import htmx, login_manager, mail
+from templating import use_terms_without_database
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +112,41 @@ def error_response(code: int, title: str, message: str) -> Response:
 
 def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
     def handler(error):  # type: ignore[no-untyped-def]
+        if code == 500 and isinstance(getattr(error, "original_exception", None), DATABASE_UNREACHABLE):
+            return database_unavailable(error.original_exception)  # e.g. raised while rendering another page
         if code == 500:  # the failed request's transaction must not break the error page's own queries
             db.session.rollback()
         return error_response(code, title, message)
 
     return handler
+
+
+# What a database that cannot be reached raises: refused or dropped connections, a file that cannot be
+# opened, no free connection in the pool. A lock or statement timeout is one too: trying again helps.
+DATABASE_UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+UNAVAILABLE = ("{tool} is briefly unavailable: it cannot reach its database just now. Please try again in a "
+               "minute. If it keeps happening, tell whoever runs {tool} for your company.")
+
+
+def register_database_outage_page(app) -> None:  # type: ignore[no-untyped-def]
+    for error in DATABASE_UNREACHABLE:
+        app.register_error_handler(error, database_unavailable)
+
+
+def database_unavailable(error: Exception) -> Response:
+    """503 in words while the database is down, rendered without touching it: nobody is shown as
+    signed in (loading the user is a query) and the words are the dictionary last seen. The next
+    request tries the database again, so the app recovers by itself once it is back."""
+    log.error("database unreachable: %s: %s", type(error).__name__, error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the session is closed after the request
+        log.debug("rollback after a database failure failed", exc_info=True)
+    login_manager._update_request_context_with_user()  # anonymous for this page, without the loader's query
+    tool = use_terms_without_database()("tool")
+    response = error_response(503, "Briefly unavailable", UNAVAILABLE.format(tool=tool))
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def claim_entries(claim):  # type: ignore[no-untyped-def]
