@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from urllib.parse import urlsplit
 
@@ -112,7 +113,7 @@ def error_response(code: int, title: str, message: str) -> Response:
 
 def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
     def handler(error):  # type: ignore[no-untyped-def]
-        if code == 500 and isinstance(getattr(error, "original_exception", None), DATABASE_UNREACHABLE):
+        if code == 500 and is_database_outage(getattr(error, "original_exception", None)):
             return database_unavailable(error.original_exception)  # e.g. raised while rendering another page
         if code == 500:  # the failed request's transaction must not break the error page's own queries
             db.session.rollback()
@@ -124,8 +125,20 @@ def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
 # What a database that cannot be reached raises: refused or dropped connections, a file that cannot be
 # opened, no free connection in the pool. A lock or statement timeout is one too: trying again helps.
 DATABASE_UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+# SQLite says OperationalError for a mistake in the SQL too ("no such table"): only these codes are an outage.
+SQLITE_UNREACHABLE = ("SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL",
+                      "SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_READONLY")
 UNAVAILABLE = ("{tool} is briefly unavailable: it cannot reach its database just now. Please try again in a "
                "minute. If it keeps happening, tell whoever runs {tool} for your company.")
+
+
+def is_database_outage(error: BaseException | None) -> bool:
+    if not isinstance(error, DATABASE_UNREACHABLE):
+        return False
+    cause = getattr(error, "orig", None)
+    if isinstance(cause, sqlite3.Error):
+        return getattr(cause, "sqlite_errorname", "").startswith(SQLITE_UNREACHABLE)
+    return True
 
 
 def register_database_outage_page(app) -> None:  # type: ignore[no-untyped-def]
@@ -137,6 +150,8 @@ def database_unavailable(error: Exception) -> Response:
     """503 in words while the database is down, rendered without touching it: nobody is shown as
     signed in (loading the user is a query) and the words are the dictionary last seen. The next
     request tries the database again, so the app recovers by itself once it is back."""
+    if not is_database_outage(error):
+        raise error  # a mistake, not an outage: the server error page
     log.error("database unreachable: %s: %s", type(error).__name__, error)
     try:
         db.session.rollback()
