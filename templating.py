@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_currency
-from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
 
 from domain import accounts
@@ -23,8 +23,7 @@ def current_terms() -> Terms:
         staff = user is not None and user.is_authenticated and user.company.is_own
         company = user.company if staff else accounts.own_company()
         g.terms = Terms(company.dictionary if company else Dictionary.SPECIALTY)
-        if has_app_context():
-            current_app.extensions["pb_dictionary"] = g.terms.dictionary  # for use_terms_without_database
+        current_app.extensions["pb_dictionary"] = g.terms.dictionary  # for use_terms_without_database
     return g.terms
 
 
