@@ -131,12 +131,15 @@ def can_see_commitment(user: User, commitment: Commitment, level: AccessLevel) -
     """Staff see a project's commitments from Read Only up; a private one shows only to Admins and to
     users on its Private list. A collaborator sees only commitments they are a claim contact of,
     and a private one only while on its Private list."""
-    on_private_list = any(u.id == user.id for u in commitment.private_users) if commitment.is_private else True
     if user.is_collaborator:
-        return on_private_list and any(u.id == user.id for u in commitment.claim_contacts)
+        return _not_kept_private(user, commitment) and any(u.id == user.id for u in commitment.claim_contacts)
     if level is AccessLevel.NONE:
         return False
-    return level is AccessLevel.ADMIN or on_private_list
+    return level is AccessLevel.ADMIN or _not_kept_private(user, commitment)
+
+
+def _not_kept_private(user: User, commitment: Commitment) -> bool:
+    return not commitment.is_private or any(u.id == user.id for u in commitment.private_users)
 
 
 def visible_commitments(user: User, level: AccessLevel):  # type: ignore[no-untyped-def]
