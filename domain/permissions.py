@@ -185,6 +185,11 @@ def can_fill_in_claims(user: User, commitment: Commitment, level: AccessLevel | 
     return can_admin_project(user, commitment.project, level)
 
 
+def can_answer_invite(user: User, commitment: Commitment) -> bool:
+    """An invite to bill is answered by the commitment's progress claim contacts, in the portal."""
+    return user.is_collaborator and can_see_commitment(user, commitment, AccessLevel.NONE)
+
+
 def can_review_claims(user: User, project: Project, level: AccessLevel | None = None) -> bool:
     """Project Admins review submitted claims; contacts never do."""
     return not user.is_collaborator and can_admin_project(user, project, level)

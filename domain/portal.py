@@ -25,7 +25,7 @@ from domain.models import (
     User,
     db,
 )
-from domain.permissions import visible_commitments
+from domain.permissions import can_answer_invite, require, visible_commitments
 from domain.statuses import SUBMITTED
 
 MAX_REASON = 1000
@@ -112,6 +112,7 @@ def due_passed(invite: Invite) -> bool:
 
 def accept(invite: Invite, contact: User) -> Claim | None:
     """Accept the invite, tell the sender, and open the claim (unless the due date has passed)."""
+    _require_contact(invite, contact)
     claim = claims.invite_claim(invite)
     _check_changeable(invite, claim)
     if claim is None and due_passed(invite):
@@ -132,12 +133,19 @@ def save_claim(claim: Claim, entries: list[claims.LineEntry], contact: User, *, 
 
 
 def decline(invite: Invite, contact: User, reason: str) -> None:
+    """Decline the invite with the contact's reason, and tell the sender."""
+    _require_contact(invite, contact)
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise AnswerRefused(f"Keep the reason to {MAX_REASON:,} characters or fewer.")
     _check_changeable(invite, claims.invite_claim(invite))
     _answer(invite, contact, InviteStatus.DECLINED, reason)
     db.session.commit()
+
+
+def _require_contact(invite: Invite, contact: User) -> None:
+    require(can_answer_invite(contact, invite.commitment),
+            "Only the commitment's progress claim contacts may answer its invite.")
 
 
 def _check_changeable(invite: Invite, claim: Claim | None) -> None:

@@ -6,8 +6,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from domain import claims, permissions
-from domain.models import AuditEvent, Claim, ClaimStatus, Commitment, LineReview, Project, User, db
+from domain import claims, permissions, portal
+from domain.models import (
+    AuditEvent,
+    Claim,
+    ClaimStatus,
+    Commitment,
+    Invite,
+    InviteStatus,
+    LineReview,
+    Project,
+    User,
+    db,
+)
 from tests import factories
 from tests.conftest import sign_in
 
@@ -85,6 +96,20 @@ def test_only_admins_review_a_claim(world, cast, who):
         claims.review(claim, [decision], ClaimStatus.APPROVED, cast[who])
     db.session.expire_all()
     assert db.session.get(Claim, claim.id).status is ClaimStatus.UNDER_REVIEW and _audit() == before
+
+
+@pytest.mark.parametrize("who", ["admin", "other"])
+def test_only_contacts_answer_an_invite(world, cast, who):
+    invite = Invite(commitment=cast["public"], billing_period=world.period, sent_by=world.admin)
+    db.session.add(invite)
+    db.session.commit()
+    before = _audit()
+    with pytest.raises(permissions.PermissionDenied, match="may answer its invite"):
+        portal.accept(invite, cast[who])
+    with pytest.raises(permissions.PermissionDenied, match="may answer its invite"):
+        portal.decline(invite, cast[who], "Not this month")
+    db.session.expire_all()
+    assert db.session.get(Invite, invite.id).status is InviteStatus.INVITED and _claims() == 0 and _audit() == before
 
 
 def test_a_guard_answers_404_for_a_foreign_claim_before_403_for_a_missing_level(client, world, cast):
