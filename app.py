@@ -23,6 +23,7 @@ from blueprints.auth.routes import bp as auth_bp
 from blueprints.billings.routes import bp as billings_bp
 from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
+from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
 from blueprints.portal.routes import bp as portal_bp
 from blueprints.setup.routes import bp as setup_bp
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_outbox_delivery(app)
     register_error_pages(app)
     register_database_outage_page(app)
+    register_vary(app)
     register_sign_in_prompt(login_manager)
     app.before_request(_first_run_redirect)
     app.after_request(_security_headers)

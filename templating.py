@@ -9,7 +9,7 @@ from babel.numbers import format_currency
 from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
 
-from domain import accounts
+from domain import accounts, permissions
 from domain.models import Dictionary
 from domain.money import cents
 from domain.terms import Terms
@@ -82,4 +82,6 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, object]:
-        return {"term": current_terms()}
+        # The menu shows Directory and Settings to company admins: a flag, decided in domain/permissions.py.
+        company_admin = has_request_context() and permissions.is_company_admin(current_user)
+        return {"term": current_terms(), "is_company_admin": company_admin}

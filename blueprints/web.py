@@ -12,6 +12,7 @@ from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 
+from blueprints.htmx_answer import htmx_answer
 from domain import claims, outbox
 from domain.models import db
 from domain.permissions import PermissionDenied
@@ -19,13 +20,6 @@ from extensions import htmx, login_manager, mail
 from templating import use_terms_without_database
 
 log = logging.getLogger(__name__)
-
-
-def vary_on_htmx(body: str, status: int = 200) -> Response:
-    """A response whose content depends on HX-Request, so caches keep the two apart."""
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
 
 
 def deliver_mail_after_response() -> None:
@@ -105,10 +99,10 @@ def error_response(code: int, title: str, message: str) -> Response:
     """The error page; for htmx only a banner, so an error never replaces the part of the page it
     was meant to update (htmx 4 swaps 4xx and 5xx answers into the target)."""
     if htmx and not htmx.history_restore_request:
-        response = vary_on_htmx(render_template("partials/_banner.html", banner=message, category="danger"), code)
+        response = htmx_answer(None, banner=message, category="danger", status=code)
         response.headers["HX-Reswap"] = "none"
         return response
-    return vary_on_htmx(render_template("error.html", code=code, title=title, message=message), code)
+    return make_response(render_template("error.html", code=code, title=title, message=message), code)
 
 
 def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
@@ -178,5 +172,5 @@ def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
     entered = claims.read_entries(claim, claim_entries(claim))
     lines, totals = claims.figures(claim, entered.inputs)
     db.session.rollback()
-    return vary_on_htmx(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
-                                        entered=entered, project=claim.commitment.project))
+    return make_response(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
+                                         entered=entered, project=claim.commitment.project))

@@ -16,9 +16,8 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from domain import audit, permissions, portal
-from domain.models import AccessLevel, Attachment, Claim, User, db
-from domain.statuses import EDITABLE
+from domain import audit, permissions
+from domain.models import Attachment, Claim, User, db
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -79,25 +78,10 @@ def sniff(head: bytes, data: bytes) -> Kind | None:
     return None
 
 
-def can_view(user: User, claim: Claim) -> bool:
-    if user.is_collaborator:
-        return portal.claim_for_contact(user, claim.id) is not None
-    level = permissions.project_level(user, claim.commitment.project)
-    return permissions.can_see_commitment(user, claim.commitment, level)
-
-
-def can_change(user: User, claim: Claim) -> bool:
-    if claim.status not in EDITABLE or not can_view(user, claim):
-        return False
-    if user.is_collaborator:
-        return True
-    return permissions.project_level(user, claim.commitment.project) is AccessLevel.ADMIN
-
-
 def store(claim: Claim, filename: str, stream: BinaryIO, by: User, folder: str) -> Attachment:
     """Check and keep one uploaded file; raises AttachmentRefused with a message for the person."""
-    if not can_change(by, claim):
-        raise permissions.PermissionDenied("Attachments can change only while the claim is a draft or sent back.")
+    permissions.require(permissions.can_change_attachments(by, claim),
+                        "Attachments can change only while the claim is a draft or sent back.")
     # Control characters (a line break sent in a multipart header, say) would make every later
     # download fail: its Content-Disposition header cannot carry them.
     name = "".join(ch for ch in Path(filename or "").name if ch.isprintable()).strip()
@@ -132,8 +116,8 @@ def store(claim: Claim, filename: str, stream: BinaryIO, by: User, folder: str) 
 
 def remove(attachment: Attachment, by: User, folder: str) -> None:
     claim = attachment.claim
-    if not can_change(by, claim):
-        raise permissions.PermissionDenied("Attachments can change only while the claim is a draft or sent back.")
+    permissions.require(permissions.can_change_attachments(by, claim),
+                        "Attachments can change only while the claim is a draft or sent back.")
     audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.commitment.project_id,
                  action="attachment removed", field="attachment", old=attachment.filename)
     path = Path(folder) / attachment.storage_key

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from domain.claims import COUNTS_AS_BILLED
@@ -34,10 +34,10 @@ from domain.models import (
     SovStatus,
     User,
     commitment_claim_contacts,
-    commitment_private_users,
     db,
 )
 from domain.money import HUNDRED, ZERO, as_cents, from_cents, percent_of, sum_cents
+from domain.permissions import visible_commitments
 
 
 class Reason(enum.Enum):
@@ -215,16 +215,10 @@ def load_rows(
         .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period.id))
         .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period.id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
-        .where(Commitment.project_id == project.id)
+        .where(Commitment.project_id == project.id, visible_commitments(user, level))
         .options(contains_eager(Commitment.vendor))
         .order_by(Commitment.number)
     )
-    if level < AccessLevel.ADMIN:
-        on_private_list = exists().where(
-            commitment_private_users.c.commitment_id == Commitment.id,
-            commitment_private_users.c.user_id == user.id,
-        )
-        query = query.where(or_(Commitment.is_private.is_(False), on_private_list))
     if commitment_ids is not None:
         query = query.where(Commitment.id.in_(commitment_ids))
     results = db.session.execute(query).all()

@@ -16,7 +16,6 @@ from domain import audit, g702, outbox
 from domain.clock import utcnow
 from domain.emails import CLAIM_APPROVED, CLAIM_RETURNED, CLAIM_SUBMITTED
 from domain.models import (
-    AccessLevel,
     BillingPeriod,
     Claim,
     ClaimLine,
@@ -25,11 +24,11 @@ from domain.models import (
     Invite,
     InviteStatus,
     LineReview,
-    ProjectPermission,
     User,
     db,
 )
 from domain.money import HUNDRED, ZERO, parse_money
+from domain.permissions import can_fill_in_claims, can_review_claims, project_admins, require
 from domain.statuses import EDITABLE, FINAL, InvalidTransition, transition
 
 COUNTS_AS_BILLED = (ClaimStatus.APPROVED, ClaimStatus.APPROVED_AS_NOTED)
@@ -210,6 +209,7 @@ def _percent(text: str) -> Decimal:
 
 def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bool = False) -> Entered:
     """Save what was typed (all lines or none) and, with `submit`, send the claim for review."""
+    _require_filling_in(claim.commitment, by)
     if claim.status not in EDITABLE:
         raise ClaimRefused(f"This claim is {claim.status.value} and can no longer be changed.")
     entered = read_entries(claim, entries)
@@ -244,9 +244,14 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
             line.review, line.review_comment = LineReview.PENDING, line.review_comment
         transition(claim, ClaimStatus.UNDER_REVIEW, by=by)
         outbox.queue_rows([_mail(CLAIM_SUBMITTED, claim, admin, by, f"submitted:{claim.id}:{_n(claim)}")
-                           for admin in project_admins(claim.commitment)])
+                           for admin in project_admins(claim.commitment.project_id)])
     db.session.commit()
     return entered
+
+
+def _require_filling_in(commitment: Commitment, by: User) -> None:
+    require(can_fill_in_claims(by, commitment),
+            "Only the commitment's progress claim contacts, or an Admin on its project, may fill in its claims.")
 
 
 def _n(claim: Claim) -> str:
@@ -256,6 +261,7 @@ def _n(claim: Claim) -> str:
 
 def start_claim(commitment: Commitment, period: BillingPeriod, by: User) -> Claim:
     """The commitment's claim for the period, created (Draft, a line per SOV line) if there is none yet."""
+    _require_filling_in(commitment, by)
     existing = _claim_of(commitment, period)
     if existing is not None:
         return existing
@@ -295,6 +301,8 @@ class LineDecision:
 def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by: User) -> ClaimStatus:
     """Record each line's decision; any rejected line sends the claim back (Revise and Resubmit)
     and e-mails its contacts. Returns the status the claim moved to."""
+    require(can_review_claims(by, claim.commitment.project),
+            "Only an Admin on this project's Commitments tool may review claims.")
     by_id = {line.id: line for line in claim.lines}
     rejected = []
     for d in decisions:
@@ -335,19 +343,6 @@ def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by:
 
 
 # --- who --------------------------------------------------------------------------------------------
-
-
-def project_admins(commitment: Commitment) -> list[User]:
-    """Active company admins and project Admins: who hears of a submitted claim."""
-    project_id = commitment.project_id
-    admins = db.session.scalars(
-        select(User).outerjoin(ProjectPermission, (ProjectPermission.user_id == User.id)
-                               & (ProjectPermission.project_id == project_id))
-        .where(User.active.is_(True),
-               (User.is_company_admin.is_(True)) | (ProjectPermission.level == AccessLevel.ADMIN))
-        .order_by(User.id)
-    ).unique().all()
-    return [u for u in admins if not u.is_collaborator]
 
 
 def _mail(kind: str, claim: Claim, to: User, by: User, key: str) -> dict:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -32,11 +32,10 @@ from domain.models import (
     SovLine,
     SovStatus,
     User,
-    commitment_private_users,
     db,
 )
 from domain.money import ZERO, from_cents, sum_cents
-from domain.permissions import PermissionDenied, project_level
+from domain.permissions import can_edit_commitments, require, visible_commitments
 
 NUMBER_MAX, TITLE_MAX, COST_CODE_MAX, DESCRIPTION_MAX = 30, 200, 40, 300
 HUNDRED = Decimal("100")
@@ -94,23 +93,9 @@ def value_of(commitment: Commitment) -> Value:
     return Value(sum((s.original_value for s in lines), ZERO), sum((s.approved_changes for s in lines), ZERO))
 
 
-def can_edit(user: User, project: Project) -> bool:
-    """Project Admins (company admins are Admin everywhere) create and change commitments."""
-    return project_level(user, project) is AccessLevel.ADMIN
-
-
 def _require_admin(project: Project, by: User) -> None:
-    if not can_edit(by, project):
-        raise PermissionDenied("Only an Admin on this project's Commitments tool may change commitments.")
-
-
-def visible(user: User, level: AccessLevel):  # type: ignore[no-untyped-def]
-    """SQL: the commitments the user sees (domain.permissions.can_see_commitment, for a whole list)."""
-    if level is AccessLevel.ADMIN:
-        return Commitment.id.is_not(None)
-    on_private_list = exists().where(commitment_private_users.c.commitment_id == Commitment.id,
-                                     commitment_private_users.c.user_id == user.id)
-    return or_(Commitment.is_private.is_(False), on_private_list)
+    require(can_edit_commitments(by, project),
+            "Only an Admin on this project's Commitments tool may change commitments.")
 
 
 @dataclass(frozen=True)
@@ -122,7 +107,7 @@ class Listed:
 def list_commitments(project: Project, user: User, level: AccessLevel) -> list[Listed]:
     """The commitments the user sees, by number, with their values (three statements whatever the count)."""
     commitments = db.session.scalars(
-        select(Commitment).where(Commitment.project_id == project.id, visible(user, level))
+        select(Commitment).where(Commitment.project_id == project.id, visible_commitments(user, level))
         .options(selectinload(Commitment.vendor)).order_by(Commitment.number)
     ).all()
     sums = {cid: Value(from_cents(original), from_cents(changes)) for cid, original, changes in db.session.execute(

@@ -26,7 +26,7 @@ from domain import audit, outbox
 from domain.accounts import own_company
 from domain.emails import ACCOUNT_ACTIVATION
 from domain.models import AuditEvent, Company, Dictionary, OutboxMessage, User, db
-from domain.permissions import PermissionDenied
+from domain.permissions import PermissionDenied, is_company_admin, require
 from domain.tokens import ActivationToken
 
 MAX_COMPANY_NAME = 200
@@ -71,8 +71,7 @@ class ActionRefused(Exception):
 
 
 def require_company_admin(user: User) -> None:
-    if not (user.is_authenticated and user.active and user.is_company_admin and not user.is_collaborator):
-        raise PermissionDenied("Only a company admin may change the company settings and the directory.")
+    require(is_company_admin(user), "Only a company admin may change the company settings and the directory.")
 
 
 # --- company settings ---------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain import accounts, audit
-from domain.commitments import can_edit as may_change_commitments
 from domain.models import (
     Commitment,
     CommitmentKind,
@@ -45,7 +44,7 @@ from domain.models import (
     db,
 )
 from domain.money import ZERO, cents, parse_money
-from domain.permissions import PermissionDenied
+from domain.permissions import can_edit_commitments, require
 from domain.spreadsheet import Table, looks_like_formula, read_table, unneutralise, write_csv
 
 COLUMNS = ("commitment_number", "kind", "title", "vendor", "status", "retention_pct",
@@ -317,8 +316,8 @@ def _agree(first: PlannedCommitment, header: dict, cells: dict[str, str], proble
 
 def import_commitments(project: Project, table: Table, by: User, source: str = "") -> Imported:
     """Create every commitment and SOV line of the file in one transaction, or raise ImportRefused and write nothing."""
-    if not may_change_commitments(by, project):  # the same people who create commitments by hand
-        raise PermissionDenied("Only a company admin or an Admin of this project may import commitments.")
+    require(can_edit_commitments(by, project),  # the same people who create commitments by hand
+            "Only a company admin or an Admin of this project may import commitments.")
     plan = plan_import(project, table)  # the database may have changed since the preview
     if not plan.ok:
         raise ImportRefused("Nothing was imported: the file has problems. Correct them and upload it again.", plan)

@@ -21,7 +21,7 @@ from domain.models import (
     User,
     db,
 )
-from domain.permissions import PermissionDenied, project_level
+from domain.permissions import PermissionDenied, can_admin_project, require
 
 
 class NothingSelected(Exception):
@@ -212,8 +212,7 @@ def invite_history(invite: Invite) -> list[HistoryEntry]:
 
 
 def _require_admin(board: Board, by: User) -> None:
-    if project_level(by, board.project) < AccessLevel.ADMIN:
-        raise PermissionDenied("Only an Admin on this project's Commitments tool may send invites.")
+    require(can_admin_project(by, board.project), "Only an Admin on this project's Commitments tool may send invites.")
 
 
 def _mail_rows(invite_id: int, send_number: int, contacts: list[User], by: User) -> list[dict]:

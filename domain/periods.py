@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import audit
 from domain.clock import project_today
-from domain.models import AccessLevel, BillingPeriod, PeriodStatus, Project, User, db
-from domain.permissions import PermissionDenied, project_level
+from domain.models import BillingPeriod, PeriodStatus, Project, User, db
+from domain.permissions import can_admin_project, require
 
 LONGEST_PERIOD = timedelta(days=92)
 LATEST_DUE_AFTER_END = timedelta(days=60)
@@ -162,5 +162,5 @@ def open_due_periods(today: date | None = None) -> list[BillingPeriod]:
 
 
 def _require_admin(project: Project, by: User) -> None:
-    if project_level(by, project) < AccessLevel.ADMIN:
-        raise PermissionDenied("Only an Admin on this project's Commitments tool may change billing periods.")
+    require(can_admin_project(by, project),
+            "Only an Admin on this project's Commitments tool may change billing periods.")

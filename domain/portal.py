@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
 
 from domain import audit, claims, outbox
 from domain.clock import project_today, utcnow
 from domain.emails import INVITE_ANSWERED
 from domain.models import (
+    AccessLevel,
     BillingPeriod,
     Claim,
     Commitment,
@@ -22,10 +23,9 @@ from domain.models import (
     InviteStatus,
     OutboxMessage,
     User,
-    commitment_claim_contacts,
-    commitment_private_users,
     db,
 )
+from domain.permissions import can_answer_invite, require, visible_commitments
 from domain.statuses import SUBMITTED
 
 MAX_REASON = 1000
@@ -36,11 +36,8 @@ class AnswerRefused(Exception):
 
 
 def _visible_to(user: User):  # type: ignore[no-untyped-def]
-    is_contact = exists().where(commitment_claim_contacts.c.commitment_id == Commitment.id,
-                                commitment_claim_contacts.c.user_id == user.id)
-    on_private_list = exists().where(commitment_private_users.c.commitment_id == Commitment.id,
-                                     commitment_private_users.c.user_id == user.id)
-    return and_(is_contact, or_(Commitment.is_private.is_(False), on_private_list))
+    """SQL: what the contact sees, on every project (a collaborator has no project level)."""
+    return visible_commitments(user, AccessLevel.NONE)
 
 
 def invite_for_contact(user: User, invite_id: int) -> Invite | None:
@@ -115,6 +112,7 @@ def due_passed(invite: Invite) -> bool:
 
 def accept(invite: Invite, contact: User) -> Claim | None:
     """Accept the invite, tell the sender, and open the claim (unless the due date has passed)."""
+    _require_contact(invite, contact)
     claim = claims.invite_claim(invite)
     _check_changeable(invite, claim)
     if claim is None and due_passed(invite):
@@ -135,12 +133,19 @@ def save_claim(claim: Claim, entries: list[claims.LineEntry], contact: User, *, 
 
 
 def decline(invite: Invite, contact: User, reason: str) -> None:
+    """Decline the invite with the contact's reason, and tell the sender."""
+    _require_contact(invite, contact)
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise AnswerRefused(f"Keep the reason to {MAX_REASON:,} characters or fewer.")
     _check_changeable(invite, claims.invite_claim(invite))
     _answer(invite, contact, InviteStatus.DECLINED, reason)
     db.session.commit()
+
+
+def _require_contact(invite: Invite, contact: User) -> None:
+    require(can_answer_invite(contact, invite.commitment),
+            "Only the commitment's progress claim contacts may answer its invite.")
 
 
 def _check_changeable(invite: Invite, claim: Claim | None) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import audit
 from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
-from domain.permissions import PermissionDenied, project_level
+from domain.permissions import can_edit_project, can_manage_team, level_fixed_because, require
 
 # Offered in the time zone picker, and the only values a project may hold.
 TIME_ZONES: tuple[str, ...] = tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
@@ -45,13 +45,8 @@ class ProjectData:
 FIELDS = ("number", "name", "address", "country", "currency", "time_zone", "allow_overbilling")
 
 
-def can_create_projects(user: User) -> bool:
-    return bool(user.is_authenticated and user.active and not user.is_collaborator and user.is_company_admin)
-
-
 def _require_company_admin(user: User) -> None:
-    if not can_create_projects(user):
-        raise PermissionDenied("Only a company admin may create or edit projects.")
+    require(can_edit_project(user), "Only a company admin may create or edit projects.")
 
 
 def _clean(data: ProjectData) -> ProjectData:
@@ -139,11 +134,6 @@ class Member:
         return not self.locked
 
 
-def can_manage_team(user: User, project: Project) -> bool:
-    """Company admins, and the project's own Admins."""
-    return project_level(user, project) is AccessLevel.ADMIN
-
-
 def team(project: Project, viewer: User) -> list[Member]:
     """Every active user of the own company with their level on the project, by name (two statements)."""
     users = db.session.scalars(
@@ -154,16 +144,8 @@ def team(project: Project, viewer: User) -> list[Member]:
     levels = dict(db.session.execute(
         select(ProjectPermission.user_id, ProjectPermission.level).where(ProjectPermission.project_id == project.id)
     ).all())
-    members = []
-    for user in users:
-        if user.is_company_admin:
-            members.append(Member(user, AccessLevel.ADMIN, "Company admin: Admin on every project"))
-        elif user.id == viewer.id and not viewer.is_company_admin:
-            members.append(Member(user, levels.get(user.id, AccessLevel.NONE),
-                                  "Your own access: a company admin or another Admin changes it"))
-        else:
-            members.append(Member(user, levels.get(user.id, AccessLevel.NONE)))
-    return members
+    return [Member(user, AccessLevel.ADMIN if user.is_company_admin else levels.get(user.id, AccessLevel.NONE),
+                   level_fixed_because(user, viewer)) for user in users]
 
 
 class TeamRefused(Exception):
@@ -181,8 +163,7 @@ class NotOnTeamPage(LookupError):
 
 def set_levels(project: Project, levels: dict[int, AccessLevel], by: User) -> list[Member]:
     """Give each listed user the level (all or nothing); returns the members whose level changed."""
-    if not can_manage_team(by, project):
-        raise PermissionDenied("Only a company admin or an Admin of this project may change its team.")
+    require(can_manage_team(by, project), "Only a company admin or an Admin of this project may change its team.")
     members = {m.user.id: m for m in team(project, by)}
     for user_id in levels:
         if user_id not in members:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from domain import attachments
 from domain.models import Claim, db
+from domain.permissions import can_change_attachments, can_download_attachment, can_see_claim
 
 bp = Blueprint("attachments", __name__, url_prefix="/claims")
 
@@ -24,9 +25,9 @@ def _back(claim: Claim):  # type: ignore[no-untyped-def]
 @login_required
 def upload(claim_id: int):
     claim = db.session.get(Claim, claim_id)
-    if claim is None or not attachments.can_view(current_user, claim):
+    if claim is None or not can_see_claim(current_user, claim):
         abort(404)
-    if not attachments.can_change(current_user, claim):
+    if not can_change_attachments(current_user, claim):
         abort(403)
     upload = request.files.get("file")
     try:
@@ -43,7 +44,7 @@ def upload(claim_id: int):
 @login_required
 def download(attachment_id: int):
     attachment = attachments.get(attachment_id)
-    if attachment is None or not attachments.can_view(current_user, attachment.claim):
+    if attachment is None or not can_download_attachment(current_user, attachment.claim):
         abort(404)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / attachment.storage_key
     if not path.is_file():
@@ -59,10 +60,10 @@ def download(attachment_id: int):
 @login_required
 def remove(attachment_id: int):
     attachment = attachments.get(attachment_id)
-    if attachment is None or not attachments.can_view(current_user, attachment.claim):
+    if attachment is None or not can_see_claim(current_user, attachment.claim):
         abort(404)
     claim = attachment.claim
-    if not attachments.can_change(current_user, claim):
+    if not can_change_attachments(current_user, claim):
         abort(403)
     attachments.remove(attachment, current_user, current_app.config["UPLOAD_FOLDER"])
     flash(f"Removed {attachment.filename}.", "info")

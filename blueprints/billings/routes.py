@@ -10,12 +10,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from blueprints.billings.forms import PeriodForm, RuleForm
-from blueprints.guards import project_for_current_user
-from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
-from domain import attachments, claims, invites, periods
+from blueprints.guards import (
+    claim_for_current_user,
+    commitment_for_current_user,
+    invite_for_current_user,
+    period_in,
+    project_for_current_user,
+)
+from blueprints.htmx_answer import htmx_answer
+from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
-from domain.permissions import can_see_commitment
+from domain import claims, invites, periods
+from domain.models import AccessLevel, ClaimStatus, LineReview, db
+from domain.permissions import can_admin_project, can_change_attachments, can_fill_in_claims, can_review_claims
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
 from extensions import htmx
 from templating import current_terms
@@ -30,13 +37,14 @@ def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-unty
 
 
 def _page(project, level, board, status=200, **extra):  # type: ignore[no-untyped-def]
-    """The full page, or for htmx the board fragment (history restores want the page)."""
+    """The full page, or for htmx the board fragment and the banner cleared (history restores want the page)."""
+    can_admin = can_admin_project(current_user, project, level)
     if htmx and not htmx.history_restore_request:
-        return vary_on_htmx(render_template("billings/partials/_board_swap.html", project=project, level=level,
-                                            board=board, **extra), status)
-    return vary_on_htmx(render_template("billings/index.html", project=project, level=level, board=board,
-                                        period_form=extra.pop("period_form", PeriodForm(formdata=None)),
-                                        rule_form=extra.pop("rule_form", _rule_form(project)), **extra), status)
+        return htmx_answer("billings/partials/_board.html", banner="", status=status, project=project, level=level,
+                           board=board, can_admin=can_admin, **extra)
+    return render_template("billings/index.html", project=project, level=level, board=board, can_admin=can_admin,
+                           period_form=extra.pop("period_form", PeriodForm(formdata=None)),
+                           rule_form=extra.pop("rule_form", _rule_form(project)), **extra), status
 
 
 @bp.get("")
@@ -85,9 +93,11 @@ def resend_invite(project_id: int, commitment_id: int):
 
 
 def _answer(project, level, board, banner: str, category: str, status: int = 200):  # type: ignore[no-untyped-def]
+    """For htmx the list, and out of band the counts and the banner."""
     if htmx:
-        return vary_on_htmx(render_template("billings/partials/_sent.html", project=project, level=level,
-                                            board=board, banner=banner, category=category), status)
+        return htmx_answer("billings/partials/_list.html", "billings/partials/_counts.html", banner=banner,
+                           category=category, status=status, project=project, level=level, board=board,
+                           can_admin=can_admin_project(current_user, project, level))
     flash(banner, category)
     return _back_to_board(project, board)
 
@@ -98,8 +108,9 @@ def _current_period_instead(project, level, banner: str):  # type: ignore[no-unt
     if not htmx:
         flash(banner, "warning")
         return _back_to_board(project, board)
-    response = vary_on_htmx(render_template("billings/partials/_board_swap.html", project=project, level=level,
-                                            board=board, banner=banner, category="warning"), 409)
+    response = htmx_answer("billings/partials/_board.html", banner=banner, category="warning", status=409,
+                           project=project, level=level, board=board,
+                           can_admin=can_admin_project(current_user, project, level))
     # The whole board (period picker, counts, list), not only the list the form targets.
     response.headers.update({"HX-Retarget": "#board", "HX-Reswap": "outerHTML",
                              "HX-Replace-Url": url_for("billings.index", project_id=project.id,
@@ -115,12 +126,7 @@ def _back_to_board(project, board):  # type: ignore[no-untyped-def]
 @bp.get("/invites/<int:invite_id>/history")
 @login_required
 def invite_history(project_id: int, invite_id: int):
-    project, level = project_for_current_user(project_id)
-    invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.commitment.project_id != project.id:
-        abort(404)
-    if not can_see_commitment(current_user, invite.commitment, level):
-        abort(404)
+    project, _level, invite = invite_for_current_user(project_id, invite_id)
     return render_template("billings/history.html", project=project, invite=invite,
                            history=invites.invite_history(invite))
 
@@ -147,9 +153,7 @@ def create_period(project_id: int):
 @login_required
 def edit_period(project_id: int, period_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    period = db.session.get(BillingPeriod, period_id)
-    if period is None or period.project_id != project.id:
-        abort(404)
+    period = period_in(project, period_id)
     form = PeriodForm(obj=period)
     if form.validate_on_submit():
         try:
@@ -194,23 +198,12 @@ def _dates(form: PeriodForm) -> periods.PeriodDates:
 # --- progress claims: create on a contact's behalf, review ------------------------------------------
 
 
-def _claim_in(project, claim_id: int, level):  # type: ignore[no-untyped-def]
-    claim = db.session.get(Claim, claim_id)
-    if claim is None or claim.commitment.project_id != project.id:
-        abort(404)
-    if not can_see_commitment(current_user, claim.commitment, level):
-        abort(404)
-    return claim
-
-
 @bp.post("/claims/new")
 @login_required
 def create_claim(project_id: int):
-    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    commitment = db.session.get(Commitment, request.values.get("commitment", type=int) or 0)
-    period = db.session.get(BillingPeriod, request.args.get("period", type=int) or 0)
-    if commitment is None or period is None or commitment.project_id != project.id or period.project_id != project.id:
-        abort(404)
+    project, _level, commitment = commitment_for_current_user(
+        project_id, request.values.get("commitment", type=int) or 0, AccessLevel.ADMIN)
+    period = period_in(project, request.args.get("period", type=int) or 0)
     claim = claims.start_claim(commitment, period, current_user)
     flash(f"{current_terms()('claim')} #{claim.number} for {commitment.number} is open as a draft. "
           "Fill it in for the contact; no e-mail goes to them.", "success")
@@ -221,8 +214,7 @@ def create_claim(project_id: int):
 @login_required
 def claim(project_id: int, claim_id: int):
     minimum = AccessLevel.ADMIN if request.method == "POST" else AccessLevel.READ_ONLY
-    project, level = project_for_current_user(project_id, minimum)
-    claim = _claim_in(project, claim_id, level)
+    project, level, claim = claim_for_current_user(project_id, claim_id, minimum)
     if request.method == "GET":
         return _claim_page(project, level, claim)
     entries = claim_entries(claim)
@@ -243,8 +235,7 @@ def claim(project_id: int, claim_id: int):
 @bp.post("/claims/<int:claim_id>/preview", endpoint="claim_preview")
 @login_required
 def preview(project_id: int, claim_id: int):
-    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    claim = _claim_in(project, claim_id, level)
+    _project, _level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
     return claim_preview(claim)
 
 
@@ -259,8 +250,7 @@ REVIEW_TARGETS = {
 @bp.post("/claims/<int:claim_id>/review")
 @login_required
 def review_claim(project_id: int, claim_id: int):
-    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    claim = _claim_in(project, claim_id, level)
+    project, level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
     target = REVIEW_TARGETS.get(request.form.get("action", ""))
     decisions = [claims.LineDecision(line_id=line.id,
                                      decision=LineReview.__members__.get(
@@ -291,8 +281,9 @@ def _claim_page(project, level, claim, entries=None, entered=None, status: int =
     return render_template(
         "billings/claim.html", project=project, level=level, claim=claim, lines=lines, totals=totals,
         typed={e.sov_line_id: e for e in entries} if entries else None, entered=entered,
-        editable=claim.status in EDITABLE and level is AccessLevel.ADMIN,
-        reviewable=level is AccessLevel.ADMIN and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW}),
+        editable=claim.status in EDITABLE and can_fill_in_claims(current_user, claim.commitment, level),
+        reviewable=(can_review_claims(current_user, project, level)
+                    and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW})),
         allowed=ALLOWED[claim.status], history=claims.history(claim), invite=claims.invite_for(claim),
         review_problem=review_problem, typed_review=typed_review or {},
-        can_attach=attachments.can_change(current_user, claim)), status
+        can_attach=can_change_attachments(current_user, claim)), status

@@ -20,9 +20,11 @@ from blueprints.directory.forms import (
     VendorEditForm,
     VendorForm,
 )
-from blueprints.web import deliver_mail_after_response, vary_on_htmx
+from blueprints.htmx_answer import htmx_answer
+from blueprints.web import deliver_mail_after_response
 from domain import accounts, directory, tokens
 from domain.models import Company, User
+from domain.permissions import is_company_admin
 from domain.terms import TERMS
 from extensions import htmx
 from templating import current_terms
@@ -40,7 +42,7 @@ def _company_admins_only():  # type: ignore[no-untyped-def]
         return current_app.login_manager.unauthorized()
     if current_user.is_collaborator:
         abort(404)
-    if not current_user.is_company_admin:
+    if not is_company_admin(current_user):
         abort(403 if request.method == "POST" else 404)
     return None
 
@@ -121,9 +123,8 @@ def people():
     company = _company_filter()
     listing = directory.people(company)
     if htmx and not htmx.history_restore_request:
-        return vary_on_htmx(render_template("directory/partials/_people.html", listing=listing, company=company,
-                                            back="people"))
-    return vary_on_htmx(render_template("directory/people.html", listing=listing, company=company))
+        return htmx_answer("directory/partials/_people.html", listing=listing, company=company, back="people")
+    return render_template("directory/people.html", listing=listing, company=company)
 
 
 def _company_filter() -> Company | None:
@@ -214,10 +215,9 @@ def _row_action(user: User, act):  # type: ignore[no-untyped-def]
         message, category, status = str(refused), "warning", 422
     company_id = request.form.get("company", type=int)
     if htmx:
-        return vary_on_htmx(render_template(
-            "directory/partials/_person_answer.html", person=user, listing=directory.person_row(user),
-            back=request.form.get("back"), company=directory.get_company(company_id) if company_id else None,
-            banner=message, category=category), status)
+        return htmx_answer("directory/partials/_person.html", banner=message, category=category, status=status,
+                           person=user, listing=directory.person_row(user), back=request.form.get("back"),
+                           company=directory.get_company(company_id) if company_id else None)
     flash(message, category)
     if request.form.get("back") == "vendor" and not user.company.is_own:
         return redirect(url_for("directory.vendor_edit", vendor_id=user.company_id), code=303)

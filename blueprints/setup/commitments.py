@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.guards import project_for_current_user
+from blueprints.guards import commitment_for_current_user, project_for_current_user
+from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
-from blueprints.setup.common import banner, commitment_in, put_error, status_of, validate_with_number
+from blueprints.setup.common import put_error, status_of, validate_with_number
 from blueprints.setup.forms import ChangeValueForm, CommitmentForm, SovLineForm, choice
-from blueprints.web import vary_on_htmx
 from domain import accounts
 from domain import commitments as service
 from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, SovStatus, User, db
+from domain.permissions import can_edit_commitments
 from extensions import htmx
 from templating import current_terms
 
@@ -24,7 +25,7 @@ def commitments(project_id: int):
     rows = service.list_commitments(project, current_user, level)
     total = sum((r.value for r in rows), service.Value())
     return render_template("setup/commitments.html", project=project, level=level, rows=rows, total=total,
-                           can_edit=level is AccessLevel.ADMIN)
+                           can_edit=can_edit_commitments(current_user, project, level))
 
 
 # --- create and edit ----------------------------------------------------------------------------
@@ -89,10 +90,7 @@ def commitment_new(project_id: int):
 @bp.route("/projects/<int:project_id>/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
 @login_required
 def commitment_edit(project_id: int, commitment_id: int):
-    project, level = project_for_current_user(project_id)
-    commitment = commitment_in(project, commitment_id, level)
-    if level is not AccessLevel.ADMIN:
-        abort(403)
+    project, _level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     form = _form(commitment)
     if validate_with_number(form, lambda number: service.number_clash(project, number, commitment)):
         try:
@@ -114,10 +112,10 @@ def commitment_edit(project_id: int, commitment_id: int):
 def commitment_page(project, level, commitment, *, status: int = 200, add_form=None, edit_line=None,  # type: ignore[no-untyped-def]
                     line_form=None, people_errors=None):
     """The whole commitment page; the SOV and people partials get what they need from here."""
-    return vary_on_htmx(render_template(
+    return render_template(
         "setup/commitment.html", **sov_context(project, level, commitment, add_form=add_form,
                                                edit_line=edit_line, line_form=line_form),
-        **people_context(commitment, level, people_errors)), status)
+        **people_context(commitment, level, people_errors)), status
 
 
 def sov_context(project, level, commitment, *, add_form=None, edit_line=None, line_form=None) -> dict:  # type: ignore[no-untyped-def]
@@ -131,7 +129,8 @@ def sov_context(project, level, commitment, *, add_form=None, edit_line=None, li
                      SovLineForm(formdata=None, prefix=f"line-{edit_line.id}",
                                  data={"cost_code": edit_line.cost_code, "description": edit_line.description,
                                        "scheduled_value": f"{edit_line.original_value:.2f}"}))
-    return {"project": project, "level": level, "commitment": commitment, "can_edit": level is AccessLevel.ADMIN,
+    return {"project": project, "level": level, "commitment": commitment,
+            "can_edit": can_edit_commitments(current_user, project, level),
             "approved": approved, "value": service.value_of(commitment),
             "claimed": service.claimed_line_ids(commitment),
             "add_form": add_form,
@@ -139,7 +138,7 @@ def sov_context(project, level, commitment, *, add_form=None, edit_line=None, li
 
 
 def people_context(commitment, level, errors=None) -> dict:  # type: ignore[no-untyped-def]
-    admin = level is AccessLevel.ADMIN
+    admin = can_edit_commitments(current_user, commitment.project, level)
     return {"people_errors": errors or {},
             "contact_candidates": service.contact_candidates(commitment) if admin else [],
             "private_candidates": service.private_candidates(commitment) if admin else []}
@@ -148,19 +147,10 @@ def people_context(commitment, level, errors=None) -> dict:  # type: ignore[no-u
 @bp.get("/projects/<int:project_id>/commitments/<int:commitment_id>")
 @login_required
 def commitment(project_id: int, commitment_id: int):
-    project, level = project_for_current_user(project_id)
-    return commitment_page(project, level, commitment_in(project, commitment_id, level))
+    return commitment_page(*commitment_for_current_user(project_id, commitment_id))
 
 
 # --- contacts and the Private list --------------------------------------------------------------
-
-
-def _admin_commitment(project_id: int, commitment_id: int):  # type: ignore[no-untyped-def]
-    project, level = project_for_current_user(project_id)
-    commitment = commitment_in(project, commitment_id, level)
-    if level is not AccessLevel.ADMIN:
-        abort(403)
-    return project, level, commitment
 
 
 def _chosen_user(field: str) -> User | None:
@@ -180,9 +170,9 @@ def _people_answer(project, level, commitment, message: str, category: str, fiel
     errors = {field: message} if field else {}
     status = 422 if field else 200
     if htmx:
-        body = render_template("setup/partials/_people.html", project=project, level=level, commitment=commitment,
-                               can_edit=True, **people_context(commitment, level, errors))
-        return vary_on_htmx(body + ("" if field else banner(message, category)), status)
+        return htmx_answer("setup/partials/_people.html", banner=None if field else message, category=category,
+                           status=status, project=project, level=level, commitment=commitment, can_edit=True,
+                           **people_context(commitment, level, errors))
     if field:
         return commitment_page(project, level, commitment, status=422, people_errors=errors)
     flash(message, category)
@@ -191,7 +181,7 @@ def _people_answer(project, level, commitment, message: str, category: str, fiel
 
 
 def _change_people(project_id: int, commitment_id: int, field: str, action, user_id: int | None = None):  # type: ignore[no-untyped-def]
-    project, level, commitment = _admin_commitment(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     user = db.session.get(User, user_id) if user_id is not None else _chosen_user(field)
     if user_id is not None and user is None:
         abort(404)

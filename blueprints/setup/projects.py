@@ -6,12 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.guards import project_for_current_user
+from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
-from blueprints.setup.common import banner, put_error, status_of, validate_with_number
+from blueprints.setup.common import put_error, status_of, validate_with_number
 from blueprints.setup.forms import ProjectForm
-from blueprints.web import vary_on_htmx
 from domain import accounts, projects
 from domain.models import AccessLevel, Country, Currency, Project
+from domain.permissions import can_edit_project
 from extensions import htmx
 
 LEVEL_CHOICE = "Choose None, Read Only, Standard or Admin."
@@ -35,7 +36,7 @@ def _initial(project: Project | None) -> dict[str, object]:
 
 
 def _require_company_admin() -> None:
-    if not projects.can_create_projects(current_user):
+    if not can_edit_project(current_user):
         abort(403)
 
 
@@ -134,16 +135,14 @@ def team_member(project_id: int, user_id: int):
             problem = refused.message
     if problem:
         if htmx:
-            return vary_on_htmx(render_template("setup/partials/_team_row.html", project=project,
-                                                member=members[user_id], error=problem, typed_value=raw,
-                                                levels=list(AccessLevel)), 422)
+            return htmx_answer("setup/partials/_team_row.html", status=422, project=project,
+                               member=members[user_id], error=problem, typed_value=raw, levels=list(AccessLevel))
         return _team_page(project, list(members.values()), errors={user_id: problem}, typed={user_id: raw},
                           status=422)
     member = changed[0] if changed else members[user_id]
     message = f"{member.user.name} is now {member.level.label} on this project." if changed else "Nothing changed."
     if htmx:
-        row = render_template("setup/partials/_team_row.html", project=project, member=member, saved=bool(changed),
-                              levels=list(AccessLevel))
-        return vary_on_htmx(row + banner(message, "success" if changed else "info"))
+        return htmx_answer("setup/partials/_team_row.html", banner=message, category="success" if changed else "info",
+                           project=project, member=member, saved=bool(changed), levels=list(AccessLevel))
     flash(message, "success" if changed else "info")
     return redirect(url_for("setup.team", project_id=project.id), code=303)

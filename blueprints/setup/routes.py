@@ -11,8 +11,6 @@ from flask_login import current_user, login_required
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp, commitments, projects, sov  # noqa: F401 - the imports register their views
 from domain import permissions
-from domain.commitments import can_edit
-from domain.projects import can_create_projects, can_manage_team
 
 
 @bp.get("/")
@@ -22,7 +20,7 @@ def home():
         return redirect(url_for("portal.home"))
     projects_ = permissions.visible_projects(current_user)
     return render_template("setup/projects.html", projects=projects_,
-                           can_create=can_create_projects(current_user))
+                           can_create=permissions.can_edit_project(current_user))
 
 
 @bp.get("/projects/<int:project_id>")
@@ -30,6 +28,6 @@ def home():
 def project_home(project_id: int):
     project, level = project_for_current_user(project_id)
     return render_template("setup/project_home.html", project=project, level=level,
-                           can_edit_project=can_create_projects(current_user),
-                           can_manage_team=can_manage_team(current_user, project),
-                           can_edit_commitments=can_edit(current_user, project))
+                           can_edit_project=permissions.can_edit_project(current_user),
+                           can_manage_team=permissions.can_manage_team(current_user, project, level),
+                           can_edit_commitments=permissions.can_edit_commitments(current_user, project, level))

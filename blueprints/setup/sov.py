@@ -8,29 +8,21 @@ or comes back with the messages (422).
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.guards import project_for_current_user
+from blueprints.guards import commitment_for_current_user, line_in
+from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
 from blueprints.setup.commitments import commitment_page, sov_context
-from blueprints.setup.common import banner, commitment_in, line_in, put_error
+from blueprints.setup.common import put_error
 from blueprints.setup.forms import ChangeValueForm, SovLineForm
-from blueprints.web import vary_on_htmx
 from domain import commitments as service
 from domain.models import AccessLevel
 from extensions import htmx
 from templating import money
 
 PREFIX = "/projects/<int:project_id>/commitments/<int:commitment_id>/sov"
-
-
-def _sov_admin(project_id: int, commitment_id: int):  # type: ignore[no-untyped-def]
-    project, level = project_for_current_user(project_id)
-    commitment = commitment_in(project, commitment_id, level)
-    if level is not AccessLevel.ADMIN:
-        abort(403)
-    return project, level, commitment
 
 
 def _back(project, commitment, anchor: str = "sov"):  # type: ignore[no-untyped-def]
@@ -45,18 +37,8 @@ def _refused(project, commitment, refused: service.Refused):  # type: ignore[no-
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url_for("setup.commitment", project_id=project.id,
                                                   commitment_id=commitment.id, _anchor="sov")
-        response.vary.add("HX-Request")
         return response
     return _back(project, commitment)
-
-
-def _fragments(ctx: dict, *templates: str, message: str = "", category: str = "success", status: int = 200):
-    """The first template in band, the rest out of band, then the banner."""
-    parts = [render_template(templates[0], **ctx)]
-    parts += [render_template(t, oob=True, **ctx) for t in templates[1:]]
-    if message:
-        parts.append(banner(message, category))
-    return vary_on_htmx("".join(parts), status)
 
 
 TOTALS = ("setup/partials/_sov_totals.html", "setup/partials/_value.html")
@@ -78,7 +60,7 @@ def sov_change_order_add(project_id: int, commitment_id: int):
 
 
 def _add(project_id: int, commitment_id: int, *, change_order: bool):  # type: ignore[no-untyped-def]
-    project, level, commitment = _sov_admin(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     form = SovLineForm(prefix="new")
     line = None
     if form.validate():
@@ -92,14 +74,14 @@ def _add(project_id: int, commitment_id: int, *, change_order: bool):  # type: i
             put_error(form, problem.field, problem.message)
     if line is None:
         if htmx:
-            return _fragments(sov_context(project, level, commitment, add_form=form), "setup/partials/_sov_add.html",
-                              status=422)
+            return htmx_answer("setup/partials/_sov_add.html", status=422,
+                               **sov_context(project, level, commitment, add_form=form))
         return commitment_page(project, level, commitment, status=422, add_form=form)
     message = (f"Change order line {line.cost_code} added: {money(line.scheduled_value, project.currency.value)}."
                if change_order else f"Line {line.cost_code} added.")
     if htmx:
-        return _fragments({**sov_context(project, level, commitment), "focus_add": True},
-                          "setup/partials/_sov_add.html", "setup/partials/_sov_lines.html", *TOTALS, message=message)
+        return htmx_answer("setup/partials/_sov_add.html", "setup/partials/_sov_lines.html", *TOTALS, banner=message,
+                           focus_add=True, **sov_context(project, level, commitment))
     flash(message, "success")
     return _back(project, commitment, f"sov-line-{line.id}")
 
@@ -111,29 +93,28 @@ def _add(project_id: int, commitment_id: int, *, change_order: bool):  # type: i
 @login_required
 def sov_line(project_id: int, commitment_id: int, line_id: int):
     """The line's row (Cancel on an inline edit); without htmx, the page at that line."""
-    project, level = project_for_current_user(project_id)
-    commitment = commitment_in(project, commitment_id, level)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id)
     line = line_in(commitment, line_id)
     if not htmx:
         return _back(project, commitment, f"sov-line-{line.id}")
-    return _fragments({**sov_context(project, level, commitment), "line": line}, "setup/partials/_sov_row.html")
+    return htmx_answer("setup/partials/_sov_row.html", line=line, **sov_context(project, level, commitment))
 
 
 @bp.get(PREFIX + "/lines/<int:line_id>/edit")
 @login_required
 def sov_line_edit(project_id: int, commitment_id: int, line_id: int):
-    project, level, commitment = _sov_admin(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
     ctx = sov_context(project, level, commitment, edit_line=line)
     if htmx:
-        return _fragments({**ctx, "line": line}, "setup/partials/_sov_row.html")
+        return htmx_answer("setup/partials/_sov_row.html", line=line, **ctx)
     return commitment_page(project, level, commitment, edit_line=line)
 
 
 @bp.post(PREFIX + "/lines/<int:line_id>")
 @login_required
 def sov_line_update(project_id: int, commitment_id: int, line_id: int):
-    project, level, commitment = _sov_admin(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
     form = SovLineForm(prefix=f"line-{line.id}")
     if form.validate():
@@ -153,7 +134,7 @@ def sov_line_update(project_id: int, commitment_id: int, line_id: int):
 @bp.post(PREFIX + "/lines/<int:line_id>/change")
 @login_required
 def sov_line_change(project_id: int, commitment_id: int, line_id: int):
-    project, level, commitment = _sov_admin(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
     form = ChangeValueForm(prefix=f"line-{line.id}")
     if form.validate():
@@ -174,8 +155,8 @@ def sov_line_change(project_id: int, commitment_id: int, line_id: int):
 
 def _line_saved(project, level, commitment, line, message: str):  # type: ignore[no-untyped-def]
     if htmx:
-        return _fragments({**sov_context(project, level, commitment), "line": line},
-                          "setup/partials/_sov_row.html", *TOTALS, message=message)
+        return htmx_answer("setup/partials/_sov_row.html", *TOTALS, banner=message, line=line,
+                           **sov_context(project, level, commitment))
     flash(message, "success")
     return _back(project, commitment, f"sov-line-{line.id}")
 
@@ -183,7 +164,7 @@ def _line_saved(project, level, commitment, line, message: str):  # type: ignore
 def _line_invalid(project, level, commitment, line, form):  # type: ignore[no-untyped-def]
     if htmx:
         ctx = sov_context(project, level, commitment, edit_line=line, line_form=form)
-        return _fragments({**ctx, "line": line}, "setup/partials/_sov_row.html", status=422)
+        return htmx_answer("setup/partials/_sov_row.html", status=422, line=line, **ctx)
     return commitment_page(project, level, commitment, status=422, edit_line=line, line_form=form)
 
 
@@ -192,8 +173,8 @@ def _line_invalid(project, level, commitment, line, form):  # type: ignore[no-un
 
 def _lines_changed(project, level, commitment, message: str, category: str = "success"):  # type: ignore[no-untyped-def]
     if htmx:
-        return _fragments(sov_context(project, level, commitment), "setup/partials/_sov_lines.html", *TOTALS,
-                          message=message, category=category)
+        return htmx_answer("setup/partials/_sov_lines.html", *TOTALS, banner=message, category=category,
+                           **sov_context(project, level, commitment))
     flash(message, category)
     return _back(project, commitment)
 
@@ -201,7 +182,7 @@ def _lines_changed(project, level, commitment, message: str, category: str = "su
 @bp.post(PREFIX + "/lines/<int:line_id>/move")
 @login_required
 def sov_line_move(project_id: int, commitment_id: int, line_id: int):
-    project, level, commitment = _sov_admin(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
     direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if direction is None:
@@ -220,7 +201,7 @@ def sov_line_move(project_id: int, commitment_id: int, line_id: int):
 @bp.post(PREFIX + "/lines/<int:line_id>/remove")
 @login_required
 def sov_line_remove(project_id: int, commitment_id: int, line_id: int):
-    project, level, commitment = _sov_admin(project_id, commitment_id)
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
     label = f"{line.cost_code} {line.description}"
     try:
@@ -233,7 +214,7 @@ def sov_line_remove(project_id: int, commitment_id: int, line_id: int):
 @bp.post(PREFIX + "/approve")
 @login_required
 def sov_approve(project_id: int, commitment_id: int):
-    project, _level, commitment = _sov_admin(project_id, commitment_id)
+    project, _level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     try:
         service.approve_sov(commitment, current_user)
     except service.Refused as refused:
