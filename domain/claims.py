@@ -29,7 +29,7 @@ from domain.models import (
     User,
     db,
 )
-from domain.money import HUNDRED, ZERO, parse_money
+from domain.money import ZERO, parse_money, parse_percent
 from domain.statuses import EDITABLE, FINAL, InvalidTransition, transition
 
 COUNTS_AS_BILLED = (ClaimStatus.APPROVED, ClaimStatus.APPROVED_AS_NOTED)
@@ -149,7 +149,7 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
         this_period = ZERO
         if entry.percent_to_date.strip():
             try:
-                percent = _percent(entry.percent_to_date)
+                percent = parse_percent(entry.percent_to_date)
             except ValueError as exc:
                 problems["percent_to_date"] = str(exc)
             else:
@@ -192,20 +192,6 @@ def _typed_other_amount(text: str, derived: Decimal) -> bool:
     except ValueError:
         return True
     return typed not in (ZERO, derived)
-
-
-def _percent(text: str) -> Decimal:
-    try:
-        value = parse_money(text.replace("%", ""))
-    except ValueError as exc:
-        if "decimals" in str(exc):
-            raise ValueError("Use at most two decimals in the %.") from None
-        raise ValueError("Enter a % from 0 to 100, like 45 or 62.5.") from None
-    if value < 0:
-        raise ValueError("Enter a % from 0 to 100.")
-    if value > HUNDRED:
-        raise ValueError("The % complete cannot be over 100.")
-    return value
 
 
 def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bool = False) -> Entered:

@@ -22,7 +22,7 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
@@ -44,7 +44,7 @@ from domain.models import (
     User,
     db,
 )
-from domain.money import ZERO, cents, parse_money
+from domain.money import ZERO, cents, parse_money, parse_percent
 from domain.permissions import PermissionDenied
 from domain.spreadsheet import Table, looks_like_formula, read_table, unneutralise, write_csv
 
@@ -56,7 +56,6 @@ REQUIRED = tuple(c for c in COLUMNS if c not in OPTIONAL)
 HEADER_FIELDS = ("kind", "title", "vendor", "status", "retention_pct")
 MAX_ROWS = 5000
 MAX_LENGTH = {"commitment_number": 30, "title": 200, "cost_code": 40, "description": 300}
-_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 
 
 class ImportRefused(Exception):
@@ -267,24 +266,14 @@ def _choice(cells, column: str, enum: type[Enum], problem, required: bool):  # t
 
 
 def _percent(cells, problem, default: Decimal | None) -> Decimal | None:  # type: ignore[no-untyped-def]
-    value = cells.get("retention_pct", "").removesuffix("%").strip()
-    if not value:
+    typed = cells.get("retention_pct", "")
+    if not typed.removesuffix("%").strip():
         return default
-    if not _PERCENT.fullmatch(value):
-        problem("retention_pct", "Enter a percentage from 0 to 100, like 10 or 7.5.")
-        return None
     try:
-        pct = Decimal(value)
-    except InvalidOperation:  # pragma: no cover - the pattern above admits only plain numbers
-        problem("retention_pct", "Enter a percentage from 0 to 100, like 10 or 7.5.")
+        return parse_percent(typed)
+    except ValueError as refused:
+        problem("retention_pct", str(refused))
         return None
-    if pct.as_tuple().exponent < -2:  # type: ignore[operator]
-        problem("retention_pct", "Use at most two decimals, like 7.25.")
-        return None
-    if pct > 100:
-        problem("retention_pct", "Out of range: enter a percentage from 0 to 100.")
-        return None
-    return pct.quantize(Decimal("0.01"))
 
 
 def _amount(cells, problem) -> Decimal | None:  # type: ignore[no-untyped-def]

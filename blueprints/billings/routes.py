@@ -10,10 +10,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from blueprints.billings.forms import PeriodForm, RuleForm
+from blueprints.field_errors import show_problems
 from blueprints.guards import project_for_current_user
 from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
 from domain import attachments, claims, invites, periods
 from domain import board as boards
+from domain.errors import Invalid
 from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
 from domain.permissions import can_see_commitment
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
@@ -133,8 +135,8 @@ def create_period(project_id: int):
     if form.validate_on_submit():
         try:
             period = periods.create_period(project, _dates(form), current_user)
-        except periods.PeriodInvalid as problem:
-            getattr(form, problem.field).errors = [problem.message]
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"Billing period {period.number} is open: {period.start_date:%b %-d} to "
                   f"{period.end_date:%b %-d, %Y}, due {period.due_date:%b %-d}.", "success")
@@ -154,8 +156,8 @@ def edit_period(project_id: int, period_id: int):
     if form.validate_on_submit():
         try:
             periods.update_period(period, _dates(form), current_user)
-        except periods.PeriodInvalid as problem:
-            getattr(form, problem.field).errors = [problem.message]
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"Billing period {period.number} is saved.", "success")
             return redirect(url_for("billings.index", project_id=project.id, period=period.id), code=303)
@@ -175,8 +177,8 @@ def update_rule(project_id: int):
                                                       start_day=form.period_start_day.data,
                                                       end_day=form.period_end_day.data,
                                                       due_day=form.period_due_day.data), current_user)
-        except periods.PeriodInvalid as problem:
-            getattr(form, problem.field).errors = [problem.message]
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash("The monthly billing period rule is saved.", "success")
             return redirect(url_for("billings.index", project_id=project.id), code=303)

@@ -20,8 +20,10 @@ from blueprints.directory.forms import (
     VendorEditForm,
     VendorForm,
 )
+from blueprints.field_errors import show_problems
 from blueprints.web import deliver_mail_after_response, vary_on_htmx
 from domain import accounts, directory, tokens
+from domain.errors import Invalid
 from domain.models import Company, User
 from domain.terms import TERMS
 from extensions import htmx
@@ -45,11 +47,6 @@ def _company_admins_only():  # type: ignore[no-untyped-def]
     return None
 
 
-def _field_error(form, problem: directory.DirectoryInvalid) -> None:  # type: ignore[no-untyped-def]
-    for field, message in problem.problems.items():
-        getattr(form, field).errors = [message]
-
-
 def _form_page(template: str, form, **context):  # type: ignore[no-untyped-def]
     return render_template(template, form=form, **context), 422 if form.errors else 200
 
@@ -65,8 +62,8 @@ def company_settings():
     if form.validate_on_submit():
         try:
             changed = directory.update_company_settings(company, form.settings(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash("Company settings saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("directory.company_settings"), code=303)
@@ -87,8 +84,8 @@ def vendor_new():
     if form.validate_on_submit():
         try:
             vendor = directory.create_vendor(form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"{vendor.name} is added. Now add the people who bill for it.", "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
@@ -105,8 +102,8 @@ def vendor_edit(vendor_id: int):
     if form.validate_on_submit():
         try:
             changed = directory.update_vendor(vendor, form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"{vendor.name} is saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
@@ -143,8 +140,8 @@ def person_new():
     if form.validate_on_submit():
         try:
             user, notes = directory.create_user(form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             deliver_mail_after_response()
             flash(" ".join([f"{user.name} is added; an activation e-mail is on its way to {user.email}.", *notes]),
@@ -161,8 +158,8 @@ def person_edit(user_id: int):
     if form.validate_on_submit():
         try:
             changed, notes = directory.update_user(user, form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             deliver_mail_after_response()
             flash(" ".join([f"{user.name} is saved." if changed else "Nothing changed.", *notes]), "success")

@@ -6,6 +6,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 from wtforms import Form
 
+from blueprints.field_errors import show_problems
 from domain.models import AccessLevel, Commitment, Project, SovLine, db
 from domain.permissions import can_see_commitment
 
@@ -27,10 +28,6 @@ def line_in(commitment: Commitment, line_id: int) -> SovLine:
     return line
 
 
-def put_error(form: Form, field: str, message: str) -> None:
-    getattr(form, field).errors = [message]
-
-
 def validate_with_number(form: Form, clash) -> bool:  # type: ignore[no-untyped-def]
     """The form's own checks, plus "number taken" next to the number even when other fields are wrong too.
 
@@ -40,7 +37,7 @@ def validate_with_number(form: Form, clash) -> bool:  # type: ignore[no-untyped-
     if request.method == "POST" and not form.number.errors and form.number.data:
         problem = clash(form.number.data)
         if problem:
-            put_error(form, "number", problem)
+            show_problems(form, {"number": problem})
             return False
     return valid
 

@@ -104,6 +104,8 @@ def _status_events(claim: Claim) -> list[tuple[str, str]]:
 
 # --- 5. the claim form ----------------------------------------------------------------------------
 
+BAD_PERCENT = "Enter a percentage from 0 to 100. Use at most two decimals."
+
 BAD_LINES = [
     pytest.param({"this_period": "abc"}, "this_period", "Enter a number, like 1250.00.", id="not-a-number"),
     pytest.param({"this_period": "12.345"}, "this_period", "Use at most two decimals (cents).", id="three-decimals"),
@@ -116,10 +118,10 @@ BAD_LINES = [
                  "Completed and stored to date would be more than the scheduled value", id="stored-pushes-over"),
     pytest.param({"this_period": "100", "percent": "10"}, "this_period",
                  "Type an amount or a % complete, not both: clear one of them.", id="amount-and-percent"),
-    pytest.param({"percent": "100.5"}, "percent", "The % complete cannot be over 100.", id="percent-over-100"),
-    pytest.param({"percent": "fifty"}, "percent", "Enter a % from 0 to 100, like 45 or 62.5.", id="percent-letters"),
-    pytest.param({"percent": "-5"}, "percent", "Enter a % from 0 to 100.", id="percent-negative"),
-    pytest.param({"percent": "33.333"}, "percent", "Use at most two decimals in the %.", id="percent-decimals"),
+    pytest.param({"percent": "100.5"}, "percent", BAD_PERCENT, id="percent-over-100"),
+    pytest.param({"percent": "fifty"}, "percent", BAD_PERCENT, id="percent-letters"),
+    pytest.param({"percent": "-5"}, "percent", BAD_PERCENT, id="percent-negative"),
+    pytest.param({"percent": "33.333"}, "percent", BAD_PERCENT, id="percent-decimals"),
     pytest.param({"stored": "-1.00"}, "stored", "Stored materials cannot be negative.", id="stored-negative"),
     pytest.param({"stored": "12,34"}, "stored", "Enter a number, like 1250.00.", id="stored-bad-comma"),
 ]

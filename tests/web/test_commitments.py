@@ -175,8 +175,8 @@ def test_the_same_number_on_another_project_is_fine(client, world, s):
     ({"retention_pct": "-5"}, "retention_pct", "Enter a percentage from 0 to 100."),
     ({"retention_pct": "100.01"}, "retention_pct", "Enter a percentage from 0 to 100."),
     ({"retention_pct": "1.234"}, "retention_pct", "Use at most two decimals."),
-    ({"retention_pct": "abc"}, "retention_pct", "Enter a number from 0 to 100, like 10 or 7.5."),
-    ({"retention_pct": "1e1"}, "retention_pct", "Enter a number from 0 to 100, like 10 or 7.5."),
+    ({"retention_pct": "abc"}, "retention_pct", "Enter a percentage from 0 to 100. Use at most two decimals."),
+    ({"retention_pct": "1e1"}, "retention_pct", "Enter a percentage from 0 to 100. Use at most two decimals."),
     ({"stored_materials_retention_pct": "7.125"}, "stored_materials_retention_pct", "Use at most two decimals."),
     ({"stored_materials_retention_pct": "150"}, "stored_materials_retention_pct", "Enter a percentage from 0 to 100."),
 ])

@@ -262,7 +262,7 @@ def test_a_broken_file_shows_every_problem_with_its_row_and_writes_nothing(clien
         (7, "scheduled_value", "A scheduled value cannot be negative."),
         (8, "kind", "Unknown kind: use Subcontract or Purchase Order."),
         (9, "status", "Unknown status: use Draft, Out for Signature, Approved, Complete, Terminated or Void."),
-        (10, "retention_pct", "Out of range: enter a percentage from 0 to 100."),
+        (10, "retention_pct", "Enter a percentage from 0 to 100. Use at most two decimals."),
         (11, "title", "Enter the title."),
         (11, "cost_code", "Enter the cost code."),
         (11, "description", "Enter the description."),
