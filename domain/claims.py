@@ -271,6 +271,9 @@ def _claim_of(commitment: Commitment, period: BillingPeriod) -> Claim | None:
 # --- review -------------------------------------------------------------------------------------
 
 
+MAX_REVIEW_COMMENT = 1000
+
+
 @dataclass(frozen=True)
 class LineDecision:
     line_id: int
@@ -280,17 +283,14 @@ class LineDecision:
 
 def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by: User) -> ClaimStatus:
     """Record each line's decision; any rejected line sends the claim back (Revise and Resubmit)
-    and e-mails its contacts. Returns the status the claim moved to."""
+    and e-mails its contacts. Returns the status the claim moved to. When it refuses (ClaimRefused,
+    InvalidTransition) the database and the session are as they were."""
     by_id = {line.id: line for line in claim.lines}
+    decisions = [d for d in decisions if d.line_id in by_id]  # a line not on this claim: ignore, do not trust
+    _check_decisions(decisions, by_id, target)
     rejected = []
     for d in decisions:
-        line = by_id.get(d.line_id)
-        if line is None:
-            continue
-        if d.decision is LineReview.REJECTED and not d.comment.strip():
-            raise ClaimRefused(f"Say why line {line.sov_line.cost_code} is rejected: the contact needs a comment.")
-        if len(d.comment) > 1000:
-            raise ClaimRefused("A comment can be at most 1,000 characters.")
+        line = by_id[d.line_id]
         comment = d.comment.strip()
         if (line.review, line.review_comment) != (d.decision, comment):
             audit.record(actor=by, entity_type="claim", entity_id=claim.id,
@@ -318,6 +318,23 @@ def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by:
     refresh_snapshot(claim)
     db.session.commit()
     return target
+
+
+def _check_decisions(decisions: list[LineDecision], by_id: dict[int, ClaimLine], target: ClaimStatus) -> None:
+    """Refuse, before anything is written, a review the contact could not act on."""
+    problem = ""
+    if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
+        problem = "Reject at least one line, with a comment, to send the claim back."
+    for d in decisions:
+        if problem:
+            break
+        if d.decision is LineReview.REJECTED and not d.comment.strip():
+            problem = f"Say why line {by_id[d.line_id].sov_line.cost_code} is rejected: the contact needs a comment."
+        elif len(d.comment) > MAX_REVIEW_COMMENT:
+            problem = f"A comment can be at most {MAX_REVIEW_COMMENT:,} characters."
+    if problem:
+        db.session.rollback()
+        raise ClaimRefused(problem)
 
 
 # --- who --------------------------------------------------------------------------------------------

@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.billings.forms import PeriodForm, RuleForm
+from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm
 from blueprints.field_errors import show_problems
 from blueprints.guards import project_for_current_user
-from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
+from blueprints.web import claim_preview, deliver_mail_after_response, vary_on_htmx
 from domain import attachments, claims, invites, periods
 from domain import board as boards
 from domain.errors import Invalid
-from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
+from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, db
 from domain.permissions import can_see_commitment
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
 from extensions import htmx
@@ -227,8 +227,8 @@ def claim(project_id: int, claim_id: int):
     claim = _claim_in(project, claim_id, level)
     if request.method == "GET":
         return _claim_page(project, level, claim)
-    entries = claim_entries(claim)
-    submit = request.form.get("action") == "submit"
+    form = ClaimLinesForm.for_claim(claim)
+    entries, submit = form.entries(), form.submit
     try:
         entered = claims.save_entries(claim, entries, current_user, submit=submit)
     except claims.ClaimRefused as refused:
@@ -250,41 +250,23 @@ def preview(project_id: int, claim_id: int):
     return claim_preview(claim)
 
 
-REVIEW_TARGETS = {
-    "approve": ClaimStatus.APPROVED,
-    "approve_as_noted": ClaimStatus.APPROVED_AS_NOTED,
-    "pending_owner": ClaimStatus.PENDING_OWNER_APPROVAL,
-    "send_back": ClaimStatus.REVISE_AND_RESUBMIT,
-}
-
-
 @bp.post("/claims/<int:claim_id>/review")
 @login_required
 def review_claim(project_id: int, claim_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     claim = _claim_in(project, claim_id, level)
-    target = REVIEW_TARGETS.get(request.form.get("action", ""))
-    decisions = [claims.LineDecision(line_id=line.id,
-                                     decision=LineReview.__members__.get(
-                                         request.form.get(f"review-{line.id}", "PENDING"), LineReview.PENDING),
-                                     comment=request.form.get(f"comment-{line.id}", ""))
-                 for line in claim.lines]
-    if target is None:
+    form = ReviewForm.for_claim(claim)
+    if form.target is None:
         abort(400)
-    if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
-        problem = "Reject at least one line, with a comment, to send the claim back."
-    else:
-        try:
-            moved_to = claims.review(claim, decisions, target, current_user)
-        except (claims.ClaimRefused, InvalidTransition) as refused:
-            problem = str(refused)
-        else:
-            deliver_mail_after_response()
-            flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
-            return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
-    db.session.rollback()
-    typed = {d.line_id: d for d in decisions}
-    return _claim_page(project, level, claim, review_problem=problem, typed_review=typed, status=422)
+    decisions = form.decisions()
+    try:
+        moved_to = claims.review(claim, decisions, form.target, current_user)
+    except (claims.ClaimRefused, InvalidTransition) as refused:
+        typed = {d.line_id: d for d in decisions}
+        return _claim_page(project, level, claim, review_problem=str(refused), typed_review=typed, status=422)
+    deliver_mail_after_response()
+    flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
+    return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
 def _claim_page(project, level, claim, entries=None, entered=None, status: int = 200,  # type: ignore[no-untyped-def]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from blueprints.billings.forms import ClaimLinesForm
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
-from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response
+from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import accounts, claims, portal, tokens
 from domain.models import Invite, User, db
 from domain.statuses import EDITABLE
@@ -142,8 +143,8 @@ def claim(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
     if request.method == "GET":
         return _claim_page(claim)
-    entries = claim_entries(claim)
-    submit = request.form.get("action") == "submit"
+    form = ClaimLinesForm.for_claim(claim)
+    entries, submit = form.entries(), form.submit
     try:
         entered = portal.save_claim(claim, entries, current_user, submit=submit)
     except claims.ClaimRefused as refused:

@@ -352,6 +352,28 @@ def test_a_rejected_line_needs_a_comment(client, setup):
     assert claim.status is ClaimStatus.UNDER_REVIEW
 
 
+@pytest.mark.parametrize(("target", "second", "message"), [
+    (ClaimStatus.APPROVED, (LineReview.REJECTED, " "),
+     "Say why line 02 00 00 is rejected: the contact needs a comment."),
+    (ClaimStatus.REVISE_AND_RESUBMIT, (LineReview.APPROVED, ""),
+     "Reject at least one line, with a comment, to send the claim back."),
+])
+def test_review_refuses_in_the_service_and_leaves_the_session_as_it_was(client, setup, target, second, message):
+    _submit(client, setup)
+    before = state()
+    claim = setup.fresh_claim()
+    first_line, second_line = (claim.lines_by_sov[sov.id] for sov in setup.sov)
+    decisions = [claims.LineDecision(first_line.id, LineReview.APPROVED, "fine"),
+                 claims.LineDecision(second_line.id, *second)]
+    with pytest.raises(claims.ClaimRefused, match=re.escape(message)):
+        claims.review(claim, decisions, target, setup.world.admin)
+    assert not db.session.dirty and not db.session.new  # the first line's decision was not half-applied
+    db.session.commit()
+    assert state() == before
+    assert setup.fresh_claim().status is ClaimStatus.UNDER_REVIEW
+    assert {line.review for line in setup.fresh_claim().lines} == {LineReview.PENDING}
+
+
 def test_a_review_comment_over_1000_characters_is_refused(client, setup):
     _submit(client, setup)
     _switch(client, setup.world.admin.email)
