@@ -232,23 +232,15 @@ def update_commitment(commitment: Commitment, data: CommitmentData, by: User) ->
     if vendor.id != commitment.vendor_id:
         if commitment.claim_contacts:
             raise Invalid("vendor_id", f"Remove the contacts of {commitment.vendor.name} first: "
-                                                 f"they are not users of {vendor.name}.")
+                                       f"they are not users of {vendor.name}.")
         used = db.session.scalar(select(exists().where(Invite.commitment_id == commitment.id))) or \
             db.session.scalar(select(exists().where(Claim.commitment_id == commitment.id)))
         if used:
             raise Invalid("vendor_id", "This commitment has been invited to bill already: "
-                                                 "its vendor cannot change.")
-    changed = []
-    for field in FIELDS:
-        old, new = getattr(commitment, field), getattr(data, field)
-        if old != new:
-            if field == "vendor_id":
-                _record(commitment, by, "changed", "vendor", commitment.vendor.name, vendor.name)
-                commitment.vendor = vendor
-            else:
-                _record(commitment, by, "changed", field, old, new)
-                setattr(commitment, field, new)
-            changed.append(field)
+                                       "its vendor cannot change.")
+    # The vendor is set (and recorded, by name) as the row, in the place of its id.
+    changes = {"vendor" if f == "vendor_id" else f: vendor if f == "vendor_id" else getattr(data, f) for f in FIELDS}
+    changed = ["vendor_id" if f == "vendor" else f for f in audit.record_changes(commitment, changes, by)]
     try:
         db.session.commit()
     except IntegrityError:

@@ -74,7 +74,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
         raise Invalid("default_retention_pct", PERCENT_PROBLEM)
     if len(settings.invite_message) > MAX_INVITE_MESSAGE:
         raise Invalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
-    changed = _apply(company, "company", {
+    changed = audit.record_changes(company, {
         "name": settings.name.strip(),
         "dictionary": settings.dictionary,
         "default_retention_pct": settings.default_retention_pct,
@@ -153,8 +153,8 @@ def update_vendor(vendor: Company, details: VendorDetails, by: User) -> list[str
     _lock_vendor_names()
     contact, _ = check_all(lambda: _contact_for(vendor, details.default_claim_contact_id),
                             lambda: _check_vendor_name(name, vendor.id))
-    changed = _apply(vendor, "company", {"name": name, "address": details.address.strip(),
-                                         "trade": details.trade.strip()}, by)
+    changed = audit.record_changes(vendor, {"name": name, "address": details.address.strip(),
+                                            "trade": details.trade.strip()}, by)
     if vendor.default_claim_contact_id != (contact.id if contact else None):
         _record_default_contact(vendor, contact, by)
         changed.append("default_claim_contact")
@@ -316,8 +316,8 @@ def update_user(user: User, details: PersonDetails, by: User) -> tuple[list[str]
     if moving:
         _check_can_move(user)
     old_company, old_email = user.company, user.email
-    changed = _apply(user, "user", {"name": details.name.strip(), "email": email,
-                                    "is_company_admin": admin_after}, by)
+    changed = audit.record_changes(user, {"name": details.name.strip(), "email": email,
+                                          "is_company_admin": admin_after}, by)
     notes: list[str] = []
     if moving:
         audit.record(actor=by, entity_type="user", entity_id=user.id, action="changed", field="company",
@@ -510,17 +510,3 @@ def _queue_activation(user: User, by: User, seen: int | None = None) -> bool:
 
 def _person(user: User | None) -> str:
     return f"{user.name} <{user.email}>" if user is not None else ""
-
-
-def _apply(row: Company | User, entity_type: str, values: dict[str, object], by: User) -> list[str]:
-    """Set each value that differs and record it in the audit; returns the changed fields."""
-    changed = []
-    for name, new in values.items():
-        old = getattr(row, name)
-        if old == new:
-            continue
-        audit.record(actor=by, entity_type=entity_type, entity_id=row.id, action="changed", field=name,
-                     old=old, new=new)
-        setattr(row, name, new)
-        changed.append(name)
-    return changed

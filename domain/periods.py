@@ -85,12 +85,7 @@ def create_period(project: Project, dates: PeriodDates, by: User | None) -> Bill
 def update_period(period: BillingPeriod, dates: PeriodDates, by: User) -> BillingPeriod:
     _require_admin(period.project, by)
     check_dates(dates, period.project, editing=period)
-    for field, old, new in [("start_date", period.start_date, dates.start), ("end_date", period.end_date, dates.end),
-                            ("due_date", period.due_date, dates.due)]:
-        if old != new:
-            audit.record(actor=by, entity_type="billing_period", entity_id=period.id, project_id=period.project_id,
-                         action="changed", field=field, old=old, new=new)
-            setattr(period, field, new)
+    audit.record_changes(period, {"start_date": dates.start, "end_date": dates.end, "due_date": dates.due}, by)
     db.session.commit()
     return period
 

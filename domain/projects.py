@@ -100,14 +100,7 @@ def update_project(project: Project, data: ProjectData, by: User) -> list[str]:
     _require_company_admin(by)
     data = _clean(data)
     check(data, editing=project)
-    changed = []
-    for field in FIELDS:
-        old, new = getattr(project, field), getattr(data, field)
-        if old != new:
-            audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
-                         action="changed", field=field, old=old, new=new)
-            setattr(project, field, new)
-            changed.append(field)
+    changed = audit.record_changes(project, {field: getattr(data, field) for field in FIELDS}, by)
     try:
         db.session.commit()
     except IntegrityError:

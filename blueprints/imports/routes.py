@@ -21,6 +21,7 @@ from blueprints.imports.forms import UploadForm
 from domain import importer
 from domain.models import AccessLevel, Project
 from domain.spreadsheet import SpreadsheetRefused
+from domain.upload_stash import Stashed, UploadStash
 from templating import money
 
 bp = Blueprint("imports", __name__, url_prefix="/projects/<int:project_id>/import")
@@ -29,8 +30,8 @@ bp = Blueprint("imports", __name__, url_prefix="/projects/<int:project_id>/impor
 MAX_PROBLEMS_SHOWN = 500
 
 
-def _stash() -> importer.UploadStash:
-    return importer.UploadStash(current_app.config.get("IMPORT_FOLDER")
+def _stash() -> UploadStash:
+    return UploadStash(current_app.config.get("IMPORT_FOLDER")
                                 or Path(current_app.instance_path) / "imports")
 
 
@@ -136,7 +137,7 @@ def _preview(project: Project, plan: importer.Plan, filename: str, *, form: Uplo
                            problem_rows={p.row for p in plan.problems}), status
 
 
-def _already(project: Project, stashed: importer.Stashed):
+def _already(project: Project, stashed: Stashed):
     if stashed.state == "imported":
         flash(f"This file was already imported ({stashed.imported.get('commitments', '?')} commitments). "
               "Nothing was imported twice.", "info")

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from domain import importer
+from domain import importer, upload_stash
 from domain.models import (
     AccessLevel,
     AuditEvent,
@@ -198,7 +198,7 @@ def test_two_confirmations_at_once_import_once(client, world, vendors, app):
     sign_in(client, world.admin.email)
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00")]))
     token = preview_url.rsplit("/", 1)[1]
-    stash = importer.UploadStash(app.config["IMPORT_FOLDER"])
+    stash = upload_stash.UploadStash(app.config["IMPORT_FOLDER"])
     stashed = stash.find(token, user_id=world.admin.id, project_id=world.project.id)
     assert stash.take(stashed) is not None  # the first confirmation holds the file...
     assert stash.take(stashed) is None  # ...so a second one at the same moment finds nothing to take
@@ -538,8 +538,8 @@ def test_an_upload_is_bound_to_its_user_and_project(client, world, people, vendo
 def test_an_upload_expires_after_a_day(client, world, vendors, app, monkeypatch):
     sign_in(client, world.admin.email)
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00")]))
-    later = time.time() + importer.UploadStash.MAX_AGE_SECONDS + 1
-    monkeypatch.setattr(importer.time, "time", lambda: later)
+    later = time.time() + upload_stash.UploadStash.MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(upload_stash.time, "time", lambda: later)
     response = client.post(f"{preview_url}/confirm")
     assert response.status_code == 404 and "no longer waiting" in _text(response)
     _nothing_written()
