@@ -231,12 +231,12 @@ def activate():
     try:
         link = tokens.read_activation_token(config["SECRET_KEY"], token, config["INVITE_TOKEN_MAX_AGE"])
     except tokens.TokenExpired:
-        return render_template("directory/link_problem.html", kind="expired"), 410
+        return render_template("auth/link_problem.html", kind="expired", about="activation"), 410
     except tokens.TokenInvalid:
-        return render_template("directory/link_problem.html", kind="invalid"), 400
+        return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
     user = directory.user_for_activation(link)
     if user is None:
-        return render_template("directory/link_problem.html", kind="invalid"), 400
+        return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
     if user.password_hash is not None:
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(_home_of(user), code=303)
@@ -252,7 +252,7 @@ def activate():
         login_user(user)
         flash("Your password is set and you are signed in.", "success")
         return redirect(_home_of(user), code=303)
-    return _form_page("directory/activate.html", form, user=user, token=token)
+    return _form_page("auth/activate.html", form, user=user, token=token)
 
 
 def _home_of(user: User) -> str:

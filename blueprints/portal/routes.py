@@ -45,7 +45,7 @@ def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
 
 
 def _link_problem(kind: str, status: int):  # type: ignore[no-untyped-def]
-    return render_template("portal/link_problem.html", kind=kind), status
+    return render_template("auth/link_problem.html", kind=kind, about="invite"), status
 
 
 @bp.get("/invites/<int:invite_id>")
@@ -57,7 +57,7 @@ def invite(invite_id: int):
             return problem
         if not current_user.is_authenticated:
             if contact.password_hash is None:
-                return render_template("portal/activate.html", invite=invite, contact=contact, form=ActivateForm(),
+                return render_template("auth/activate.html", invite=invite, contact=contact, form=ActivateForm(),
                                        token=request.args["token"], answer=answer)
             flash(f"Sign in as {contact.email} to answer the invite.", "info")
             return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id,
@@ -91,7 +91,7 @@ def activate(invite_id: int):
         return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
     form = ActivateForm()
     if not form.validate_on_submit():
-        return render_template("portal/activate.html", invite=invite, contact=contact, form=form,
+        return render_template("auth/activate.html", invite=invite, contact=contact, form=form,
                                token=request.form.get("token", ""), answer=request.form.get("answer")), 422
     try:
         accounts.activate(contact, form.password.data)
