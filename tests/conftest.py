@@ -21,8 +21,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from domain.models import Base, db
 from tests import factories
+from tests.helpers import PG_URL, AuthActions, test_config
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -69,29 +69,6 @@ def pg_schema() -> Iterator[str]:
     Base.metadata.create_all(engine)
     engine.dispose()
     yield PG_URL
-
-
-def test_config(database_uri: str, tmp_path: Path, **overrides: object) -> dict[str, object]:
-    config: dict[str, object] = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": None,
-        "BASE_URL": "http://pb.example",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1,  # nothing listens there: a test that wants SMTP starts its own server
-        "MAIL_DEFAULT_SENDER": "Progress Billings <billing@pb.example>",
-        "MAIL_SUPPRESS_SEND": True,
-        "OUTBOX_DELIVER_AFTER_REQUEST": False,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "DEMO_MAILDIR": str(tmp_path / "maildir"),
-    }
-    config.update(overrides)
-    return config
-
-
-test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 @pytest.fixture(params=_databases())
@@ -156,14 +133,15 @@ def world(app: Flask) -> factories.World:
     return factories.build_world()
 
 
-def sign_in(client: FlaskClient, email: str, password: str = factories.PASSWORD) -> None:
-    response = client.post("/sign-in", data={"email": email, "password": password})
-    assert response.status_code == 303, response.get_data(as_text=True)
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign the test client in (`auth.sign_in(email)`), out, or switch to someone else."""
+    return AuthActions(client)
 
 
 @pytest.fixture
-def admin_client(client: FlaskClient, world: factories.World) -> FlaskClient:
-    sign_in(client, world.admin.email)
+def admin_client(client: FlaskClient, world: factories.World, auth: AuthActions) -> FlaskClient:
+    auth.sign_in(world.admin.email)
     return client
 
 

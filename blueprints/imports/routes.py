@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
+from blueprints.field_errors import show_problems
 from blueprints.guards import project_for_current_user
 from blueprints.imports.forms import UploadForm
 from domain import importer
@@ -57,7 +58,7 @@ def upload(project_id: int):
     try:
         plan = importer.plan_import(project, importer.read(upload.stream))
     except SpreadsheetRefused as refused:
-        form.file.errors = [f"{filename}: {refused.message}" if filename else refused.message]
+        show_problems(form, {"file": f"{filename}: {refused.message}" if filename else refused.message})
         return _index(project, form, status=422)
     if not plan.ok:
         return _preview(project, plan, filename, form=form, status=422)
