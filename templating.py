@@ -69,6 +69,10 @@ def moment(value: datetime | None) -> str:
 # One colour per invite state, wherever an invite's badge shows.
 INVITE_BADGE = {"not_invited": "text-bg-light border", "invited": "text-bg-primary", "accepted": "text-bg-success",
                 "declined": "text-bg-danger"}
+# One colour per claim state, wherever a claim's status badge shows.
+CLAIM_BADGE = {"draft": "text-bg-light border", "under_review": "text-bg-warning",
+               "revise_and_resubmit": "text-bg-danger", "pending_owner_approval": "text-bg-success",
+               "approved_as_noted": "text-bg-success", "approved": "text-bg-success"}
 
 
 def register_templating(app: Flask) -> None:
@@ -78,7 +82,8 @@ def register_templating(app: Flask) -> None:
     from domain.board import reason_text
 
     app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment)
-    app.jinja_env.globals.update(reason_text=reason_text, zip=zip, invite_badge=INVITE_BADGE)
+    app.jinja_env.globals.update(reason_text=reason_text, zip=zip, invite_badge=INVITE_BADGE,
+                                  claim_badge=CLAIM_BADGE)
 
     @app.context_processor
     def _inject() -> dict[str, object]:

@@ -12,6 +12,7 @@ from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 
+from blueprints.billings.forms import ClaimLinesForm
 from blueprints.htmx_answer import htmx_answer
 from domain import claims, outbox
 from domain.models import db
@@ -158,18 +159,9 @@ def database_unavailable(error: Exception) -> Response:
     return response
 
 
-def claim_entries(claim):  # type: ignore[no-untyped-def]
-    """What was typed on a claim form, line by line (the portal's and the admin's are one form)."""
-    form = request.form
-    return [claims.LineEntry(sov_line_id=s.id, this_period=form.get(f"line-{s.id}-this_period", ""),
-                      percent_to_date=form.get(f"line-{s.id}-percent", ""),
-                      stored=form.get(f"line-{s.id}-stored", ""))
-            for s in claim.commitment.sov_lines]
-
-
 def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
     """The live recalculation of a claim form: figures from what was typed; nothing is written."""
-    entered = claims.read_entries(claim, claim_entries(claim))
+    entered = claims.read_entries(claim, ClaimLinesForm.for_claim(claim).entries())
     lines, totals = claims.figures(claim, entered.inputs)
     db.session.rollback()
     return make_response(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,

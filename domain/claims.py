@@ -27,7 +27,7 @@ from domain.models import (
     User,
     db,
 )
-from domain.money import HUNDRED, ZERO, parse_money
+from domain.money import ZERO, parse_money, parse_percent
 from domain.permissions import can_fill_in_claims, can_review_claims, project_admins, require
 from domain.statuses import EDITABLE, FINAL, InvalidTransition, transition
 
@@ -148,7 +148,7 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
         this_period = ZERO
         if entry.percent_to_date.strip():
             try:
-                percent = _percent(entry.percent_to_date)
+                percent = parse_percent(entry.percent_to_date)
             except ValueError as exc:
                 problems["percent_to_date"] = str(exc)
             else:
@@ -191,20 +191,6 @@ def _typed_other_amount(text: str, derived: Decimal) -> bool:
     except ValueError:
         return True
     return typed not in (ZERO, derived)
-
-
-def _percent(text: str) -> Decimal:
-    try:
-        value = parse_money(text.replace("%", ""))
-    except ValueError as exc:
-        if "decimals" in str(exc):
-            raise ValueError("Use at most two decimals in the %.") from None
-        raise ValueError("Enter a % from 0 to 100, like 45 or 62.5.") from None
-    if value < 0:
-        raise ValueError("Enter a % from 0 to 100.")
-    if value > HUNDRED:
-        raise ValueError("The % complete cannot be over 100.")
-    return value
 
 
 def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bool = False) -> Entered:
@@ -291,6 +277,9 @@ def _claim_of(commitment: Commitment, period: BillingPeriod) -> Claim | None:
 # --- review -------------------------------------------------------------------------------------
 
 
+MAX_REVIEW_COMMENT = 1000
+
+
 @dataclass(frozen=True)
 class LineDecision:
     line_id: int
@@ -300,19 +289,16 @@ class LineDecision:
 
 def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by: User) -> ClaimStatus:
     """Record each line's decision; any rejected line sends the claim back (Revise and Resubmit)
-    and e-mails its contacts. Returns the status the claim moved to."""
+    and e-mails its contacts. Returns the status the claim moved to. When it refuses (PermissionDenied,
+    ClaimRefused, InvalidTransition) the database and the session are as they were."""
     require(can_review_claims(by, claim.commitment.project),
             "Only an Admin on this project's Commitments tool may review claims.")
     by_id = {line.id: line for line in claim.lines}
+    decisions = [d for d in decisions if d.line_id in by_id]  # a line not on this claim: ignore, do not trust
+    _check_decisions(decisions, by_id, target)
     rejected = []
     for d in decisions:
-        line = by_id.get(d.line_id)
-        if line is None:
-            continue
-        if d.decision is LineReview.REJECTED and not d.comment.strip():
-            raise ClaimRefused(f"Say why line {line.sov_line.cost_code} is rejected: the contact needs a comment.")
-        if len(d.comment) > 1000:
-            raise ClaimRefused("A comment can be at most 1,000 characters.")
+        line = by_id[d.line_id]
         comment = d.comment.strip()
         if (line.review, line.review_comment) != (d.decision, comment):
             audit.record(actor=by, entity_type="claim", entity_id=claim.id,
@@ -340,6 +326,23 @@ def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by:
     refresh_snapshot(claim)
     db.session.commit()
     return target
+
+
+def _check_decisions(decisions: list[LineDecision], by_id: dict[int, ClaimLine], target: ClaimStatus) -> None:
+    """Refuse, before anything is written, a review the contact could not act on."""
+    problem = ""
+    if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
+        problem = "Reject at least one line, with a comment, to send the claim back."
+    for d in decisions:
+        if problem:
+            break
+        if d.decision is LineReview.REJECTED and not d.comment.strip():
+            problem = f"Say why line {by_id[d.line_id].sov_line.cost_code} is rejected: the contact needs a comment."
+        elif len(d.comment) > MAX_REVIEW_COMMENT:
+            problem = f"A comment can be at most {MAX_REVIEW_COMMENT:,} characters."
+    if problem:
+        db.session.rollback()
+        raise ClaimRefused(problem)
 
 
 # --- who --------------------------------------------------------------------------------------------

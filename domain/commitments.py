@@ -7,7 +7,6 @@ SOV changes lock the commitment row first, so two people editing one schedule ta
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from domain import audit
 from domain.claims import COUNTS_AS_BILLED
 from domain.clock import utcnow
+from domain.errors import Invalid
 from domain.models import (
     AccessLevel,
     BillingPeriod,
@@ -34,40 +34,14 @@ from domain.models import (
     User,
     db,
 )
-from domain.money import ZERO, from_cents, sum_cents
+from domain.money import HUNDRED, PERCENT_PROBLEM, ZERO, from_cents, sum_cents
 from domain.permissions import can_edit_commitments, require, visible_commitments
 
 NUMBER_MAX, TITLE_MAX, COST_CODE_MAX, DESCRIPTION_MAX = 30, 200, 40, 300
-HUNDRED = Decimal("100")
-_PERCENT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
-
-
-class CommitmentInvalid(Exception):
-    """A value that cannot be saved; `field` names the form field the message belongs next to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 class Refused(Exception):
     """The action does not fit the commitment's state (an approved SOV, a billed line, ...)."""
-
-
-def parse_percent(text: str) -> Decimal:
-    """What a person typed ("10", "7.5 %") as a percentage from 0 to 100 with at most two decimals."""
-    cleaned = text.strip().removesuffix("%").strip()
-    if not cleaned:
-        raise ValueError("Enter a percentage from 0 to 100.")
-    if not _PERCENT.fullmatch(cleaned):
-        raise ValueError("Enter a number from 0 to 100, like 10 or 7.5.")
-    value = Decimal(cleaned)
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError("Use at most two decimals.")
-    if not ZERO <= value <= HUNDRED:
-        raise ValueError("Enter a percentage from 0 to 100.")
-    return value.quantize(Decimal("0.01")) + 0
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -171,23 +145,23 @@ FIELDS = ("kind", "number", "title", "vendor_id", "status", "retention_pct", "st
 
 
 def _check(project: Project, data: CommitmentData, editing: Commitment | None = None) -> Company:
-    """Raise CommitmentInvalid naming the field at fault; returns the vendor. Nothing is written."""
+    """Raise Invalid naming the field at fault; returns the vendor. Nothing is written."""
     for field, limit, label in [("number", NUMBER_MAX, "number"), ("title", TITLE_MAX, "title")]:
         value = getattr(data, field)
         if not value:
-            raise CommitmentInvalid(field, f"Enter the {label}.")
+            raise Invalid(field, f"Enter the {label}.")
         if len(value) > limit:
-            raise CommitmentInvalid(field, f"Use at most {limit} characters.")
+            raise Invalid(field, f"Use at most {limit} characters.")
     vendor = db.session.get(Company, data.vendor_id)
     if vendor is None or vendor.is_own:
-        raise CommitmentInvalid("vendor_id", "Choose a vendor from the list.")
+        raise Invalid("vendor_id", "Choose a vendor from the list.")
     for field in ("retention_pct", "stored_materials_retention_pct"):
         pct = getattr(data, field)
         if pct is not None and not ZERO <= pct <= HUNDRED:
-            raise CommitmentInvalid(field, "Enter a percentage from 0 to 100.")
+            raise Invalid(field, PERCENT_PROBLEM)
     clash = number_clash(project, data.number, editing)
     if clash:
-        raise CommitmentInvalid("number", clash)
+        raise Invalid("number", clash)
     return vendor
 
 
@@ -226,7 +200,7 @@ def create_commitment(project: Project, data: CommitmentData, by: User) -> Commi
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise CommitmentInvalid("number", "A commitment with this number was just created. Choose another.") from None
+        raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
     _record(commitment, by, "created", new=f"{commitment.kind.value} {commitment.label}")
     default = vendor.default_claim_contact
     if default is not None and default.active and default.company_id == vendor.id:
@@ -242,29 +216,21 @@ def update_commitment(commitment: Commitment, data: CommitmentData, by: User) ->
     vendor = _check(commitment.project, data, editing=commitment)
     if vendor.id != commitment.vendor_id:
         if commitment.claim_contacts:
-            raise CommitmentInvalid("vendor_id", f"Remove the contacts of {commitment.vendor.name} first: "
-                                                 f"they are not users of {vendor.name}.")
+            raise Invalid("vendor_id", f"Remove the contacts of {commitment.vendor.name} first: "
+                                       f"they are not users of {vendor.name}.")
         used = db.session.scalar(select(exists().where(Invite.commitment_id == commitment.id))) or \
             db.session.scalar(select(exists().where(Claim.commitment_id == commitment.id)))
         if used:
-            raise CommitmentInvalid("vendor_id", "This commitment has been invited to bill already: "
-                                                 "its vendor cannot change.")
-    changed = []
-    for field in FIELDS:
-        old, new = getattr(commitment, field), getattr(data, field)
-        if old != new:
-            if field == "vendor_id":
-                _record(commitment, by, "changed", "vendor", commitment.vendor.name, vendor.name)
-                commitment.vendor = vendor
-            else:
-                _record(commitment, by, "changed", field, old, new)
-                setattr(commitment, field, new)
-            changed.append(field)
+            raise Invalid("vendor_id", "This commitment has been invited to bill already: "
+                                       "its vendor cannot change.")
+    # The vendor is set (and recorded, by name) as the row, in the place of its id.
+    changes = {"vendor" if f == "vendor_id" else f: vendor if f == "vendor_id" else getattr(data, f) for f in FIELDS}
+    changed = ["vendor_id" if f == "vendor" else f for f in audit.record_changes(commitment, changes, by)]
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise CommitmentInvalid("number", "A commitment with this number was just created. Choose another.") from None
+        raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
     return changed
 
 
@@ -283,9 +249,9 @@ def add_claim_contact(commitment: Commitment, user: User, by: User) -> bool:
     """Make an active user of the vendor a contact, and put them on the Private list; False if already one."""
     _require_admin(commitment.project, by)
     if user.company_id != commitment.vendor_id:
-        raise CommitmentInvalid("contact", f"{user.name} is not a user of {commitment.vendor.name}.")
+        raise Invalid("contact", f"{user.name} is not a user of {commitment.vendor.name}.")
     if not user.active:
-        raise CommitmentInvalid("contact", f"{user.name} is inactive and cannot be a contact.")
+        raise Invalid("contact", f"{user.name} is inactive and cannot be a contact.")
     if any(u.id == user.id for u in commitment.claim_contacts):
         return False
     _add_contact(commitment, user, by)
@@ -308,10 +274,10 @@ def add_private_user(commitment: Commitment, user: User, by: User) -> bool:
     """Let an internal user or a user of the vendor see the commitment while it is private."""
     _require_admin(commitment.project, by)
     if not (user.company.is_own or user.company_id == commitment.vendor_id):
-        raise CommitmentInvalid("private_user", f"{user.name} is not a user of {commitment.vendor.name} "
+        raise Invalid("private_user", f"{user.name} is not a user of {commitment.vendor.name} "
                                                 "or of your own company.")
     if not user.active:
-        raise CommitmentInvalid("private_user", f"{user.name} is inactive.")
+        raise Invalid("private_user", f"{user.name} is inactive.")
     if any(u.id == user.id for u in commitment.private_users):
         return False
     commitment.private_users.append(user)
@@ -325,7 +291,7 @@ def remove_private_user(commitment: Commitment, user: User, by: User) -> bool:
     if all(u.id != user.id for u in commitment.private_users):
         return False
     if any(u.id == user.id for u in commitment.claim_contacts):
-        raise CommitmentInvalid("private_user", f"{user.name} is a contact of this commitment: remove them as "
+        raise Invalid("private_user", f"{user.name} is a contact of this commitment: remove them as "
                                                 "contact first.")
     commitment.private_users.remove(user)
     _record(commitment, by, "private list: removed", "private_users", old=f"{user.name} <{user.email}>")
@@ -349,11 +315,11 @@ def _check_line(data: LineData) -> LineData:
                                 ("description", DESCRIPTION_MAX, "description")]:
         value = getattr(data, field)
         if not value:
-            raise CommitmentInvalid(field, f"Enter the {label}.")
+            raise Invalid(field, f"Enter the {label}.")
         if len(value) > limit:
-            raise CommitmentInvalid(field, f"Use at most {limit} characters.")
+            raise Invalid(field, f"Use at most {limit} characters.")
     if data.value < ZERO:
-        raise CommitmentInvalid("scheduled_value", "Enter an amount of zero or more.")
+        raise Invalid("scheduled_value", "Enter an amount of zero or more.")
     return data
 
 
@@ -526,14 +492,14 @@ def change_scheduled_value(line: SovLine, new_value: Decimal, by: User) -> Decim
     _require_approved(commitment)
     db.session.refresh(line)
     if new_value < ZERO:
-        raise CommitmentInvalid("scheduled_value", "Enter an amount of zero or more.")
+        raise Invalid("scheduled_value", "Enter an amount of zero or more.")
     delta = new_value - line.scheduled_value
     if delta == ZERO:
-        raise CommitmentInvalid("scheduled_value", "That is the scheduled value already: enter the value the "
+        raise Invalid("scheduled_value", "That is the scheduled value already: enter the value the "
                                                    "change order makes it.")
     billed = billed_to_date(line)
     if new_value < billed and not commitment.project.allow_overbilling:
-        raise CommitmentInvalid("scheduled_value", f"{billed:,} is billed on this line already: the scheduled "
+        raise Invalid("scheduled_value", f"{billed:,} is billed on this line already: the scheduled "
                                                    "value cannot go below it.")
     old = line.scheduled_value
     line.approved_changes += delta

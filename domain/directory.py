@@ -1,21 +1,18 @@
 """Company settings and the directory: vendor companies and the people of every company.
 
 Only company admins change any of it. Every service checks that, refuses a bad value by
-raising `DirectoryInvalid` (naming the form field) before writing anything, records each
+raising `Invalid` (naming the form field) before writing anything, records each
 change with `audit.record`, and commits. Users are never deleted, only deactivated: they
 appear in invites, claims and the audit history.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
 from zoneinfo import available_timezones
 
 from sqlalchemy import func, select, text
@@ -25,7 +22,9 @@ from sqlalchemy.orm import selectinload
 from domain import audit, outbox
 from domain.accounts import own_company
 from domain.emails import ACCOUNT_ACTIVATION
+from domain.errors import Invalid, check_all
 from domain.models import AuditEvent, Company, Dictionary, OutboxMessage, User, db
+from domain.money import PERCENT_PROBLEM
 from domain.permissions import PermissionDenied, is_company_admin, require
 from domain.tokens import ActivationToken
 
@@ -37,34 +36,6 @@ MAX_EMAIL = 254
 MAX_INVITE_MESSAGE = 2000
 DUPLICATE_EMAIL = "A user with this e-mail already exists."
 ACTIVATION_QUEUED = "activation e-mail queued"
-
-_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
-
-
-class DirectoryInvalid(Exception):
-    """Values the form accepted but the directory refuses: form field name -> message."""
-
-    def __init__(self, field: str, message: str, *, more: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = {field: message, **(more or {})}
-
-
-def _check_all(*checks: Callable[[], Any]) -> list[Any]:
-    """Run independent checks and refuse with every problem at once, so each field says what is wrong."""
-    problems: dict[str, str] = {}
-    results = []
-    for check in checks:
-        try:
-            results.append(check())
-        except DirectoryInvalid as refused:
-            for field_name, message in refused.problems.items():
-                problems.setdefault(field_name, message)
-            results.append(None)
-    if problems:
-        field_name, message = next(iter(problems.items()))
-        raise DirectoryInvalid(field_name, message, more=problems)
-    return results
-
 
 class ActionRefused(Exception):
     """A row action (deactivate, resend) that cannot be done; the message says why."""
@@ -82,23 +53,6 @@ def time_zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
-def parse_percent(typed: str) -> Decimal:
-    """A percentage from 0 to 100 with at most two decimals, as Decimal; ValueError saying what to type."""
-    cleaned = typed.strip().removesuffix("%").strip()
-    if not cleaned:
-        raise ValueError("Enter a percentage from 0 to 100.")
-    if cleaned.startswith("-") and _PERCENT.fullmatch(cleaned[1:]):
-        raise ValueError("Enter a percentage from 0 to 100.")
-    if not _PERCENT.fullmatch(cleaned):
-        raise ValueError("Enter a number, like 10 or 7.5.")
-    value = Decimal(cleaned)
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError("Use at most two decimals, like 7.25.")
-    if value > 100:
-        raise ValueError("Enter a percentage from 0 to 100.")
-    return value.quantize(Decimal("0.01"))
-
-
 @dataclass(frozen=True)
 class CompanySettings:
     name: str
@@ -114,12 +68,12 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
     if not company.is_own:
         raise PermissionDenied("Only the own company has settings.")
     if settings.time_zone not in time_zones():
-        raise DirectoryInvalid("time_zone", "Choose a time zone from the list.")
+        raise Invalid("time_zone", "Choose a time zone from the list.")
     if not Decimal(0) <= settings.default_retention_pct <= Decimal(100):
-        raise DirectoryInvalid("default_retention_pct", "Enter a percentage from 0 to 100.")
+        raise Invalid("default_retention_pct", PERCENT_PROBLEM)
     if len(settings.invite_message) > MAX_INVITE_MESSAGE:
-        raise DirectoryInvalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
-    changed = _apply(company, "company", {
+        raise Invalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
+    changed = audit.record_changes(company, {
         "name": settings.name.strip(),
         "dictionary": settings.dictionary,
         "default_retention_pct": settings.default_retention_pct,
@@ -196,10 +150,10 @@ def update_vendor(vendor: Company, details: VendorDetails, by: User) -> list[str
         raise PermissionDenied("The own company is edited under Settings.")
     name = details.name.strip()
     _lock_vendor_names()
-    contact, _ = _check_all(lambda: _contact_for(vendor, details.default_claim_contact_id),
+    contact, _ = check_all(lambda: _contact_for(vendor, details.default_claim_contact_id),
                             lambda: _check_vendor_name(name, vendor.id))
-    changed = _apply(vendor, "company", {"name": name, "address": details.address.strip(),
-                                         "trade": details.trade.strip()}, by)
+    changed = audit.record_changes(vendor, {"name": name, "address": details.address.strip(),
+                                            "trade": details.trade.strip()}, by)
     if vendor.default_claim_contact_id != (contact.id if contact else None):
         _record_default_contact(vendor, contact, by)
         changed.append("default_claim_contact")
@@ -212,7 +166,7 @@ def _contact_for(vendor: Company, contact_id: int | None) -> User | None:
         return None
     contact = db.session.get(User, contact_id)
     if contact is None or contact.company_id != vendor.id or not contact.active:
-        raise DirectoryInvalid("default_claim_contact_id", f"Choose one of {vendor.name}'s active users.")
+        raise Invalid("default_claim_contact_id", f"Choose one of {vendor.name}'s active users.")
     return contact
 
 
@@ -221,7 +175,7 @@ def _check_vendor_name(name: str, vendor_id: int | None) -> None:
         Company.is_own.is_(False), func.lower(Company.name) == name.lower(),
         Company.id != (vendor_id if vendor_id is not None else -1)).limit(1))
     if clash is not None:
-        raise DirectoryInvalid("name", "A vendor with this name already exists.")
+        raise Invalid("name", "A vendor with this name already exists.")
 
 
 def _lock_vendor_names() -> None:
@@ -327,7 +281,7 @@ def create_user(details: PersonDetails, by: User) -> tuple[User, list[str]]:
     """
     require_company_admin(by)
     email = _normal_email(details.email)
-    company, _ = _check_all(lambda: _company_for(details), lambda: _check_email_free(email, None))
+    company, _ = check_all(lambda: _company_for(details), lambda: _check_email_free(email, None))
     user = User(company=company, name=details.name.strip(), email=email, active=True,
                 is_company_admin=bool(details.is_company_admin), password_hash=None)
     db.session.add(user)
@@ -351,7 +305,7 @@ def update_user(user: User, details: PersonDetails, by: User) -> tuple[list[str]
     """
     require_company_admin(by)
     email = _normal_email(details.email)
-    company, _ = _check_all(lambda: _company_for(details), lambda: _check_email_free(email, user.id))
+    company, _ = check_all(lambda: _company_for(details), lambda: _check_email_free(email, user.id))
     admin_after = bool(details.is_company_admin) and company.is_own
     if not details.active and user.active:
         _check_can_deactivate(user, by, "active")
@@ -361,8 +315,8 @@ def update_user(user: User, details: PersonDetails, by: User) -> tuple[list[str]
     if moving:
         _check_can_move(user)
     old_company, old_email = user.company, user.email
-    changed = _apply(user, "user", {"name": details.name.strip(), "email": email,
-                                    "is_company_admin": admin_after}, by)
+    changed = audit.record_changes(user, {"name": details.name.strip(), "email": email,
+                                          "is_company_admin": admin_after}, by)
     notes: list[str] = []
     if moving:
         audit.record(actor=by, entity_type="user", entity_id=user.id, action="changed", field="company",
@@ -396,7 +350,7 @@ def deactivate_user(user: User, by: User) -> list[str]:
         return []
     try:
         _check_can_deactivate(user, by, "active")
-    except DirectoryInvalid as refused:
+    except Invalid as refused:
         raise ActionRefused(str(refused)) from None
     notes = _set_active(user, False, by)
     db.session.commit()
@@ -436,9 +390,9 @@ def user_for_activation(link: ActivationToken) -> User | None:
 def _company_for(details: PersonDetails) -> Company:
     company = db.session.get(Company, details.company_id) if details.company_id is not None else None
     if company is None:
-        raise DirectoryInvalid("company_id", "Choose a company from the list.")
+        raise Invalid("company_id", "Choose a company from the list.")
     if details.is_company_admin and not company.is_own:
-        raise DirectoryInvalid("is_company_admin", f"Only people of {_own_name()} can be company admins.")
+        raise Invalid("is_company_admin", f"Only people of {_own_name()} can be company admins.")
     return company
 
 
@@ -455,7 +409,7 @@ def _check_email_free(email: str, user_id: int | None) -> None:
     clash = db.session.scalar(select(User.id).where(
         func.lower(User.email) == email, User.id != (user_id if user_id is not None else -1)).limit(1))
     if clash is not None:
-        raise DirectoryInvalid("email", DUPLICATE_EMAIL)
+        raise Invalid("email", DUPLICATE_EMAIL)
 
 
 def _flush_or_duplicate_email() -> None:
@@ -464,7 +418,7 @@ def _flush_or_duplicate_email() -> None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise DirectoryInvalid("email", DUPLICATE_EMAIL) from None
+        raise Invalid("email", DUPLICATE_EMAIL) from None
 
 
 def _active_admin_ids(lock: bool = False) -> list[int]:
@@ -479,18 +433,18 @@ def _active_admin_ids(lock: bool = False) -> list[int]:
 
 def _check_can_deactivate(user: User, by: User, field_name: str) -> None:
     if user.is_company_admin and user.company.is_own and not _other_active_admins(user):
-        raise DirectoryInvalid(field_name, f"{user.name} is the last active company admin and cannot be "
+        raise Invalid(field_name, f"{user.name} is the last active company admin and cannot be "
                                            "deactivated. Make someone else a company admin first.")
     if user.id == by.id:
-        raise DirectoryInvalid(field_name, "You cannot deactivate your own account; ask another company admin.")
+        raise Invalid(field_name, "You cannot deactivate your own account; ask another company admin.")
 
 
 def _check_can_drop_admin(user: User, by: User) -> None:
     if user.active and not _other_active_admins(user):
-        raise DirectoryInvalid("is_company_admin", f"{user.name} is the last active company admin and must "
+        raise Invalid("is_company_admin", f"{user.name} is the last active company admin and must "
                                                    "keep the flag. Make someone else a company admin first.")
     if user.id == by.id:
-        raise DirectoryInvalid("is_company_admin", "You cannot remove your own company-admin flag; "
+        raise Invalid("is_company_admin", "You cannot remove your own company-admin flag; "
                                                    "ask another company admin.")
 
 
@@ -506,7 +460,7 @@ def _check_can_move(user: User) -> None:
         .where(commitment_claim_contacts.c.user_id == user.id).order_by(Commitment.number).limit(4)).all()
     if contact_on:
         listed = ", ".join(contact_on[:3]) + (" and more" if len(contact_on) > 3 else "")
-        raise DirectoryInvalid("company_id", f"{user.name} is a progress claim contact on {listed} of "
+        raise Invalid("company_id", f"{user.name} is a progress claim contact on {listed} of "
                                              f"{user.company.name}; remove them there before moving them.")
 
 
@@ -555,17 +509,3 @@ def _queue_activation(user: User, by: User, seen: int | None = None) -> bool:
 
 def _person(user: User | None) -> str:
     return f"{user.name} <{user.email}>" if user is not None else ""
-
-
-def _apply(row: Company | User, entity_type: str, values: dict[str, object], by: User) -> list[str]:
-    """Set each value that differs and record it in the audit; returns the changed fields."""
-    changed = []
-    for name, new in values.items():
-        old = getattr(row, name)
-        if old == new:
-            continue
-        audit.record(actor=by, entity_type=entity_type, entity_id=row.id, action="changed", field=name,
-                     old=old, new=new)
-        setattr(row, name, new)
-        changed.append(name)
-    return changed

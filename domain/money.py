@@ -12,6 +12,9 @@ MAX_AMOUNT = Decimal("999999999999.99")  # what a MONEY column, Numeric(14, 2), 
 
 # Plain decimal notation, ASCII digits, commas only as thousands separators.
 _PLAIN_AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)", re.ASCII)
+# A percentage is unsigned plain decimal notation, ASCII digits, no thousands separators.
+_PLAIN_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+PERCENT_PROBLEM = "Enter a percentage from 0 to 100. Use at most two decimals."
 
 
 def cents(value: Decimal) -> Decimal:
@@ -36,6 +39,21 @@ def parse_money(text: str) -> Decimal:
     if abs(value) > MAX_AMOUNT:
         raise ValueError("Enter an amount below 1,000,000,000,000.00.")
     return value.quantize(CENT) + 0  # + 0 turns a typed "-0" into 0.00
+
+
+def parse_percent(text: str) -> Decimal:
+    """What a person typed ("10", "7.5 %") as a percentage from 0 to 100 with at most two decimals.
+
+    Every percentage anywhere (retention, % complete, an imported file) is read here, with one
+    rule and one message: no sign, no exponent, no separators; ValueError(PERCENT_PROBLEM) otherwise.
+    """
+    cleaned = text.strip().removesuffix("%").strip()
+    if not _PLAIN_PERCENT.fullmatch(cleaned):
+        raise ValueError(PERCENT_PROBLEM)
+    value = Decimal(cleaned)
+    if value.as_tuple().exponent < -2 or value > HUNDRED:  # type: ignore[operator]
+        raise ValueError(PERCENT_PROBLEM)
+    return value.quantize(CENT)
 
 
 def percent_of(part: Decimal, whole: Decimal) -> Decimal:

@@ -11,18 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import audit
 from domain.clock import project_today
+from domain.errors import Invalid
 from domain.models import BillingPeriod, PeriodStatus, Project, User, db
 from domain.permissions import can_admin_project, require
 
 LONGEST_PERIOD = timedelta(days=92)
 LATEST_DUE_AFTER_END = timedelta(days=60)
-
-
-class PeriodInvalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -33,15 +27,15 @@ class PeriodDates:
 
 
 def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | None = None) -> None:
-    """Raise PeriodInvalid naming the field at fault; nothing is written."""
+    """Raise Invalid naming the field at fault; nothing is written."""
     if dates.end < dates.start:
-        raise PeriodInvalid("end_date", "The end date is before the start date.")
+        raise Invalid("end_date", "The end date is before the start date.")
     if dates.end - dates.start > LONGEST_PERIOD:
-        raise PeriodInvalid("end_date", "A billing period can be at most three months long.")
+        raise Invalid("end_date", "A billing period can be at most three months long.")
     if dates.due < dates.start:
-        raise PeriodInvalid("due_date", "The due date is before the period starts.")
+        raise Invalid("due_date", "The due date is before the period starts.")
     if dates.due > dates.end + LATEST_DUE_AFTER_END:
-        raise PeriodInvalid("due_date", "The due date is more than 60 days after the period ends.")
+        raise Invalid("due_date", "The due date is more than 60 days after the period ends.")
     overlapping = db.session.scalar(
         select(BillingPeriod).where(
             BillingPeriod.project_id == project.id,
@@ -51,7 +45,7 @@ def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | N
         ).limit(1)
     )
     if overlapping is not None:
-        raise PeriodInvalid(
+        raise Invalid(
             "start_date",
             f"These dates overlap period {overlapping.number} "
             f"({overlapping.start_date:%b %-d} to {overlapping.end_date:%b %-d, %Y}).",
@@ -81,7 +75,7 @@ def create_period(project: Project, dates: PeriodDates, by: User | None) -> Bill
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise PeriodInvalid("start_date", "Someone opened another period just now; reload and check.") from None
+        raise Invalid("start_date", "Someone opened another period just now; reload and check.") from None
     audit.record(actor=by, entity_type="billing_period", entity_id=period.id, project_id=project.id,
                  action="opened", new=f"{dates.start} to {dates.end}, due {dates.due}")
     db.session.commit()
@@ -91,12 +85,7 @@ def create_period(project: Project, dates: PeriodDates, by: User | None) -> Bill
 def update_period(period: BillingPeriod, dates: PeriodDates, by: User) -> BillingPeriod:
     _require_admin(period.project, by)
     check_dates(dates, period.project, editing=period)
-    for field, old, new in [("start_date", period.start_date, dates.start), ("end_date", period.end_date, dates.end),
-                            ("due_date", period.due_date, dates.due)]:
-        if old != new:
-            audit.record(actor=by, entity_type="billing_period", entity_id=period.id, project_id=period.project_id,
-                         action="changed", field=field, old=old, new=new)
-            setattr(period, field, new)
+    audit.record_changes(period, {"start_date": dates.start, "end_date": dates.end, "due_date": dates.due}, by)
     db.session.commit()
     return period
 
@@ -112,7 +101,7 @@ class Rule:
 def update_rule(project: Project, rule: Rule, by: User) -> None:
     _require_admin(project, by)
     if rule.end_day is not None and rule.end_day < rule.start_day:
-        raise PeriodInvalid("end_day", "The end day must not be before the start day.")
+        raise Invalid("end_day", "The end day must not be before the start day.")
     old = f"{project.auto_periods}/{project.period_start_day}/{project.period_end_day}/{project.period_due_day}"
     project.auto_periods = rule.auto
     project.period_start_day, project.period_end_day, project.period_due_day = (
@@ -156,7 +145,7 @@ def open_due_periods(today: date | None = None) -> list[BillingPeriod]:
             continue
         try:
             opened.append(create_period(project, dates, by=None))
-        except PeriodInvalid:
+        except Invalid:
             db.session.rollback()  # an overlapping hand-made period: leave it to the admin
     return opened
 

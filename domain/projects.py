@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit
+from domain.errors import Invalid
 from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
 from domain.permissions import can_edit_project, can_manage_team, level_fixed_because, require
 
@@ -20,15 +21,6 @@ from domain.permissions import can_edit_project, can_manage_team, level_fixed_be
 TIME_ZONES: tuple[str, ...] = tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
 
 NUMBER_MAX, NAME_MAX, ADDRESS_MAX = 30, 200, 500
-
-
-class ProjectInvalid(Exception):
-    """A value the project cannot take; `field` names the form field to put the message on."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -56,20 +48,20 @@ def _clean(data: ProjectData) -> ProjectData:
 
 
 def check(data: ProjectData, editing: Project | None = None) -> None:
-    """Raise ProjectInvalid naming the field at fault; nothing is written."""
+    """Raise Invalid naming the field at fault; nothing is written."""
     for field, limit, label in [("number", NUMBER_MAX, "number"), ("name", NAME_MAX, "name")]:
         value = getattr(data, field)
         if not value:
-            raise ProjectInvalid(field, f"Enter the project {label}.")
+            raise Invalid(field, f"Enter the project {label}.")
         if len(value) > limit:
-            raise ProjectInvalid(field, f"Use at most {limit} characters.")
+            raise Invalid(field, f"Use at most {limit} characters.")
     if len(data.address) > ADDRESS_MAX:
-        raise ProjectInvalid("address", f"Use at most {ADDRESS_MAX} characters.")
+        raise Invalid("address", f"Use at most {ADDRESS_MAX} characters.")
     if data.time_zone not in TIME_ZONES:
-        raise ProjectInvalid("time_zone", "Choose a time zone from the list.")
+        raise Invalid("time_zone", "Choose a time zone from the list.")
     clash = number_clash(data.number, editing)
     if clash:
-        raise ProjectInvalid("number", clash)
+        raise Invalid("number", clash)
 
 
 def number_clash(number: str, editing: Project | None = None) -> str | None:
@@ -91,7 +83,7 @@ def create_project(data: ProjectData, by: User) -> Project:
         db.session.flush()
     except IntegrityError:  # the same number saved a moment ago by someone else
         db.session.rollback()
-        raise ProjectInvalid("number", "A project with this number was just created. Choose another.") from None
+        raise Invalid("number", "A project with this number was just created. Choose another.") from None
     audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
                  action="created", new=f"{project.number} {project.name}")
     db.session.commit()
@@ -103,19 +95,12 @@ def update_project(project: Project, data: ProjectData, by: User) -> list[str]:
     _require_company_admin(by)
     data = _clean(data)
     check(data, editing=project)
-    changed = []
-    for field in FIELDS:
-        old, new = getattr(project, field), getattr(data, field)
-        if old != new:
-            audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
-                         action="changed", field=field, old=old, new=new)
-            setattr(project, field, new)
-            changed.append(field)
+    changed = audit.record_changes(project, {field: getattr(data, field) for field in FIELDS}, by)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ProjectInvalid("number", "A project with this number was just created. Choose another.") from None
+        raise Invalid("number", "A project with this number was just created. Choose another.") from None
     return changed
 
 

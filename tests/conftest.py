@@ -5,15 +5,13 @@ Every test that takes `app` (or anything built on it) runs once per database.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask, has_app_context
-from flask.globals import _cv_app
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
@@ -21,8 +19,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from domain.models import Base, db
 from tests import factories
+from tests.helpers import PG_URL, AuthActions, IsolatedClient, test_config
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -71,29 +69,6 @@ def pg_schema() -> Iterator[str]:
     yield PG_URL
 
 
-def test_config(database_uri: str, tmp_path: Path, **overrides: object) -> dict[str, object]:
-    config: dict[str, object] = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": None,
-        "BASE_URL": "http://pb.example",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1,  # nothing listens there: a test that wants SMTP starts its own server
-        "MAIL_DEFAULT_SENDER": "Progress Billings <billing@pb.example>",
-        "MAIL_SUPPRESS_SEND": True,
-        "OUTBOX_DELIVER_AFTER_REQUEST": False,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "DEMO_MAILDIR": str(tmp_path / "maildir"),
-    }
-    config.update(overrides)
-    return config
-
-
-test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
-
-
 @pytest.fixture(params=_databases())
 def database_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
@@ -112,25 +87,6 @@ def database_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def config_overrides() -> dict[str, object]:
     """Override in a test module to change the app's configuration."""
     return {}
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose requests get their own app context, as in production.
-
-    The test itself runs inside an app context (for `db.session`); without this, Flask
-    would reuse that context for each request, sharing `g` (and the signed-in user) and the
-    database session between the test and every request it makes.
-    """
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        def run():  # type: ignore[no-untyped-def]
-            _cv_app.set(None)
-            return super(IsolatedClient, self).open(*args, **kwargs)
-
-        response = contextvars.copy_context().run(run)
-        if has_app_context():
-            db.session.expire_all()  # what the request wrote is what the test reads next
-        return response
 
 
 @pytest.fixture
@@ -156,14 +112,15 @@ def world(app: Flask) -> factories.World:
     return factories.build_world()
 
 
-def sign_in(client: FlaskClient, email: str, password: str = factories.PASSWORD) -> None:
-    response = client.post("/sign-in", data={"email": email, "password": password})
-    assert response.status_code == 303, response.get_data(as_text=True)
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign the test client in (`auth.sign_in(email)`), out, or switch to someone else."""
+    return AuthActions(client)
 
 
 @pytest.fixture
-def admin_client(client: FlaskClient, world: factories.World) -> FlaskClient:
-    sign_in(client, world.admin.email)
+def admin_client(client: FlaskClient, world: factories.World, auth: AuthActions) -> FlaskClient:
+    auth.sign_in(world.admin.email)
     return client
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from domain.models import Base
-from tests.conftest import PG_URL, test_config
+from tests.helpers import PG_URL, test_config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

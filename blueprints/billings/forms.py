@@ -1,6 +1,11 @@
+from __future__ import annotations
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField
+from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
+
+from domain import claims
+from domain.models import Claim, ClaimStatus, LineReview
 
 
 def _date(label: str) -> DateField:
@@ -31,3 +36,77 @@ class RuleForm(FlaskForm):
     period_due_day = IntegerField(
         "Due day", validators=[InputRequired("Enter a day from 1 to 31."),
                                NumberRange(1, 31, "Enter a day from 1 to 31.")])
+
+
+# --- a progress claim: its lines as typed, and the review of them ------------------------------------
+#
+# Both forms have a field per line, named after the line's id as the templates write it, so each is
+# built for one claim. They only read what was sent; claims.save_entries and claims.review decide.
+
+LINE_FIELDS = {"this_period": "this_period", "percent_to_date": "percent", "stored": "stored"}
+
+
+class ClaimLinesForm(FlaskForm):
+    """The claim form (the portal's and the admin's are one): line-<SOV line id>-this_period, -percent, -stored."""
+
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST already; this form only reads the lines
+
+    action = StringField(default="")
+
+    @classmethod
+    def for_claim(cls, claim: Claim) -> ClaimLinesForm:
+        fields = {f"line-{s.id}-{name}": StringField(default="")
+                  for s in claim.commitment.sov_lines for name in LINE_FIELDS.values()}
+        form = type(cls.__name__, (cls,), fields)()
+        form.claim = claim
+        return form
+
+    @property
+    def submit(self) -> bool:
+        return self.action.data == "submit"
+
+    def entries(self) -> list[claims.LineEntry]:
+        return [claims.LineEntry(sov_line_id=s.id, **{entry: self[f"line-{s.id}-{name}"].data or ""
+                                                      for entry, name in LINE_FIELDS.items()})
+                for s in self.claim.commitment.sov_lines]
+
+
+REVIEW_TARGETS = {
+    "approve": ClaimStatus.APPROVED,
+    "approve_as_noted": ClaimStatus.APPROVED_AS_NOTED,
+    "pending_owner": ClaimStatus.PENDING_OWNER_APPROVAL,
+    "send_back": ClaimStatus.REVISE_AND_RESUBMIT,
+}
+
+
+class ReviewForm(FlaskForm):
+    """The review of a submitted claim: the action, and per claim line review-<id> and comment-<id>."""
+
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST already
+
+    action = StringField(default="")
+
+    @classmethod
+    def for_claim(cls, claim: Claim) -> ReviewForm:
+        fields: dict[str, StringField] = {}
+        for line in claim.lines:
+            fields[f"review-{line.id}"] = StringField(default=LineReview.PENDING.name)
+            fields[f"comment-{line.id}"] = StringField(default="")
+        form = type(cls.__name__, (cls,), fields)()
+        form.claim = claim
+        return form
+
+    @property
+    def target(self) -> ClaimStatus | None:
+        """The status asked for; None for an action that is not one of the buttons."""
+        return REVIEW_TARGETS.get(self.action.data or "")
+
+    def decisions(self) -> list[claims.LineDecision]:
+        """A decision per line; an unknown decision counts as not reviewed yet (Pending)."""
+        return [claims.LineDecision(
+                    line_id=line.id,
+                    decision=LineReview.__members__.get(self[f"review-{line.id}"].data or "", LineReview.PENDING),
+                    comment=self[f"comment-{line.id}"].data or "")
+                for line in self.claim.lines]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.billings.forms import PeriodForm, RuleForm
+from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm
+from blueprints.field_errors import show_problems
 from blueprints.guards import (
     claim_for_current_user,
     commitment_for_current_user,
@@ -18,10 +19,11 @@ from blueprints.guards import (
     project_for_current_user,
 )
 from blueprints.htmx_answer import htmx_answer
-from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response
+from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
 from domain import claims, invites, periods
-from domain.models import AccessLevel, ClaimStatus, LineReview, db
+from domain.errors import Invalid
+from domain.models import AccessLevel, ClaimStatus
 from domain.permissions import can_admin_project, can_change_attachments, can_fill_in_claims, can_review_claims
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
 from extensions import htmx
@@ -139,8 +141,8 @@ def create_period(project_id: int):
     if form.validate_on_submit():
         try:
             period = periods.create_period(project, _dates(form), current_user)
-        except periods.PeriodInvalid as problem:
-            getattr(form, problem.field).errors = [problem.message]
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"Billing period {period.number} is open: {period.start_date:%b %-d} to "
                   f"{period.end_date:%b %-d, %Y}, due {period.due_date:%b %-d}.", "success")
@@ -158,8 +160,8 @@ def edit_period(project_id: int, period_id: int):
     if form.validate_on_submit():
         try:
             periods.update_period(period, _dates(form), current_user)
-        except periods.PeriodInvalid as problem:
-            getattr(form, problem.field).errors = [problem.message]
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"Billing period {period.number} is saved.", "success")
             return redirect(url_for("billings.index", project_id=project.id, period=period.id), code=303)
@@ -179,8 +181,8 @@ def update_rule(project_id: int):
                                                       start_day=form.period_start_day.data,
                                                       end_day=form.period_end_day.data,
                                                       due_day=form.period_due_day.data), current_user)
-        except periods.PeriodInvalid as problem:
-            getattr(form, problem.field).errors = [problem.message]
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash("The monthly billing period rule is saved.", "success")
             return redirect(url_for("billings.index", project_id=project.id), code=303)
@@ -217,8 +219,8 @@ def claim(project_id: int, claim_id: int):
     project, level, claim = claim_for_current_user(project_id, claim_id, minimum)
     if request.method == "GET":
         return _claim_page(project, level, claim)
-    entries = claim_entries(claim)
-    submit = request.form.get("action") == "submit"
+    form = ClaimLinesForm.for_claim(claim)
+    entries, submit = form.entries(), form.submit
     try:
         entered = claims.save_entries(claim, entries, current_user, submit=submit)
     except claims.ClaimRefused as refused:
@@ -239,40 +241,22 @@ def preview(project_id: int, claim_id: int):
     return claim_preview(claim)
 
 
-REVIEW_TARGETS = {
-    "approve": ClaimStatus.APPROVED,
-    "approve_as_noted": ClaimStatus.APPROVED_AS_NOTED,
-    "pending_owner": ClaimStatus.PENDING_OWNER_APPROVAL,
-    "send_back": ClaimStatus.REVISE_AND_RESUBMIT,
-}
-
-
 @bp.post("/claims/<int:claim_id>/review")
 @login_required
 def review_claim(project_id: int, claim_id: int):
     project, level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
-    target = REVIEW_TARGETS.get(request.form.get("action", ""))
-    decisions = [claims.LineDecision(line_id=line.id,
-                                     decision=LineReview.__members__.get(
-                                         request.form.get(f"review-{line.id}", "PENDING"), LineReview.PENDING),
-                                     comment=request.form.get(f"comment-{line.id}", ""))
-                 for line in claim.lines]
-    if target is None:
+    form = ReviewForm.for_claim(claim)
+    if form.target is None:
         abort(400)
-    if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
-        problem = "Reject at least one line, with a comment, to send the claim back."
-    else:
-        try:
-            moved_to = claims.review(claim, decisions, target, current_user)
-        except (claims.ClaimRefused, InvalidTransition) as refused:
-            problem = str(refused)
-        else:
-            deliver_mail_after_response()
-            flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
-            return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
-    db.session.rollback()
-    typed = {d.line_id: d for d in decisions}
-    return _claim_page(project, level, claim, review_problem=problem, typed_review=typed, status=422)
+    decisions = form.decisions()
+    try:
+        moved_to = claims.review(claim, decisions, form.target, current_user)
+    except (claims.ClaimRefused, InvalidTransition) as refused:
+        typed = {d.line_id: d for d in decisions}
+        return _claim_page(project, level, claim, review_problem=str(refused), typed_review=typed, status=422)
+    deliver_mail_after_response()
+    flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
+    return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
 def _claim_page(project, level, claim, entries=None, entered=None, status: int = 200,  # type: ignore[no-untyped-def]

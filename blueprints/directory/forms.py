@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from blueprints.auth.forms import new_password_rules
 from domain import directory
 from domain.models import Dictionary
+from domain.money import PERCENT_PROBLEM, parse_percent
 
 
 def _strip(value: object) -> object:
@@ -51,7 +52,7 @@ def _id_or_none(value: object) -> int | None:
 
 def _percent(form: FlaskForm, field: StringField) -> None:
     try:
-        directory.parse_percent(field.data or "")
+        parse_percent(field.data or "")
     except ValueError as problem:
         raise ValidationError(str(problem)) from None
 
@@ -73,7 +74,7 @@ class CompanySettingsForm(FlaskForm):
                             choices=[SelectChoice(d.name, d.value) for d in Dictionary],
                             validators=[_chosen_dictionary])
     default_retention_pct = StringField("Default retention %", filters=[_strip],
-                                        validators=[InputRequired("Enter a percentage from 0 to 100."), _percent],
+                                        validators=[InputRequired(PERCENT_PROBLEM), _percent],
                                         render_kw={"inputmode": "decimal"})
     invite_message = TextAreaField(
         "Custom message for invites", filters=[_unix_newlines],
@@ -89,7 +90,7 @@ class CompanySettingsForm(FlaskForm):
     def settings(self) -> directory.CompanySettings:
         return directory.CompanySettings(
             name=self.name.data, dictionary=self.dictionary.data,
-            default_retention_pct=directory.parse_percent(self.default_retention_pct.data),
+            default_retention_pct=parse_percent(self.default_retention_pct.data),
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data)
 
 

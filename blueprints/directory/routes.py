@@ -20,9 +20,11 @@ from blueprints.directory.forms import (
     VendorEditForm,
     VendorForm,
 )
+from blueprints.field_errors import show_problems
 from blueprints.htmx_answer import htmx_answer
 from blueprints.web import deliver_mail_after_response
 from domain import accounts, directory, tokens
+from domain.errors import Invalid
 from domain.models import Company, User
 from domain.permissions import is_company_admin
 from domain.terms import TERMS
@@ -47,11 +49,6 @@ def _company_admins_only():  # type: ignore[no-untyped-def]
     return None
 
 
-def _field_error(form, problem: directory.DirectoryInvalid) -> None:  # type: ignore[no-untyped-def]
-    for field, message in problem.problems.items():
-        getattr(form, field).errors = [message]
-
-
 def _form_page(template: str, form, **context):  # type: ignore[no-untyped-def]
     return render_template(template, form=form, **context), 422 if form.errors else 200
 
@@ -67,8 +64,8 @@ def company_settings():
     if form.validate_on_submit():
         try:
             changed = directory.update_company_settings(company, form.settings(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash("Company settings saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("directory.company_settings"), code=303)
@@ -89,8 +86,8 @@ def vendor_new():
     if form.validate_on_submit():
         try:
             vendor = directory.create_vendor(form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"{vendor.name} is added. Now add the people who bill for it.", "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
@@ -107,8 +104,8 @@ def vendor_edit(vendor_id: int):
     if form.validate_on_submit():
         try:
             changed = directory.update_vendor(vendor, form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"{vendor.name} is saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
@@ -144,8 +141,8 @@ def person_new():
     if form.validate_on_submit():
         try:
             user, notes = directory.create_user(form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             deliver_mail_after_response()
             flash(" ".join([f"{user.name} is added; an activation e-mail is on its way to {user.email}.", *notes]),
@@ -162,8 +159,8 @@ def person_edit(user_id: int):
     if form.validate_on_submit():
         try:
             changed, notes = directory.update_user(user, form.details(), current_user)
-        except directory.DirectoryInvalid as problem:
-            _field_error(form, problem)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             deliver_mail_after_response()
             flash(" ".join([f"{user.name} is saved." if changed else "Nothing changed.", *notes]), "success")
@@ -234,12 +231,12 @@ def activate():
     try:
         link = tokens.read_activation_token(config["SECRET_KEY"], token, config["INVITE_TOKEN_MAX_AGE"])
     except tokens.TokenExpired:
-        return render_template("directory/link_problem.html", kind="expired"), 410
+        return render_template("auth/link_problem.html", kind="expired", about="activation"), 410
     except tokens.TokenInvalid:
-        return render_template("directory/link_problem.html", kind="invalid"), 400
+        return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
     user = directory.user_for_activation(link)
     if user is None:
-        return render_template("directory/link_problem.html", kind="invalid"), 400
+        return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
     if user.password_hash is not None:
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(_home_of(user), code=303)
@@ -255,7 +252,7 @@ def activate():
         login_user(user)
         flash("Your password is set and you are signed in.", "success")
         return redirect(_home_of(user), code=303)
-    return _form_page("directory/activate.html", form, user=user, token=token)
+    return _form_page("auth/activate.html", form, user=user, token=token)
 
 
 def _home_of(user: User) -> str:

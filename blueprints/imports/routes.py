@@ -16,11 +16,13 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
+from blueprints.field_errors import show_problems
 from blueprints.guards import project_for_current_user
 from blueprints.imports.forms import UploadForm
 from domain import importer
 from domain.models import AccessLevel, Project
 from domain.spreadsheet import SpreadsheetRefused
+from domain.upload_stash import Stashed, UploadStash
 from templating import money
 
 bp = Blueprint("imports", __name__, url_prefix="/projects/<int:project_id>/import")
@@ -29,8 +31,8 @@ bp = Blueprint("imports", __name__, url_prefix="/projects/<int:project_id>/impor
 MAX_PROBLEMS_SHOWN = 500
 
 
-def _stash() -> importer.UploadStash:
-    return importer.UploadStash(current_app.config.get("IMPORT_FOLDER")
+def _stash() -> UploadStash:
+    return UploadStash(current_app.config.get("IMPORT_FOLDER")
                                 or Path(current_app.instance_path) / "imports")
 
 
@@ -56,7 +58,7 @@ def upload(project_id: int):
     try:
         plan = importer.plan_import(project, importer.read(upload.stream))
     except SpreadsheetRefused as refused:
-        form.file.errors = [f"{filename}: {refused.message}" if filename else refused.message]
+        show_problems(form, {"file": f"{filename}: {refused.message}" if filename else refused.message})
         return _index(project, form, status=422)
     if not plan.ok:
         return _preview(project, plan, filename, form=form, status=422)
@@ -136,7 +138,7 @@ def _preview(project: Project, plan: importer.Plan, filename: str, *, form: Uplo
                            problem_rows={p.row for p in plan.problems}), status
 
 
-def _already(project: Project, stashed: importer.Stashed):
+def _already(project: Project, stashed: Stashed):
     if stashed.state == "imported":
         flash(f"This file was already imported ({stashed.imported.get('commitments', '?')} commitments). "
               "Nothing was imported twice.", "info")

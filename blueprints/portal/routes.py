@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from blueprints.billings.forms import ClaimLinesForm
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
-from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response
+from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import accounts, claims, portal, tokens
 from domain.models import Invite, User, db
 from domain.statuses import EDITABLE
@@ -44,7 +45,7 @@ def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
 
 
 def _link_problem(kind: str, status: int):  # type: ignore[no-untyped-def]
-    return render_template("portal/link_problem.html", kind=kind), status
+    return render_template("auth/link_problem.html", kind=kind, about="invite"), status
 
 
 @bp.get("/invites/<int:invite_id>")
@@ -56,7 +57,7 @@ def invite(invite_id: int):
             return problem
         if not current_user.is_authenticated:
             if contact.password_hash is None:
-                return render_template("portal/activate.html", invite=invite, contact=contact, form=ActivateForm(),
+                return render_template("auth/activate.html", invite=invite, contact=contact, form=ActivateForm(),
                                        token=request.args["token"], answer=answer)
             flash(f"Sign in as {contact.email} to answer the invite.", "info")
             return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id,
@@ -90,7 +91,7 @@ def activate(invite_id: int):
         return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
     form = ActivateForm()
     if not form.validate_on_submit():
-        return render_template("portal/activate.html", invite=invite, contact=contact, form=form,
+        return render_template("auth/activate.html", invite=invite, contact=contact, form=form,
                                token=request.form.get("token", ""), answer=request.form.get("answer")), 422
     try:
         accounts.activate(contact, form.password.data)
@@ -142,8 +143,8 @@ def claim(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
     if request.method == "GET":
         return _claim_page(claim)
-    entries = claim_entries(claim)
-    submit = request.form.get("action") == "submit"
+    form = ClaimLinesForm.for_claim(claim)
+    entries, submit = form.entries(), form.submit
     try:
         entered = portal.save_claim(claim, entries, current_user, submit=submit)
     except claims.ClaimRefused as refused:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.field_errors import show_problems
 from blueprints.guards import commitment_for_current_user, project_for_current_user
 from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
-from blueprints.setup.common import put_error, status_of, validate_with_number
+from blueprints.setup.common import status_of, validate_with_number
 from blueprints.setup.forms import ChangeValueForm, CommitmentForm, SovLineForm, choice
 from domain import accounts
 from domain import commitments as service
+from domain.errors import Invalid
 from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, SovStatus, User, db
 from domain.permissions import can_edit_commitments
 from extensions import htmx
@@ -74,8 +76,8 @@ def commitment_new(project_id: int):
     if validate_with_number(form, lambda number: service.number_clash(project, number)):
         try:
             commitment = service.create_commitment(project, _data(form), current_user)
-        except service.CommitmentInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             contacts = ", ".join(u.name for u in commitment.claim_contacts)
             flash(f"{commitment.kind.value} {commitment.label} is created"
@@ -95,8 +97,8 @@ def commitment_edit(project_id: int, commitment_id: int):
     if validate_with_number(form, lambda number: service.number_clash(project, number, commitment)):
         try:
             changed = service.update_commitment(commitment, _data(form), current_user)
-        except service.CommitmentInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"{commitment.label} is saved." if changed else "Nothing changed.",
                   "success" if changed else "info")
@@ -189,7 +191,7 @@ def _change_people(project_id: int, commitment_id: int, field: str, action, user
         return _people_answer(project, level, commitment, "Choose a person from the list.", "warning", field)
     try:
         message = action(commitment, user)
-    except service.CommitmentInvalid as problem:
+    except Invalid as problem:
         db.session.rollback()
         return _people_answer(project, level, commitment, problem.message, "warning", problem.field)
     return _people_answer(project, level, commitment, message, "success")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import request
 from wtforms import Form
 
-
-def put_error(form: Form, field: str, message: str) -> None:
-    getattr(form, field).errors = [message]
+from blueprints.field_errors import show_problems
 
 
 def validate_with_number(form: Form, clash) -> bool:  # type: ignore[no-untyped-def]
@@ -19,7 +17,7 @@ def validate_with_number(form: Form, clash) -> bool:  # type: ignore[no-untyped-
     if request.method == "POST" and not form.number.errors and form.number.data:
         problem = clash(form.number.data)
         if problem:
-            put_error(form, "number", problem)
+            show_problems(form, {"number": problem})
             return False
     return valid
 

@@ -1,7 +1,7 @@
 """Forms for projects, commitments and schedules of values.
 
 Money and percentages are typed as text and parsed into `Decimal` (domain.money,
-domain.commitments.parse_percent); the typed text stays on the form when it is wrong.
+domain.money.parse_percent); the typed text stays on the form when it is wrong.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX, parse_percent
+from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
 from domain.models import CommitmentKind, CommitmentStatus, Country, Currency
-from domain.money import parse_money
+from domain.money import parse_money, parse_percent
 from domain.projects import ADDRESS_MAX, NAME_MAX, TIME_ZONES
 from domain.projects import NUMBER_MAX as PROJECT_NUMBER_MAX
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.field_errors import show_problems
 from blueprints.guards import project_for_current_user
 from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
-from blueprints.setup.common import put_error, status_of, validate_with_number
+from blueprints.setup.common import status_of, validate_with_number
 from blueprints.setup.forms import ProjectForm
 from domain import accounts, projects
+from domain.errors import Invalid
 from domain.models import AccessLevel, Country, Currency, Project
 from domain.permissions import can_edit_project
 from extensions import htmx
@@ -48,8 +50,8 @@ def project_new():
     if validate_with_number(form, projects.number_clash):
         try:
             project = projects.create_project(_data(form), current_user)
-        except projects.ProjectInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash(f"Project {project.number} {project.name} is created. Add its team and commitments next.",
                   "success")
@@ -66,8 +68,8 @@ def project_edit(project_id: int):
     if validate_with_number(form, lambda number: projects.number_clash(number, project)):
         try:
             changed = projects.update_project(project, _data(form), current_user)
-        except projects.ProjectInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             flash("Project saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("setup.project_home", project_id=project.id), code=303)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.field_errors import show_problems
 from blueprints.guards import commitment_for_current_user, line_in
 from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
 from blueprints.setup.commitments import commitment_page, sov_context
-from blueprints.setup.common import put_error
 from blueprints.setup.forms import ChangeValueForm, SovLineForm
 from domain import commitments as service
+from domain.errors import Invalid
 from domain.models import AccessLevel
 from extensions import htmx
 from templating import money
@@ -70,8 +71,8 @@ def _add(project_id: int, commitment_id: int, *, change_order: bool):  # type: i
             line = add(commitment, data, current_user)
         except service.Refused as refused:
             return _refused(project, commitment, refused)
-        except service.CommitmentInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
     if line is None:
         if htmx:
             return htmx_answer("setup/partials/_sov_add.html", status=422,
@@ -123,8 +124,8 @@ def sov_line_update(project_id: int, commitment_id: int, line_id: int):
             changed = service.update_line(line, data, current_user)
         except service.Refused as refused:
             return _refused(project, commitment, refused)
-        except service.CommitmentInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             return _line_saved(project, level, commitment, line,
                                f"Line {line.cost_code} saved." if changed else "Nothing changed.")
@@ -142,8 +143,8 @@ def sov_line_change(project_id: int, commitment_id: int, line_id: int):
             delta = service.change_scheduled_value(line, form.scheduled_value.amount, current_user)
         except service.Refused as refused:
             return _refused(project, commitment, refused)
-        except service.CommitmentInvalid as problem:
-            put_error(form, problem.field, problem.message)
+        except Invalid as problem:
+            show_problems(form, problem)
         else:
             currency = project.currency.value
             sign = "+" if delta > 0 else "−"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.money import cents, from_cents, parse_money, percent_of
+from domain.money import cents, from_cents, parse_money, parse_percent, percent_of
 
 NOT_A_NUMBER = "Enter a number, like 1250.00."
 
@@ -142,3 +142,20 @@ def test_percent_of(part: str, whole: str, expected: str) -> None:
     result = percent_of(Decimal(part), Decimal(whole))
     assert type(result) is Decimal
     assert str(result) == expected
+
+
+PERCENT_PROBLEM = "Enter a percentage from 0 to 100. Use at most two decimals."
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("0", "0.00"), ("100", "100.00"), ("7.5", "7.50"), (" 8 ", "8.00"),
+                                                 ("5%", "5.00"), ("7.25 %", "7.25"), (".5", "0.50"), ("50.", "50.00")])
+def test_parse_percent_reads_a_plain_percentage(typed: str, expected: str) -> None:
+    assert str(parse_percent(typed)) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "%", "-5", "-0", "+5", "100.01", "101", "33.333", "abc", "1e1", "NaN",
+                                   "1,5", "$5", "٥", "5%%"])
+def test_parse_percent_refuses_everything_else_with_one_message(typed: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_percent(typed)
+    assert str(refused.value) == PERCENT_PROBLEM

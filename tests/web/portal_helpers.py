@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain import tokens
 from domain.clock import project_today
@@ -23,17 +23,13 @@ from domain.models import (
     User,
     db,
 )
-from tests.conftest import sign_in
 from tests.factories import World
-
-
-def count(model, *where) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.helpers import AuthActions, count
 
 
 def send_invites(client: FlaskClient, world: World, *commitments: Commitment) -> dict[int, Invite]:
     """Send Invites as the admin, as on the Progress Billings page; the client ends signed out."""
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     response = client.post(f"/projects/{world.project.id}/billings/invites",
                            data={"period": world.period.id, "commitment_ids": [str(c.id) for c in commitments]})
     assert response.status_code == 303, response.get_data(as_text=True)

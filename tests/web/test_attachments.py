@@ -6,12 +6,12 @@ import io
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain import claims
 from domain.models import Attachment, ClaimStatus, db
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import count
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -38,18 +38,14 @@ def _upload(client, claim, name: str, data: bytes):
                        content_type="multipart/form-data")
 
 
-def _count() -> int:
-    return db.session.scalar(select(func.count(Attachment.id)))
-
-
 @pytest.mark.parametrize(("name", "data", "content_type"), [
     ("invoice.pdf", PDF, "application/pdf"),
     ("site photo.PNG", PNG, "image/png"),
     ("quantities.xlsx", _xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("quantities.csv", b"code,amount\n03 30 00,1200.00\n", "text/csv"),
 ])
-def test_contact_attaches_and_downloads(client, world, claim, tmp_path, name, data, content_type):
-    sign_in(client, "maria@keystone.example")
+def test_contact_attaches_and_downloads(client, world, claim, tmp_path, name, data, content_type, auth):
+    auth.sign_in("maria@keystone.example")
     response = _upload(client, claim, name, data)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -69,20 +65,20 @@ def test_contact_attaches_and_downloads(client, world, claim, tmp_path, name, da
     ("empty.pdf", b"", "The file is empty."),
     ("", PDF, "Choose a file to attach."),
 ])
-def test_bad_files_are_refused_with_a_message_and_nothing_kept(client, world, claim, app, name, data, message):
-    sign_in(client, "maria@keystone.example")
+def test_bad_files_are_refused_with_a_message_and_nothing_kept(client, world, claim, app, name, data, message, auth):
+    auth.sign_in("maria@keystone.example")
     response = _upload(client, claim, name, data)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert message in page
-    assert _count() == 0
+    assert count(Attachment) == 0
     from pathlib import Path
 
     folder = Path(app.config["UPLOAD_FOLDER"])
     assert not folder.exists() or not any(folder.iterdir())
 
 
-def test_control_characters_in_a_file_name_are_dropped_so_it_still_downloads(client, world, claim):
-    sign_in(client, "maria@keystone.example")
+def test_control_characters_in_a_file_name_are_dropped_so_it_still_downloads(client, world, claim, auth):
+    auth.sign_in("maria@keystone.example")
     response = _upload(client, claim, "invoice\x07 march\x1b.pdf", PDF)
     assert response.status_code == 303
     attachment = db.session.scalar(select(Attachment))
@@ -92,19 +88,19 @@ def test_control_characters_in_a_file_name_are_dropped_so_it_still_downloads(cli
     assert "invoice march.pdf" in download.headers["Content-Disposition"]
 
 
-def test_a_file_over_20_mb_is_refused(client, world, claim):
-    sign_in(client, "maria@keystone.example")
+def test_a_file_over_20_mb_is_refused(client, world, claim, auth):
+    auth.sign_in("maria@keystone.example")
     response = _upload(client, claim, "huge.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024))
     assert response.status_code in (303, 413)
     if response.status_code == 303:
         assert "Files can be at most 20 MB." in client.get(response.headers["Location"]).get_data(as_text=True)
     else:
         assert "at most 20 MB" in response.get_data(as_text=True)
-    assert _count() == 0
+    assert count(Attachment) == 0
 
 
-def test_only_people_who_see_the_claim_may_download(client, world, claim):
-    sign_in(client, "maria@keystone.example")
+def test_only_people_who_see_the_claim_may_download(client, world, claim, auth):
+    auth.sign_in("maria@keystone.example")
     _upload(client, claim, "invoice.pdf", PDF)
     attachment_id = db.session.scalar(select(Attachment.id))
     client.post("/sign-out")
@@ -112,21 +108,21 @@ def test_only_people_who_see_the_claim_may_download(client, world, claim):
     db.session.commit()
     for email, status in [(other.default_claim_contact.email, 404), (world.nobody.email, 404),
                           (world.readonly.email, 200), (world.admin.email, 200)]:
-        sign_in(client, email)
+        auth.sign_in(email)
         assert client.get(f"/claims/attachments/{attachment_id}").status_code == status, email
         client.post("/sign-out")
     assert client.get(f"/claims/attachments/{attachment_id}").status_code == 302  # anonymous: sign in first
 
 
-def test_attachments_freeze_once_submitted(client, world, claim):
-    sign_in(client, "maria@keystone.example")
+def test_attachments_freeze_once_submitted(client, world, claim, auth):
+    auth.sign_in("maria@keystone.example")
     _upload(client, claim, "invoice.pdf", PDF)
     attachment_id = db.session.scalar(select(Attachment.id))
     db.session.get(type(claim), claim.id).status = ClaimStatus.UNDER_REVIEW
     db.session.commit()
     assert _upload(client, claim, "more.pdf", PDF).status_code == 403
     assert client.post(f"/claims/attachments/{attachment_id}/remove").status_code == 403
-    assert _count() == 1
+    assert count(Attachment) == 1
     client.post("/sign-out")
-    sign_in(client, world.readonly.email)
+    auth.sign_in(world.readonly.email)
     assert client.post(f"/claims/attachments/{attachment_id}/remove").status_code == 403

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from app import create_app
 from domain.models import Company, User, db
 from tests import factories
-from tests.conftest import sign_in, test_config
+from tests.helpers import test_config
 
 GOOD_SETUP = {
     "company_name": "Harbor & Pine Builders",
@@ -170,8 +170,8 @@ def test_an_htmx_request_after_the_session_ended_sends_the_window_to_sign_in(cli
     assert signed_in.headers["Location"] == f"/projects/{world.project.id}/billings"
 
 
-def test_an_htmx_request_that_fails_gets_a_banner_and_leaves_the_page_alone(client, world):
-    sign_in(client, world.readonly.email)
+def test_an_htmx_request_that_fails_gets_a_banner_and_leaves_the_page_alone(client, world, auth):
+    auth.sign_in(world.readonly.email)
     response = client.post(f"/projects/{world.project.id}/billings/invites", data={"commitment_ids": ["1"]},
                            headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
@@ -187,12 +187,12 @@ def test_an_htmx_request_that_fails_gets_a_banner_and_leaves_the_page_alone(clie
 
 
 @pytest.mark.parametrize("config_overrides", [{"PROPAGATE_EXCEPTIONS": False}], indirect=True)
-def test_a_server_error_says_so_in_words_as_a_page_or_a_banner(app, client, world):
+def test_a_server_error_says_so_in_words_as_a_page_or_a_banner(app, client, world, auth):
     def broken():  # type: ignore[no-untyped-def]
         db.session.execute(text("SELECT * FROM no_such_table"))  # leaves the transaction failed on PostgreSQL
 
     app.add_url_rule("/broken", "broken", broken)
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     page = client.get("/broken")
     assert page.status_code == 500 and "Something went wrong" in page.get_data(as_text=True)
     assert "<html" in page.get_data(as_text=True) and "Back to projects" in page.get_data(as_text=True)
@@ -237,8 +237,8 @@ def test_csrf_missing_is_refused(client, world):
     assert send.headers["HX-Reswap"] == "none"
 
 
-def test_session_cookie_is_httponly_and_lax(client, world):
-    sign_in(client, "admin@pb.example")
+def test_session_cookie_is_httponly_and_lax(client, world, auth):
+    auth.sign_in("admin@pb.example")
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
 

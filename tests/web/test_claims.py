@@ -29,8 +29,8 @@ from domain.models import (
     db,
 )
 from tests import factories
-from tests.conftest import sign_in
-from tests.web.portal_helpers import count, move_due_date_into_the_past, send_invites, state
+from tests.helpers import count
+from tests.web.portal_helpers import move_due_date_into_the_past, send_invites, state
 
 HX = {"HX-Request": "true"}
 D = Decimal
@@ -62,14 +62,14 @@ class Setup:
 
 
 @pytest.fixture
-def setup(client, world) -> Setup:
+def setup(client, world, auth) -> Setup:
     keystone = factories.vendor("Keystone Concrete Co.", "maria@keystone.example")
     project_admin = factories.user(world.company, "pat@pb.example", "Pat Projectadmin")
     db.session.add(ProjectPermission(project=world.project, user=project_admin, level=AccessLevel.ADMIN))
     commitment = factories.commitment(world.project, keystone, number="SC-001", title="Concrete")
     db.session.commit()
     invite = send_invites(client, world, commitment)[commitment.id]
-    sign_in(client, keystone.default_claim_contact.email)
+    auth.sign_in(keystone.default_claim_contact.email)
     location = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     return Setup(world, keystone.default_claim_contact, project_admin, commitment, claim)
@@ -81,11 +81,6 @@ def _entries(setup: Setup, first: dict[str, str] | None = None, second: dict[str
     for sov, fields in zip(setup.sov, (first or {}, second or {}), strict=True):
         data.update({f"line-{sov.id}-{name}": value for name, value in fields.items()})
     return data
-
-
-def _switch(client, email: str) -> None:
-    client.post("/sign-out")
-    sign_in(client, email)
 
 
 def _text(response) -> str:
@@ -104,6 +99,8 @@ def _status_events(claim: Claim) -> list[tuple[str, str]]:
 
 # --- 5. the claim form ----------------------------------------------------------------------------
 
+BAD_PERCENT = "Enter a percentage from 0 to 100. Use at most two decimals."
+
 BAD_LINES = [
     pytest.param({"this_period": "abc"}, "this_period", "Enter a number, like 1250.00.", id="not-a-number"),
     pytest.param({"this_period": "12.345"}, "this_period", "Use at most two decimals (cents).", id="three-decimals"),
@@ -116,10 +113,10 @@ BAD_LINES = [
                  "Completed and stored to date would be more than the scheduled value", id="stored-pushes-over"),
     pytest.param({"this_period": "100", "percent": "10"}, "this_period",
                  "Type an amount or a % complete, not both: clear one of them.", id="amount-and-percent"),
-    pytest.param({"percent": "100.5"}, "percent", "The % complete cannot be over 100.", id="percent-over-100"),
-    pytest.param({"percent": "fifty"}, "percent", "Enter a % from 0 to 100, like 45 or 62.5.", id="percent-letters"),
-    pytest.param({"percent": "-5"}, "percent", "Enter a % from 0 to 100.", id="percent-negative"),
-    pytest.param({"percent": "33.333"}, "percent", "Use at most two decimals in the %.", id="percent-decimals"),
+    pytest.param({"percent": "100.5"}, "percent", BAD_PERCENT, id="percent-over-100"),
+    pytest.param({"percent": "fifty"}, "percent", BAD_PERCENT, id="percent-letters"),
+    pytest.param({"percent": "-5"}, "percent", BAD_PERCENT, id="percent-negative"),
+    pytest.param({"percent": "33.333"}, "percent", BAD_PERCENT, id="percent-decimals"),
     pytest.param({"stored": "-1.00"}, "stored", "Stored materials cannot be negative.", id="stored-negative"),
     pytest.param({"stored": "12,34"}, "stored", "Enter a number, like 1250.00.", id="stored-bad-comma"),
 ]
@@ -334,9 +331,9 @@ def _review(setup: Setup, action: str, first: tuple[str, str] = ("", ""), second
     return data
 
 
-def test_a_rejected_line_needs_a_comment(client, setup):
+def test_a_rejected_line_needs_a_comment(client, setup, auth):
     _submit(client, setup)
-    _switch(client, setup.world.admin.email)
+    auth.switch(setup.world.admin.email)
     before = state()
     response = client.post(f"{setup.admin_url}/review", data=_review(setup, "approve", ("APPROVED", "ok"),
                                                                       ("REJECTED", "  ")))
@@ -350,9 +347,31 @@ def test_a_rejected_line_needs_a_comment(client, setup):
     assert claim.status is ClaimStatus.UNDER_REVIEW
 
 
-def test_a_review_comment_over_1000_characters_is_refused(client, setup):
+@pytest.mark.parametrize(("target", "second", "message"), [
+    (ClaimStatus.APPROVED, (LineReview.REJECTED, " "),
+     "Say why line 02 00 00 is rejected: the contact needs a comment."),
+    (ClaimStatus.REVISE_AND_RESUBMIT, (LineReview.APPROVED, ""),
+     "Reject at least one line, with a comment, to send the claim back."),
+])
+def test_review_refuses_in_the_service_and_leaves_the_session_as_it_was(client, setup, target, second, message):
     _submit(client, setup)
-    _switch(client, setup.world.admin.email)
+    before = state()
+    claim = setup.fresh_claim()
+    first_line, second_line = (claim.lines_by_sov[sov.id] for sov in setup.sov)
+    decisions = [claims.LineDecision(first_line.id, LineReview.APPROVED, "fine"),
+                 claims.LineDecision(second_line.id, *second)]
+    with pytest.raises(claims.ClaimRefused, match=re.escape(message)):
+        claims.review(claim, decisions, target, setup.world.admin)
+    assert not db.session.dirty and not db.session.new  # the first line's decision was not half-applied
+    db.session.commit()
+    assert state() == before
+    assert setup.fresh_claim().status is ClaimStatus.UNDER_REVIEW
+    assert {line.review for line in setup.fresh_claim().lines} == {LineReview.PENDING}
+
+
+def test_a_review_comment_over_1000_characters_is_refused(client, setup, auth):
+    _submit(client, setup)
+    auth.switch(setup.world.admin.email)
     before = state()
     response = client.post(f"{setup.admin_url}/review", data=_review(setup, "send_back", ("REJECTED", "x" * 1001)))
     assert response.status_code == 422
@@ -360,9 +379,9 @@ def test_a_review_comment_over_1000_characters_is_refused(client, setup):
     assert state() == before
 
 
-def test_send_back_without_a_rejected_line_is_refused(client, setup):
+def test_send_back_without_a_rejected_line_is_refused(client, setup, auth):
     _submit(client, setup)
-    _switch(client, setup.world.admin.email)
+    auth.switch(setup.world.admin.email)
     before = state()
     response = client.post(f"{setup.admin_url}/review", data=_review(setup, "send_back", ("APPROVED", "")))
     assert response.status_code == 422
@@ -372,10 +391,10 @@ def test_send_back_without_a_rejected_line_is_refused(client, setup):
     assert state() == before
 
 
-def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, setup):
+def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, setup, auth):
     world = setup.world
     _submit(client, setup, "10000", "5000")
-    _switch(client, world.admin.email)
+    auth.switch(world.admin.email)
     # reject line 2 with a comment: back to the contact
     response = client.post(f"{setup.admin_url}/review", data=_review(
         setup, "approve", ("APPROVED", ""), ("REJECTED", "Only 4,000.00 is in place <see photos>")))
@@ -390,7 +409,7 @@ def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, s
     assert [m.to_address for m in returned] == ["maria@keystone.example"]
     assert "Only 4,000.00 is in place <see photos>" in emails.render(returned[0]).text
     # the contact sees the comment, corrects the line and resubmits
-    _switch(client, setup.contact.email)
+    auth.switch(setup.contact.email)
     html = _text(client.get(setup.portal_url))
     assert "Some lines were sent back with comments." in html
     assert "Only 4,000.00 is in place &lt;see photos&gt;" in html
@@ -401,7 +420,7 @@ def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, s
     assert {line.review for line in claim.lines} == {LineReview.PENDING}
     assert len(_mails(CLAIM_SUBMITTED)) == 4  # two admins, twice
     # approve: every open line is approved
-    _switch(client, world.admin.email)
+    auth.switch(world.admin.email)
     response = client.post(f"{setup.admin_url}/review", data=_review(setup, "approve"))
     assert response.status_code == 303
     claim = setup.fresh_claim()
@@ -432,9 +451,9 @@ def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, s
     assert "$12,600.00" in line7
 
 
-def test_pending_owner_approval_then_approved_as_noted(client, setup):
+def test_pending_owner_approval_then_approved_as_noted(client, setup, auth):
     _submit(client, setup)
-    _switch(client, setup.world.admin.email)
+    auth.switch(setup.world.admin.email)
     assert client.post(f"{setup.admin_url}/review", data=_review(setup, "pending_owner")).status_code == 303
     assert setup.fresh_claim().status is ClaimStatus.PENDING_OWNER_APPROVAL
     response = client.post(f"{setup.admin_url}/review", data=_review(setup, "approve_as_noted",
@@ -453,15 +472,15 @@ def test_pending_owner_approval_then_approved_as_noted(client, setup):
     ("approved", "send_back", "A claim that is Approved cannot become Revise and Resubmit."),
     ("returned", "approve_as_noted", "A claim that is Revise and Resubmit cannot become Approved as Noted."),
 ])
-def test_illegal_transitions_are_refused_and_change_nothing(client, setup, prepare, action, message):
+def test_illegal_transitions_are_refused_and_change_nothing(client, setup, prepare, action, message, auth):
     if prepare != "draft":
         _submit(client, setup)
-        _switch(client, setup.world.admin.email)
+        auth.switch(setup.world.admin.email)
         review = (_review(setup, "approve") if prepare == "approved"
                   else _review(setup, "send_back", ("REJECTED", "Redo")))
         assert client.post(f"{setup.admin_url}/review", data=review).status_code == 303
     else:
-        _switch(client, setup.world.admin.email)
+        auth.switch(setup.world.admin.email)
     before = state()
     decision = ("REJECTED", "Not this") if action == "send_back" else ("APPROVED", "Fine")
     response = client.post(f"{setup.admin_url}/review", data=_review(setup, action, decision))
@@ -471,11 +490,11 @@ def test_illegal_transitions_are_refused_and_change_nothing(client, setup, prepa
 
 
 @pytest.mark.parametrize(("who", "read"), [("standard", 200), ("readonly", 200), ("nobody", 404)])
-def test_who_may_review_and_create(client, setup, who, read):
+def test_who_may_review_and_create(client, setup, who, read, auth):
     _submit(client, setup)
     other = factories.commitment(setup.world.project, setup.contact.company, number="SC-002", title="Masonry")
     db.session.commit()
-    _switch(client, getattr(setup.world, who).email)
+    auth.switch(getattr(setup.world, who).email)
     write = 403 if read == 200 else 404
     before = state()
     claims_before = count(Claim)
@@ -493,12 +512,12 @@ def test_who_may_review_and_create(client, setup, who, read):
 # --- 8. a claim made by an admin ------------------------------------------------------------------
 
 
-def test_an_admin_creates_a_claim_for_the_contact_even_after_the_due_date(client, setup):
+def test_an_admin_creates_a_claim_for_the_contact_even_after_the_due_date(client, setup, auth):
     world = setup.world
     other = factories.commitment(world.project, setup.contact.company, number="SC-002", title="Masonry")
     db.session.commit()
     move_due_date_into_the_past(world)
-    _switch(client, world.admin.email)
+    auth.switch(world.admin.email)
     outbox_before = count(OutboxMessage)
     url = f"/projects/{world.project.id}/billings/claims/new?commitment={other.id}&period={world.period.id}"
     response = client.post(url)
@@ -519,21 +538,21 @@ def test_an_admin_creates_a_claim_for_the_contact_even_after_the_due_date(client
     assert client.post(url).headers["Location"] == response.headers["Location"]
     assert count(Claim, Claim.commitment_id == other.id) == 1
     # the contact finds it in the portal although no invite was sent for it
-    _switch(client, setup.contact.email)
+    auth.switch(setup.contact.email)
     home = _text(client.get("/portal"))
     item = home.split('<span class="font-monospace small">SC-002</span>', 1)[1].split('class="list-group-item"', 1)[0]
     assert "Finish draft" in item and f'href="/portal/claims/{claim.id}"' in item
     assert client.get(f"/portal/claims/{claim.id}").status_code == 200
 
 
-def test_creating_a_claim_for_unknown_or_foreign_ids_is_404(client, setup):
+def test_creating_a_claim_for_unknown_or_foreign_ids_is_404(client, setup, auth):
     world = setup.world
     elsewhere = Project(number="P-2", name="Elsewhere")
     db.session.add(elsewhere)
     foreign_period = factories.period(elsewhere)
     foreign_commitment = factories.commitment(elsewhere, setup.contact.company, number="SC-001")
     db.session.commit()
-    _switch(client, world.admin.email)
+    auth.switch(world.admin.email)
     before = count(Claim)
     base = f"/projects/{world.project.id}/billings/claims/new"
     for query in (f"?commitment=999999&period={world.period.id}", f"?commitment={setup.commitment.id}&period=999999",
@@ -542,3 +561,9 @@ def test_creating_a_claim_for_unknown_or_foreign_ids_is_404(client, setup):
         assert client.post(base + query).status_code == 404, query
     assert client.get(f"/projects/{world.project.id}/billings/claims/999999").status_code == 404
     assert count(Claim) == before
+
+
+def test_every_claim_status_has_one_badge_colour():
+    from templating import CLAIM_BADGE
+
+    assert set(CLAIM_BADGE) == {status.name.lower() for status in ClaimStatus}

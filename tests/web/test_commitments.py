@@ -27,19 +27,15 @@ from domain.models import (
     db,
 )
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import commitments_url, count
 
 HX = {"HX-Request": "true"}
 
 
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _snapshot() -> tuple[int, ...]:
     """Everything a commitment screen can write."""
-    return (_count(Commitment), _count(SovLine), _count(AuditEvent), _count(commitment_claim_contacts),
-            _count(commitment_private_users), _count(ClaimLine),
+    return (count(Commitment), count(SovLine), count(AuditEvent), count(commitment_claim_contacts),
+            count(commitment_private_users), count(ClaimLine),
             db.session.scalar(select(func.coalesce(func.sum(SovLine.position), 0))),
             db.session.scalar(select(func.count()).where(Commitment.sov_status == SovStatus.APPROVED)))
 
@@ -70,11 +66,6 @@ def s(world):
                            approved=approved, secret=secret, project_admin=project_admin)
 
 
-def _url(world, commitment=None, suffix: str = "") -> str:
-    base = f"/projects/{world.project.id}/commitments"
-    return base + (f"/{commitment.id}" if commitment is not None else "") + suffix
-
-
 def _lines(commitment) -> list[tuple[str, str, Decimal, Decimal, int]]:
     rows = db.session.execute(select(SovLine.cost_code, SovLine.description, SovLine.original_value,
                                      SovLine.approved_changes, SovLine.position)
@@ -92,31 +83,31 @@ def _commitment_data(vendor, **change):
 # --- the list -----------------------------------------------------------------------------------
 
 
-def test_the_list_shows_values_and_hides_private_commitments(client, world, s):
+def test_the_list_shows_values_and_hides_private_commitments(client, world, s, auth):
     s.approved.sov_lines[0].approved_changes = Decimal("2500.00")
     db.session.commit()
-    sign_in(client, world.admin.email)
-    html = client.get(_url(world)).get_data(as_text=True)
+    auth.sign_in(world.admin.email)
+    html = client.get(commitments_url(world)).get_data(as_text=True)
     for c in (s.draft, s.approved, s.secret):
-        assert f'href="{_url(world, c)}"' in html
-    row = html.split(f'href="{_url(world, s.approved)}"')[1].split("</tr>")[0]
+        assert f'href="{commitments_url(world, c)}"' in html
+    row = html.split(f'href="{commitments_url(world, s.approved)}"')[1].split("</tr>")[0]
     assert "$140,000.00" in row and "+$2,500.00" in row and "$142,500.00" in row
     assert "$467,500.00" in html  # total revised: 175,000 + 142,500 + 150,000
-    assert f'href="{_url(world, suffix="/new")}"' in html
+    assert f'href="{commitments_url(world, suffix="/new")}"' in html
     client.post("/sign-out")
-    sign_in(client, world.readonly.email)
-    html = client.get(_url(world)).get_data(as_text=True)
+    auth.sign_in(world.readonly.email)
+    html = client.get(commitments_url(world)).get_data(as_text=True)
     assert "SC-001" in html and "SC-003" not in html and "/commitments/new" not in html
     assert "$317,500.00" in html  # the total counts only what the person sees
 
 
-def test_the_list_loads_in_a_fixed_number_of_statements(app, client, world, s):
+def test_the_list_loads_in_a_fixed_number_of_statements(app, client, world, s, auth):
     from sqlalchemy import event
 
     for n in range(10):
         factories.commitment(world.project, s.brightline, number=f"SC-2{n:02d}")
     db.session.commit()
-    sign_in(client, world.readonly.email)
+    auth.sign_in(world.readonly.email)
     statements = []
 
     def count(*_args):  # type: ignore[no-untyped-def]
@@ -124,7 +115,7 @@ def test_the_list_loads_in_a_fixed_number_of_statements(app, client, world, s):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        assert client.get(_url(world)).status_code == 200
+        assert client.get(commitments_url(world)).status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) <= 8, len(statements)
@@ -133,15 +124,15 @@ def test_the_list_loads_in_a_fixed_number_of_statements(app, client, world, s):
 # --- create and edit ----------------------------------------------------------------------------
 
 
-def test_creating_a_commitment_adds_the_vendors_default_contact(client, world, s):
-    sign_in(client, world.admin.email)
-    form = client.get(_url(world, suffix="/new")).get_data(as_text=True)
+def test_creating_a_commitment_adds_the_vendors_default_contact(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    form = client.get(commitments_url(world, suffix="/new")).get_data(as_text=True)
     assert 'value="10.00"' in form  # the company's default retention
-    response = client.post(_url(world, suffix="/new"), data=_commitment_data(s.keystone, is_private="y",
-                                                                              stored_materials_retention_pct="2.5"))
+    response = client.post(commitments_url(world, suffix="/new"), data=_commitment_data(s.keystone, is_private="y",
+                                                                                         stored_materials_retention_pct="2.5"))
     assert response.status_code == 303
     c = db.session.scalar(select(Commitment).where(Commitment.number == "PO-100"))
-    assert response.headers["Location"].endswith(_url(world, c))
+    assert response.headers["Location"].endswith(commitments_url(world, c))
     assert (c.kind, c.title, c.vendor_id, c.status, c.sov_status, c.is_private) == (
         CommitmentKind.PURCHASE_ORDER, "Rebar supply", s.keystone.id, CommitmentStatus.DRAFT, SovStatus.DRAFT, True)
     assert c.retention_pct == Decimal("5.00") and c.stored_materials_retention_pct == Decimal("2.50")
@@ -153,11 +144,11 @@ def test_creating_a_commitment_adds_the_vendors_default_contact(client, world, s
     assert "with Maria as progress claim contact" in page and "No lines yet." in page
 
 
-def test_the_same_number_on_another_project_is_fine(client, world, s):
+def test_the_same_number_on_another_project_is_fine(client, world, s, auth):
     other = Project(number="P-2", name="Maple Street")
     db.session.add(other)
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     response = client.post(f"/projects/{other.id}/commitments/new", data=_commitment_data(s.keystone, number="SC-001"))
     assert response.status_code == 303
 
@@ -175,15 +166,15 @@ def test_the_same_number_on_another_project_is_fine(client, world, s):
     ({"retention_pct": "-5"}, "retention_pct", "Enter a percentage from 0 to 100."),
     ({"retention_pct": "100.01"}, "retention_pct", "Enter a percentage from 0 to 100."),
     ({"retention_pct": "1.234"}, "retention_pct", "Use at most two decimals."),
-    ({"retention_pct": "abc"}, "retention_pct", "Enter a number from 0 to 100, like 10 or 7.5."),
-    ({"retention_pct": "1e1"}, "retention_pct", "Enter a number from 0 to 100, like 10 or 7.5."),
+    ({"retention_pct": "abc"}, "retention_pct", "Enter a percentage from 0 to 100. Use at most two decimals."),
+    ({"retention_pct": "1e1"}, "retention_pct", "Enter a percentage from 0 to 100. Use at most two decimals."),
     ({"stored_materials_retention_pct": "7.125"}, "stored_materials_retention_pct", "Use at most two decimals."),
     ({"stored_materials_retention_pct": "150"}, "stored_materials_retention_pct", "Enter a percentage from 0 to 100."),
 ])
-def test_commitment_bad_input_says_what_is_wrong_and_writes_nothing(client, world, s, change, field, message):
-    sign_in(client, world.admin.email)
+def test_commitment_bad_input_says_what_is_wrong_and_writes_nothing(client, world, s, change, field, message, auth):
+    auth.sign_in(world.admin.email)
     before = _snapshot()
-    response = client.post(_url(world, suffix="/new"), data=_commitment_data(s.keystone, **change))
+    response = client.post(commitments_url(world, suffix="/new"), data=_commitment_data(s.keystone, **change))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html and f'id="{field}-feedback"' in html
@@ -192,29 +183,31 @@ def test_commitment_bad_input_says_what_is_wrong_and_writes_nothing(client, worl
     assert _snapshot() == before
 
 
-def test_a_taken_number_is_reported_with_the_other_problems(client, world, s):
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world, suffix="/new"), data=_commitment_data(s.keystone, number="SC-002", title=""))
+def test_a_taken_number_is_reported_with_the_other_problems(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    response = client.post(commitments_url(world, suffix="/new"),
+                           data=_commitment_data(s.keystone, number="SC-002", title=""))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "SC-002 (Electrical) already has this number on this project." in html and "Enter the title." in html
-    edit = client.post(_url(world, s.draft, "/edit"), data=_commitment_data(s.keystone, number="SC-001"))
+    edit = client.post(commitments_url(world, s.draft, "/edit"), data=_commitment_data(s.keystone, number="SC-001"))
     assert edit.status_code == 303  # its own number is no clash
 
 
 @pytest.mark.parametrize("vendor_id", ["999999", "own", "abc"])
-def test_an_unknown_vendor_is_404(client, world, s, vendor_id):
-    sign_in(client, world.admin.email)
+def test_an_unknown_vendor_is_404(client, world, s, vendor_id, auth):
+    auth.sign_in(world.admin.email)
     vendor_id = str(world.company.id) if vendor_id == "own" else vendor_id
     before = _snapshot()
-    response = client.post(_url(world, suffix="/new"), data=_commitment_data(s.keystone, vendor_id=vendor_id))
+    response = client.post(commitments_url(world, suffix="/new"),
+                           data=_commitment_data(s.keystone, vendor_id=vendor_id))
     assert response.status_code == 404
     assert _snapshot() == before
 
 
-def test_editing_a_commitment_saves_and_records_each_change(client, world, s):
-    sign_in(client, world.admin.email)
-    url = _url(world, s.approved, "/edit")
+def test_editing_a_commitment_saves_and_records_each_change(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    url = commitments_url(world, s.approved, "/edit")
     form = client.get(url).get_data(as_text=True)
     assert 'value="SC-002"' in form and f'<option selected value="{s.brightline.id}">' in form
     response = client.post(url, data=_commitment_data(s.brightline, kind="SUBCONTRACT", number="SC-002",
@@ -228,46 +221,47 @@ def test_editing_a_commitment_saves_and_records_each_change(client, world, s):
         ("title", "Electrical", "Electrical and low voltage"), ("is_private", "False", "True")}
 
 
-def test_the_vendor_cannot_change_while_the_old_vendors_contacts_remain(client, world, s):
-    sign_in(client, world.admin.email)
-    url = _url(world, s.draft, "/edit")
+def test_the_vendor_cannot_change_while_the_old_vendors_contacts_remain(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    url = commitments_url(world, s.draft, "/edit")
     data = _commitment_data(s.brightline, kind="SUBCONTRACT", number="SC-001", title="Concrete", retention_pct="10")
     response = client.post(url, data=data)
     assert response.status_code == 422
     assert "Remove the contacts of Keystone Concrete Co. first" in response.get_data(as_text=True)
     assert _fresh(s.draft).vendor_id == s.keystone.id
-    client.post(_url(world, s.draft, f"/contacts/{s.maria.id}/remove"))
+    client.post(commitments_url(world, s.draft, f"/contacts/{s.maria.id}/remove"))
     assert client.post(url, data=data).status_code == 303
     assert _fresh(s.draft).vendor_id == s.brightline.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.field == "vendor"))
     assert (event.old_value, event.new_value) == ("Keystone Concrete Co.", "Brightline Electric")
 
 
-def test_unknown_and_foreign_commitments_are_404(client, world, s):
+def test_unknown_and_foreign_commitments_are_404(client, world, s, auth):
     other = Project(number="P-2", name="Maple Street")
     db.session.add(other)
     db.session.commit()
     foreign = factories.commitment(other, s.keystone, number="X-1")
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     assert client.get(f"/projects/{world.project.id}/commitments/99999").status_code == 404
-    assert client.get(_url(world, foreign)).status_code == 404
-    assert client.post(_url(world, foreign, "/sov/lines"), data={"new-cost_code": "1", "new-description": "x",
-                                                                 "new-scheduled_value": "1"}).status_code == 404
+    assert client.get(commitments_url(world, foreign)).status_code == 404
+    line = {"new-cost_code": "1", "new-description": "x", "new-scheduled_value": "1"}
+    assert client.post(commitments_url(world, foreign, "/sov/lines"), data=line).status_code == 404
     line_elsewhere = s.approved.sov_lines[0]
-    assert client.get(_url(world, s.draft, f"/sov/lines/{line_elsewhere.id}/edit")).status_code == 404
-    assert client.post(_url(world, s.draft, f"/sov/lines/{line_elsewhere.id}/remove")).status_code == 404
-    assert client.post(_url(world, s.draft, "/sov/lines/99999/move"), data={"direction": "up"}).status_code == 404
-    assert client.post(_url(world, s.draft, "/contacts/99999/remove")).status_code == 404
-    assert client.post(_url(world, s.draft, "/private/99999/remove")).status_code == 404
+    assert client.get(commitments_url(world, s.draft, f"/sov/lines/{line_elsewhere.id}/edit")).status_code == 404
+    assert client.post(commitments_url(world, s.draft, f"/sov/lines/{line_elsewhere.id}/remove")).status_code == 404
+    assert client.post(commitments_url(world, s.draft, "/sov/lines/99999/move"),
+                       data={"direction": "up"}).status_code == 404
+    assert client.post(commitments_url(world, s.draft, "/contacts/99999/remove")).status_code == 404
+    assert client.post(commitments_url(world, s.draft, "/private/99999/remove")).status_code == 404
 
 
 # --- contacts and the Private list --------------------------------------------------------------
 
 
-def test_adding_a_contact_puts_them_on_the_private_list(client, world, s):
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world, s.draft, "/contacts"), data={"user_id": s.jo.id})
+def test_adding_a_contact_puts_them_on_the_private_list(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    response = client.post(commitments_url(world, s.draft, "/contacts"), data={"user_id": s.jo.id})
     assert response.status_code == 303
     assert "Jo Keystone is now a progress claim contact" in client.get(response.headers["Location"]).get_data(
         as_text=True)
@@ -275,21 +269,22 @@ def test_adding_a_contact_puts_them_on_the_private_list(client, world, s):
     assert {u.email for u in c.claim_contacts} == {"maria@keystone.example", "jo@keystone.example"}
     assert {u.email for u in c.private_users} == {"maria@keystone.example", "jo@keystone.example"}
     # removing a contact leaves them on the Private list, said so
-    response = client.post(_url(world, s.draft, f"/contacts/{s.jo.id}/remove"), headers=HX)
+    response = client.post(commitments_url(world, s.draft, f"/contacts/{s.jo.id}/remove"), headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<section id="commitment-people"')
     assert "They stay on the Private list" in html
     c = _fresh(s.draft)
     assert [u.email for u in c.claim_contacts] == ["maria@keystone.example"]
     assert "jo@keystone.example" in {u.email for u in c.private_users}
-    assert _count(AuditEvent) == 3
+    assert count(AuditEvent) == 3
 
 
 @pytest.mark.parametrize("hx", [False, True], ids=["plain", "htmx"])
-def test_a_user_of_another_vendor_is_refused_as_contact(client, world, s, hx):
-    sign_in(client, world.admin.email)
+def test_a_user_of_another_vendor_is_refused_as_contact(client, world, s, hx, auth):
+    auth.sign_in(world.admin.email)
     before = _snapshot()
-    response = client.post(_url(world, s.draft, "/contacts"), data={"user_id": s.dev.id}, headers=HX if hx else {})
+    response = client.post(commitments_url(world, s.draft, "/contacts"),
+                           data={"user_id": s.dev.id}, headers=HX if hx else {})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Dev is not a user of Keystone Concrete Co." in html and 'id="contact-user-feedback"' in html
@@ -304,50 +299,51 @@ def test_a_user_of_another_vendor_is_refused_as_contact(client, world, s, hx):
     ({"user_id": "abc"}, 404, None),
     ({"user_id": "INACTIVE"}, 422, "is inactive"),
 ])
-def test_contact_bad_input(client, world, s, data, status, message):
+def test_contact_bad_input(client, world, s, data, status, message, auth):
     if data.get("user_id") == "INACTIVE":
         s.jo.active = False
         db.session.commit()
         data = {"user_id": str(s.jo.id)}
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     before = _snapshot()
-    response = client.post(_url(world, s.draft, "/contacts"), data=data)
+    response = client.post(commitments_url(world, s.draft, "/contacts"), data=data)
     assert response.status_code == status
     if message:
         assert message in response.get_data(as_text=True)
     assert _snapshot() == before
 
 
-def test_the_private_list_takes_internal_users_and_the_vendors_users(client, world, s):
-    sign_in(client, world.admin.email)
-    page = client.get(_url(world, s.secret)).get_data(as_text=True)
+def test_the_private_list_takes_internal_users_and_the_vendors_users(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    page = client.get(commitments_url(world, s.secret)).get_data(as_text=True)
     assert f'<option value="{world.readonly.id}"' in page and f'<option value="{world.admin.id}"' not in page
-    assert client.post(_url(world, s.secret, "/private"), data={"user_id": world.readonly.id}).status_code == 303
-    refused = client.post(_url(world, s.secret, "/private"), data={"user_id": s.maria.id}, headers=HX)
+    assert client.post(commitments_url(world, s.secret, "/private"),
+                       data={"user_id": world.readonly.id}).status_code == 303
+    refused = client.post(commitments_url(world, s.secret, "/private"), data={"user_id": s.maria.id}, headers=HX)
     assert refused.status_code == 422
     assert "Maria is not a user of Brightline Electric or of your own company." in refused.get_data(as_text=True)
     # a contact stays on the list while a contact
-    refused = client.post(_url(world, s.secret, f"/private/{s.dev.id}/remove"))
+    refused = client.post(commitments_url(world, s.secret, f"/private/{s.dev.id}/remove"))
     assert refused.status_code == 422 and "remove them as contact first" in refused.get_data(as_text=True)
     assert {u.email for u in _fresh(s.secret).private_users} == {"dev@brightline.example", "readonly@pb.example"}
     client.post("/sign-out")
     # the private commitment now shows to the Read Only user on its list, and only while they are on it
-    sign_in(client, world.readonly.email)
-    assert client.get(_url(world, s.secret)).status_code == 200
-    assert "SC-003" in client.get(_url(world)).get_data(as_text=True)
+    auth.sign_in(world.readonly.email)
+    assert client.get(commitments_url(world, s.secret)).status_code == 200
+    assert "SC-003" in client.get(commitments_url(world)).get_data(as_text=True)
     client.post("/sign-out")
-    sign_in(client, world.admin.email)
-    assert client.post(_url(world, s.secret, f"/private/{world.readonly.id}/remove")).status_code == 303
+    auth.sign_in(world.admin.email)
+    assert client.post(commitments_url(world, s.secret, f"/private/{world.readonly.id}/remove")).status_code == 303
     client.post("/sign-out")
-    sign_in(client, world.readonly.email)
-    assert client.get(_url(world, s.secret)).status_code == 404
+    auth.sign_in(world.readonly.email)
+    assert client.get(commitments_url(world, s.secret)).status_code == 404
     assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == [
         "private list: added", "private list: removed"]
 
 
-def test_people_buttons_show_only_to_admins(client, world, s):
-    sign_in(client, world.standard.email)
-    html = client.get(_url(world, s.draft)).get_data(as_text=True)
+def test_people_buttons_show_only_to_admins(client, world, s, auth):
+    auth.sign_in(world.standard.email)
+    html = client.get(commitments_url(world, s.draft)).get_data(as_text=True)
     assert "Maria" in html and "/contacts" not in html and "/private" not in html
     assert "Remove" not in html and "Edit commitment" not in html and "Approve SOV" not in html
     assert "/sov/lines" not in html
@@ -362,9 +358,9 @@ def _line_data(prefix: str = "new", **change: str) -> dict[str, str]:
     return {f"{prefix}-{k}": v for k, v in data.items()}
 
 
-def test_adding_a_line_as_a_plain_form_post(client, world, s):
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world, s.draft, "/sov/lines"), data=_line_data())
+def test_adding_a_line_as_a_plain_form_post(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    response = client.post(commitments_url(world, s.draft, "/sov/lines"), data=_line_data())
     assert response.status_code == 303 and response.headers["Location"].endswith("#sov-line-" + str(
         db.session.scalar(select(func.max(SovLine.id)))))
     assert _lines(s.draft)[-1] == ("03 45 00", "Precast stairs", Decimal("12500.50"), Decimal("0.00"), 4)
@@ -374,9 +370,9 @@ def test_adding_a_line_as_a_plain_form_post(client, world, s):
     assert event.action == "SOV line added" and event.new_value == "03 45 00 Precast stairs: 12500.50"
 
 
-def test_adding_a_line_with_htmx_returns_the_form_the_lines_and_the_totals(client, world, s):
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world, s.draft, "/sov/lines"), data=_line_data(), headers=HX)
+def test_adding_a_line_with_htmx_returns_the_form_the_lines_and_the_totals(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    response = client.post(commitments_url(world, s.draft, "/sov/lines"), data=_line_data(), headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     assert html.lstrip().startswith('<form id="sov-add"') and "<html" not in html
@@ -404,10 +400,11 @@ def test_adding_a_line_with_htmx_returns_the_form_the_lines_and_the_totals(clien
     ({"scheduled_value": "1000000000000"}, "scheduled_value", "Enter an amount below"),
 ])
 @pytest.mark.parametrize("hx", [False, True], ids=["plain", "htmx"])
-def test_line_bad_input_says_what_is_wrong_and_writes_nothing(client, world, s, change, field, message, hx):
-    sign_in(client, world.admin.email)
+def test_line_bad_input_says_what_is_wrong_and_writes_nothing(client, world, s, change, field, message, hx, auth):
+    auth.sign_in(world.admin.email)
     before = _snapshot()
-    response = client.post(_url(world, s.draft, "/sov/lines"), data=_line_data(**change), headers=HX if hx else {})
+    response = client.post(commitments_url(world, s.draft, "/sov/lines"),
+                           data=_line_data(**change), headers=HX if hx else {})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html and f'id="new-{field}-feedback"' in html
@@ -420,15 +417,16 @@ def test_line_bad_input_says_what_is_wrong_and_writes_nothing(client, world, s, 
     assert _snapshot() == before
 
 
-def test_editing_a_line_in_place(client, world, s):
-    sign_in(client, world.admin.email)
+def test_editing_a_line_in_place(client, world, s, auth):
+    auth.sign_in(world.admin.email)
     line = s.draft.sov_lines[1]
-    fragment = client.get(_url(world, s.draft, f"/sov/lines/{line.id}/edit"), headers=HX).get_data(as_text=True)
+    fragment = client.get(commitments_url(world, s.draft, f"/sov/lines/{line.id}/edit"),
+                          headers=HX).get_data(as_text=True)
     assert fragment.lstrip().startswith(f'<tr id="sov-line-{line.id}"') and "<html" not in fragment
     assert f'name="line-{line.id}-scheduled_value"' in fragment and 'value="50000.00"' in fragment
-    page = client.get(_url(world, s.draft, f"/sov/lines/{line.id}/edit")).get_data(as_text=True)
+    page = client.get(commitments_url(world, s.draft, f"/sov/lines/{line.id}/edit")).get_data(as_text=True)
     assert "<html" in page and f'name="line-{line.id}-cost_code"' in page  # the same, without JavaScript
-    url = _url(world, s.draft, f"/sov/lines/{line.id}")
+    url = commitments_url(world, s.draft, f"/sov/lines/{line.id}")
     response = client.post(url, headers=HX, data=_line_data(f"line-{line.id}", cost_code="03 21 00",
                                                             description="Rebar", scheduled_value="55000"))
     html = response.get_data(as_text=True)
@@ -449,11 +447,11 @@ def test_editing_a_line_in_place(client, world, s):
     ({"scheduled_value": "abc"}, "Enter a number, like 1250.00."),
     ({"cost_code": ""}, "Enter the cost code."),
 ])
-def test_line_edit_bad_input(client, world, s, change, message, hx):
-    sign_in(client, world.admin.email)
+def test_line_edit_bad_input(client, world, s, change, message, hx, auth):
+    auth.sign_in(world.admin.email)
     line = s.draft.sov_lines[0]
     before = _snapshot(), _lines(s.draft)
-    response = client.post(_url(world, s.draft, f"/sov/lines/{line.id}"), headers=HX if hx else {},
+    response = client.post(commitments_url(world, s.draft, f"/sov/lines/{line.id}"), headers=HX if hx else {},
                            data=_line_data(f"line-{line.id}", **change))
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
@@ -462,58 +460,60 @@ def test_line_edit_bad_input(client, world, s, change, message, hx):
     assert (_snapshot(), _lines(s.draft)) == before
 
 
-def test_moving_lines_up_and_down(client, world, s):
-    sign_in(client, world.admin.email)
+def test_moving_lines_up_and_down(client, world, s, auth):
+    auth.sign_in(world.admin.email)
     first, second, third = s.draft.sov_lines
-    response = client.post(_url(world, s.draft, f"/sov/lines/{third.id}/move"), data={"direction": "up"}, headers=HX)
+    response = client.post(commitments_url(world, s.draft, f"/sov/lines/{third.id}/move"),
+                           data={"direction": "up"}, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<tbody id="sov-lines">')
     assert html.index(f'id="sov-line-{third.id}"') < html.index(f'id="sov-line-{second.id}"')
     assert [c for c, *_ in _lines(s.draft)] == ["01 00 00", "03 00 00", "02 00 00"]
-    plain = client.post(_url(world, s.draft, f"/sov/lines/{first.id}/move"), data={"direction": "down"})
+    plain = client.post(commitments_url(world, s.draft, f"/sov/lines/{first.id}/move"), data={"direction": "down"})
     assert plain.status_code == 303
     assert [c for c, *_ in _lines(s.draft)] == ["03 00 00", "01 00 00", "02 00 00"]
     assert [p for *_, p in _lines(s.draft)] == [1, 2, 3]
-    top = client.post(_url(world, s.draft, f"/sov/lines/{third.id}/move"), data={"direction": "up"}, headers=HX)
+    top = client.post(commitments_url(world, s.draft, f"/sov/lines/{third.id}/move"),
+                      data={"direction": "up"}, headers=HX)
     assert "is at the top already" in top.get_data(as_text=True)
-    assert client.post(_url(world, s.draft, f"/sov/lines/{third.id}/move"), data={"direction": "sideways"}
+    assert client.post(commitments_url(world, s.draft, f"/sov/lines/{third.id}/move"), data={"direction": "sideways"}
                        ).status_code == 400
-    assert _count(AuditEvent) == 2
+    assert count(AuditEvent) == 2
 
 
-def test_removing_a_line_closes_the_gap(client, world, s):
-    sign_in(client, world.admin.email)
+def test_removing_a_line_closes_the_gap(client, world, s, auth):
+    auth.sign_in(world.admin.email)
     first, second, _third = s.draft.sov_lines
-    response = client.post(_url(world, s.draft, f"/sov/lines/{first.id}/remove"), headers=HX)
+    response = client.post(commitments_url(world, s.draft, f"/sov/lines/{first.id}/remove"), headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<tbody id="sov-lines">')
     assert "data-sov-total>$75,000.00<" in html and "Line 01 00 00 Line 1 removed." in html
     assert [(c, p) for c, *_, p in _lines(s.draft)] == [("02 00 00", 1), ("03 00 00", 2)]
-    assert client.post(_url(world, s.draft, f"/sov/lines/{second.id}/remove")).status_code == 303
+    assert client.post(commitments_url(world, s.draft, f"/sov/lines/{second.id}/remove")).status_code == 303
     assert [(c, p) for c, *_, p in _lines(s.draft)] == [("03 00 00", 1)]
     first_event = db.session.scalar(select(AuditEvent.old_value).order_by(AuditEvent.id).limit(1))
     assert first_event == "01 00 00 Line 1: 100000.00"
 
 
-def test_a_line_with_claim_lines_cannot_be_removed(client, world, s):
+def test_a_line_with_claim_lines_cannot_be_removed(client, world, s, auth):
     line = s.draft.sov_lines[0]
     db.session.add(Claim(commitment=s.draft, billing_period=world.period, number=1, created_by=world.admin,
                          lines=[ClaimLine(sov_line=line)]))
     db.session.commit()
-    sign_in(client, world.admin.email)
-    page = client.get(_url(world, s.draft)).get_data(as_text=True)
+    auth.sign_in(world.admin.email)
+    page = client.get(commitments_url(world, s.draft)).get_data(as_text=True)
     assert f'/sov/lines/{line.id}/remove' not in page and "Billed" in page
     before = _snapshot()
-    response = client.post(_url(world, s.draft, f"/sov/lines/{line.id}/remove"))
+    response = client.post(commitments_url(world, s.draft, f"/sov/lines/{line.id}/remove"))
     assert response.status_code == 303
     assert "has been billed against and cannot be removed" in client.get(response.headers["Location"]).get_data(
         as_text=True)
     assert _snapshot() == before
 
 
-def test_approving_the_sov_locks_it(client, world, s):
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world, s.draft, "/sov/approve"))
+def test_approving_the_sov_locks_it(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    response = client.post(commitments_url(world, s.draft, "/sov/approve"))
     assert response.status_code == 303
     c = _fresh(s.draft)
     assert c.sov_status is SovStatus.APPROVED and c.sov_approved_by_id == world.admin.id and c.sov_approved_at
@@ -525,23 +525,25 @@ def test_approving_the_sov_locks_it(client, world, s):
     line = c.sov_lines[0]
     before = _snapshot(), _lines(c)
     # every Draft action is refused now, with why; htmx is sent to the fresh page
-    assert client.post(_url(world, c, "/sov/lines"), data=_line_data()).status_code == 303
-    refused = client.post(_url(world, c, "/sov/lines"), data=_line_data(), headers=HX)
-    assert refused.status_code == 200 and refused.headers["HX-Redirect"].endswith(_url(world, c) + "#sov")
-    assert client.post(_url(world, c, f"/sov/lines/{line.id}"), data=_line_data(f"line-{line.id}")).status_code == 303
-    assert client.post(_url(world, c, f"/sov/lines/{line.id}/move"), data={"direction": "down"}).status_code == 303
-    assert client.post(_url(world, c, f"/sov/lines/{line.id}/remove")).status_code == 303
-    again = client.post(_url(world, c, "/sov/approve"))
+    assert client.post(commitments_url(world, c, "/sov/lines"), data=_line_data()).status_code == 303
+    refused = client.post(commitments_url(world, c, "/sov/lines"), data=_line_data(), headers=HX)
+    assert refused.status_code == 200 and refused.headers["HX-Redirect"].endswith(commitments_url(world, c) + "#sov")
+    assert client.post(commitments_url(world, c, f"/sov/lines/{line.id}"),
+                       data=_line_data(f"line-{line.id}")).status_code == 303
+    assert client.post(commitments_url(world, c, f"/sov/lines/{line.id}/move"),
+                       data={"direction": "down"}).status_code == 303
+    assert client.post(commitments_url(world, c, f"/sov/lines/{line.id}/remove")).status_code == 303
+    again = client.post(commitments_url(world, c, "/sov/approve"))
     assert "approved already" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert (_snapshot(), _lines(c)) == before
 
 
-def test_an_empty_sov_cannot_be_approved(client, world, s):
+def test_an_empty_sov_cannot_be_approved(client, world, s, auth):
     empty = factories.commitment(world.project, s.keystone, number="SC-010", sov_approved=False, lines=())
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     before = _snapshot()
-    response = client.post(_url(world, empty, "/sov/approve"))
+    response = client.post(commitments_url(world, empty, "/sov/approve"))
     assert response.status_code == 303
     assert "Add at least one line before approving the schedule of values." in client.get(
         response.headers["Location"]).get_data(as_text=True)
@@ -551,31 +553,32 @@ def test_an_empty_sov_cannot_be_approved(client, world, s):
 # --- approved change orders ---------------------------------------------------------------------
 
 
-def test_a_change_order_adds_a_line_keeping_the_original_at_zero(client, world, s):
+def test_a_change_order_adds_a_line_keeping_the_original_at_zero(client, world, s, auth):
     open_claim = Claim(commitment=s.approved, billing_period=world.period, number=1, created_by=world.admin,
                        lines=[ClaimLine(sov_line=line) for line in s.approved.sov_lines])
     db.session.add(open_claim)
     db.session.commit()
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world, s.approved, "/sov/change-orders"),
+    auth.sign_in(world.admin.email)
+    response = client.post(commitments_url(world, s.approved, "/sov/change-orders"),
                            data=_line_data(scheduled_value="24000"), headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Change order line 03 45 00 added: $24,000.00." in html
     assert _lines(s.approved)[-1] == ("03 45 00", "Precast stairs", Decimal("0.00"), Decimal("24000.00"), 3)
     assert db.session.scalar(select(SovLine.from_change_order).order_by(SovLine.id.desc()).limit(1)) is True
-    assert _count(ClaimLine) == 3  # the open claim can bill the new line
-    page = client.get(_url(world, s.approved)).get_data(as_text=True)
+    assert count(ClaimLine) == 3  # the open claim can bill the new line
+    page = client.get(commitments_url(world, s.approved)).get_data(as_text=True)
     value = page.split('id="commitment-value"')[1].split("</dl>")[0]
     assert "$140,000.00" in value and "+$24,000.00" in value and "$164,000.00" in value
     assert "Change order" in page
 
 
-def test_a_change_order_changes_a_scheduled_value_and_the_original_stays(client, world, s):
-    sign_in(client, world.admin.email)
+def test_a_change_order_changes_a_scheduled_value_and_the_original_stays(client, world, s, auth):
+    auth.sign_in(world.admin.email)
     line = s.approved.sov_lines[1]
-    fragment = client.get(_url(world, s.approved, f"/sov/lines/{line.id}/edit"), headers=HX).get_data(as_text=True)
+    fragment = client.get(commitments_url(world, s.approved, f"/sov/lines/{line.id}/edit"),
+                          headers=HX).get_data(as_text=True)
     assert "New scheduled value" in fragment and 'value="40000.00"' in fragment
-    url = _url(world, s.approved, f"/sov/lines/{line.id}/change")
+    url = commitments_url(world, s.approved, f"/sov/lines/{line.id}/change")
     response = client.post(url, headers=HX, data={f"line-{line.id}-scheduled_value": "45,500"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="sov-line-{line.id}">')
@@ -597,7 +600,7 @@ def test_a_change_order_changes_a_scheduled_value_and_the_original_stays(client,
     ("10000", "60,000.00 is billed on this line already"),
 ])
 @pytest.mark.parametrize("hx", [False, True], ids=["plain", "htmx"])
-def test_change_order_bad_input(client, world, s, typed, message, hx):
+def test_change_order_bad_input(client, world, s, typed, message, hx, auth):
     line = s.approved.sov_lines[1]
     billed = Claim(commitment=s.approved, billing_period=world.period, number=1, created_by=world.admin,
                    status=ClaimStatus.APPROVED,
@@ -607,9 +610,9 @@ def test_change_order_bad_input(client, world, s, typed, message, hx):
     line.approved_changes = Decimal("0.00")
     db.session.commit()
     # the line's value is 40,000 and 60,000 is billed: already over, so only the overbilling check says no
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     before = _snapshot(), _lines(s.approved)
-    response = client.post(_url(world, s.approved, f"/sov/lines/{line.id}/change"), headers=HX if hx else {},
+    response = client.post(commitments_url(world, s.approved, f"/sov/lines/{line.id}/change"), headers=HX if hx else {},
                            data={f"line-{line.id}-scheduled_value": typed})
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
@@ -617,12 +620,12 @@ def test_change_order_bad_input(client, world, s, typed, message, hx):
     assert (_snapshot(), _lines(s.approved)) == before
 
 
-def test_change_orders_wait_for_an_approved_sov(client, world, s):
-    sign_in(client, world.admin.email)
+def test_change_orders_wait_for_an_approved_sov(client, world, s, auth):
+    auth.sign_in(world.admin.email)
     line = s.draft.sov_lines[0]
     before = _snapshot(), _lines(s.draft)
-    assert client.post(_url(world, s.draft, "/sov/change-orders"), data=_line_data()).status_code == 303
-    response = client.post(_url(world, s.draft, f"/sov/lines/{line.id}/change"),
+    assert client.post(commitments_url(world, s.draft, "/sov/change-orders"), data=_line_data()).status_code == 303
+    response = client.post(commitments_url(world, s.draft, f"/sov/lines/{line.id}/change"),
                            data={f"line-{line.id}-scheduled_value": "5"})
     assert "still a draft" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert (_snapshot(), _lines(s.draft)) == before
@@ -635,35 +638,37 @@ def _routes(world, s):
     d, a = s.draft, s.approved
     dl, al = d.sov_lines[0], a.sov_lines[0]
     return [
-        ("get", _url(world), {}, "read"),
-        ("get", _url(world, d), {}, "read"),
-        ("get", _url(world, d, f"/sov/lines/{dl.id}"), {}, "read"),  # sent with HX-Request: the row
-        ("get", _url(world, suffix="/new"), {}, "admin"),
-        ("post", _url(world, suffix="/new"), _commitment_data(s.keystone), "admin"),
-        ("get", _url(world, d, "/edit"), {}, "admin"),
-        ("post", _url(world, d, "/edit"), _commitment_data(s.keystone, number="SC-001", title="Changed"), "admin"),
-        ("post", _url(world, d, "/contacts"), {"user_id": s.jo.id}, "admin"),
-        ("post", _url(world, d, f"/contacts/{s.maria.id}/remove"), {}, "admin"),
-        ("post", _url(world, d, "/private"), {"user_id": world.readonly.id}, "admin"),
-        ("post", _url(world, a, f"/private/{world.standard.id}/remove"), {}, "admin"),
-        ("post", _url(world, d, "/sov/lines"), _line_data(), "admin"),
-        ("get", _url(world, d, f"/sov/lines/{dl.id}/edit"), {}, "admin"),
-        ("post", _url(world, d, f"/sov/lines/{dl.id}"), _line_data(f"line-{dl.id}"), "admin"),
-        ("post", _url(world, d, f"/sov/lines/{dl.id}/move"), {"direction": "down"}, "admin"),
-        ("post", _url(world, d, f"/sov/lines/{dl.id}/remove"), {}, "admin"),
-        ("post", _url(world, a, "/sov/change-orders"), _line_data(), "admin"),
-        ("post", _url(world, a, f"/sov/lines/{al.id}/change"), {f"line-{al.id}-scheduled_value": "1"}, "admin"),
-        ("post", _url(world, d, "/sov/approve"), {}, "admin"),
+        ("get", commitments_url(world), {}, "read"),
+        ("get", commitments_url(world, d), {}, "read"),
+        ("get", commitments_url(world, d, f"/sov/lines/{dl.id}"), {}, "read"),  # sent with HX-Request: the row
+        ("get", commitments_url(world, suffix="/new"), {}, "admin"),
+        ("post", commitments_url(world, suffix="/new"), _commitment_data(s.keystone), "admin"),
+        ("get", commitments_url(world, d, "/edit"), {}, "admin"),
+        ("post", commitments_url(world, d, "/edit"),
+         _commitment_data(s.keystone, number="SC-001", title="Changed"), "admin"),
+        ("post", commitments_url(world, d, "/contacts"), {"user_id": s.jo.id}, "admin"),
+        ("post", commitments_url(world, d, f"/contacts/{s.maria.id}/remove"), {}, "admin"),
+        ("post", commitments_url(world, d, "/private"), {"user_id": world.readonly.id}, "admin"),
+        ("post", commitments_url(world, a, f"/private/{world.standard.id}/remove"), {}, "admin"),
+        ("post", commitments_url(world, d, "/sov/lines"), _line_data(), "admin"),
+        ("get", commitments_url(world, d, f"/sov/lines/{dl.id}/edit"), {}, "admin"),
+        ("post", commitments_url(world, d, f"/sov/lines/{dl.id}"), _line_data(f"line-{dl.id}"), "admin"),
+        ("post", commitments_url(world, d, f"/sov/lines/{dl.id}/move"), {"direction": "down"}, "admin"),
+        ("post", commitments_url(world, d, f"/sov/lines/{dl.id}/remove"), {}, "admin"),
+        ("post", commitments_url(world, a, "/sov/change-orders"), _line_data(), "admin"),
+        ("post", commitments_url(world, a, f"/sov/lines/{al.id}/change"),
+         {f"line-{al.id}-scheduled_value": "1"}, "admin"),
+        ("post", commitments_url(world, d, "/sov/approve"), {}, "admin"),
     ]
 
 
 @pytest.mark.parametrize(("who", "read", "write"), [
     ("standard", 200, 403), ("readonly", 200, 403), ("nobody", 404, 404), ("contact", 404, 404)])
-def test_who_may_do_what(client, world, s, who, read, write):
+def test_who_may_do_what(client, world, s, who, read, write, auth):
     s.approved.private_users.append(world.standard)
     db.session.commit()
     email = s.maria.email if who == "contact" else getattr(world, who).email
-    sign_in(client, email)
+    auth.sign_in(email)
     before = _snapshot(), _lines(s.draft)
     for method, url, data, kind in _routes(world, s):
         response = getattr(client, method)(url, data=data, headers=HX if "/sov/lines/" in url else {})
@@ -673,10 +678,10 @@ def test_who_may_do_what(client, world, s, who, read, write):
 
 
 @pytest.mark.parametrize("who", ["admin", "project_admin"])
-def test_admins_may_do_everything(client, world, s, who):
+def test_admins_may_do_everything(client, world, s, who, auth):
     s.approved.private_users.append(world.standard)
     db.session.commit()
-    sign_in(client, world.admin.email if who == "admin" else s.project_admin.email)
+    auth.sign_in(world.admin.email if who == "admin" else s.project_admin.email)
     for method, url, data, _kind in _routes(world, s):
         response = getattr(client, method)(url, data=data, headers=HX if "/sov/lines/" in url else {})
         assert response.status_code in (200, 303), (who, method, url, response.status_code)
@@ -693,20 +698,21 @@ def test_anonymous_is_sent_to_sign_in_everywhere(client, world, s):
     assert _snapshot() == before
 
 
-def test_a_private_commitment_is_404_for_those_not_on_its_list(client, world, s):
-    sign_in(client, world.standard.email)
+def test_a_private_commitment_is_404_for_those_not_on_its_list(client, world, s, auth):
+    auth.sign_in(world.standard.email)
     line = s.secret.sov_lines[0]
     before = _snapshot()
-    for method, url in [("get", _url(world, s.secret)), ("get", _url(world, s.secret, "/edit")),
-                        ("get", _url(world, s.secret, f"/sov/lines/{line.id}")),
-                        ("post", _url(world, s.secret, "/contacts")), ("post", _url(world, s.secret, "/sov/lines")),
-                        ("post", _url(world, s.secret, f"/sov/lines/{line.id}/change"))]:
+    for method, url in [("get", commitments_url(world, s.secret)), ("get", commitments_url(world, s.secret, "/edit")),
+                        ("get", commitments_url(world, s.secret, f"/sov/lines/{line.id}")),
+                        ("post", commitments_url(world, s.secret, "/contacts")),
+                        ("post", commitments_url(world, s.secret, "/sov/lines")),
+                        ("post", commitments_url(world, s.secret, f"/sov/lines/{line.id}/change"))]:
         assert getattr(client, method)(url).status_code == 404, url
     assert _snapshot() == before
 
 
-def test_a_vendor_contact_never_sees_the_setup_pages(client, world, s):
-    sign_in(client, s.dev.email)
-    assert client.get(_url(world, s.approved)).status_code == 404
-    assert client.get(_url(world)).status_code == 404
+def test_a_vendor_contact_never_sees_the_setup_pages(client, world, s, auth):
+    auth.sign_in(s.dev.email)
+    assert client.get(commitments_url(world, s.approved)).status_code == 404
+    assert client.get(commitments_url(world)).status_code == 404
     assert client.get("/projects/new").status_code == 403

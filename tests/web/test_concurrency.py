@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from domain.models import Invite, OutboxMessage, db
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import AuthActions
 
 THREADS = 6
 
@@ -23,7 +23,7 @@ def test_simultaneous_sends_make_one_invite_per_row_and_one_mail_per_contact(app
     clients = []
     for n in range(THREADS):
         client = app.test_client()
-        sign_in(client, (world.admin if n % 2 else second_admin).email)
+        AuthActions(client).sign_in((world.admin if n % 2 else second_admin).email)
         clients.append(client)
     start = threading.Barrier(THREADS)
     statuses: list[int] = []

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from domain.models import Dictionary, db
 from tests import factories
-from tests.conftest import IsolatedClient, test_config
+from tests.helpers import IsolatedClient, test_config
 from tests.smtp import free_port
 
 WORDS = ("is briefly unavailable: it cannot reach its database just now. Please try again in a minute.")

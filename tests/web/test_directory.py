@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, select, update
 
 from domain import emails, tokens
 from domain.models import (
@@ -32,7 +32,7 @@ from domain.models import (
     db,
 )
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import count
 
 # --- set-up -----------------------------------------------------------------------------------------
 
@@ -60,13 +60,9 @@ def d(world: factories.World) -> Directory:
 
 
 @pytest.fixture
-def admin(client: FlaskClient, d: Directory) -> FlaskClient:
-    sign_in(client, d.world.admin.email)
+def admin(client: FlaskClient, d: Directory, auth) -> FlaskClient:
+    auth.sign_in(d.world.admin.email)
     return client
-
-
-def count(model, *where) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def state() -> tuple:
@@ -163,9 +159,9 @@ def test_company_admin_opens_every_page(admin, d):
 
 
 @pytest.mark.parametrize("who", ["project_admin", "standard", "readonly", "nobody"])
-def test_internal_users_who_are_not_company_admins_get_404_and_403(client, d, who):
+def test_internal_users_who_are_not_company_admins_get_404_and_403(client, d, who, auth):
     user = d.project_admin if who == "project_admin" else getattr(d.world, who)
-    sign_in(client, user.email)
+    auth.sign_in(user.email)
     for path in pages(d):
         assert client.get(path).status_code == 404, path
     before = state()
@@ -176,8 +172,8 @@ def test_internal_users_who_are_not_company_admins_get_404_and_403(client, d, wh
     assert "/directory" not in nav and "/settings/company" not in nav
 
 
-def test_vendor_users_get_404_for_everything(client, d):
-    sign_in(client, d.maria.email)
+def test_vendor_users_get_404_for_everything(client, d, auth):
+    auth.sign_in(d.maria.email)
     for path in pages(d):
         assert client.get(path).status_code == 404, path
     before = state()
@@ -268,6 +264,9 @@ def test_saving_unchanged_settings_records_nothing(admin, d):
     assert "Nothing changed." in html_of(admin.get("/settings/company"))
 
 
+BAD_PERCENT = "Enter a percentage from 0 to 100. Use at most two decimals."
+
+
 @pytest.mark.parametrize(("typed", "stored"), [("0", "0.00"), ("100", "100.00"), ("12.25", "12.25"),
                                                (" 8 ", "8.00"), ("5%", "5.00"), ("99.9", "99.90")])
 def test_good_retention_percentages(admin, d, typed, stored):
@@ -285,9 +284,9 @@ def test_good_retention_percentages(admin, d, typed, stored):
         ({"default_retention_pct": "-1"}, "default_retention_pct", "Enter a percentage from 0 to 100."),
         ({"default_retention_pct": "101"}, "default_retention_pct", "Enter a percentage from 0 to 100."),
         ({"default_retention_pct": "100.01"}, "default_retention_pct", "Enter a percentage from 0 to 100."),
-        ({"default_retention_pct": "abc"}, "default_retention_pct", "Enter a number, like 10 or 7.5."),
-        ({"default_retention_pct": "1e1"}, "default_retention_pct", "Enter a number, like 10 or 7.5."),
-        ({"default_retention_pct": "NaN"}, "default_retention_pct", "Enter a number, like 10 or 7.5."),
+        ({"default_retention_pct": "abc"}, "default_retention_pct", BAD_PERCENT),
+        ({"default_retention_pct": "1e1"}, "default_retention_pct", BAD_PERCENT),
+        ({"default_retention_pct": "NaN"}, "default_retention_pct", BAD_PERCENT),
         ({"default_retention_pct": ""}, "default_retention_pct", "Enter a percentage from 0 to 100."),
         ({"invite_message": "m" * 2001}, "invite_message", "Keep the message to 2,000 characters or fewer."),
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Choose a time zone from the list."),
@@ -781,7 +780,7 @@ def test_the_people_list_offers_no_deactivate_for_yourself(admin, d):
 # --- deactivate, reactivate, resend ---------------------------------------------------------------------
 
 
-def test_deactivate_and_reactivate_as_plain_form_posts(admin, d):
+def test_deactivate_and_reactivate_as_plain_form_posts(admin, d, auth):
     response = admin.post(f"/directory/people/{d.maria.id}/deactivate", data={"company": str(d.keystone.id)})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/directory/people?company={d.keystone.id}"
@@ -796,7 +795,7 @@ def test_deactivate_and_reactivate_as_plain_form_posts(admin, d):
     # she cannot sign in any more
     admin.post("/sign-out")
     assert admin.post("/sign-in", data={"email": maria.email, "password": factories.PASSWORD}).status_code == 422
-    sign_in(admin, d.world.admin.email)
+    auth.sign_in(d.world.admin.email)
     response = admin.post(f"/directory/people/{d.maria.id}/reactivate", data={"back": "vendor"})
     assert response.status_code == 303 and response.headers["Location"] == f"/directory/vendors/{d.keystone.id}"
     assert db.session.get(User, d.maria.id).active
@@ -1073,12 +1072,12 @@ def test_a_link_to_an_old_address_or_a_deactivated_user_does_not_work(app, admin
     assert state() == before
 
 
-def test_the_activation_page_is_for_anyone_with_the_link(app, client, d):
+def test_the_activation_page_is_for_anyone_with_the_link(app, client, d, auth):
     noor = factories.user(d.keystone, "noor@keystone.example", "Noor Haddad", password=False)
     db.session.commit()
     token = tokens.make_activation_token(app.config["SECRET_KEY"], noor.id, noor.email)
     assert client.get(f"/activate?token={token}").status_code == 200
     # a signed-in colleague opening it is told who they will become
-    sign_in(client, d.world.standard.email)
+    auth.sign_in(d.world.standard.email)
     assert "Setting this password signs you in as noor@keystone.example" in html_of(
         client.get(f"/activate?token={token}"))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from domain import importer
+from domain import importer, upload_stash
 from domain.models import (
     AccessLevel,
     AuditEvent,
@@ -29,7 +29,7 @@ from domain.models import (
 )
 from domain.money import from_cents, sum_cents
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import count, import_url
 
 COLUMNS = list(importer.COLUMNS)
 HEADER = ",".join(COLUMNS)
@@ -48,10 +48,6 @@ def vendors(world):  # type: ignore[no-untyped-def]
     return made
 
 
-def _url(world, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
-    return f"/projects/{world.project.id}/import{suffix}"
-
-
 def _csv(rows: list[list[str]], header: list[str] | None = None, encoding: str = "utf-8") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -61,7 +57,7 @@ def _csv(rows: list[list[str]], header: list[str] | None = None, encoding: str =
 
 
 def _upload(client, world, data: bytes, name: str = "commitments.csv"):  # type: ignore[no-untyped-def]
-    return client.post(_url(world), data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(import_url(world), data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
 def _preview(client, world, data: bytes, name: str = "commitments.csv") -> str:  # type: ignore[no-untyped-def]
@@ -75,10 +71,6 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
     return html.unescape(response.get_data(as_text=True))
 
 
-def _count(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _problems(page: str) -> list[tuple[int, str, str]]:
     """(row, column, problem) of each item of the preview's list of problems."""
     listing = page[page.index('id="import-problems"'):]
@@ -89,7 +81,7 @@ def _problems(page: str) -> list[tuple[int, str, str]]:
 
 
 def _nothing_written() -> None:
-    assert _count(Commitment) == 0 and _count(SovLine) == 0 and _count(AuditEvent) == 0
+    assert count(Commitment) == 0 and count(SovLine) == 0 and count(AuditEvent) == 0
 
 
 def _line(number: str, cost_code: str, value: str, *, kind: str = "Subcontract", title: str = "Concrete works",
@@ -126,8 +118,8 @@ def _realistic_file(vendor_names: list[str]) -> tuple[bytes, dict[str, Decimal],
     return _csv(rows), totals, len(rows)
 
 
-def test_a_200_commitment_file_is_previewed_then_imported_in_one_go(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_a_200_commitment_file_is_previewed_then_imported_in_one_go(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     data, totals, line_count = _realistic_file([v.name.upper() if i == 1 else v.name for i, v in enumerate(vendors)])
 
     preview_url = _preview(client, world, data, "Riverside commitments.csv")
@@ -142,12 +134,12 @@ def test_a_200_commitment_file_is_previewed_then_imported_in_one_go(client, worl
     started = time.perf_counter()
     response = client.post(f"{preview_url}/confirm")
     elapsed = time.perf_counter() - started
-    assert response.status_code == 303 and response.headers["Location"].endswith(_url(world))
+    assert response.status_code == 303 and response.headers["Location"].endswith(import_url(world))
     assert f"Imported 200 commitments with {line_count:,} SOV lines, ${grand_total:,} in all." in _text(
         client.get(response.headers["Location"]))
     assert elapsed < 20
 
-    assert _count(Commitment) == 200 and _count(SovLine) == line_count
+    assert count(Commitment) == 200 and count(SovLine) == line_count
     by_number = {c.number: c for c in db.session.scalars(select(Commitment))}
     for number in ["SC-001", "PO-007", "SC-150", "SC-200"]:
         total = from_cents(db.session.scalar(select(sum_cents(SovLine.original_value)).join(Commitment)
@@ -180,8 +172,8 @@ def test_a_200_commitment_file_is_previewed_then_imported_in_one_go(client, worl
                               "Riverside commitments.csv" for e in imported)
 
 
-def test_a_second_confirmation_imports_nothing_more(client, world, vendors, app):
-    sign_in(client, world.admin.email)
+def test_a_second_confirmation_imports_nothing_more(client, world, vendors, app, auth):
+    auth.sign_in(world.admin.email)
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00"),
                                                 _line("SC-001", "03 21 00", "200.00")]))
     assert client.post(f"{preview_url}/confirm").status_code == 303
@@ -190,15 +182,15 @@ def test_a_second_confirmation_imports_nothing_more(client, world, vendors, app)
     assert "This file was already imported (1 commitments). Nothing was imported twice." in _text(
         client.get(again.headers["Location"]))
     assert client.get(preview_url).status_code == 303  # the preview of an imported file says so too
-    assert _count(Commitment) == 1 and _count(SovLine) == 2
+    assert count(Commitment) == 1 and count(SovLine) == 2
     assert list(Path(app.config["IMPORT_FOLDER"]).glob("*.pending")) == []
 
 
-def test_two_confirmations_at_once_import_once(client, world, vendors, app):
-    sign_in(client, world.admin.email)
+def test_two_confirmations_at_once_import_once(client, world, vendors, app, auth):
+    auth.sign_in(world.admin.email)
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00")]))
     token = preview_url.rsplit("/", 1)[1]
-    stash = importer.UploadStash(app.config["IMPORT_FOLDER"])
+    stash = upload_stash.UploadStash(app.config["IMPORT_FOLDER"])
     stashed = stash.find(token, user_id=world.admin.id, project_id=world.project.id)
     assert stash.take(stashed) is not None  # the first confirmation holds the file...
     assert stash.take(stashed) is None  # ...so a second one at the same moment finds nothing to take
@@ -208,8 +200,8 @@ def test_two_confirmations_at_once_import_once(client, world, vendors, app):
     _nothing_written()
 
 
-def test_a_number_taken_after_the_preview_is_caught_at_the_confirmation(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_a_number_taken_after_the_preview_is_caught_at_the_confirmation(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00"),
                                                 _line("SC-002", "03 11 00", "100.00")]))
     factories.commitment(world.project, vendors[0], number="SC-002")
@@ -217,18 +209,18 @@ def test_a_number_taken_after_the_preview_is_caught_at_the_confirmation(client, 
     response = client.post(f"{preview_url}/confirm")
     assert response.status_code == 422
     assert _problems(_text(response)) == [(3, "commitment_number", "Commitment SC-002 is already on this project.")]
-    assert _count(Commitment) == 1 and _count(AuditEvent) == 0
+    assert count(Commitment) == 1 and count(AuditEvent) == 0
     assert client.get(preview_url).status_code == 200  # the upload still waits, with its problem shown
 
 
 # --- problems in rows -----------------------------------------------------------------------------
 
 
-def test_a_broken_file_shows_every_problem_with_its_row_and_writes_nothing(client, world, vendors, app):
+def test_a_broken_file_shows_every_problem_with_its_row_and_writes_nothing(client, world, vendors, app, auth):
     factories.commitment(world.project, vendors[0], number="SC-900")
     db.session.commit()
-    sign_in(client, world.admin.email)
-    before = (_count(Commitment), _count(SovLine))
+    auth.sign_in(world.admin.email)
+    before = (count(Commitment), count(SovLine))
     rows = [
         _line("SC-001", "03 11 00", "100.00"),                                           # 2: fine
         _line("SC-002", "03 11 00", "100.00", vendor="Nobody Builders Ltd"),             # 3
@@ -262,7 +254,7 @@ def test_a_broken_file_shows_every_problem_with_its_row_and_writes_nothing(clien
         (7, "scheduled_value", "A scheduled value cannot be negative."),
         (8, "kind", "Unknown kind: use Subcontract or Purchase Order."),
         (9, "status", "Unknown status: use Draft, Out for Signature, Approved, Complete, Terminated or Void."),
-        (10, "retention_pct", "Out of range: enter a percentage from 0 to 100."),
+        (10, "retention_pct", "Enter a percentage from 0 to 100. Use at most two decimals."),
         (11, "title", "Enter the title."),
         (11, "cost_code", "Enter the cost code."),
         (11, "description", "Enter the description."),
@@ -281,12 +273,12 @@ def test_a_broken_file_shows_every_problem_with_its_row_and_writes_nothing(clien
                                   "every row."),
     ]
     assert "Upload the corrected file" in page and "/confirm" not in page
-    assert (_count(Commitment), _count(SovLine)) == before and _count(AuditEvent) == 0
+    assert (count(Commitment), count(SovLine)) == before and count(AuditEvent) == 0
     assert not list(Path(app.config["IMPORT_FOLDER"]).glob("*"))  # a file with problems is not kept
 
 
-def test_a_commitments_later_rows_may_leave_its_fields_empty(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_a_commitments_later_rows_may_leave_its_fields_empty(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     rows = [_line("SC-001", "03 11 00", "100.00"),
             ["SC-001", "", "", "", "", "", "03 21 00", "Reinforcing", "50.00"],
             ["SC-001", "subcontract", "Concrete works", "keystone concrete co.", "APPROVED", "10.00", "03 31 00",
@@ -312,8 +304,8 @@ def test_a_commitments_later_rows_may_leave_its_fields_empty(client, world, vend
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "This file is not a CSV or Excel (.xlsx) spreadsheet."),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "This is an old Excel 97–2003 (.xls) file."),
 ])
-def test_a_file_that_is_not_our_table_is_refused_next_to_the_field(client, world, vendors, data, message):
-    sign_in(client, world.admin.email)
+def test_a_file_that_is_not_our_table_is_refused_next_to_the_field(client, world, vendors, data, message, auth):
+    auth.sign_in(world.admin.email)
     response = _upload(client, world, data)
     assert response.status_code == 422
     page = _text(response)
@@ -322,8 +314,8 @@ def test_a_file_that_is_not_our_table_is_refused_next_to_the_field(client, world
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "latin-1", "cp1252"])
-def test_a_file_not_in_utf8_is_refused_with_how_to_save_it(client, world, vendors, encoding):
-    sign_in(client, world.admin.email)
+def test_a_file_not_in_utf8_is_refused_with_how_to_save_it(client, world, vendors, encoding, auth):
+    auth.sign_in(world.admin.email)
     data = _csv([_line("SC-001", "03 11 00", "100.00", title="Béton coulé en place")], encoding=encoding)
     response = _upload(client, world, data)
     assert response.status_code == 422
@@ -331,16 +323,16 @@ def test_a_file_not_in_utf8_is_refused_with_how_to_save_it(client, world, vendor
     _nothing_written()
 
 
-def test_utf8_with_or_without_byte_order_mark_is_read(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_utf8_with_or_without_byte_order_mark_is_read(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     for n, prefix in enumerate([b"\xef\xbb\xbf", b""]):
         data = prefix + _csv([_line(f"SC-00{n}", "03 11 00", "100.00", title="Béton coulé en place")])
         client.post(f"{_preview(client, world, data)}/confirm")
     assert [c.title for c in db.session.scalars(select(Commitment))] == ["Béton coulé en place"] * 2
 
 
-def test_fifty_thousand_rows_are_refused_quickly(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_fifty_thousand_rows_are_refused_quickly(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     row = ",".join(_line("SC-001", "03 30 00", "186500.00", title="Concrete foundations and slabs")).encode()
     data = HEADER.encode() + b"\r\n" + (row + b"\r\n") * 50_000
     started = time.perf_counter()
@@ -352,9 +344,9 @@ def test_fifty_thousand_rows_are_refused_quickly(client, world, vendors):
     _nothing_written()
 
 
-def test_an_upload_without_a_file_asks_for_one(client, world):
-    sign_in(client, world.admin.email)
-    response = client.post(_url(world), data={}, content_type="multipart/form-data")
+def test_an_upload_without_a_file_asks_for_one(client, world, auth):
+    auth.sign_in(world.admin.email)
+    response = client.post(import_url(world), data={}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Choose a CSV or Excel (.xlsx) file to upload." in _text(response)
 
@@ -369,8 +361,8 @@ FORMULAS = {
 }
 
 
-def test_formula_cells_are_kept_as_text_and_neutralised_in_the_export(client, world, vendors, app):
-    sign_in(client, world.admin.email)
+def test_formula_cells_are_kept_as_text_and_neutralised_in_the_export(client, world, vendors, app, auth):
+    auth.sign_in(world.admin.email)
     rows = [_line("-SC-1", FORMULAS["cost_code"], "100.00", title=FORMULAS["title"],
                   description=FORMULAS["description"]),
             _line("-SC-1", "\t=1+2", "5.00", title=FORMULAS["title"], description="-2+3")]
@@ -382,7 +374,7 @@ def test_formula_cells_are_kept_as_text_and_neutralised_in_the_export(client, wo
     assert [(line.cost_code, line.description) for line in commitment.sov_lines] == [
         (FORMULAS["cost_code"], FORMULAS["description"]), ("=1+2", "-2+3")]
 
-    export = client.get(_url(world, "/commitments.csv"))
+    export = client.get(import_url(world, "/commitments.csv"))
     lines = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
     assert lines[1] == ["'-SC-1", "Subcontract", "'" + FORMULAS["title"], "Keystone Concrete Co.", "Approved",
                         "10.00", "'" + FORMULAS["cost_code"], "'" + FORMULAS["description"], "100.00"]
@@ -415,8 +407,8 @@ def _xlsx(rows: list[list[object]], header: list[str] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def test_an_xlsx_file_is_imported_with_exact_amounts(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_an_xlsx_file_is_imported_with_exact_amounts(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     data = _xlsx([
         ["SC-001", "Subcontract", "Concrete", "Keystone Concrete Co.", "Approved", 10, "03 11 00", "Forming",
          186500.25],
@@ -431,8 +423,8 @@ def test_an_xlsx_file_is_imported_with_exact_amounts(client, world, vendors):
     assert (po.number, po.retention_pct, po.sov_lines[0].cost_code) == ("1002", Decimal("7.50"), "224100")
 
 
-def test_xlsx_formulas_are_text_never_calculated(client, world, vendors):
-    sign_in(client, world.admin.email)
+def test_xlsx_formulas_are_text_never_calculated(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
     data = _xlsx([
         ["SC-001", "Subcontract", "=HYPERLINK(\"http://evil.example\")", "Keystone Concrete Co.", "Approved", 10,
          "03 11 00", "Forming", "=SUM(1,2)"],
@@ -444,8 +436,8 @@ def test_xlsx_formulas_are_text_never_calculated(client, world, vendors):
     _nothing_written()
 
 
-def test_xlsx_with_wrong_columns_is_refused(client, world):
-    sign_in(client, world.admin.email)
+def test_xlsx_with_wrong_columns_is_refused(client, world, auth):
+    auth.sign_in(world.admin.email)
     response = _upload(client, world, _xlsx([["a"]], header=["Number", "Colour"]), "commitments.xlsx")
     assert response.status_code == 422
     assert "columns this import does not know: Number, Colour." in _text(response)
@@ -454,12 +446,12 @@ def test_xlsx_with_wrong_columns_is_refused(client, world):
 # --- export and sample ----------------------------------------------------------------------------
 
 
-def test_current_commitments_download_in_the_import_columns(client, world, vendors):
+def test_current_commitments_download_in_the_import_columns(client, world, vendors, auth):
     factories.commitment(world.project, vendors[1], number="SC-002", title="Electrical", lines=("1250.00", "0.50"))
     factories.commitment(world.project, vendors[0], number="SC-001", title="=cmd", retention="5.00")
     db.session.commit()
-    sign_in(client, world.admin.email)
-    response = client.get(_url(world, "/commitments.csv"))
+    auth.sign_in(world.admin.email)
+    response = client.get(import_url(world, "/commitments.csv"))
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert 'attachment; filename=P-1-commitments.csv' in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
@@ -473,16 +465,16 @@ def test_current_commitments_download_in_the_import_columns(client, world, vendo
     ]
 
 
-def test_the_sample_file_imports_once_its_vendors_exist(client, world, vendors):
-    sign_in(client, world.admin.email)
-    page = _text(client.get(_url(world)))
+def test_the_sample_file_imports_once_its_vendors_exist(client, world, vendors, auth):
+    auth.sign_in(world.admin.email)
+    page = _text(client.get(import_url(world)))
     assert "Download a sample file" in page and "Download current commitments" in page
-    response = client.get(_url(world, "/sample.csv"))
+    response = client.get(import_url(world, "/sample.csv"))
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "commitments-import-sample.csv" in response.headers["Content-Disposition"]
     client.post(f"{_preview(client, world, response.get_data(), 'sample.csv')}/confirm")
     assert sorted(db.session.scalars(select(Commitment.number))) == ["PO-201", "SC-201", "SC-202"]
-    assert _count(SovLine) == 7
+    assert count(SovLine) == 7
 
 
 # --- who may --------------------------------------------------------------------------------------
@@ -502,22 +494,22 @@ def people(world, vendors):  # type: ignore[no-untyped-def]
     ("company admin", 200), ("project Admin", 200), ("Standard", 403), ("Read Only", 403), ("None", 404),
     ("vendor contact", 404), ("anonymous", 302),
 ])
-def test_only_admins_of_the_project_may_import(client, world, people, who, status):
+def test_only_admins_of_the_project_may_import(client, world, people, who, status, auth):
     if who != "anonymous":
-        sign_in(client, people[who])
+        auth.sign_in(people[who])
     for suffix in ["", "/sample.csv", "/commitments.csv"]:
-        assert client.get(_url(world, suffix)).status_code == status, suffix
+        assert client.get(import_url(world, suffix)).status_code == status, suffix
     upload = _upload(client, world, _csv([_line("SC-001", "03 11 00", "100.00")]))
     assert upload.status_code == (303 if status == 200 else status)
     if status == 200:
         assert client.post(f"{upload.headers['Location']}/confirm").status_code == 303
-        assert _count(Commitment) == 1
+        assert count(Commitment) == 1
     else:
         _nothing_written()
 
 
-def test_an_upload_is_bound_to_its_user_and_project(client, world, people, vendors):
-    sign_in(client, people["company admin"])
+def test_an_upload_is_bound_to_its_user_and_project(client, world, people, vendors, auth):
+    auth.sign_in(people["company admin"])
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00")]))
     token = preview_url.rsplit("/", 1)[1]
     other = Project(number="P-2", name="Second")
@@ -526,20 +518,20 @@ def test_an_upload_is_bound_to_its_user_and_project(client, world, people, vendo
     assert client.get(f"/projects/{other.id}/import/{token}").status_code == 404
     assert client.post(f"/projects/{other.id}/import/{token}/confirm").status_code == 404
     client.post("/sign-out")
-    sign_in(client, people["project Admin"])
+    auth.sign_in(people["project Admin"])
     assert client.get(preview_url).status_code == 404
     response = client.post(f"{preview_url}/confirm")
     assert response.status_code == 404 and "no longer waiting" in _text(response)
-    assert client.post(_url(world, "/" + "A" * 43 + "/confirm")).status_code == 404
-    assert client.get(_url(world, "/../../etc/passwd")).status_code == 404
+    assert client.post(import_url(world, "/" + "A" * 43 + "/confirm")).status_code == 404
+    assert client.get(import_url(world, "/../../etc/passwd")).status_code == 404
     _nothing_written()
 
 
-def test_an_upload_expires_after_a_day(client, world, vendors, app, monkeypatch):
-    sign_in(client, world.admin.email)
+def test_an_upload_expires_after_a_day(client, world, vendors, app, monkeypatch, auth):
+    auth.sign_in(world.admin.email)
     preview_url = _preview(client, world, _csv([_line("SC-001", "03 11 00", "100.00")]))
-    later = time.time() + importer.UploadStash.MAX_AGE_SECONDS + 1
-    monkeypatch.setattr(importer.time, "time", lambda: later)
+    later = time.time() + upload_stash.UploadStash.MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(upload_stash.time, "time", lambda: later)
     response = client.post(f"{preview_url}/confirm")
     assert response.status_code == 404 and "no longer waiting" in _text(response)
     _nothing_written()

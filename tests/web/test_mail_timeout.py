@@ -23,7 +23,7 @@ from domain.models import OutboxStatus
 from domain.outbox import deliver_due, retry_delay
 from extensions import mail
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import AuthActions
 from tests.smtp import SilentServer
 from tests.web.test_outbox import make_commitment, outbox_rows, post_invites
 
@@ -85,7 +85,7 @@ def test_delivery_after_the_request_gives_up_and_leaves_the_message_queued(
     the response does not wait for the server, and the thread lets go after MAIL_TIMEOUT."""
     app.config["OUTBOX_DELIVER_AFTER_REQUEST"] = True
     c, _ = make_commitment(world, ("dana@vendor.example", "Dana Vendor"))
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
 
     attempt_started, started = utcnow(), time.monotonic()
     post_invites(client, world, c)

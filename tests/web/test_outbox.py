@@ -34,7 +34,6 @@ from domain.tokens import read_invite_token
 from extensions import mail
 from templating import day
 from tests import factories
-from tests.conftest import sign_in
 from tests.smtp import RecordingHandler, SmtpServer
 
 SUBJECT_END = "has invited you to bill"
@@ -599,9 +598,9 @@ def deliver_after_request(app: Flask) -> None:
 
 
 def test_a_single_process_install_delivers_right_after_the_request(
-        app: Flask, client: FlaskClient, world: factories.World, smtp: SmtpServer, deliver_after_request: None):
+        app: Flask, client: FlaskClient, world: factories.World, smtp: SmtpServer, deliver_after_request: None, auth):
     c, _ = make_commitment(world, ("dana@vendor.example", "Dana Vendor"))
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     with smtp:
         post_invites(client, world, c)
         # Delivered by a thread started as the response goes out: wait for it, as the contact would.

@@ -20,7 +20,7 @@ from domain.models import (
     db,
 )
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import AuthActions
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_a_guard_answers_404_for_a_foreign_claim_before_403_for_a_missing_level(
     db.session.commit()
     foreign = claims.start_claim(elsewhere, factories.period(elsewhere.project), world.admin)
     db.session.commit()
-    sign_in(client, world.readonly.email)
+    AuthActions(client).sign_in(world.readonly.email)
     base = f"/projects/{world.project.id}/billings/claims"
     assert client.post(f"{base}/{foreign.id}/review", data={"action": "approve"}).status_code == 404
     assert client.post(f"{base}/{claim.id}/review", data={"action": "approve"}).status_code == 403
@@ -128,7 +128,7 @@ def test_a_guard_answers_404_for_a_foreign_claim_before_403_for_a_missing_level(
 
 
 def test_every_page_and_error_says_it_varies_with_hx_request(client, world):
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     for path, headers in [("/", {}), ("/nowhere", {}), ("/nowhere", {"HX-Request": "true"}),
                           (f"/projects/{world.project.id}/team", {})]:
         response = client.get(path, headers=headers)
@@ -139,10 +139,10 @@ def test_every_page_and_error_says_it_varies_with_hx_request(client, world):
 
 
 def test_the_menu_shows_directory_and_settings_to_company_admins_only(client, world):
-    sign_in(client, world.standard.email)
+    AuthActions(client).sign_in(world.standard.email)
     assert "Directory" not in client.get("/").get_data(as_text=True)
     client.post("/sign-out")
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     html = client.get("/").get_data(as_text=True)
     assert ">Directory</a>" in html and ">Settings</a>" in html
     assert db.session.get(User, world.admin.id).is_company_admin

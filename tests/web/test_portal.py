@@ -25,8 +25,8 @@ from domain.models import (
     db,
 )
 from tests import factories
-from tests.conftest import sign_in
-from tests.web.portal_helpers import count, move_due_date_into_the_past, send_invites, state, token
+from tests.helpers import count
+from tests.web.portal_helpers import move_due_date_into_the_past, send_invites, state, token
 
 NEW_PASSWORD = "a-new-password-1"
 
@@ -104,9 +104,9 @@ def test_link_for_a_contact_with_password_asks_to_sign_in_and_comes_back(app, cl
     assert state()[:4] == before[:4] and state()[5] == before[5]  # signing in is not an answer
 
 
-def test_link_opened_by_the_signed_in_contact_shows_the_invite(app, client, portal):
+def test_link_opened_by_the_signed_in_contact_shows_the_invite(app, client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     before = state()
     response = client.get(_link(app, invite, portal.maria, answer="no"))
     html = _text(response)
@@ -146,9 +146,9 @@ def test_an_expired_link_says_so_and_how_to_get_a_new_one(app, client, portal):
     assert state() == before
 
 
-def test_a_link_for_another_invite_does_not_work(app, client, portal):
+def test_a_link_for_another_invite_does_not_work(app, client, portal, auth):
     concrete, electric = portal.invite(portal.concrete), portal.invite(portal.electric)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     before = state()
     other = token(app, electric, portal.dev)
     response = client.get(f"/portal/invites/{concrete.id}?token={other}&answer=yes")
@@ -160,12 +160,12 @@ def test_a_link_for_another_invite_does_not_work(app, client, portal):
 
 
 @pytest.mark.parametrize("who", ["dev", "admin"])
-def test_a_link_for_someone_else_while_signed_in_does_not_say_whose_it_is(app, client, portal, who):
+def test_a_link_for_someone_else_while_signed_in_does_not_say_whose_it_is(app, client, portal, who, auth):
     """Contact B (or staff) opens contact A's link: the page says it is someone else's and how to get
     one's own, and nowhere names A (a forwarded link must not tell who it was for)."""
     invite = portal.invite(portal.concrete)
     signed_in = portal.dev if who == "dev" else portal.world.admin
-    sign_in(client, signed_in.email)
+    auth.sign_in(signed_in.email)
     before = state()
     response = client.get(_link(app, invite, portal.maria))
     html = _text(response)
@@ -182,9 +182,9 @@ def test_a_link_for_someone_else_while_signed_in_does_not_say_whose_it_is(app, c
     assert state() == before
 
 
-def test_a_link_used_again_after_the_answer_shows_the_answer_unchanged(app, client, portal):
+def test_a_link_used_again_after_the_answer_shows_the_answer_unchanged(app, client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     assert client.post(f"/portal/invites/{invite.id}/accept").status_code == 303
     before = state()
     for answer in ("yes", "no"):
@@ -289,9 +289,9 @@ def _answer_mails(invite: Invite) -> list[OutboxMessage]:
                                    .order_by(OutboxMessage.id)))
 
 
-def test_accept_opens_a_draft_claim_and_tells_the_sender(client, portal):
+def test_accept_opens_a_draft_claim_and_tells_the_sender(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     audit_before = count(AuditEvent)
     response = client.post(f"/portal/invites/{invite.id}/accept")
     assert response.status_code == 303
@@ -317,9 +317,9 @@ def test_accept_opens_a_draft_claim_and_tells_the_sender(client, portal):
     assert count(Claim) == 1 and len(_answer_mails(invite)) == 1
 
 
-def test_decline_with_a_reason_tells_the_sender(client, portal):
+def test_decline_with_a_reason_tells_the_sender(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     response = client.post(f"/portal/invites/{invite.id}/decline",
                            data={"reason": "  Crew off site <b>this</b> month "})
     assert response.status_code == 303 and response.headers["Location"] == f"/portal/invites/{invite.id}"
@@ -334,9 +334,9 @@ def test_decline_with_a_reason_tells_the_sender(client, portal):
     assert event.new_value == "Declined: Crew off site <b>this</b> month"
 
 
-def test_a_reason_too_long_is_refused_and_kept_on_the_form(client, portal):
+def test_a_reason_too_long_is_refused_and_kept_on_the_form(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     before = state()
     reason = "x" * 1001
     response = client.post(f"/portal/invites/{invite.id}/decline", data={"reason": reason})
@@ -347,9 +347,9 @@ def test_a_reason_too_long_is_refused_and_kept_on_the_form(client, portal):
     assert state() == before
 
 
-def test_the_answer_can_change_while_the_claim_is_a_draft(client, portal):
+def test_the_answer_can_change_while_the_claim_is_a_draft(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     client.post(f"/portal/invites/{invite.id}/accept")
     response = client.post(f"/portal/invites/{invite.id}/decline", data={"reason": "Changed our mind"})
     assert response.status_code == 303
@@ -374,9 +374,9 @@ def test_the_answer_can_change_while_the_claim_is_a_draft(client, portal):
     assert sent.status is OutboxStatus.SENT and "accepted the invite" in emails.render(waiting).text
 
 
-def test_a_draft_of_a_declined_invite_cannot_be_submitted_until_accepted_again(client, portal):
+def test_a_draft_of_a_declined_invite_cannot_be_submitted_until_accepted_again(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     claim_url = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     client.post(f"/portal/invites/{invite.id}/decline", data={"reason": ""})
     home = _text(client.get("/portal"))
@@ -393,9 +393,9 @@ def test_a_draft_of_a_declined_invite_cannot_be_submitted_until_accepted_again(c
     assert db.session.scalar(select(Claim)).status is ClaimStatus.UNDER_REVIEW
 
 
-def test_the_answer_cannot_change_once_the_claim_is_submitted(client, portal):
+def test_the_answer_cannot_change_once_the_claim_is_submitted(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     claim_url = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     sov = portal.concrete.sov_lines[0]
     submitted = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit"})
@@ -410,10 +410,10 @@ def test_the_answer_cannot_change_once_the_claim_is_submitted(client, portal):
     assert portal.invite(portal.concrete).status is InviteStatus.ACCEPTED
 
 
-def test_accepting_after_the_due_date_without_a_claim_is_refused(client, portal):
+def test_accepting_after_the_due_date_without_a_claim_is_refused(client, portal, auth):
     invite = portal.invite(portal.concrete)
     move_due_date_into_the_past(portal.world)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     html = _text(client.get(f"/portal/invites/{invite.id}"))
     assert "(passed)" in html and "ask Avery Admin to create" in html
     before = state()
@@ -428,9 +428,9 @@ def test_accepting_after_the_due_date_without_a_claim_is_refused(client, portal)
     assert portal.invite(portal.concrete).status is InviteStatus.DECLINED
 
 
-def test_after_the_due_date_an_existing_draft_can_still_be_accepted_and_edited(client, portal):
+def test_after_the_due_date_an_existing_draft_can_still_be_accepted_and_edited(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     claim_url = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     move_due_date_into_the_past(portal.world)
     sov = portal.concrete.sov_lines[0]
@@ -447,11 +447,11 @@ def _claim_for(client, invite: Invite) -> Claim:
     return db.session.get(Claim, int(location.rsplit("/", 1)[1]))
 
 
-def test_a_contact_gets_404_for_another_companys_invite_and_claim(client, portal):
-    sign_in(client, portal.dev.email)
+def test_a_contact_gets_404_for_another_companys_invite_and_claim(client, portal, auth):
+    auth.sign_in(portal.dev.email)
     theirs = _claim_for(client, portal.invite(portal.electric))
     client.post("/sign-out")
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     invite = portal.invite(portal.electric)
     sov = portal.electric.sov_lines[0]
     before = state()
@@ -472,12 +472,12 @@ def test_a_contact_gets_404_for_another_companys_invite_and_claim(client, portal
     assert state() == before
 
 
-def test_a_private_commitment_is_hidden_from_a_contact_not_on_its_private_list(client, portal):
+def test_a_private_commitment_is_hidden_from_a_contact_not_on_its_private_list(client, portal, auth):
     secret = factories.commitment(portal.world.project, portal.maria.company, number="SC-009", title="Roof deck",
                                   private=True)
     db.session.commit()
     invite = send_invites(client, portal.world, secret)[secret.id]
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     assert client.get(f"/portal/invites/{invite.id}").status_code == 200
     secret.private_users.remove(db.session.get(User, portal.maria.id))
     db.session.commit()
@@ -487,7 +487,7 @@ def test_a_private_commitment_is_hidden_from_a_contact_not_on_its_private_list(c
     assert db.session.get(Invite, invite.id).status is InviteStatus.INVITED
 
 
-def test_portal_home_lists_only_own_items_with_what_to_do_next(client, portal):
+def test_portal_home_lists_only_own_items_with_what_to_do_next(client, portal, auth):
     world = portal.world
     keystone = portal.maria.company
     drywall = factories.commitment(world.project, keystone, number="SC-004", title="Drywall")
@@ -495,7 +495,7 @@ def test_portal_home_lists_only_own_items_with_what_to_do_next(client, portal):
     declined = factories.commitment(world.project, keystone, number="SC-006", title="Paving")
     db.session.commit()
     invites = send_invites(client, world, drywall, masonry, declined)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     draft = _claim_for(client, invites[drywall.id])
     returned = _claim_for(client, invites[masonry.id])
     client.post(f"/portal/invites/{invites[declined.id].id}/decline", data={"reason": ""})
@@ -514,18 +514,18 @@ def test_portal_home_lists_only_own_items_with_what_to_do_next(client, portal):
         assert foreign not in html
     # the other contact sees only theirs
     client.post("/sign-out")
-    sign_in(client, portal.dev.email)
+    auth.sign_in(portal.dev.email)
     html = _text(client.get("/portal"))
     assert "SC-002" in html and "Answer invite" in html
     assert all(n not in html for n in ("SC-001", "SC-004", "SC-005", "SC-006"))
 
 
-def test_internal_users_get_404_on_contact_only_pages(client, portal):
+def test_internal_users_get_404_on_contact_only_pages(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     claim = _claim_for(client, invite)
     client.post("/sign-out")
-    sign_in(client, portal.world.admin.email)
+    auth.sign_in(portal.world.admin.email)
     before = state()
     for method, url in [("get", f"/portal/invites/{invite.id}"), ("post", f"/portal/invites/{invite.id}/accept"),
                         ("post", f"/portal/invites/{invite.id}/decline"), ("get", f"/portal/claims/{claim.id}"),
@@ -534,9 +534,9 @@ def test_internal_users_get_404_on_contact_only_pages(client, portal):
     assert state() == before
 
 
-def test_contacts_get_404_on_project_pages(client, portal):
+def test_contacts_get_404_on_project_pages(client, portal, auth):
     invite = portal.invite(portal.concrete)
-    sign_in(client, portal.maria.email)
+    auth.sign_in(portal.maria.email)
     claim = _claim_for(client, invite)
     pid = portal.world.project.id
     for url in (f"/projects/{pid}", f"/projects/{pid}/billings", f"/projects/{pid}/billings/claims/{claim.id}"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain.models import (
     AccessLevel,
@@ -17,13 +17,9 @@ from domain.models import (
     db,
 )
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import count
 
 HX = {"HX-Request": "true"}
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _project_data(**change: str) -> dict[str, str]:
@@ -57,8 +53,8 @@ def contact(world):
 # --- create and edit ------------------------------------------------------------------------------
 
 
-def test_company_admin_creates_a_project(client, world):
-    sign_in(client, world.admin.email)
+def test_company_admin_creates_a_project(client, world, auth):
+    auth.sign_in(world.admin.email)
     home = client.get("/").get_data(as_text=True)
     assert 'href="/projects/new"' in home and "New project" in home
     form = client.get("/projects/new").get_data(as_text=True)
@@ -91,20 +87,20 @@ def test_company_admin_creates_a_project(client, world):
     ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Choose a time zone from the list."),
     ({"time_zone": ""}, "time_zone", "Choose a time zone from the list."),
 ])
-def test_project_bad_input_says_what_is_wrong_and_writes_nothing(client, world, change, field, message):
-    sign_in(client, world.admin.email)
-    before = _count(Project), _count(AuditEvent)
+def test_project_bad_input_says_what_is_wrong_and_writes_nothing(client, world, change, field, message, auth):
+    auth.sign_in(world.admin.email)
+    before = count(Project), count(AuditEvent)
     response = client.post("/projects/new", data=_project_data(**change))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html and f'id="{field}-feedback"' in html
     if field != "name":
         assert 'value="Maple Street Townhomes"' in html  # what was typed stays
-    assert (_count(Project), _count(AuditEvent)) == before
+    assert (count(Project), count(AuditEvent)) == before
 
 
-def test_editing_a_project_saves_and_records_each_change(client, world):
-    sign_in(client, world.admin.email)
+def test_editing_a_project_saves_and_records_each_change(client, world, auth):
+    auth.sign_in(world.admin.email)
     url = f"/projects/{world.project.id}/edit"
     form = client.get(url).get_data(as_text=True)
     assert 'value="Riverside Medical"' in form and '<option selected value="US">' in form
@@ -122,29 +118,29 @@ def test_editing_a_project_saves_and_records_each_change(client, world):
                                                 time_zone="America/New_York", allow_overbilling=None,
                                                 country="US", currency="USD", address="1 River St"))
     assert "Nothing changed." in client.get(again.headers["Location"]).get_data(as_text=True)
-    assert _count(AuditEvent) == 1
+    assert count(AuditEvent) == 1
 
 
-def test_editing_to_another_projects_number_is_refused(client, world):
+def test_editing_to_another_projects_number_is_refused(client, world, auth):
     db.session.add(Project(number="P-2", name="Maple Street Townhomes"))
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     response = client.post(f"/projects/{world.project.id}/edit", data=_project_data(number="P-2", name="Renamed"))
     assert response.status_code == 422
     assert "Project P-2 (Maple Street Townhomes) already has this number." in response.get_data(as_text=True)
     assert db.session.get(Project, world.project.id).name == "Riverside Medical"
-    assert _count(AuditEvent) == 0
+    assert count(AuditEvent) == 0
 
 
-def test_a_taken_number_is_reported_with_the_other_problems(client, world):
-    sign_in(client, world.admin.email)
+def test_a_taken_number_is_reported_with_the_other_problems(client, world, auth):
+    auth.sign_in(world.admin.email)
     html = client.post("/projects/new", data=_project_data(number="P-1", name="")).get_data(as_text=True)
     assert "Project P-1 (Riverside Medical) already has this number." in html and "Enter the project name." in html
-    assert _count(Project) == 1
+    assert count(Project) == 1
 
 
-def test_unknown_project_is_404(client, world):
-    sign_in(client, world.admin.email)
+def test_unknown_project_is_404(client, world, auth):
+    auth.sign_in(world.admin.email)
     assert client.get("/projects/99999/edit").status_code == 404
     assert client.post("/projects/99999/edit", data=_project_data()).status_code == 404
     assert client.get("/projects/99999/team").status_code == 404
@@ -153,7 +149,7 @@ def test_unknown_project_is_404(client, world):
 # --- buttons follow permissions -----------------------------------------------------------------
 
 
-def test_project_home_shows_only_the_buttons_each_person_can_use(client, world, project_admin):
+def test_project_home_shows_only_the_buttons_each_person_can_use(client, world, project_admin, auth):
     url = f"/projects/{world.project.id}"
     expectations = {
         world.admin.email: (True, True, True),
@@ -162,7 +158,7 @@ def test_project_home_shows_only_the_buttons_each_person_can_use(client, world, 
         world.readonly.email: (False, False, False),
     }
     for email, (edit, team, new_commitment) in expectations.items():
-        sign_in(client, email)
+        auth.sign_in(email)
         html = client.get(url).get_data(as_text=True)
         assert (f'href="{url}/edit"' in html) is edit, email
         assert (f'href="{url}/team"' in html) is team, email
@@ -175,11 +171,11 @@ def test_project_home_shows_only_the_buttons_each_person_can_use(client, world, 
 # --- the team -----------------------------------------------------------------------------------
 
 
-def test_team_page_lists_active_internal_users_with_admins_locked(client, world, contact):
+def test_team_page_lists_active_internal_users_with_admins_locked(client, world, contact, auth):
     gone = factories.user(world.company, "gone@pb.example", "Gabe Gone")
     gone.active = False
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     html = client.get(f"/projects/{world.project.id}/team").get_data(as_text=True)
     for user in (world.standard, world.readonly, world.nobody):
         assert f'name="level-{user.id}"' in html
@@ -189,10 +185,10 @@ def test_team_page_lists_active_internal_users_with_admins_locked(client, world,
     assert '<option value="READ_ONLY" selected>' in row
 
 
-def test_saving_the_team_in_one_post(client, world):
+def test_saving_the_team_in_one_post(client, world, auth):
     newcomer = factories.user(world.company, "new@pb.example", "Nia Newcomer")  # no permission row yet
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     response = client.post(f"/projects/{world.project.id}/team", data={
         f"level-{world.standard.id}": "STANDARD",  # unchanged
         f"level-{world.readonly.id}": "ADMIN",
@@ -213,8 +209,8 @@ def test_saving_the_team_in_one_post(client, world):
     assert all(e.project_id == world.project.id and e.actor_id == world.admin.id for e in events)
 
 
-def test_one_row_saves_itself_with_htmx_and_without(client, world):
-    sign_in(client, world.admin.email)
+def test_one_row_saves_itself_with_htmx_and_without(client, world, auth):
+    auth.sign_in(world.admin.email)
     url = f"/projects/{world.project.id}/team/{world.readonly.id}"
     response = client.post(url, headers=HX, data={f"level-{world.readonly.id}": "STANDARD",
                                                   f"level-{world.standard.id}": "NONE"})  # the rest of the form
@@ -229,12 +225,12 @@ def test_one_row_saves_itself_with_htmx_and_without(client, world):
     assert plain.status_code == 303
     assert "Riley Readonly is now None" in client.get(plain.headers["Location"]).get_data(as_text=True)
     assert _level(world.project, world.readonly) is AccessLevel.NONE
-    assert _count(AuditEvent) == 2
+    assert count(AuditEvent) == 2
 
 
 @pytest.mark.parametrize("hx", [False, True], ids=["plain", "htmx"])
-def test_a_level_that_does_not_exist_is_refused(client, world, hx):
-    sign_in(client, world.admin.email)
+def test_a_level_that_does_not_exist_is_refused(client, world, hx, auth):
+    auth.sign_in(world.admin.email)
     if hx:
         response = client.post(f"/projects/{world.project.id}/team/{world.readonly.id}", headers=HX,
                                 data={f"level-{world.readonly.id}": "BOSS"})
@@ -247,41 +243,41 @@ def test_a_level_that_does_not_exist_is_refused(client, world, hx):
     assert "Choose None, Read Only, Standard or Admin." in html and f'id="level-{world.readonly.id}-feedback"' in html
     assert _level(world.project, world.readonly) is AccessLevel.READ_ONLY
     assert _level(world.project, world.nobody) is AccessLevel.NONE  # all or nothing
-    assert _count(AuditEvent) == 0
+    assert count(AuditEvent) == 0
 
 
-def test_company_admins_and_ones_own_row_cannot_be_changed(client, world, project_admin):
-    sign_in(client, world.admin.email)
+def test_company_admins_and_ones_own_row_cannot_be_changed(client, world, project_admin, auth):
+    auth.sign_in(world.admin.email)
     response = client.post(f"/projects/{world.project.id}/team", data={f"level-{world.admin.id}": "NONE"})
     assert response.status_code == 422 and "Company admin: Admin on every project" in response.get_data(as_text=True)
     client.post("/sign-out")
-    sign_in(client, project_admin.email)
+    auth.sign_in(project_admin.email)
     response = client.post(f"/projects/{world.project.id}/team/{project_admin.id}", headers=HX,
                            data={f"level-{project_admin.id}": "NONE"})
     assert response.status_code == 422 and "Your own access" in response.get_data(as_text=True)
     assert _level(world.project, project_admin) is AccessLevel.ADMIN
-    assert _count(AuditEvent) == 0
+    assert count(AuditEvent) == 0
 
 
-def test_unknown_foreign_and_inactive_users_are_404(client, world, contact):
+def test_unknown_foreign_and_inactive_users_are_404(client, world, contact, auth):
     gone = factories.user(world.company, "gone@pb.example", "Gabe Gone")
     gone.active = False
     db.session.commit()
-    sign_in(client, world.admin.email)
+    auth.sign_in(world.admin.email)
     for user_id in (99999, contact.id, gone.id):
         assert client.post(f"/projects/{world.project.id}/team", data={f"level-{user_id}": "ADMIN"}).status_code == 404
         assert client.post(f"/projects/{world.project.id}/team/{user_id}",
                            data={f"level-{user_id}": "ADMIN"}).status_code == 404
     assert client.post(f"/projects/{world.project.id}/team", data={"level-abc": "ADMIN"}).status_code == 404
-    assert _count(ProjectPermission) == 3 and _count(AuditEvent) == 0
+    assert count(ProjectPermission) == 3 and count(AuditEvent) == 0
 
 
-def test_a_project_admin_manages_the_team_of_their_own_project_only(client, world, project_admin):
+def test_a_project_admin_manages_the_team_of_their_own_project_only(client, world, project_admin, auth):
     other = Project(number="P-2", name="Maple Street Townhomes")
     db.session.add(other)
     db.session.add(ProjectPermission(project=other, user=project_admin, level=AccessLevel.STANDARD))
     db.session.commit()
-    sign_in(client, project_admin.email)
+    auth.sign_in(project_admin.email)
     ok = client.post(f"/projects/{world.project.id}/team", data={f"level-{world.readonly.id}": "STANDARD"})
     assert ok.status_code == 303 and _level(world.project, world.readonly) is AccessLevel.STANDARD
     assert client.get(f"/projects/{other.id}/team").status_code == 403
@@ -308,34 +304,34 @@ def _routes(world):
 
 @pytest.mark.parametrize(("who", "on_project", "off_project"), [
     ("standard", 403, 403), ("readonly", 403, 403), ("nobody", 404, 403), ("contact", 404, 403)])
-def test_who_may_do_what(client, world, contact, who, on_project, off_project):
+def test_who_may_do_what(client, world, contact, who, on_project, off_project, auth):
     email = contact.email if who == "contact" else getattr(world, who).email
-    sign_in(client, email)
-    before = _count(Project), _count(ProjectPermission), _count(AuditEvent)
+    auth.sign_in(email)
+    before = count(Project), count(ProjectPermission), count(AuditEvent)
     for method, url, data, _scope in _routes(world):
         response = getattr(client, method)(url, data=data)
         expected = off_project if url.startswith("/projects/new") else on_project
         assert response.status_code == expected, (who, method, url, response.status_code)
-    assert (_count(Project), _count(ProjectPermission), _count(AuditEvent)) == before
+    assert (count(Project), count(ProjectPermission), count(AuditEvent)) == before
     assert _level(world.project, world.nobody) is AccessLevel.NONE
 
 
-def test_a_project_admin_may_change_the_team_but_not_the_project(client, world, project_admin):
-    sign_in(client, project_admin.email)
+def test_a_project_admin_may_change_the_team_but_not_the_project(client, world, project_admin, auth):
+    auth.sign_in(project_admin.email)
     for method, url, data, scope in _routes(world):
         response = getattr(client, method)(url, data=data)
         if scope == "company":
             assert response.status_code == 403, url
         else:
             assert response.status_code in (200, 303), url
-    assert _count(Project) == 1
+    assert count(Project) == 1
 
 
 def test_anonymous_is_sent_to_sign_in_everywhere(client, world):
     for method, url, data, _scope in _routes(world):
         response = getattr(client, method)(url, data=data)
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"], url
-    assert _count(Project) == 1 and _count(AuditEvent) == 0
+    assert count(Project) == 1 and count(AuditEvent) == 0
 
 
 def test_the_csrf_token_is_required_and_rides_in_the_htmx_header(app, client, world):
