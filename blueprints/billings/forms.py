@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
+
+from blueprints.forms import AppForm
 
 
 def _date(label: str) -> DateField:
@@ -8,7 +9,7 @@ def _date(label: str) -> DateField:
                      render_kw={"type": "date"})
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(AppForm):
     start_date = _date("Start date")
     end_date = _date("End date")
     due_date = _date("Due date")
@@ -20,7 +21,7 @@ class PeriodForm(FlaskForm):
                             for e in field.errors]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(AppForm):
     auto_periods = BooleanField("Open a new period every month automatically")
     period_start_day = IntegerField(
         "Start day", validators=[InputRequired("Enter a day from 1 to 28."),

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from blueprints.billings.forms import PeriodForm, RuleForm
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int, has_control_characters, without_control_characters
 from blueprints.guards import project_for_current_user
 from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
 from domain import attachments, claims, invites, periods
@@ -25,7 +26,7 @@ bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/bill
 
 def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-untyped-def]
     source = source or request.args
-    return boards.load_board(project, current_user, level, period_id=source.get("period", type=int),
+    return boards.load_board(project, current_user, level, period_id=source.get("period", type=db_int),
                              status_filter=source.get("status"))
 
 
@@ -51,7 +52,7 @@ def index(project_id: int):
 def send_invites(project_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.form)
-    ids = request.form.getlist("commitment_ids", type=int)
+    ids = request.form.getlist("commitment_ids", type=db_int)
     try:
         outcome = invites.send_invites(board, ids, current_user, current_terms())
     except invites.NothingSelected:
@@ -71,7 +72,7 @@ def resend_invite(project_id: int, commitment_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.args)
     try:
-        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=int) or 0, current_user,
+        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=db_int) or 0, current_user,
                                         current_terms())
     except LookupError:
         abort(404)
@@ -207,8 +208,8 @@ def _claim_in(project, claim_id: int, level):  # type: ignore[no-untyped-def]
 @login_required
 def create_claim(project_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    commitment = db.session.get(Commitment, request.values.get("commitment", type=int) or 0)
-    period = db.session.get(BillingPeriod, request.args.get("period", type=int) or 0)
+    commitment = db.session.get(Commitment, request.values.get("commitment", type=db_int) or 0)
+    period = db.session.get(BillingPeriod, request.args.get("period", type=db_int) or 0)
     if commitment is None or period is None or commitment.project_id != project.id or period.project_id != project.id:
         abort(404)
     claim = claims.start_claim(commitment, period, current_user)
@@ -265,11 +266,15 @@ def review_claim(project_id: int, claim_id: int):
     decisions = [claims.LineDecision(line_id=line.id,
                                      decision=LineReview.__members__.get(
                                          request.form.get(f"review-{line.id}", "PENDING"), LineReview.PENDING),
-                                     comment=request.form.get(f"comment-{line.id}", ""))
+                                     comment=without_control_characters(
+                                         request.form.get(f"comment-{line.id}", ""), multi_line=True))
                  for line in claim.lines]
     if target is None:
         abort(400)
-    if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
+    if any(has_control_characters(request.form.get(f"comment-{line.id}", ""), multi_line=True)
+           for line in claim.lines):  # the one rule of blueprints/forms.py, for the comments read outside a form
+        problem = f"A comment: {CONTROL_CHARACTERS_MESSAGE}"
+    elif target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
         problem = "Reject at least one line, with a comment, to send the claim back."
     else:
         try:

@@ -20,6 +20,7 @@ from blueprints.directory.forms import (
     VendorEditForm,
     VendorForm,
 )
+from blueprints.forms import db_int
 from blueprints.web import deliver_mail_after_response, vary_on_htmx
 from domain import accounts, directory, tokens
 from domain.models import Company, User
@@ -130,7 +131,7 @@ def _company_filter() -> Company | None:
     """The company the list is narrowed to: none for all, 404 for an id that names none."""
     if not request.args.get("company"):
         return None
-    company_id = request.args.get("company", type=int)
+    company_id = request.args.get("company", type=db_int)
     return (directory.get_company(company_id) if company_id is not None else None) or abort(404)
 
 
@@ -139,7 +140,7 @@ def person_new():
     form = PersonForm()
     form.company_id.choices = _company_choices()
     if request.method == "GET":
-        form.company_id.data = request.args.get("company", type=int) or accounts.own_company().id
+        form.company_id.data = request.args.get("company", type=db_int) or accounts.own_company().id
     if form.validate_on_submit():
         try:
             user, notes = directory.create_user(form.details(), current_user)
@@ -199,7 +200,7 @@ def resend_activation(user_id: int):
     user = directory.get_user(user_id) or abort(404)
 
     def act() -> str:
-        if directory.resend_activation(user, current_user, request.form.get("seen", type=int)):
+        if directory.resend_activation(user, current_user, request.form.get("seen", type=db_int)):
             deliver_mail_after_response()
             return f"A new activation e-mail is on its way to {user.email}."
         return f"An activation e-mail to {user.email} was queued a moment ago; nothing more was sent."
@@ -212,7 +213,7 @@ def _row_action(user: User, act):  # type: ignore[no-untyped-def]
         message, category, status = act(), "success", 200
     except directory.ActionRefused as refused:
         message, category, status = str(refused), "warning", 422
-    company_id = request.form.get("company", type=int)
+    company_id = request.form.get("company", type=db_int)
     if htmx:
         return vary_on_htmx(render_template(
             "directory/partials/_person_answer.html", person=user, listing=directory.person_row(user),

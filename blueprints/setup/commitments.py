@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.forms import db_int
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp
 from blueprints.setup.common import banner, commitment_in, put_error, status_of, validate_with_number
@@ -164,14 +165,9 @@ def _admin_commitment(project_id: int, commitment_id: int):  # type: ignore[no-u
 
 
 def _chosen_user(field: str) -> User | None:
-    """The person picked in the form's select; None when nothing was picked, 404 for an unknown id."""
-    raw = request.form.get("user_id", "").strip()
-    if not raw:
-        return None
-    user = db.session.get(User, int(raw)) if raw.isdigit() else None
-    if user is None:
-        abort(404)
-    return user
+    """The person picked in the form's select; None when nothing, or no one, was picked."""
+    user_id = request.form.get("user_id", type=db_int)
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 def _people_answer(project, level, commitment, message: str, category: str, field: str | None = None):  # type: ignore[no-untyped-def]
