@@ -1,10 +1,9 @@
 """What every form and every number read from a request share: one rule for text, one for ids.
 
 Text: every text field of every form (`AppForm`, the base of all forms here) takes out control
-characters, which cannot be stored (PostgreSQL refuses NUL) or shown, and refuses the form with
-a message next to the field, showing the text without them to check and send again. A multi-line
-field keeps its line breaks (CRLF and the Unicode line separators become "\\n") and tabs; a
-single-line field keeps tabs only.
+characters (domain/text.py says which), which cannot be stored (PostgreSQL refuses NUL) or seen,
+and refuses the form with a message next to the field, showing the text without them to check
+and send again. A text box (TextArea widget) keeps its line breaks and tabs; any other field tabs only.
 
 Numbers: an id or count from the path, a query string or a form names a row only if the database
 could hold it: 0 to 2**31-1, PostgreSQL's INTEGER. Beyond that SQLite raises OverflowError and
@@ -14,7 +13,6 @@ a message next to a field, a filter ignored).
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -22,14 +20,12 @@ from werkzeug.routing import IntegerConverter
 from wtforms import Field, StringField
 from wtforms.widgets import TextArea
 
+from domain.text import has_control_characters, without_control_characters
+
 DB_INT_MAX = 2**31 - 1
 
 CONTROL_CHARACTERS_MESSAGE = ("This had invisible control characters, which cannot be saved. They are taken out "
                               "now: check it and send it again.")
-
-_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
-_KEPT_MULTI_LINE = frozenset("\n\t")
-_KEPT_SINGLE_LINE = frozenset("\t")
 
 
 def db_int(value: object) -> int:
@@ -68,27 +64,6 @@ class IdConverter(IntegerConverter):
                  signed: bool = False) -> None:
         bounded = DB_INT_MAX if max is None or max > DB_INT_MAX else max
         super().__init__(map, fixed_digits, min, bounded, signed)
-
-
-def without_control_characters(text: str, *, multi_line: bool) -> str:
-    """The text with every control character taken out, but for the line breaks and tabs the
-    field may hold (a multi-line field's line breaks made "\n")."""
-    text = _line_breaks_unified(text) if multi_line else text
-    if text.isprintable():  # the usual case: nothing to look at character by character
-        return text
-    kept = _KEPT_MULTI_LINE if multi_line else _KEPT_SINGLE_LINE
-    return "".join(c for c in text
-                   if c in kept or not (unicodedata.category(c) == "Cc" or c in "\u2028\u2029"))
-
-
-def has_control_characters(text: str, *, multi_line: bool) -> bool:
-    """Whether the rule takes something out (a browser's CRLF line breaks are not a reason)."""
-    return without_control_characters(text, multi_line=multi_line) != (
-        _line_breaks_unified(text) if multi_line else text)
-
-
-def _line_breaks_unified(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
 
 
 class AppForm(FlaskForm):

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from blueprints.billings.forms import PeriodForm, RuleForm
-from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int, has_control_characters, without_control_characters
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
 from blueprints.guards import project_for_current_user
 from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
 from domain import attachments, claims, invites, periods
@@ -18,6 +18,7 @@ from domain import board as boards
 from domain.models import AccessLevel, BillingPeriod, Claim, ClaimStatus, Commitment, Invite, LineReview, db
 from domain.permissions import can_see_commitment
 from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
+from domain.text import has_control_characters, without_control_characters
 from extensions import htmx
 from templating import current_terms
 
@@ -267,11 +268,11 @@ def review_claim(project_id: int, claim_id: int):
                                      decision=LineReview.__members__.get(
                                          request.form.get(f"review-{line.id}", "PENDING"), LineReview.PENDING),
                                      comment=without_control_characters(
-                                         request.form.get(f"comment-{line.id}", ""), multi_line=True))
+                                         request.form.get(f"comment-{line.id}", ""), multi_line=False))
                  for line in claim.lines]
     if target is None:
         abort(400)
-    if any(has_control_characters(request.form.get(f"comment-{line.id}", ""), multi_line=True)
+    if any(has_control_characters(request.form.get(f"comment-{line.id}", ""), multi_line=False)
            for line in claim.lines):  # the one rule of blueprints/forms.py, for the comments read outside a form
         problem = f"A comment: {CONTROL_CHARACTERS_MESSAGE}"
     elif target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
