@@ -612,3 +612,22 @@ def test_an_imported_cell_with_control_characters_is_refused(app, world, tmp_pat
         assert (2, column, ROW_PROBLEM) in _problems(_text(response))
     assert db.session.scalar(select(Commitment.id)) is None
     assert _stored_with(character) == []
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\u2028"])
+def test_an_imported_files_name_loses_its_control_characters_before_the_audit_trail(app, world, tmp_path,
+                                                                                     character):
+    from tests.web.test_import import _csv, _line, _upload
+
+    app.config["IMPORT_FOLDER"] = str(tmp_path / "imports")
+    factories.vendor("Keystone Concrete Co.")
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, world.admin.email)
+    response = _upload(client, world, _csv([_line("SC-001", "03 30 00", "1000.00")]), f"bad{character}name.csv")
+    assert response.status_code == 303
+    preview = client.get(response.headers["Location"])
+    assert "badname.csv" in preview.get_data(as_text=True)
+    assert client.post(response.headers["Location"] + "/confirm").status_code == 303
+    assert db.session.scalar(select(Commitment.number)) == "SC-001"
+    assert _stored_with(character) == []
