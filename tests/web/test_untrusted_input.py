@@ -60,13 +60,14 @@ class Scene:
     contact: User
     approved: Commitment  # approved SOV, invited; its claim is under review
     draft: Commitment  # draft SOV
-    claim: Claim
-    invite_id: int  # not answered yet
+    claim: Claim  # under review
+    invite_id: int  # accepted, its claim still a draft
+    open_claim: Claim
 
-    def ids(self, commitment: Commitment) -> dict[str, int]:
+    def ids(self, commitment: Commitment, claim: Claim | None = None) -> dict[str, int]:
         line = db.session.scalars(select(SovLine).where(SovLine.commitment_id == commitment.id)).first()
         return {"project_id": self.world.project.id, "commitment_id": commitment.id, "line_id": line.id,
-                "claim_id": self.claim.id, "invite_id": self.invite_id, "period_id": self.world.period.id,
+                "claim_id": (claim or self.claim).id, "invite_id": self.invite_id, "period_id": self.world.period.id,
                 "user_id": self.contact.id, "vendor_id": self.vendor.id}
 
 
@@ -75,9 +76,9 @@ def scene(client: FlaskClient, world: factories.World) -> Scene:
     vendor = factories.vendor("Keystone Concrete Co.", "maria@keystone.example")
     approved = factories.commitment(world.project, vendor, number="SC-001", title="Concrete")
     draft = factories.commitment(world.project, vendor, number="SC-002", title="Rebar", sov_approved=False)
-    unanswered = factories.commitment(world.project, vendor, number="SC-003", title="Formwork")
+    other = factories.commitment(world.project, vendor, number="SC-003", title="Formwork")
     db.session.commit()
-    invites = send_invites(client, world, approved, unanswered)
+    invites = send_invites(client, world, approved, other)
     invite = invites[approved.id]
     contact = vendor.default_claim_contact
     sign_in(client, contact.email)
@@ -86,8 +87,10 @@ def scene(client: FlaskClient, world: factories.World) -> Scene:
     first = approved.sov_lines[0]
     assert client.post(f"/portal/claims/{claim.id}", data={f"line-{first.id}-this_period": "1000",
                                                             "action": "submit"}).status_code == 303
+    location = client.post(f"/portal/invites/{invites[other.id].id}/accept").headers["Location"]
+    open_claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     client.post("/sign-out")
-    return Scene(world, vendor, contact, approved, draft, claim, invites[unanswered.id].id)
+    return Scene(world, vendor, contact, approved, draft, claim, invites[other.id].id, open_claim)
 
 
 @pytest.fixture
@@ -456,7 +459,7 @@ def _post_forms(html: str) -> list[dict]:
 
 
 def _pages(app: Flask, scene: Scene) -> Iterator[str]:
-    for ids in (scene.ids(scene.approved), scene.ids(scene.draft)):
+    for ids in (scene.ids(scene.approved), scene.ids(scene.draft, scene.open_claim)):
         for rule in _rules(app, "GET"):
             if set(rule.arguments) <= set(ids):
                 yield _path(rule, {k: str(v) for k, v in ids.items()})
@@ -493,6 +496,8 @@ def test_every_text_box_of_every_page_refuses_control_characters(app, clients, s
                 seen.add(key)
                 for name, multi_line in form["typed"]:
                     for character in SWEPT:
+                        if character == "\u2028" and multi_line:
+                            continue  # a line break in a text box, kept as one (tested form by form above)
                         data = form["data"].copy()
                         data[name] = f"ab{character}cd"
                         if form["button"] and form["button"][0]:
@@ -501,8 +506,6 @@ def test_every_text_box_of_every_page_refuses_control_characters(app, clients, s
                         posted.append(where := (role, page, form["action"], name, repr(character)))
                         assert answer.status_code < 500, where
                         assert _stored_with(character) == [], where
-                        if character == "\u2028" and multi_line:
-                            continue  # a line break in a text box: kept as one
                         if AMOUNT_ON_A_CLAIM_LINE.search(name):
                             assert answer.status_code == 422, where
                             continue
