@@ -27,7 +27,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
 from app import create_app
-from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, DB_INT_MAX, AppForm
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, DB_INT_MAX, AppForm, IdConverter
 from domain.importer import COLUMNS as COLUMNS_OF_IMPORT
 from domain.models import Base, Claim, Commitment, Company, SovLine, User, db
 from tests import factories
@@ -131,7 +131,7 @@ def _path(rule, values: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
 
 
 def _int_args(rule) -> list[str]:  # type: ignore[no-untyped-def]
-    return [name for name, converter in rule._converters.items() if converter.regex == r"[0-9]+"]
+    return [name for name, converter in rule._converters.items() if isinstance(converter, IdConverter)]
 
 
 def _text_columns() -> Iterator[tuple]:
