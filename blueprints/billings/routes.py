@@ -273,7 +273,7 @@ def review_claim(project_id: int, claim_id: int):
     if target is None:
         abort(400)
     if any(has_control_characters(request.form.get(f"comment-{line.id}", ""), multi_line=False)
-           for line in claim.lines):  # the one rule of blueprints/forms.py, for the comments read outside a form
+           for line in claim.lines):  # the one rule (domain/text.py), for comments read outside a form
         problem = f"A comment: {CONTROL_CHARACTERS_MESSAGE}"
     elif target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
         problem = "Reject at least one line, with a comment, to send the claim back."
