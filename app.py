@@ -23,6 +23,7 @@ from blueprints.auth.routes import bp as auth_bp
 from blueprints.billings.routes import bp as billings_bp
 from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
+from blueprints.forms import IdConverter
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
 from blueprints.portal.routes import bp as portal_bp
@@ -46,6 +47,8 @@ PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route is added: every <int:...> in a path stops where the database's integers do.
+    app.url_map.converters["int"] = IdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(_defaults(app.instance_path))
     if test_config is None:

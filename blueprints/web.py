@@ -11,6 +11,7 @@ from flask import Response, current_app, flash, g, make_response, redirect, rend
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
 
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.htmx_answer import htmx_answer
@@ -87,6 +88,8 @@ def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
                                                      "Nothing was saved.")
 
     for code, title, message in [
+        (400, "Please try again", "This page sent something the server does not understand. Reload the page "
+                                  "and try again; nothing was saved."),
         (403, "Not allowed", "You do not have permission to do that. Ask a project Admin if you need to."),
         (404, "Not found", "There is nothing here, or it is not shared with you."),
         (405, "Not allowed", "That address does not take this kind of request."),
@@ -94,6 +97,13 @@ def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
                                       "happening, tell whoever runs Progress Billings for your company."),
     ]:
         app.register_error_handler(code, _page(code, title, message))
+
+    @app.errorhandler(HTTPException)
+    def _any_other(error: HTTPException):  # type: ignore[no-untyped-def]
+        # Every other answer Werkzeug has a page for (414, 431, 501, ...) gets ours, in words.
+        return error_response(error.code or 500, error.name,
+                              "The server could not answer this request. Go back and try again; if it keeps "
+                              "happening, tell whoever runs Progress Billings for your company.")
 
 
 def error_response(code: int, title: str, message: str) -> Response:

@@ -36,6 +36,7 @@ from domain.models import (
 from domain.money import ZERO, cents, parse_money, parse_percent
 from domain.permissions import can_edit_commitments, require
 from domain.spreadsheet import Table, looks_like_formula, read_table, unneutralise, write_csv
+from domain.text import has_control_characters
 
 COLUMNS = ("commitment_number", "kind", "title", "vendor", "status", "retention_pct",
            "cost_code", "description", "scheduled_value")
@@ -208,6 +209,8 @@ def _text(cells: dict[str, str], column: str, problem, missing: str | None) -> s
     limit = MAX_LENGTH.get(column)
     if limit and len(value) > limit:
         problem(column, f"Too long: {len(value)} characters, at most {limit}.")
+    if has_control_characters(value, multi_line=False):
+        problem(column, "Has invisible control characters (a line break, NUL, ...): take them out of the cell.")
     return value
 
 

@@ -1,7 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from blueprints.forms import AppForm
 from domain.accounts import MIN_PASSWORD_LENGTH
 
 EMAIL_RULES = [
@@ -22,7 +22,7 @@ def new_password_rules() -> list:
     ]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(AppForm):
     email = EmailField("E-mail", validators=EMAIL_RULES)
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password."), Length(max=200, message="Too long.")]
@@ -30,7 +30,7 @@ class SignInForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class SetupForm(FlaskForm):
+class SetupForm(AppForm):
     company_name = StringField(
         "Your company's name",
         validators=[

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from blueprints.forms import AppForm
 from domain import claims
 from domain.models import Claim, ClaimStatus, LineReview
 
@@ -13,7 +13,7 @@ def _date(label: str) -> DateField:
                      render_kw={"type": "date"})
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(AppForm):
     start_date = _date("Start date")
     end_date = _date("End date")
     due_date = _date("Due date")
@@ -25,7 +25,7 @@ class PeriodForm(FlaskForm):
                             for e in field.errors]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(AppForm):
     auto_periods = BooleanField("Open a new period every month automatically")
     period_start_day = IntegerField(
         "Start day", validators=[InputRequired("Enter a day from 1 to 28."),
@@ -46,7 +46,7 @@ class RuleForm(FlaskForm):
 LINE_FIELDS = {"this_period": "this_period", "percent_to_date": "percent", "stored": "stored"}
 
 
-class ClaimLinesForm(FlaskForm):
+class ClaimLinesForm(AppForm):
     """The claim form (the portal's and the admin's are one): line-<SOV line id>-this_period, -percent, -stored."""
 
     class Meta:
@@ -80,7 +80,7 @@ REVIEW_TARGETS = {
 }
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     """The review of a submitted claim: the action, and per claim line review-<id> and comment-<id>."""
 
     class Meta:

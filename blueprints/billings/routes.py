@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm
 from blueprints.field_errors import show_problems
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
 from blueprints.guards import (
     claim_for_current_user,
     commitment_for_current_user,
@@ -34,7 +35,7 @@ bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/bill
 
 def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-untyped-def]
     source = source or request.args
-    return boards.load_board(project, current_user, level, period_id=source.get("period", type=int),
+    return boards.load_board(project, current_user, level, period_id=source.get("period", type=db_int),
                              status_filter=source.get("status"))
 
 
@@ -61,7 +62,7 @@ def index(project_id: int):
 def send_invites(project_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.form)
-    ids = request.form.getlist("commitment_ids", type=int)
+    ids = request.form.getlist("commitment_ids", type=db_int)
     try:
         outcome = invites.send_invites(board, ids, current_user, current_terms())
     except invites.NothingSelected:
@@ -81,7 +82,7 @@ def resend_invite(project_id: int, commitment_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.args)
     try:
-        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=int) or 0, current_user,
+        outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=db_int) or 0, current_user,
                                         current_terms())
     except LookupError:
         abort(404)
@@ -204,8 +205,8 @@ def _dates(form: PeriodForm) -> periods.PeriodDates:
 @login_required
 def create_claim(project_id: int):
     project, _level, commitment = commitment_for_current_user(
-        project_id, request.values.get("commitment", type=int) or 0, AccessLevel.ADMIN)
-    period = period_in(project, request.args.get("period", type=int) or 0)
+        project_id, request.values.get("commitment", type=db_int) or 0, AccessLevel.ADMIN)
+    period = period_in(project, request.args.get("period", type=db_int) or 0)
     claim = claims.start_claim(commitment, period, current_user)
     flash(f"{current_terms()('claim')} #{claim.number} for {commitment.number} is open as a draft. "
           "Fill it in for the contact; no e-mail goes to them.", "success")
@@ -250,6 +251,8 @@ def review_claim(project_id: int, claim_id: int):
         abort(400)
     decisions = form.decisions()
     try:
+        if not form.validate():  # a comment with control characters: the one rule's message, nothing written
+            raise claims.ClaimRefused(f"A comment: {CONTROL_CHARACTERS_MESSAGE}")
         moved_to = claims.review(claim, decisions, form.target, current_user)
     except (claims.ClaimRefused, InvalidTransition) as refused:
         typed = {d.line_id: d for d in decisions}

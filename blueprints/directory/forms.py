@@ -6,12 +6,12 @@ decide whether a company or a contact may be chosen, and say why not next to the
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from blueprints.auth.forms import new_password_rules
+from blueprints.forms import AppForm, id_or_none
 from domain import directory
 from domain.models import Dictionary
 from domain.money import PERCENT_PROBLEM, parse_percent
@@ -40,34 +40,24 @@ def _dictionary(value: object) -> Dictionary | None:
     return Dictionary.__members__.get(str(value))
 
 
-def _id_or_none(value: object) -> int | None:
-    """"" is no choice; anything that is not an id becomes one that matches nothing (-1)."""
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return -1
-
-
-def _percent(form: FlaskForm, field: StringField) -> None:
+def _percent(form: AppForm, field: StringField) -> None:
     try:
         parse_percent(field.data or "")
     except ValueError as problem:
         raise ValidationError(str(problem)) from None
 
 
-def _chosen_dictionary(form: FlaskForm, field: RadioField) -> None:
+def _chosen_dictionary(form: AppForm, field: RadioField) -> None:
     if not field.raw_data or field.data is None:
         raise ValidationError("Choose one of the dictionaries.")
 
 
-def _known_time_zone(form: FlaskForm, field: SelectField) -> None:
+def _known_time_zone(form: AppForm, field: SelectField) -> None:
     if not field.raw_data or field.data not in directory.time_zones():
         raise ValidationError("Choose a time zone from the list.")
 
 
-class CompanySettingsForm(FlaskForm):
+class CompanySettingsForm(AppForm):
     name = StringField("Company name", filters=[_strip], validators=_required("the company's name",
                                                                               directory.MAX_COMPANY_NAME))
     dictionary = RadioField("Words", coerce=_dictionary, validate_choice=False,
@@ -94,7 +84,7 @@ class CompanySettingsForm(FlaskForm):
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data)
 
 
-class VendorForm(FlaskForm):
+class VendorForm(AppForm):
     name = StringField("Name", filters=[_strip], validators=_required("the vendor's name",
                                                                       directory.MAX_COMPANY_NAME))
     trade = StringField("Trade", filters=[_strip], validators=_at_most(directory.MAX_TRADE),
@@ -108,7 +98,7 @@ class VendorForm(FlaskForm):
 
 
 class VendorEditForm(VendorForm):
-    default_claim_contact_id = SelectField("Default contact", coerce=_id_or_none, validate_choice=False)
+    default_claim_contact_id = SelectField("Default contact", coerce=id_or_none, validate_choice=False)
 
     def details(self) -> directory.VendorDetails:
         return directory.VendorDetails(name=self.name.data, address=self.address.data or "",
@@ -116,14 +106,14 @@ class VendorEditForm(VendorForm):
                                        default_claim_contact_id=self.default_claim_contact_id.data)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     name = StringField("Name", filters=[_strip], validators=_required("their name", directory.MAX_PERSON_NAME))
     email = EmailField("E-mail", filters=[_strip], validators=[
         DataRequired("Enter their e-mail address."),
         Length(max=directory.MAX_EMAIL, message=f"An e-mail address has at most {directory.MAX_EMAIL} characters."),
         Email("Enter a valid e-mail address, like name@example.com.", check_deliverability=False),
     ])
-    company_id = SelectField("Company", coerce=_id_or_none, validate_choice=False)
+    company_id = SelectField("Company", coerce=id_or_none, validate_choice=False)
     is_company_admin = BooleanField("Company admin")
 
     def details(self) -> directory.PersonDetails:
@@ -142,7 +132,7 @@ class PersonEditForm(PersonForm):
                                        active=bool(self.active.data))
 
 
-class ActivateAccountForm(FlaskForm):
+class ActivateAccountForm(AppForm):
     password = PasswordField("Choose a password", validators=new_password_rules())
     confirm = PasswordField(
         "Repeat the password",

@@ -21,6 +21,7 @@ from blueprints.directory.forms import (
     VendorForm,
 )
 from blueprints.field_errors import show_problems
+from blueprints.forms import db_int
 from blueprints.htmx_answer import htmx_answer
 from blueprints.web import deliver_mail_after_response
 from domain import accounts, directory, tokens
@@ -128,7 +129,7 @@ def _company_filter() -> Company | None:
     """The company the list is narrowed to: none for all, 404 for an id that names none."""
     if not request.args.get("company"):
         return None
-    company_id = request.args.get("company", type=int)
+    company_id = request.args.get("company", type=db_int)
     return (directory.get_company(company_id) if company_id is not None else None) or abort(404)
 
 
@@ -137,7 +138,7 @@ def person_new():
     form = PersonForm()
     form.company_id.choices = _company_choices()
     if request.method == "GET":
-        form.company_id.data = request.args.get("company", type=int) or accounts.own_company().id
+        form.company_id.data = request.args.get("company", type=db_int) or accounts.own_company().id
     if form.validate_on_submit():
         try:
             user, notes = directory.create_user(form.details(), current_user)
@@ -197,7 +198,7 @@ def resend_activation(user_id: int):
     user = directory.get_user(user_id) or abort(404)
 
     def act() -> str:
-        if directory.resend_activation(user, current_user, request.form.get("seen", type=int)):
+        if directory.resend_activation(user, current_user, request.form.get("seen", type=db_int)):
             deliver_mail_after_response()
             return f"A new activation e-mail is on its way to {user.email}."
         return f"An activation e-mail to {user.email} was queued a moment ago; nothing more was sent."
@@ -210,7 +211,7 @@ def _row_action(user: User, act):  # type: ignore[no-untyped-def]
         message, category, status = act(), "success", 200
     except directory.ActionRefused as refused:
         message, category, status = str(refused), "warning", 422
-    company_id = request.form.get("company", type=int)
+    company_id = request.form.get("company", type=db_int)
     if htmx:
         return htmx_answer("directory/partials/_person.html", banner=message, category=category, status=status,
                            person=user, listing=directory.person_row(user), back=request.form.get("back"),

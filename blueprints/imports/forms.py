@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+
+from blueprints.forms import AppForm
 
 ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     # The file's kind is decided by its content (domain/spreadsheet.py), not by its name or `accept`.
     file = FileField("Spreadsheet (.csv or .xlsx)",
                      validators=[FileRequired("Choose a CSV or Excel (.xlsx) file to upload.")],

@@ -22,6 +22,7 @@ from blueprints.imports.forms import UploadForm
 from domain import importer
 from domain.models import AccessLevel, Project
 from domain.spreadsheet import SpreadsheetRefused
+from domain.text import without_control_characters
 from domain.upload_stash import Stashed, UploadStash
 from templating import money
 
@@ -54,7 +55,9 @@ def upload(project_id: int):
     form = UploadForm()
     if not form.validate_on_submit():
         return _index(project, form, status=422)
-    upload, filename = form.file.data, Path(form.file.data.filename or "").name
+    # The file's name is shown and written to the audit trail: the one rule on control characters.
+    upload = form.file.data
+    filename = without_control_characters(Path(upload.filename or "").name, multi_line=False)
     try:
         plan = importer.plan_import(project, importer.read(upload.stream))
     except SpreadsheetRefused as refused:

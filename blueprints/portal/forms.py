@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from blueprints.auth.forms import new_password_rules
+from blueprints.forms import AppForm
 from domain.portal import MAX_REASON
 
 
-class ActivateForm(FlaskForm):
+class ActivateForm(AppForm):
     password = PasswordField("Choose a password", validators=new_password_rules())
     confirm = PasswordField(
         "Repeat the password",
@@ -14,7 +14,7 @@ class ActivateForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(AppForm):
     reason = TextAreaField(
         "Reason (optional)",
         validators=[Length(max=MAX_REASON, message=f"Keep the reason to {MAX_REASON:,} characters or fewer.")],
@@ -23,5 +23,5 @@ class DeclineForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AppForm):
     """Accept: no fields, only the CSRF token."""

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
+from blueprints.forms import db_int
 from blueprints.guards import commitment_for_current_user, project_for_current_user
 from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
@@ -156,14 +157,9 @@ def commitment(project_id: int, commitment_id: int):
 
 
 def _chosen_user(field: str) -> User | None:
-    """The person picked in the form's select; None when nothing was picked, 404 for an unknown id."""
-    raw = request.form.get("user_id", "").strip()
-    if not raw:
-        return None
-    user = db.session.get(User, int(raw)) if raw.isdigit() else None
-    if user is None:
-        abort(404)
-    return user
+    """The person picked in the form's select; None when nothing, or no one, was picked."""
+    user_id = request.form.get("user_id", type=db_int)
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 def _people_answer(project, level, commitment, message: str, category: str, field: str | None = None):  # type: ignore[no-untyped-def]

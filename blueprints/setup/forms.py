@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
+from blueprints.forms import AppForm
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
 from domain.models import CommitmentKind, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
@@ -105,7 +105,7 @@ class PercentField(StringField):
             raise StopValidation(str(problem)) from None
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(AppForm):
     number = _text("Project number", "Enter the project number.", PROJECT_NUMBER_MAX)
     name = _text("Name", "Enter the project name.", NAME_MAX)
     address = TextAreaField("Address", filters=[_strip],
@@ -120,7 +120,7 @@ class ProjectForm(FlaskForm):
                                      description="A claim line may then go above its scheduled value.")
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(AppForm):
     kind = Choice("Type", choices=[choice(k.name, k.value) for k in CommitmentKind],
                   invalid="Choose Subcontract or Purchase Order.")
     number = _text("Number", "Enter the number.", NUMBER_MAX)
@@ -135,7 +135,7 @@ class CommitmentForm(FlaskForm):
                               description="Only admins and the people on the Private list see a private commitment.")
 
 
-class SovLineForm(FlaskForm):
+class SovLineForm(AppForm):
     """A line of a Draft SOV, or a line an approved change order adds (prefix keeps ids apart)."""
 
     class Meta:
@@ -146,7 +146,7 @@ class SovLineForm(FlaskForm):
     scheduled_value = MoneyField("Scheduled value", required="Enter the scheduled value.")
 
 
-class ChangeValueForm(FlaskForm):
+class ChangeValueForm(AppForm):
     class Meta:
         csrf = False
 

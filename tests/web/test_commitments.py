@@ -295,8 +295,10 @@ def test_a_user_of_another_vendor_is_refused_as_contact(client, world, s, hx, au
 @pytest.mark.parametrize(("data", "status", "message"), [
     ({"user_id": ""}, 422, "Choose a person from the list."),
     ({}, 422, "Choose a person from the list."),
-    ({"user_id": "99999"}, 404, None),
-    ({"user_id": "abc"}, 404, None),
+    ({"user_id": "99999"}, 422, "Choose a person from the list."),
+    ({"user_id": "abc"}, 422, "Choose a person from the list."),
+    ({"user_id": str(10**20)}, 422, "Choose a person from the list."),
+    ({"user_id": str(2**31)}, 422, "Choose a person from the list."),
     ({"user_id": "INACTIVE"}, 422, "is inactive"),
 ])
 def test_contact_bad_input(client, world, s, data, status, message, auth):

@@ -369,9 +369,9 @@ def test_add_vendor(admin, d):
     assert response.status_code == 303
     vendor = db.session.scalar(select(Company).where(Company.name == "Summit Mechanical Inc."))
     assert vendor is not None and not vendor.is_own and vendor.trade == "HVAC"
-    assert vendor.address == "2200 NW Front Ave\r\nPortland, OR"
+    assert vendor.address == "2200 NW Front Ave\nPortland, OR"  # a browser's CRLF is kept as one line break
     assert response.headers["Location"] == f"/directory/vendors/{vendor.id}"
-    created = "Summit Mechanical Inc. · HVAC · 2200 NW Front Ave\r\nPortland, OR"
+    created = "Summit Mechanical Inc. · HVAC · 2200 NW Front Ave\nPortland, OR"
     assert audit_actions("company", vendor.id) == [("vendor created", "", "", created)]
     page = html_of(admin.get(response.headers["Location"]))
     assert "Summit Mechanical Inc. is added" in page and f"/directory/people/new?company={vendor.id}" in page
