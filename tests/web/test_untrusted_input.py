@@ -31,7 +31,7 @@ from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, DB_INT_MAX, AppForm, Id
 from domain.importer import COLUMNS as COLUMNS_OF_IMPORT
 from domain.models import Base, Claim, Commitment, Company, SovLine, User, db
 from tests import factories
-from tests.conftest import sign_in, test_config
+from tests.helpers import AuthActions, test_config
 from tests.web.portal_helpers import send_invites
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def scene(client: FlaskClient, world: factories.World) -> Scene:
     invites = send_invites(client, world, approved, other)
     invite = invites[approved.id]
     contact = vendor.default_claim_contact
-    sign_in(client, contact.email)
+    AuthActions(client).sign_in(contact.email)
     location = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     first = approved.sov_lines[0]
@@ -99,7 +99,7 @@ def clients(app: Flask, scene: Scene) -> dict[str, FlaskClient]:
     signed = {}
     for role, email in (("admin", scene.world.admin.email), ("contact", scene.contact.email)):
         signed[role] = app.test_client()
-        sign_in(signed[role], email)
+        AuthActions(signed[role]).sign_in(email)
     signed["anonymous"] = app.test_client()
     return signed
 
@@ -604,7 +604,7 @@ def test_an_imported_cell_with_control_characters_is_refused(app, world, tmp_pat
     factories.vendor("Keystone Concrete Co.")
     db.session.commit()
     client = app.test_client()
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     row = dict(zip(COLUMNS_OF_IMPORT, _line("SC-001", "03 30 00", "1000.00"), strict=True))
     row[column] = f"ab{character}cd"
     response = _upload(client, world, _csv([[row[c] for c in COLUMNS_OF_IMPORT]]))
@@ -626,7 +626,7 @@ def test_an_imported_files_name_loses_its_control_characters_before_the_audit_tr
     factories.vendor("Keystone Concrete Co.")
     db.session.commit()
     client = app.test_client()
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     response = _upload(client, world, _csv([_line("SC-001", "03 30 00", "1000.00")]), f"bad{character}name.csv")
     assert response.status_code == 303
     preview = client.get(response.headers["Location"])
