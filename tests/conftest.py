@@ -86,6 +86,9 @@ def test_config(database_uri: str, tmp_path: Path, **overrides: object) -> dict[
         "OUTBOX_DELIVER_AFTER_REQUEST": False,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "DEMO_MAILDIR": str(tmp_path / "maildir"),
+        # Limits are tested on their own (tests/web/test_rate_limits.py); elsewhere they would
+        # only make tests that sign in many times depend on one another's counts.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     return config

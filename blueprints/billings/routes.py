@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.auth.limits import limit_mail
 from blueprints.billings.forms import PeriodForm, RuleForm
 from blueprints.guards import project_for_current_user
 from blueprints.web import claim_entries, claim_preview, deliver_mail_after_response, vary_on_htmx
@@ -48,6 +49,7 @@ def index(project_id: int):
 
 @bp.post("/invites")
 @login_required
+@limit_mail
 def send_invites(project_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.form)
@@ -67,6 +69,7 @@ def send_invites(project_id: int):
 
 @bp.post("/invites/<int:commitment_id>/resend")
 @login_required
+@limit_mail
 def resend_invite(project_id: int, commitment_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.args)
@@ -219,6 +222,7 @@ def create_claim(project_id: int):
 
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
 @login_required
+@limit_mail
 def claim(project_id: int, claim_id: int):
     minimum = AccessLevel.ADMIN if request.method == "POST" else AccessLevel.READ_ONLY
     project, level = project_for_current_user(project_id, minimum)
@@ -258,6 +262,7 @@ REVIEW_TARGETS = {
 
 @bp.post("/claims/<int:claim_id>/review")
 @login_required
+@limit_mail
 def review_claim(project_id: int, claim_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     claim = _claim_in(project, claim_id, level)

@@ -47,6 +47,9 @@ def downgrade():
         batch_op.drop_column('two_step_enabled_at')
         batch_op.drop_column('totp_secret')
         batch_op.drop_column('session_version')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite drops a column by copying the table, which loses the expression index on e-mail.
+        op.create_index('uq_users_email_lower', 'users', [sa.text('lower(email)')], unique=True)
 
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.drop_column('two_step_required_for_admins')
