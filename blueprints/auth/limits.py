@@ -101,9 +101,9 @@ PAUSED = {
 
 
 def wait_in_words(seconds: int) -> str:
-    if seconds < 60:
-        return "less than a minute" if seconds < 50 else "a minute"
-    minutes = math.ceil(seconds / 60)
+    if seconds < 90:
+        return "less than a minute" if seconds < 45 else "a minute"
+    minutes = round(seconds / 60)
     if minutes < 90:
         return "1 minute" if minutes == 1 else f"{minutes} minutes"
     hours = math.ceil(minutes / 60)
