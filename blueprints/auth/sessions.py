@@ -32,7 +32,8 @@ def start_session(user: User, remember: bool = False) -> None:
 
 def renew_session(user: User) -> None:
     """After the session version changed: this session goes on under the new one; the others end."""
-    login_user(user, remember=False)
+    # The user itself, not the current_user proxy, which would then point at itself.
+    login_user(getattr(user, "_get_current_object", lambda: user)(), remember=False)
 
 
 def idle_limit(user: User, remember: bool) -> int:
