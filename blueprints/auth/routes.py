@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -11,7 +10,7 @@ from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth.forms import SetupForm, SignInForm, TwoStepForm
 from blueprints.auth.limits import limit_attempts
-from blueprints.auth.sessions import start_session
+from blueprints.auth.sessions import now_seconds, start_session
 from domain import accounts, two_step
 from domain.models import User, db
 
@@ -30,7 +29,7 @@ def sign_in():
     if form.validate_on_submit():
         user = accounts.check_password(form.email.data, form.password.data, get_remote_address())
         if user is not None and user.two_step_enabled:
-            session["two_step"] = {"user": user.id, "version": user.session_version, "since": int(time.time()),
+            session["two_step"] = {"user": user.id, "version": user.session_version, "since": now_seconds(),
                                    "remember": bool(form.remember.data), "next": request.args.get("next")}
             return redirect(url_for("auth.two_step"), code=303)
         if user is not None:
@@ -49,7 +48,7 @@ def enter_two_step_code():
     user = db.session.get(User, pending["user"]) if pending.get("user") else None
     if (user is None or not user.active or not user.two_step_enabled
             or user.session_version != pending.get("version")
-            or time.time() - pending.get("since", 0) > TWO_STEP_PENDING_SECONDS):
+            or now_seconds() - pending.get("since", 0) > TWO_STEP_PENDING_SECONDS):
         session.pop("two_step", None)
         flash("Sign in with your e-mail and password first (the code step waits 5 minutes at most).", "info")
         return redirect(url_for("auth.sign_in"), code=303)

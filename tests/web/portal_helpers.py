@@ -23,12 +23,13 @@ from domain.models import (
     User,
     db,
 )
+from tests import factories
 from tests.conftest import sign_in
 from tests.factories import World
 
 
 def count(model, *where) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+    return db.session.scalar(select(func.count()).select_from(model).where(*where, *factories.not_sign_ins(model)))
 
 
 def send_invites(client: FlaskClient, world: World, *commitments: Commitment) -> dict[int, Invite]:

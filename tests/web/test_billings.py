@@ -30,7 +30,7 @@ HX = {"HX-Request": "true"}
 
 
 def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+    return db.session.scalar(select(func.count()).select_from(model).where(*factories.not_sign_ins(model)))
 
 
 @pytest.fixture

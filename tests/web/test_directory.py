@@ -66,7 +66,7 @@ def admin(client: FlaskClient, d: Directory) -> FlaskClient:
 
 
 def count(model, *where) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+    return db.session.scalar(select(func.count()).select_from(model).where(*where, *factories.not_sign_ins(model)))
 
 
 def state() -> tuple:

@@ -76,7 +76,7 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def _count(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model))
+    return db.session.scalar(select(func.count()).select_from(model).where(*factories.not_sign_ins(model)))
 
 
 def _problems(page: str) -> list[tuple[int, str, str]]:

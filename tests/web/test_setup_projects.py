@@ -23,7 +23,7 @@ HX = {"HX-Request": "true"}
 
 
 def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+    return db.session.scalar(select(func.count()).select_from(model).where(*factories.not_sign_ins(model)))
 
 
 def _project_data(**change: str) -> dict[str, str]:
