@@ -117,6 +117,7 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "SIGN_IN_LIMIT_PER_CLIENT": "30 per 15 minutes",
         "MAIL_LIMIT_PER_PERSON": "60 per hour",
         "MAIL_LIMIT_PER_CLIENT": "120 per hour",
+        "PROXY_FIX_X_FOR": 0,  # proxies in front whose X-Forwarded-For names the client
         # Seconds without a request before a session ends (blueprints/auth/sessions.py).
         "SESSION_IDLE_TIMEOUT": int(timedelta(hours=12).total_seconds()),
         "REMEMBERED_CONTACT_IDLE_TIMEOUT": int(timedelta(days=7).total_seconds()),

@@ -17,6 +17,7 @@ from flask import current_app, g, request, session
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blueprints.web import error_response
 from extensions import limiter
@@ -82,6 +83,12 @@ def limit_mail(view):  # type: ignore[no-untyped-def]
 
 
 def register_rate_limit_page(app) -> None:  # type: ignore[no-untyped-def]
+    # Behind a proxy every request comes from the proxy: per-client counts need the address it
+    # passes on, trusted only from as many proxies as the operator says there are.
+    if int(app.config.get("PROXY_FIX_X_FOR", 0)) > 0:
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded):  # type: ignore[no-untyped-def]
         current = limiter.current_limit

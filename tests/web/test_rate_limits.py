@@ -176,3 +176,16 @@ def assert_paused_mail(response) -> None:  # type: ignore[no-untyped-def]
     assert "Too many e-mails were sent in a short time" in page and "nothing was sent" in page
     assert "try again in 60 minutes" in page or "try again in 59 minutes" in page
     assert 0 < int(response.headers["Retry-After"]) <= 3600
+
+
+@pytest.mark.parametrize("config_overrides", [{**LIMITS, "PROXY_FIX_X_FOR": 1}])
+def test_behind_a_proxy_the_client_is_the_one_it_names(client, world, config_overrides):
+    for n in range(5):
+        client.post("/sign-in", data={"email": f"guess{n}@pb.example", "password": "wrong-password"},
+                    environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": "198.51.100.1"})
+    paused = client.post("/sign-in", data={"email": world.admin.email, "password": factories.PASSWORD},
+                         environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": "198.51.100.1"})
+    assert paused.status_code == 429
+    other = client.post("/sign-in", data={"email": world.admin.email, "password": factories.PASSWORD},
+                        environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": "198.51.100.2"})
+    assert other.status_code == 303
