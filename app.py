@@ -113,6 +113,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         # Against guessing and mail floods (blueprints/auth/limits.py); Flask-Limiter's notation.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis down: count in this process's memory meanwhile, rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SIGN_IN_LIMIT_PER_ADDRESS": "10 per 15 minutes",
         "SIGN_IN_LIMIT_PER_CLIENT": "30 per 15 minutes",
         "MAIL_LIMIT_PER_PERSON": "60 per hour",

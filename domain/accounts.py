@@ -28,19 +28,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with that e-mail and password, or None, in constant-ish time."""
-    user = find_user_by_email(email)
-    if user is None or user.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    user.last_sign_in_at = utcnow()
-    db.session.commit()
-    return user
-
-
 def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
 
