@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from blueprints.account.routes import bp as account_bp
 from blueprints.attachments.routes import bp as attachments_bp
-from blueprints.auth.limits import register_rate_limit_page
+from blueprints.auth.limits import register_rate_limits
 from blueprints.auth.routes import bp as auth_bp
 from blueprints.auth.sessions import register_session_rules
 from blueprints.billings.routes import bp as billings_bp
@@ -71,7 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_outbox_delivery(app)
     register_error_pages(app)
-    register_rate_limit_page(app)
+    register_rate_limits(app)
     register_session_rules(app)
     register_sign_in_prompt(login_manager)
     app.before_request(_first_run_redirect)

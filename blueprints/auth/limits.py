@@ -82,7 +82,7 @@ def limit_mail(view):  # type: ignore[no-untyped-def]
                          deduct_when=_queued_mail, error_message=MAIL_MESSAGE)(view)
 
 
-def register_rate_limit_page(app) -> None:  # type: ignore[no-untyped-def]
+def register_rate_limits(app) -> None:  # type: ignore[no-untyped-def]
     # Behind a proxy every request comes from the proxy: per-client counts need the address it
     # passes on, trusted only from as many proxies as the operator says there are.
     if int(app.config.get("PROXY_FIX_X_FOR", 0)) > 0:
