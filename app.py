@@ -18,8 +18,11 @@ from flask import Flask, current_app, redirect, request, url_for
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from blueprints.account.routes import bp as account_bp
 from blueprints.attachments.routes import bp as attachments_bp
+from blueprints.auth.limits import register_rate_limits
 from blueprints.auth.routes import bp as auth_bp
+from blueprints.auth.sessions import register_session_rules
 from blueprints.billings.routes import bp as billings_bp
 from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
@@ -37,10 +40,10 @@ from blueprints.web import (
 from cli import register_cli
 from domain import accounts
 from domain.models import db
-from extensions import csrf, htmx, login_manager, mail, migrate
+from extensions import csrf, htmx, limiter, login_manager, mail, migrate
 from templating import register_templating
 
-BLUEPRINTS = (auth_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp, demo_bp)
+BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp, demo_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
 
@@ -64,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
@@ -78,6 +82,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_pages(app)
     register_database_outage_page(app)
     register_vary(app)
+    register_rate_limits(app)
+    register_session_rules(app)
     register_sign_in_prompt(login_manager)
     app.before_request(_first_run_redirect)
     app.after_request(_security_headers)
@@ -116,6 +122,19 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Against guessing and mail floods (blueprints/auth/limits.py); Flask-Limiter's notation.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis down: count in this process's memory meanwhile, rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "SIGN_IN_LIMIT_PER_ADDRESS": "10 per 15 minutes",
+        "SIGN_IN_LIMIT_PER_CLIENT": "30 per 15 minutes",
+        "MAIL_LIMIT_PER_PERSON": "60 per hour",
+        "MAIL_LIMIT_PER_CLIENT": "120 per hour",
+        "PROXY_FIX_X_FOR": 0,  # proxies in front whose X-Forwarded-For names the client
+        # Seconds without a request before a session ends (blueprints/auth/sessions.py).
+        "SESSION_IDLE_TIMEOUT": int(timedelta(hours=12).total_seconds()),
+        "REMEMBERED_CONTACT_IDLE_TIMEOUT": int(timedelta(days=7).total_seconds()),
     }
 
 

@@ -6,6 +6,8 @@ Blueprints, services and commands import them from this module; nothing imports 
 from __future__ import annotations
 
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -19,9 +21,20 @@ login_manager = LoginManager()
 mail = TimedMail()  # every SMTP connection gives up after MAIL_TIMEOUT
 migrate = Migrate()
 htmx = HTMX()
+# Limits are named on the routes they guard (blueprints/auth/limits.py); storage comes from
+# RATELIMIT_STORAGE_URI (memory by default, Redis to share counts between workers).
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="fixed-window")
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    # "id:session version" (User.get_id): a session from before a password change or from before
+    # two-step sign-in was turned on names an older version and is no longer anyone's.
+    user_part, _, version = user_id.partition(":")
+    if not (user_part.isdigit() and version.isdigit() and len(user_part) < 19):
+        return None
     # The company comes along: every page asks whether the user is a collaborator.
-    return db.session.get(User, int(user_id), options=[joinedload(User.company)])
+    user = db.session.get(User, int(user_part), options=[joinedload(User.company)])
+    if user is None or user.session_version != int(version):
+        return None
+    return user

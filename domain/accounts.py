@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain import audit
 from domain.clock import utcnow
-from domain.models import Company, User, db
+from domain.models import AuditEvent, Company, User, db
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -28,21 +28,66 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with that e-mail and password, or None, in constant-ish time."""
+def set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)
+
+
+# --- sign-in history and password changes (issue 10) ---------------------------------------------
+
+SIGNED_IN = "signed in"
+SIGN_IN_FAILED = "sign-in failed"
+SIGN_IN_ACTIONS = (SIGNED_IN, SIGN_IN_FAILED)
+
+
+class PasswordRefused(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.problems = {field: message}
+
+
+def check_password(email: str, password: str, client: str) -> User | None:
+    """The active user with that e-mail and password, or None; a refusal is recorded in the audit
+    trail (against the account when the address names one) and committed."""
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    user.last_sign_in_at = utcnow()
+    elif check_password_hash(user.password_hash, password) and user.active:
+        return user
+    record_failed_sign_in(user, client, "wrong password" if user is not None else "unknown address")
+    return None
+
+
+def record_failed_sign_in(user: User | None, client: str, reason: str) -> None:
+    # The account's id when there is one, so its owner sees the attempt; 0 for an unknown address.
+    audit.record(actor=None, entity_type="user", entity_id=user.id if user else 0, action=SIGN_IN_FAILED,
+                 field=reason, new=client)
     db.session.commit()
-    return user
 
 
-def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
+def record_sign_in(user: User, client: str, how: str = "password") -> None:
+    user.last_sign_in_at = utcnow()
+    audit.record(actor=user, entity_type="user", entity_id=user.id, action=SIGNED_IN, field=how, new=client)
+    db.session.commit()
+
+
+def recent_sign_ins(user: User, limit: int = 10) -> list[AuditEvent]:
+    """The person's own sign-ins and refused attempts on their account, newest first."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "user", AuditEvent.entity_id == user.id,
+                                 or_(*(AuditEvent.action == a for a in SIGN_IN_ACTIONS)))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)))
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every other session of the person ends."""
+    if user.password_hash is None or not check_password_hash(user.password_hash, current):
+        raise PasswordRefused("current_password", "That is not your current password.")
+    if current == new:
+        raise PasswordRefused("password", "Choose a password different from the current one.")
+    set_password(user, new)
+    user.session_version += 1
+    audit.record(actor=user, entity_type="user", entity_id=user.id, action="password changed")
+    db.session.commit()
 
 
 def first_run_setup(*, company_name: str, name: str, email: str, password: str) -> User:

@@ -60,6 +60,7 @@ class CompanySettings:
     default_retention_pct: Decimal
     invite_message: str
     time_zone: str
+    two_step_required_for_admins: bool = False
 
 
 def update_company_settings(company: Company, settings: CompanySettings, by: User) -> list[str]:
@@ -79,6 +80,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
         "default_retention_pct": settings.default_retention_pct,
         "invite_message": settings.invite_message,
         "time_zone": settings.time_zone,
+        "two_step_required_for_admins": settings.two_step_required_for_admins,
     }, by)
     db.session.commit()
     return changed

@@ -166,6 +166,8 @@ class Company(db.Model):
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     # Days after an invite without an answer before a reminder; None: no reminders.
     reminder_days: Mapped[int | None] = mapped_column(Integer)
+    # Company admins must sign in in two steps (a code from an authenticator app) when set.
+    two_step_required_for_admins: Mapped[bool] = mapped_column(Boolean, default=False)
     default_claim_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )
@@ -194,8 +196,23 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of the id in the session cookie: raising it (new password, two-step turned on) ends
+    # every session signed in under the old value.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Two-step sign-in (domain/two_step.py): the authenticator's shared secret once confirmed,
+    # and the last 30-second step a code was accepted for, so a code works only once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_step_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     company: Mapped[Company] = relationship(back_populates="users", foreign_keys=[company_id])
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def two_step_enabled(self) -> bool:
+        return self.two_step_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -504,6 +521,17 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for two-step sign-in without the phone; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEvent(db.Model):

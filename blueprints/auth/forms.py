@@ -48,3 +48,12 @@ class SetupForm(AppForm):
         "Repeat the password",
         validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")],
     )
+
+
+class TwoStepForm(AppForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Enter the code from your authenticator app."),
+                    Length(max=40, message="A code has 6 digits; a recovery code 10 letters and digits.")],
+        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+    )

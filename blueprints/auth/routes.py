@@ -1,31 +1,76 @@
-"""Sign-in, sign-out and first-run setup."""
+"""Sign-in (with its second step), sign-out and first-run setup."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, logout_user
 
-from blueprints.auth.forms import SetupForm, SignInForm
-from domain import accounts
+from blueprints.auth.forms import SetupForm, SignInForm, TwoStepForm
+from blueprints.auth.limits import limit_attempts
+from blueprints.auth.sessions import now_seconds, start_session
+from domain import accounts, two_step
+from domain.models import User, db
 
 bp = Blueprint("auth", __name__)
 
+# Between the password and the code: long enough to find the phone, short enough not to linger.
+TWO_STEP_PENDING_SECONDS = 300
+
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limit_attempts
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("setup.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = accounts.check_password(form.email.data, form.password.data, get_remote_address())
+        if user is not None and user.two_step_enabled:
+            session["two_step"] = {"user": user.id, "version": user.session_version, "since": now_seconds(),
+                                   "remember": bool(form.remember.data), "next": request.args.get("next")}
+            return redirect(url_for("auth.two_step"), code=303)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            accounts.record_sign_in(user, get_remote_address())
+            start_session(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")), code=303)
         form.password.errors.append("E-mail or password is incorrect.")
     status = 422 if form.errors else 200
     return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.route("/sign-in/two-step", methods=["GET", "POST"], endpoint="two_step")
+@limit_attempts
+def enter_two_step_code():
+    pending = session.get("two_step") or {}
+    user = db.session.get(User, pending["user"]) if pending.get("user") else None
+    if (user is None or not user.active or not user.two_step_enabled
+            or user.session_version != pending.get("version")
+            or now_seconds() - pending.get("since", 0) > TWO_STEP_PENDING_SECONDS):
+        session.pop("two_step", None)
+        flash("Sign in with your e-mail and password first (the code step waits 5 minutes at most).", "info")
+        return redirect(url_for("auth.sign_in"), code=303)
+    form = TwoStepForm()
+    if form.validate_on_submit():
+        try:
+            how = two_step.verify(user, form.code.data)
+        except two_step.TwoStepRefused as refused:
+            db.session.rollback()
+            accounts.record_failed_sign_in(user, get_remote_address(), "wrong two-step code")
+            form.code.errors.append(str(refused))
+        else:
+            accounts.record_sign_in(user, get_remote_address(), how=f"password and {how}")
+            session.pop("two_step", None)
+            start_session(user, remember=pending.get("remember", False))
+            if how == "recovery code":
+                left = two_step.recovery_codes_left(user)
+                flash(f"You used a recovery code; {left} left. Each one works once: make new ones on "
+                      "Your account if you are running low.", "warning" if left < 4 else "info")
+            return redirect(_safe_next(pending.get("next")), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/two_step.html", form=form), status
 
 
 @bp.post("/sign-out")
@@ -51,7 +96,7 @@ def setup():
             )
         except accounts.SetupAlreadyDone:
             abort(404)
-        login_user(user)
+        start_session(user)
         flash("Your company is set up and you are its first admin.", "success")
         return redirect(url_for("setup.home"), code=303)
     status = 422 if form.errors else 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.auth.limits import limit_mail
 from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm
 from blueprints.field_errors import show_problems
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
@@ -59,6 +60,7 @@ def index(project_id: int):
 
 @bp.post("/invites")
 @login_required
+@limit_mail
 def send_invites(project_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.form)
@@ -78,6 +80,7 @@ def send_invites(project_id: int):
 
 @bp.post("/invites/<int:commitment_id>/resend")
 @login_required
+@limit_mail
 def resend_invite(project_id: int, commitment_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     board = _board(project, level, request.args)
@@ -215,6 +218,7 @@ def create_claim(project_id: int):
 
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
 @login_required
+@limit_mail
 def claim(project_id: int, claim_id: int):
     minimum = AccessLevel.ADMIN if request.method == "POST" else AccessLevel.READ_ONLY
     project, level, claim = claim_for_current_user(project_id, claim_id, minimum)
@@ -244,6 +248,7 @@ def preview(project_id: int, claim_id: int):
 
 @bp.post("/claims/<int:claim_id>/review")
 @login_required
+@limit_mail
 def review_claim(project_id: int, claim_id: int):
     project, level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
     form = ReviewForm.for_claim(claim)

@@ -72,6 +72,7 @@ class CompanySettingsForm(AppForm):
                            message=f"Keep the message to {directory.MAX_INVITE_MESSAGE:,} characters or fewer.")],
         render_kw={"rows": 4, "maxlength": directory.MAX_INVITE_MESSAGE})
     time_zone = SelectField("Time zone", validate_choice=False, validators=[_known_time_zone])
+    two_step_required_for_admins = BooleanField("Company admins must use two-step sign-in")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -81,7 +82,8 @@ class CompanySettingsForm(AppForm):
         return directory.CompanySettings(
             name=self.name.data, dictionary=self.dictionary.data,
             default_retention_pct=parse_percent(self.default_retention_pct.data),
-            invite_message=self.invite_message.data or "", time_zone=self.time_zone.data)
+            invite_message=self.invite_message.data or "", time_zone=self.time_zone.data,
+            two_step_required_for_admins=bool(self.two_step_required_for_admins.data))
 
 
 class VendorForm(AppForm):

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
 
+from blueprints.auth.limits import limit_attempts, limit_mail
 from blueprints.directory.forms import (
     ActivateAccountForm,
     CompanySettingsForm,
@@ -134,6 +135,7 @@ def _company_filter() -> Company | None:
 
 
 @bp.route("/directory/people/new", methods=["GET", "POST"])
+@limit_mail
 def person_new():
     form = PersonForm()
     form.company_id.choices = _company_choices()
@@ -153,6 +155,7 @@ def person_new():
 
 
 @bp.route("/directory/people/<int:user_id>", methods=["GET", "POST"])
+@limit_mail
 def person_edit(user_id: int):
     user = directory.get_user(user_id) or abort(404)
     form = PersonEditForm(obj=user)
@@ -194,6 +197,7 @@ def reactivate(user_id: int):
 
 
 @bp.post("/directory/people/<int:user_id>/resend-activation")
+@limit_mail
 def resend_activation(user_id: int):
     user = directory.get_user(user_id) or abort(404)
 
@@ -226,6 +230,7 @@ def _row_action(user: User, act):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/activate", methods=["GET", "POST"])
+@limit_attempts
 def activate():
     config = current_app.config
     token = request.values.get("token", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from blueprints.auth.limits import limit_attempts, limit_mail
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
 from blueprints.web import claim_preview, deliver_mail_after_response
@@ -82,6 +83,7 @@ def _invite_page(invite: Invite, answer: str | None, decline_form: DeclineForm |
 
 
 @bp.post("/invites/<int:invite_id>/activate")
+@limit_attempts
 def activate(invite_id: int):
     invite, contact, problem = _read_token(invite_id)
     if problem:
@@ -105,6 +107,7 @@ def activate(invite_id: int):
 
 @bp.post("/invites/<int:invite_id>/accept")
 @login_required
+@limit_mail
 def accept(invite_id: int):
     invite = portal.invite_for_contact(current_user, invite_id) or abort(404)
     if not AnswerForm().validate_on_submit():
@@ -121,6 +124,7 @@ def accept(invite_id: int):
 
 @bp.post("/invites/<int:invite_id>/decline")
 @login_required
+@limit_mail
 def decline(invite_id: int):
     invite = portal.invite_for_contact(current_user, invite_id) or abort(404)
     form = DeclineForm()
@@ -139,6 +143,7 @@ def decline(invite_id: int):
 
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
 @login_required
+@limit_mail
 def claim(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
     if request.method == "GET":

@@ -1,0 +1,27 @@
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from blueprints.auth.forms import new_password_rules
+from blueprints.forms import AppForm
+
+CURRENT_PASSWORD_RULES = [DataRequired("Enter your current password."), Length(max=200, message="Too long.")]
+
+
+class PasswordChangeForm(AppForm):
+    current_password = PasswordField("Current password", validators=CURRENT_PASSWORD_RULES)
+    password = PasswordField("New password", validators=new_password_rules())
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the new password."), EqualTo("password", "The passwords do not match.")],
+    )
+
+
+class TwoStepSetupForm(AppForm):
+    code = StringField("Code from the app", validators=[
+        DataRequired("Enter the 6-digit code your app shows."),
+        Length(max=20, message="A code has 6 digits."),
+    ])
+
+
+class CurrentPasswordForm(AppForm):
+    current_password = PasswordField("Current password", validators=CURRENT_PASSWORD_RULES)

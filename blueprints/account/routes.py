@@ -1,0 +1,119 @@
+"""Your account: recent sign-ins, password change, two-step sign-in (issue 10).
+
+Every signed-in person has one, staff and contacts alike. Changing the password or turning on
+two-step sign-in ends the person's other sessions; this one goes on.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required
+from werkzeug.security import check_password_hash
+
+from blueprints.account.forms import CurrentPasswordForm, PasswordChangeForm, TwoStepSetupForm
+from blueprints.auth.limits import limit_attempts
+from blueprints.auth.sessions import renew_session
+from domain import accounts, two_step
+from domain.models import db
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.before_request
+@login_required
+def _signed_in_only() -> None:
+    return None
+
+
+def _page(status: int = 200, **forms):  # type: ignore[no-untyped-def]
+    forms.setdefault("password_form", PasswordChangeForm(formdata=None))
+    forms.setdefault("off_form", CurrentPasswordForm(formdata=None, prefix="off"))
+    forms.setdefault("codes_form", CurrentPasswordForm(formdata=None, prefix="codes"))
+    return render_template("account/index.html", sign_ins=accounts.recent_sign_ins(current_user),
+                           codes_left=two_step.recovery_codes_left(current_user),
+                           required=two_step.required_for(current_user), **forms), status
+
+
+@bp.get("")
+def index():
+    return _page()
+
+
+@bp.post("/password")
+@limit_attempts
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except accounts.PasswordRefused as refused:
+            db.session.rollback()
+            for field, message in refused.problems.items():
+                getattr(form, field).errors = [message]
+        else:
+            renew_session(current_user)
+            flash("Your password is changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("account.index"), code=303)
+    return _page(422, password_form=form)
+
+
+@bp.route("/two-step", methods=["GET", "POST"], endpoint="two_step")
+@limit_attempts
+def set_up_two_step():
+    if current_user.two_step_enabled:
+        return redirect(url_for("account.index"), code=303)
+    # The secret stays in this session until a code proves the app has it; only then is it saved.
+    secret = session.get("two_step_secret") or two_step.new_enrolment(current_user).secret
+    session["two_step_secret"] = secret
+    enrolment = two_step.Enrolment(secret=secret, email=current_user.email)
+    form = TwoStepSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_step.turn_on(current_user, secret, form.code.data)
+        except two_step.TwoStepRefused as refused:
+            form.code.errors = [str(refused)]
+        else:
+            session.pop("two_step_secret", None)
+            renew_session(current_user)
+            return _recovery_codes(codes, "Two-step sign-in is on. You were signed out everywhere else.")
+    return render_template("account/two_step.html", enrolment=enrolment, form=form,
+                           required=two_step.required_for(current_user)), 422 if form.errors else 200
+
+
+@bp.post("/two-step/off")
+@limit_attempts
+def two_step_off():
+    form = CurrentPasswordForm(prefix="off")
+    if two_step.required_for(current_user):
+        flash("Your company asks company admins to sign in in two steps, so it stays on.", "warning")
+        return redirect(url_for("account.index"), code=303)
+    if form.validate_on_submit() and _password_is_right(form):
+        two_step.turn_off(current_user, current_user)
+        flash("Two-step sign-in is off: your password alone signs you in.", "success")
+        return redirect(url_for("account.index"), code=303)
+    return _page(422, off_form=form)
+
+
+@bp.post("/two-step/recovery-codes")
+@limit_attempts
+def new_recovery_codes():
+    form = CurrentPasswordForm(prefix="codes")
+    if current_user.two_step_enabled and form.validate_on_submit() and _password_is_right(form):
+        return _recovery_codes(two_step.new_recovery_codes(current_user),
+                               "New recovery codes are ready; the old ones no longer work.")
+    if not current_user.two_step_enabled:
+        return redirect(url_for("account.index"), code=303)
+    return _page(422, codes_form=form)
+
+
+def _password_is_right(form: CurrentPasswordForm) -> bool:
+    if current_user.password_hash and check_password_hash(current_user.password_hash, form.current_password.data):
+        return True
+    form.current_password.errors = ["That is not your current password."]
+    return False
+
+
+def _recovery_codes(codes: list[str], message: str):  # type: ignore[no-untyped-def]
+    """Shown once, in this answer only: a reload does not show them again."""
+    response = render_template("account/recovery_codes.html", codes=codes, message=message)
+    return response, 200, {"Cache-Control": "no-store"}

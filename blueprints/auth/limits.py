@@ -1,0 +1,117 @@
+"""Rate limits against guessing and mail floods (issue 10), and the page shown once one is reached.
+
+Every limit counts twice: per e-mail address or account, so spreading guesses over many machines
+does not help, and per client (IP address), so trying many addresses from one machine does not
+either. Sign-in, two-step codes and activation count only refused attempts; e-mail-sending forms
+count the posts that queued e-mail. The numbers are settings (`SIGN_IN_LIMIT_PER_ADDRESS`, ...); the counts live
+where `RATELIMIT_STORAGE_URI` says (memory by default; Redis when several workers must share them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from flask import current_app, g, request, session
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from blueprints.web import error_response
+from extensions import limiter
+
+SIGN_IN_MESSAGE = "Too many sign-in attempts."
+MAIL_MESSAGE = "Too many e-mails sent in a short time."
+
+
+def _setting(name: str):  # type: ignore[no-untyped-def]
+    return lambda: current_app.config[name]
+
+
+def _refused(response) -> bool:  # type: ignore[no-untyped-def]
+    """A refused attempt answers 4xx (422 with the form again); a success redirects."""
+    return response.status_code >= 400
+
+
+def _client_key() -> str:
+    return f"client:{get_remote_address()}"
+
+
+def _address_key() -> str:
+    """The account an attempt is aimed at: the typed e-mail, the pending two-step account, or
+    the activation link (its digest: the token itself is a credential)."""
+    email = (request.form.get("email") or "").strip().lower()
+    if email:
+        return f"address:{email[:254]}"
+    pending = session.get("two_step", {}).get("user")
+    if pending:
+        return f"account:{pending}"
+    token = request.values.get("token")
+    if token:
+        return f"link:{hashlib.sha256(token.encode()).hexdigest()}"
+    if current_user.is_authenticated:  # the current password asked again on Your account
+        return f"account:{current_user.id}"
+    return "address:(none)"
+
+
+def _person_key() -> str:
+    return f"account:{current_user.get_id()}" if current_user.is_authenticated else _client_key()
+
+
+def limit_attempts(view):  # type: ignore[no-untyped-def]
+    """Sign-in, two-step code and activation posts: refused ones counted per address and per client."""
+    view = limiter.limit(_setting("SIGN_IN_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"],
+                         deduct_when=_refused, error_message=SIGN_IN_MESSAGE)(view)
+    return limiter.limit(_setting("SIGN_IN_LIMIT_PER_CLIENT"), key_func=_client_key, methods=["POST"],
+                         deduct_when=_refused, error_message=SIGN_IN_MESSAGE)(view)
+
+
+def _queued_mail(response) -> bool:  # type: ignore[no-untyped-def]
+    # Set by the view when its change queued e-mail (blueprints/web.py): a draft saved or a form
+    # refused sends nothing and costs nothing.
+    return bool(g.get("deliver_mail"))
+
+
+def limit_mail(view):  # type: ignore[no-untyped-def]
+    """A form that sends e-mail: the posts that queued e-mail, counted per signed-in person and per client."""
+    view = limiter.limit(_setting("MAIL_LIMIT_PER_PERSON"), key_func=_person_key, methods=["POST"],
+                         deduct_when=_queued_mail, error_message=MAIL_MESSAGE)(view)
+    return limiter.limit(_setting("MAIL_LIMIT_PER_CLIENT"), key_func=_client_key, methods=["POST"],
+                         deduct_when=_queued_mail, error_message=MAIL_MESSAGE)(view)
+
+
+def register_rate_limits(app) -> None:  # type: ignore[no-untyped-def]
+    # Behind a proxy every request comes from the proxy: per-client counts need the address it
+    # passes on, trusted only from as many proxies as the operator says there are.
+    if int(app.config.get("PROXY_FIX_X_FOR", 0)) > 0:
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        # The Retry-After header is added by Flask-Limiter from the same limit.
+        return error_response(429, "Please wait a moment", PAUSED.get(error.description, PAUSED[""]).format(
+            wait=wait_in_words(wait)))
+
+
+PAUSED = {
+    SIGN_IN_MESSAGE: "Too many sign-in attempts for this account or from this connection. For your security, "
+                     "signing in is paused: try again in {wait}.",
+    MAIL_MESSAGE: "Too many e-mails were sent in a short time. To protect the people who receive them, sending "
+                  "is paused and nothing was sent: try again in {wait}.",
+    "": "Too many requests in a short time: try again in {wait}.",
+}
+
+
+def wait_in_words(seconds: int) -> str:
+    if seconds < 90:
+        return "less than a minute" if seconds < 45 else "a minute"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    hours = math.ceil(minutes / 60)
+    return f"{hours} hours"
