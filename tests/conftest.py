@@ -5,7 +5,6 @@ Every test that takes `app` (or anything built on it) runs once per database.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +18,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from domain.models import Base, db
 from tests import factories
-from tests.helpers import PG_URL, AuthActions, IsolatedClient, test_config
+from tests.helpers import IN_CI, PG_URL, AuthActions, IsolatedClient, test_config
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -19,6 +19,7 @@ from domain.models import db
 from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def test_config(database_uri: str, tmp_path: Path, **overrides: object) -> dict[str, object]:

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from domain.models import AuditEvent, User, db
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import AuthActions
 
 NEW_PASSWORD = "a-brand-new-password"
 
@@ -35,7 +35,7 @@ def test_the_top_bar_leads_to_your_account_with_your_recent_sign_ins(client, wor
 def test_sign_ins_and_failed_ones_are_in_the_audit_trail(client, world):
     client.post("/sign-in", data={"email": "nobody-here@pb.example", "password": "guess-guess"})
     client.post("/sign-in", data={"email": world.admin.email, "password": "wrong-password"})
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     rows = [(e.action, e.entity_id, e.field, e.actor_id) for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "user").order_by(AuditEvent.id))]
     assert rows == [("sign-in failed", 0, "unknown address", None),
@@ -46,7 +46,7 @@ def test_sign_ins_and_failed_ones_are_in_the_audit_trail(client, world):
 def test_someone_else_sees_none_of_your_sign_ins(client, world):
     client.post("/sign-in", data={"email": world.admin.email, "password": "wrong-password"},
                 environ_base={"REMOTE_ADDR": "203.0.113.7"})
-    sign_in(client, world.standard.email)
+    AuthActions(client).sign_in(world.standard.email)
     assert "203.0.113.7" not in client.get("/account").get_data(as_text=True)
 
 
@@ -77,7 +77,7 @@ def test_a_refused_password_change_says_why_and_changes_nothing(admin_client, wo
 
 def test_changing_the_password_ends_the_other_sessions(admin_client, world, app):
     other_device = app.test_client()
-    sign_in(other_device, world.admin.email)
+    AuthActions(other_device).sign_in(world.admin.email)
     response = admin_client.post("/account/password", data={
         "current_password": factories.PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 303
@@ -85,7 +85,7 @@ def test_changing_the_password_ends_the_other_sessions(admin_client, world, app)
     assert check_password_hash(db.session.get(User, world.admin.id).password_hash, NEW_PASSWORD)
     assert not signed_in(other_device)
     assert other_device.get("/").headers["Location"].startswith("/sign-in")
-    sign_in(other_device, world.admin.email, NEW_PASSWORD)
+    AuthActions(other_device).sign_in(world.admin.email, NEW_PASSWORD)
     assert signed_in(other_device)
 
 
@@ -140,6 +140,6 @@ def config_overrides() -> dict[str, object]:
 
 def test_the_idle_limits_are_settings(app, client, world):
     app.config["SESSION_IDLE_TIMEOUT"] = 60
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     idle_for(client, 61)
     assert not signed_in(client)

@@ -19,7 +19,7 @@ from app import _defaults
 from domain.models import AuditEvent, OutboxMessage, User, db
 from extensions import limiter
 from tests import factories
-from tests.conftest import IN_CI
+from tests.helpers import IN_CI
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIMITS = {

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from domain.models import AuditEvent, Company, Project, RecoveryCode, User, db
 from tests import factories
-from tests.conftest import sign_in
+from tests.helpers import AuthActions
 
 
 def offered_secret(client) -> str:  # type: ignore[no-untyped-def]
@@ -80,7 +80,7 @@ def test_a_wrong_code_turns_nothing_on(admin_client, world):
 
 def test_turning_on_stores_the_secret_and_only_digests_of_the_recovery_codes(admin_client, world, app):
     other_device = app.test_client()
-    sign_in(other_device, world.admin.email)
+    AuthActions(other_device).sign_in(world.admin.email)
     secret, codes = turn_on(admin_client)
     user = db.session.get(User, world.admin.id)
     assert user.two_step_enabled and user.totp_secret == secret
@@ -202,7 +202,7 @@ def test_the_setting_is_saved_from_company_settings(admin_client, world):
 
 
 def test_a_company_admin_without_two_step_is_led_to_set_it_up(client, world, required):
-    sign_in(client, world.admin.email)
+    AuthActions(client).sign_in(world.admin.email)
     response = client.get("/", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.request.path == "/account/two-step"
@@ -224,10 +224,10 @@ def test_a_company_admin_without_two_step_is_led_to_set_it_up(client, world, req
 def test_other_staff_and_contacts_are_never_forced(client, world, required):
     vendor = factories.vendor("Keystone Concrete Co.", "maria@keystone.example")
     db.session.commit()
-    sign_in(client, world.standard.email)
+    AuthActions(client).sign_in(world.standard.email)
     assert client.get("/").status_code == 200
     client.post("/sign-out")
-    sign_in(client, vendor.default_claim_contact.email)
+    AuthActions(client).sign_in(vendor.default_claim_contact.email)
     assert client.get("/portal").status_code == 200
     # but may turn it on
     secret, _ = turn_on(client)
