@@ -19,7 +19,9 @@ from domain.models import User
 from extensions import htmx
 
 # Pages a company admin may still open before setting up a two-step sign-in the company requires.
-TWO_STEP_SETUP_ALLOWED = {"static", "account.index", "account.two_step", "auth.sign_out", "healthz"}
+# Answered without a person: files, and the health check (which must not load a user from a database that is down).
+WITHOUT_SESSION = {"static", "healthz"}
+TWO_STEP_SETUP_ALLOWED = {*WITHOUT_SESSION, "account.index", "account.two_step", "auth.sign_out"}
 
 
 def now_seconds() -> int:
@@ -55,7 +57,7 @@ def register_session_rules(app) -> None:  # type: ignore[no-untyped-def]
 
     @app.before_request
     def _end_idle_session():  # type: ignore[no-untyped-def]
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint in WITHOUT_SESSION or not current_user.is_authenticated:
             return None
         now = now_seconds()
         seen = session.get("seen_at")
