@@ -3,6 +3,7 @@ and an axe-core check of every page and swap (see accessibility.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -37,6 +38,26 @@ def sign_in_as(page: Page, base: str, email: str = "admin@example.com", password
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return "body";
+  return el.getAttribute("aria-label") || (el.labels && el.labels[0] && el.labels[0].innerText.trim())
+    || el.innerText.trim().slice(0, 60) || el.tagName;
+}"""
+
+
+def tab_until(page: Page, stop: re.Pattern[str], limit: int = 80) -> list[str]:
+    """Press Tab until the focused control's name matches `stop`; the names passed on the way."""
+    names = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        name = page.evaluate(FOCUSED)
+        names.append(name)
+        if stop.search(name):
+            return names
+    raise AssertionError(f"never reached {stop.pattern}: {names}")
 
 
 # --- Accessibility: axe-core checks every page and every in-place swap of every browser test -----------------
