@@ -34,12 +34,13 @@ HOOK = """
   const check = (trigger) => {
     if (queued) return;  // one check covers every event that arrives before it starts
     queued = true;
-    window.__axeReport({ url: location.href, trigger, width: window.innerWidth, started: true });
+    const url = location.href;  // where the check started: a swap may push another address meanwhile
+    window.__axeReport({ url, trigger, width: window.innerWidth, started: true });
     chain = chain
       .then(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0))))
       .then(async () => {
         queued = false;
-        const report = { url: location.href, trigger, width: window.innerWidth, violations: [] };
+        const report = { url, trigger, width: window.innerWidth, violations: [] };
         try {
           const result = await axe.run(document, options);
           report.violations = result.violations
