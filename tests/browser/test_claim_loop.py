@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from domain.models import BillingPeriod, db
-from tests.browser.conftest import sign_in_as
+from tests.browser.conftest import sign_in_as, tab_until
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -72,6 +72,12 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     expect(row.locator("[data-invite-status]")).to_have_text("Accepted")
     expect(row.locator("a[data-claim-status]")).to_have_text("Under Review")
     row.locator("a[data-claim-status]").click()
+    # By keyboard the review controls come as they are read: each line's decision and comment, then the actions.
+    admin.get_by_role("region", name=re.compile("^Lines of this")).focus()
+    names = tab_until(admin, re.compile("^Send back for revision$"))
+    lines = admin.locator("[data-line]").evaluate_all("rows => rows.map((r) => r.dataset.line)")
+    assert [n for n in names if n.startswith("Comment on line")] == [f"Comment on line {c}" for c in lines], names
+    assert names.index("Approve") < names.index(f"Comment on line {lines[0]}") < names.index("Pending Owner Approval")
     admin.locator("[data-line='08 80 00']").get_by_label("Reject").check()
     admin.get_by_label("Comment on line 08 80 00").fill("Interior glazing is not installed yet; bill 25%.")
     admin.get_by_role("button", name="Send back for revision").click()
