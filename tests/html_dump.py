@@ -13,7 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from tests.conftest import IsolatedClient
+from tests.helpers import IsolatedClient
 
 OUT = Path(os.environ.get("HTML_DUMP_DIR", "html-dump"))
 _open = IsolatedClient.open
