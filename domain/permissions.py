@@ -42,6 +42,10 @@ def is_company_admin(user: User) -> bool:
     return bool(user.is_authenticated and user.active and not user.is_collaborator and user.is_company_admin)
 
 
+def require_company_admin(user: User) -> None:
+    require(is_company_admin(user), "Only a company admin may change the company settings and the directory.")
+
+
 # --- a project ------------------------------------------------------------------------------------
 
 

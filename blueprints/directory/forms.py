@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 
 from blueprints.auth.forms import new_password_rules
 from blueprints.forms import AppForm, id_or_none
-from domain import directory
+from domain import company_settings, directory, people, vendors
 from domain.models import Dictionary
 from domain.money import PERCENT_PROBLEM, parse_percent
 
@@ -53,7 +53,7 @@ def _chosen_dictionary(form: AppForm, field: RadioField) -> None:
 
 
 def _known_time_zone(form: AppForm, field: SelectField) -> None:
-    if not field.raw_data or field.data not in directory.time_zones():
+    if not field.raw_data or field.data not in company_settings.time_zones():
         raise ValidationError("Choose a time zone from the list.")
 
 
@@ -76,10 +76,10 @@ class CompanySettingsForm(AppForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = [SelectChoice(zone, zone) for zone in directory.time_zones()]
+        self.time_zone.choices = [SelectChoice(zone, zone) for zone in company_settings.time_zones()]
 
-    def settings(self) -> directory.CompanySettings:
-        return directory.CompanySettings(
+    def settings(self) -> company_settings.CompanySettings:
+        return company_settings.CompanySettings(
             name=self.name.data, dictionary=self.dictionary.data,
             default_retention_pct=parse_percent(self.default_retention_pct.data),
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data,
@@ -94,16 +94,16 @@ class VendorForm(AppForm):
     address = TextAreaField("Address", filters=[_strip], validators=_at_most(directory.MAX_ADDRESS),
                             render_kw={"rows": 2})
 
-    def details(self) -> directory.VendorDetails:
-        return directory.VendorDetails(name=self.name.data, address=self.address.data or "",
+    def details(self) -> vendors.VendorDetails:
+        return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
                                        trade=self.trade.data or "")
 
 
 class VendorEditForm(VendorForm):
     default_claim_contact_id = SelectField("Default contact", coerce=id_or_none, validate_choice=False)
 
-    def details(self) -> directory.VendorDetails:
-        return directory.VendorDetails(name=self.name.data, address=self.address.data or "",
+    def details(self) -> vendors.VendorDetails:
+        return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
                                        trade=self.trade.data or "",
                                        default_claim_contact_id=self.default_claim_contact_id.data)
 
@@ -118,8 +118,8 @@ class PersonForm(AppForm):
     company_id = SelectField("Company", coerce=id_or_none, validate_choice=False)
     is_company_admin = BooleanField("Company admin")
 
-    def details(self) -> directory.PersonDetails:
-        return directory.PersonDetails(name=self.name.data, email=self.email.data,
+    def details(self) -> people.PersonDetails:
+        return people.PersonDetails(name=self.name.data, email=self.email.data,
                                        company_id=self.company_id.data,
                                        is_company_admin=bool(self.is_company_admin.data))
 
@@ -127,8 +127,8 @@ class PersonForm(AppForm):
 class PersonEditForm(PersonForm):
     active = BooleanField("Active (can sign in and gets e-mail)")
 
-    def details(self) -> directory.PersonDetails:
-        return directory.PersonDetails(name=self.name.data, email=self.email.data,
+    def details(self) -> people.PersonDetails:
+        return people.PersonDetails(name=self.name.data, email=self.email.data,
                                        company_id=self.company_id.data,
                                        is_company_admin=bool(self.is_company_admin.data),
                                        active=bool(self.active.data))

@@ -25,7 +25,10 @@ from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
 from blueprints.htmx_answer import htmx_answer
 from blueprints.web import deliver_mail_after_response
-from domain import accounts, directory, tokens
+from domain import accounts, tokens
+from domain import company_settings as settings_service
+from domain import people as people_service
+from domain import vendors as vendor_service
 from domain.errors import Invalid
 from domain.models import Company, User
 from domain.permissions import is_company_admin
@@ -65,7 +68,7 @@ def company_settings():
     form.default_retention_pct.label.text = f"Default {current_terms().lower('retention')} %"
     if form.validate_on_submit():
         try:
-            changed = directory.update_company_settings(company, form.settings(), current_user)
+            changed = settings_service.update_company_settings(company, form.settings(), current_user)
         except Invalid as problem:
             show_problems(form, problem)
         else:
@@ -79,7 +82,7 @@ def company_settings():
 
 @bp.get("/directory")
 def vendors():
-    return render_template("directory/vendors.html", rows=directory.vendor_rows())
+    return render_template("directory/vendors.html", rows=vendor_service.vendor_rows())
 
 
 @bp.route("/directory/vendors/new", methods=["GET", "POST"])
@@ -87,7 +90,7 @@ def vendor_new():
     form = VendorForm()
     if form.validate_on_submit():
         try:
-            vendor = directory.create_vendor(form.details(), current_user)
+            vendor = vendor_service.create_vendor(form.details(), current_user)
         except Invalid as problem:
             show_problems(form, problem)
         else:
@@ -98,20 +101,20 @@ def vendor_new():
 
 @bp.route("/directory/vendors/<int:vendor_id>", methods=["GET", "POST"])
 def vendor_edit(vendor_id: int):
-    vendor = directory.get_vendor(vendor_id) or abort(404)
+    vendor = vendor_service.get_vendor(vendor_id) or abort(404)
     form = VendorEditForm(obj=vendor)
     form.default_claim_contact_id.label.text = f"Default {current_terms().lower('claim_contact')}"
     form.default_claim_contact_id.choices = [SelectChoice("", "None")] + [
-        SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in directory.active_users(vendor)]
+        SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in vendor_service.active_users(vendor)]
     if form.validate_on_submit():
         try:
-            changed = directory.update_vendor(vendor, form.details(), current_user)
+            changed = vendor_service.update_vendor(vendor, form.details(), current_user)
         except Invalid as problem:
             show_problems(form, problem)
         else:
             flash(f"{vendor.name} is saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
-    return _form_page("directory/vendor_form.html", form, vendor=vendor, listing=directory.people(vendor))
+    return _form_page("directory/vendor_form.html", form, vendor=vendor, listing=people_service.people(vendor))
 
 
 # --- people ---------------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def vendor_edit(vendor_id: int):
 @bp.get("/directory/people")
 def people():
     company = _company_filter()
-    listing = directory.people(company)
+    listing = people_service.people(company)
     if htmx and not htmx.history_restore_request:
         return htmx_answer("directory/partials/_people.html", listing=listing, company=company, back="people")
     return render_template("directory/people.html", listing=listing, company=company)
@@ -131,7 +134,7 @@ def _company_filter() -> Company | None:
     if not request.args.get("company"):
         return None
     company_id = request.args.get("company", type=db_int)
-    return (directory.get_company(company_id) if company_id is not None else None) or abort(404)
+    return (vendor_service.get_company(company_id) if company_id is not None else None) or abort(404)
 
 
 @bp.route("/directory/people/new", methods=["GET", "POST"])
@@ -143,7 +146,7 @@ def person_new():
         form.company_id.data = request.args.get("company", type=db_int) or accounts.own_company().id
     if form.validate_on_submit():
         try:
-            user, notes = directory.create_user(form.details(), current_user)
+            user, notes = people_service.create_user(form.details(), current_user)
         except Invalid as problem:
             show_problems(form, problem)
         else:
@@ -157,38 +160,39 @@ def person_new():
 @bp.route("/directory/people/<int:user_id>", methods=["GET", "POST"])
 @limit_mail
 def person_edit(user_id: int):
-    user = directory.get_user(user_id) or abort(404)
+    user = people_service.get_user(user_id) or abort(404)
     form = PersonEditForm(obj=user)
     form.company_id.choices = _company_choices()
     if form.validate_on_submit():
         try:
-            changed, notes = directory.update_user(user, form.details(), current_user)
+            changed, notes = people_service.update_user(user, form.details(), current_user)
         except Invalid as problem:
             show_problems(form, problem)
         else:
             deliver_mail_after_response()
             flash(" ".join([f"{user.name} is saved." if changed else "Nothing changed.", *notes]), "success")
             return redirect(url_for("directory.people", company=user.company_id), code=303)
-    return _form_page("directory/person_form.html", form, user=user, listing=directory.person_row(user))
+    return _form_page("directory/person_form.html", form, user=user, listing=people_service.person_row(user))
 
 
 def _company_choices() -> list[SelectChoice]:
-    return [SelectChoice(str(c.id), f"{c.name} (your company)" if c.is_own else c.name) for c in directory.companies()]
+    return [SelectChoice(str(c.id), f"{c.name} (your company)" if c.is_own else c.name)
+            for c in people_service.companies()]
 
 
 @bp.post("/directory/people/<int:user_id>/deactivate")
 def deactivate(user_id: int):
-    user = directory.get_user(user_id) or abort(404)
+    user = people_service.get_user(user_id) or abort(404)
     return _row_action(user, lambda: " ".join([f"{user.name} is deactivated and can no longer sign in.",
-                                               *directory.deactivate_user(user, current_user)]))
+                                               *people_service.deactivate_user(user, current_user)]))
 
 
 @bp.post("/directory/people/<int:user_id>/reactivate")
 def reactivate(user_id: int):
-    user = directory.get_user(user_id) or abort(404)
+    user = people_service.get_user(user_id) or abort(404)
 
     def act() -> str:
-        directory.reactivate_user(user, current_user)
+        people_service.reactivate_user(user, current_user)
         if user.password_hash is None:
             return f"{user.name} is active again. They have no password yet: resend the activation e-mail."
         return f"{user.name} is active again and can sign in."
@@ -199,10 +203,10 @@ def reactivate(user_id: int):
 @bp.post("/directory/people/<int:user_id>/resend-activation")
 @limit_mail
 def resend_activation(user_id: int):
-    user = directory.get_user(user_id) or abort(404)
+    user = people_service.get_user(user_id) or abort(404)
 
     def act() -> str:
-        if directory.resend_activation(user, current_user, request.form.get("seen", type=db_int)):
+        if people_service.resend_activation(user, current_user, request.form.get("seen", type=db_int)):
             deliver_mail_after_response()
             return f"A new activation e-mail is on its way to {user.email}."
         return f"An activation e-mail to {user.email} was queued a moment ago; nothing more was sent."
@@ -213,13 +217,13 @@ def resend_activation(user_id: int):
 def _row_action(user: User, act):  # type: ignore[no-untyped-def]
     try:
         message, category, status = act(), "success", 200
-    except directory.ActionRefused as refused:
+    except people_service.ActionRefused as refused:
         message, category, status = str(refused), "warning", 422
     company_id = request.form.get("company", type=db_int)
     if htmx:
         return htmx_answer("directory/partials/_person.html", banner=message, category=category, status=status,
-                           person=user, listing=directory.person_row(user), back=request.form.get("back"),
-                           company=directory.get_company(company_id) if company_id else None)
+                           person=user, listing=people_service.person_row(user), back=request.form.get("back"),
+                           company=vendor_service.get_company(company_id) if company_id else None)
     flash(message, category)
     if request.form.get("back") == "vendor" and not user.company.is_own:
         return redirect(url_for("directory.vendor_edit", vendor_id=user.company_id), code=303)
@@ -240,7 +244,7 @@ def activate():
         return render_template("auth/link_problem.html", kind="expired", about="activation"), 410
     except tokens.TokenInvalid:
         return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
-    user = directory.user_for_activation(link)
+    user = people_service.user_for_activation(link)
     if user is None:
         return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
     if user.password_hash is not None:

@@ -1,0 +1,57 @@
+"""The company's own settings: name, dictionary of words, default retention, invite message, time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from zoneinfo import available_timezones
+
+from domain import audit
+from domain.directory import (
+    MAX_INVITE_MESSAGE,
+)
+from domain.errors import Invalid
+from domain.models import Company, Dictionary, User, db
+from domain.money import PERCENT_PROBLEM
+from domain.permissions import PermissionDenied, require_company_admin
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    name: str
+    dictionary: Dictionary
+    default_retention_pct: Decimal
+    invite_message: str
+    time_zone: str
+    two_step_required_for_admins: bool = False
+
+
+def update_company_settings(company: Company, settings: CompanySettings, by: User) -> list[str]:
+    """Save the own company's settings; returns the fields that changed, each recorded in the audit."""
+    require_company_admin(by)
+    if not company.is_own:
+        raise PermissionDenied("Only the own company has settings.")
+    if settings.time_zone not in time_zones():
+        raise Invalid("time_zone", "Choose a time zone from the list.")
+    if not Decimal(0) <= settings.default_retention_pct <= Decimal(100):
+        raise Invalid("default_retention_pct", PERCENT_PROBLEM)
+    if len(settings.invite_message) > MAX_INVITE_MESSAGE:
+        raise Invalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
+    changed = audit.record_changes(company, {
+        "name": settings.name.strip(),
+        "dictionary": settings.dictionary,
+        "default_retention_pct": settings.default_retention_pct,
+        "invite_message": settings.invite_message,
+        "time_zone": settings.time_zone,
+        "two_step_required_for_admins": settings.two_step_required_for_admins,
+    }, by)
+    db.session.commit()
+    return changed
+
+
