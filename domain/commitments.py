@@ -1,4 +1,6 @@
-"""Commitments (subcontracts and purchase orders), their people, and their schedules of values (SPEC §2).
+"""Commitments (subcontracts and purchase orders): reading them, creating and editing them (SPEC §2).
+
+Their people are in domain/commitment_people.py, their schedules of values in domain/sov.py.
 
 Only project Admins (company admins among them) change a commitment; every service checks it
 again, writes everything or nothing, records each change in the audit trail, and commits.
@@ -15,12 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain import audit
-from domain.claims import COUNTS_AS_BILLED
-from domain.clock import utcnow
 from domain.errors import Invalid
 from domain.models import (
     AccessLevel,
-    BillingPeriod,
     Claim,
     ClaimLine,
     Commitment,
@@ -35,7 +34,7 @@ from domain.models import (
     db,
 )
 from domain.money import HUNDRED, PERCENT_PROBLEM, ZERO, from_cents, sum_cents
-from domain.permissions import can_edit_commitments, require, visible_commitments
+from domain.permissions import require_commitment_editor, visible_commitments
 
 NUMBER_MAX, TITLE_MAX, COST_CODE_MAX, DESCRIPTION_MAX = 30, 200, 40, 300
 
@@ -65,11 +64,6 @@ class Value:
 def value_of(commitment: Commitment) -> Value:
     lines = commitment.sov_lines
     return Value(sum((s.original_value for s in lines), ZERO), sum((s.approved_changes for s in lines), ZERO))
-
-
-def _require_admin(project: Project, by: User) -> None:
-    require(can_edit_commitments(by, project),
-            "Only an Admin on this project's Commitments tool may change commitments.")
 
 
 @dataclass(frozen=True)
@@ -178,7 +172,7 @@ def _clean(data: CommitmentData) -> CommitmentData:
                                                                       "title": data.title.strip()})
 
 
-def _record(commitment: Commitment, by: User, action: str, field: str = "", old: object = "",
+def record_event(commitment: Commitment, by: User, action: str, field: str = "", old: object = "",
             new: object = "") -> None:
     audit.record(actor=by, entity_type="commitment", entity_id=commitment.id, project_id=commitment.project_id,
                  action=action, field=field, old=old, new=new)
@@ -190,7 +184,7 @@ def create_commitment(project: Project, data: CommitmentData, by: User) -> Commi
     The vendor's default contact, when active, becomes its first contact (and so goes on its
     Private list).
     """
-    _require_admin(project, by)
+    require_commitment_editor(by, project)
     data = _clean(data)
     vendor = _check(project, data)
     commitment = Commitment(project_id=project.id, **{f: getattr(data, f) for f in FIELDS},
@@ -201,17 +195,17 @@ def create_commitment(project: Project, data: CommitmentData, by: User) -> Commi
     except IntegrityError:
         db.session.rollback()
         raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
-    _record(commitment, by, "created", new=f"{commitment.kind.value} {commitment.label}")
+    record_event(commitment, by, "created", new=f"{commitment.kind.value} {commitment.label}")
     default = vendor.default_claim_contact
     if default is not None and default.active and default.company_id == vendor.id:
-        _add_contact(commitment, default, by)
+        put_on_contacts(commitment, default, by)
     db.session.commit()
     return commitment
 
 
 def update_commitment(commitment: Commitment, data: CommitmentData, by: User) -> list[str]:
     """Save the changed fields, one audit event each; returns the names of what changed."""
-    _require_admin(commitment.project, by)
+    require_commitment_editor(by, commitment.project)
     data = _clean(data)
     vendor = _check(commitment.project, data, editing=commitment)
     if vendor.id != commitment.vendor_id:
@@ -234,276 +228,10 @@ def update_commitment(commitment: Commitment, data: CommitmentData, by: User) ->
     return changed
 
 
-# --- progress claim contacts and the Private list ----------------------------------------------
-
-
-def _add_contact(commitment: Commitment, user: User, by: User) -> None:
+def put_on_contacts(commitment: Commitment, user: User, by: User) -> None:
+    """A progress claim contact, who is put on the Private list too (SPEC §2)."""
     commitment.claim_contacts.append(user)
-    _record(commitment, by, "claim contact added", "claim_contacts", new=f"{user.name} <{user.email}>")
+    record_event(commitment, by, "claim contact added", "claim_contacts", new=f"{user.name} <{user.email}>")
     if all(u.id != user.id for u in commitment.private_users):
         commitment.private_users.append(user)
-        _record(commitment, by, "private list: added", "private_users", new=f"{user.name} <{user.email}>")
-
-
-def add_claim_contact(commitment: Commitment, user: User, by: User) -> bool:
-    """Make an active user of the vendor a contact, and put them on the Private list; False if already one."""
-    _require_admin(commitment.project, by)
-    if user.company_id != commitment.vendor_id:
-        raise Invalid("contact", f"{user.name} is not a user of {commitment.vendor.name}.")
-    if not user.active:
-        raise Invalid("contact", f"{user.name} is inactive and cannot be a contact.")
-    if any(u.id == user.id for u in commitment.claim_contacts):
-        return False
-    _add_contact(commitment, user, by)
-    db.session.commit()
-    return True
-
-
-def remove_claim_contact(commitment: Commitment, user: User, by: User) -> bool:
-    """Stop inviting the user for this commitment; they stay on the Private list. False if not a contact."""
-    _require_admin(commitment.project, by)
-    if all(u.id != user.id for u in commitment.claim_contacts):
-        return False
-    commitment.claim_contacts.remove(user)
-    _record(commitment, by, "claim contact removed", "claim_contacts", old=f"{user.name} <{user.email}>")
-    db.session.commit()
-    return True
-
-
-def add_private_user(commitment: Commitment, user: User, by: User) -> bool:
-    """Let an internal user or a user of the vendor see the commitment while it is private."""
-    _require_admin(commitment.project, by)
-    if not (user.company.is_own or user.company_id == commitment.vendor_id):
-        raise Invalid("private_user", f"{user.name} is not a user of {commitment.vendor.name} "
-                                                "or of your own company.")
-    if not user.active:
-        raise Invalid("private_user", f"{user.name} is inactive.")
-    if any(u.id == user.id for u in commitment.private_users):
-        return False
-    commitment.private_users.append(user)
-    _record(commitment, by, "private list: added", "private_users", new=f"{user.name} <{user.email}>")
-    db.session.commit()
-    return True
-
-
-def remove_private_user(commitment: Commitment, user: User, by: User) -> bool:
-    _require_admin(commitment.project, by)
-    if all(u.id != user.id for u in commitment.private_users):
-        return False
-    if any(u.id == user.id for u in commitment.claim_contacts):
-        raise Invalid("private_user", f"{user.name} is a contact of this commitment: remove them as "
-                                                "contact first.")
-    commitment.private_users.remove(user)
-    _record(commitment, by, "private list: removed", "private_users", old=f"{user.name} <{user.email}>")
-    db.session.commit()
-    return True
-
-
-# --- the schedule of values ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineData:
-    cost_code: str
-    description: str
-    value: Decimal
-
-
-def _check_line(data: LineData) -> LineData:
-    data = LineData(data.cost_code.strip(), data.description.strip(), data.value)
-    for field, limit, label in [("cost_code", COST_CODE_MAX, "cost code"),
-                                ("description", DESCRIPTION_MAX, "description")]:
-        value = getattr(data, field)
-        if not value:
-            raise Invalid(field, f"Enter the {label}.")
-        if len(value) > limit:
-            raise Invalid(field, f"Use at most {limit} characters.")
-    if data.value < ZERO:
-        raise Invalid("scheduled_value", "Enter an amount of zero or more.")
-    return data
-
-
-def _lock(commitment: Commitment) -> None:
-    """Hold the commitment row (PostgreSQL) and read its SOV status afresh."""
-    db.session.refresh(commitment, with_for_update=True)
-
-
-def _require_draft(commitment: Commitment) -> None:
-    if commitment.sov_status is not SovStatus.DRAFT:
-        raise Refused("The schedule of values is approved and locked: changes now come by approved change orders.")
-
-
-def _require_approved(commitment: Commitment) -> None:
-    if commitment.sov_status is not SovStatus.APPROVED:
-        raise Refused("The schedule of values is still a draft: change its lines directly.")
-
-
-def _flush_or_refuse() -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Refused("Someone changed this schedule of values at the same moment. Reload and try again.") from None
-
-
-def _next_position(commitment: Commitment) -> int:
-    return (db.session.scalar(select(func.max(SovLine.position)).where(SovLine.commitment_id == commitment.id))
-            or 0) + 1
-
-
-def _describe(line: SovLine) -> str:
-    return f"{line.cost_code} {line.description}: {line.scheduled_value}"
-
-
-def add_line(commitment: Commitment, data: LineData, by: User) -> SovLine:
-    """Append a line to a Draft SOV."""
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    _require_draft(commitment)
-    data = _check_line(data)
-    line = SovLine(commitment_id=commitment.id, position=_next_position(commitment), cost_code=data.cost_code,
-                   description=data.description, original_value=data.value, approved_changes=ZERO)
-    db.session.add(line)
-    _flush_or_refuse()
-    _record(commitment, by, "SOV line added", f"line {line.id}", new=_describe(line))
-    db.session.commit()
-    return line
-
-
-def update_line(line: SovLine, data: LineData, by: User) -> list[str]:
-    """Change a line of a Draft SOV; returns what changed."""
-    commitment = line.commitment
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    _require_draft(commitment)
-    data = _check_line(data)
-    changed = []
-    for field, new in [("cost_code", data.cost_code), ("description", data.description),
-                       ("original_value", data.value)]:
-        old = getattr(line, field)
-        if old != new:
-            _record(commitment, by, "SOV line changed", f"line {line.id} {field}", old, new)
-            setattr(line, field, new)
-            changed.append(field)
-    db.session.commit()
-    return changed
-
-
-def move_line(line: SovLine, direction: int, by: User) -> bool:
-    """Swap the line with its neighbour above (-1) or below (+1); False at either end."""
-    commitment = line.commitment
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    _require_draft(commitment)
-    db.session.refresh(line)
-    up = direction < 0
-    neighbour = db.session.scalar(
-        select(SovLine).where(SovLine.commitment_id == commitment.id,
-                              SovLine.position < line.position if up else SovLine.position > line.position)
-        .order_by(SovLine.position.desc() if up else SovLine.position).limit(1))
-    if neighbour is None:
-        return False
-    mine, theirs = line.position, neighbour.position
-    # (commitment, position) is unique and checked row by row: park the line outside the range first.
-    line.position = -line.id
-    _flush_or_refuse()
-    neighbour.position = mine
-    _flush_or_refuse()
-    line.position = theirs
-    _flush_or_refuse()
-    _record(commitment, by, "SOV line moved", f"line {line.id} position", mine, theirs)
-    db.session.commit()
-    return True
-
-
-def remove_line(line: SovLine, by: User) -> None:
-    """Remove a line of a Draft SOV that no claim has billed; the lines below move up."""
-    commitment = line.commitment
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    _require_draft(commitment)
-    if db.session.scalar(select(exists().where(ClaimLine.sov_line_id == line.id))):
-        raise Refused(f"Line {line.cost_code} has been billed against and cannot be removed.")
-    position = line.position
-    _record(commitment, by, "SOV line removed", f"line {line.id}", old=_describe(line))
-    commitment.sov_lines.remove(line)
-    _flush_or_refuse()
-    below = db.session.scalars(select(SovLine).where(SovLine.commitment_id == commitment.id,
-                                                     SovLine.position > position).order_by(SovLine.position))
-    for other in below.all():  # one at a time, upwards, so no two lines ever share a position
-        other.position -= 1
-        _flush_or_refuse()
-    db.session.commit()
-
-
-def approve_sov(commitment: Commitment, by: User) -> None:
-    """Lock the SOV: from now on only approved change orders change it."""
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    if commitment.sov_status is SovStatus.APPROVED:
-        raise Refused("The schedule of values is approved already.")
-    if not commitment.sov_lines:
-        raise Refused("Add at least one line before approving the schedule of values.")
-    commitment.sov_status = SovStatus.APPROVED
-    commitment.sov_approved_at = utcnow()
-    commitment.sov_approved_by_id = by.id
-    _record(commitment, by, "SOV approved", "sov_status", SovStatus.DRAFT, SovStatus.APPROVED)
-    db.session.commit()
-
-
-def add_change_order_line(commitment: Commitment, data: LineData, by: User) -> SovLine:
-    """An approved change order adds a line: original value 0, the amount as an approved change."""
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    _require_approved(commitment)
-    data = _check_line(data)
-    line = SovLine(commitment_id=commitment.id, position=_next_position(commitment), cost_code=data.cost_code,
-                   description=data.description, original_value=ZERO, approved_changes=data.value,
-                   from_change_order=True)
-    db.session.add(line)
-    _flush_or_refuse()
-    # Claims still being written or reviewed get the new line, so they can bill against it.
-    for claim in db.session.scalars(select(Claim).where(Claim.commitment_id == commitment.id,
-                                                        Claim.status.not_in(COUNTS_AS_BILLED))):
-        claim.lines.append(ClaimLine(sov_line_id=line.id))
-    _record(commitment, by, "change order: SOV line added", f"line {line.id}", new=_describe(line))
-    db.session.commit()
-    return line
-
-
-def billed_to_date(line: SovLine) -> Decimal:
-    """Completed and stored to date on the line as of its last Approved claim (G), or 0."""
-    last = db.session.scalar(
-        select(ClaimLine).join(Claim, Claim.id == ClaimLine.claim_id)
-        .join(BillingPeriod, BillingPeriod.id == Claim.billing_period_id)
-        .where(ClaimLine.sov_line_id == line.id, Claim.status.in_(COUNTS_AS_BILLED))
-        .order_by(BillingPeriod.start_date.desc()).limit(1)
-    )
-    if last is None:
-        return ZERO
-    return last.previous_work_completed + last.work_completed_this_period + last.materials_presently_stored
-
-
-def change_scheduled_value(line: SovLine, new_value: Decimal, by: User) -> Decimal:
-    """An approved change order sets the line's scheduled value; the original stays. Returns the change."""
-    commitment = line.commitment
-    _require_admin(commitment.project, by)
-    _lock(commitment)
-    _require_approved(commitment)
-    db.session.refresh(line)
-    if new_value < ZERO:
-        raise Invalid("scheduled_value", "Enter an amount of zero or more.")
-    delta = new_value - line.scheduled_value
-    if delta == ZERO:
-        raise Invalid("scheduled_value", "That is the scheduled value already: enter the value the "
-                                                   "change order makes it.")
-    billed = billed_to_date(line)
-    if new_value < billed and not commitment.project.allow_overbilling:
-        raise Invalid("scheduled_value", f"{billed:,} is billed on this line already: the scheduled "
-                                                   "value cannot go below it.")
-    old = line.scheduled_value
-    line.approved_changes += delta
-    _record(commitment, by, "change order: scheduled value changed", f"line {line.id} scheduled_value", old,
-            line.scheduled_value)
-    db.session.commit()
-    return delta
+        record_event(commitment, by, "private list: added", "private_users", new=f"{user.name} <{user.email}>")

@@ -128,6 +128,11 @@ def can_edit_commitments(user: User, project: Project, level: AccessLevel | None
     return can_admin_project(user, project, level)
 
 
+def require_commitment_editor(by: User, project: Project) -> None:
+    require(can_edit_commitments(by, project),
+            "Only an Admin on this project's Commitments tool may change commitments.")
+
+
 # --- commitments ----------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from blueprints.setup import bp
 from blueprints.setup.common import status_of, validate_with_number
 from blueprints.setup.forms import ChangeValueForm, CommitmentForm, SovLineForm, choice
 from domain import accounts
+from domain import commitment_people as people_service
 from domain import commitments as service
 from domain.errors import Invalid
 from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, SovStatus, User, db
@@ -199,7 +200,7 @@ def contact_add(project_id: int, commitment_id: int):
     term = current_terms().lower("claim_contact")
 
     def add(commitment, user):  # type: ignore[no-untyped-def]
-        if service.add_claim_contact(commitment, user, current_user):
+        if people_service.add_claim_contact(commitment, user, current_user):
             return f"{user.name} is now a {term} (and on the Private list)."
         return f"{user.name} is a {term} already."
 
@@ -212,7 +213,7 @@ def contact_remove(project_id: int, commitment_id: int, user_id: int):
     term = current_terms().lower("claim_contact")
 
     def remove(commitment, user):  # type: ignore[no-untyped-def]
-        if service.remove_claim_contact(commitment, user, current_user):
+        if people_service.remove_claim_contact(commitment, user, current_user):
             return f"{user.name} is no longer a {term}. They stay on the Private list until you remove them there."
         return f"{user.name} was not a {term}."
 
@@ -223,7 +224,7 @@ def contact_remove(project_id: int, commitment_id: int, user_id: int):
 @login_required
 def private_add(project_id: int, commitment_id: int):
     def add(commitment, user):  # type: ignore[no-untyped-def]
-        if service.add_private_user(commitment, user, current_user):
+        if people_service.add_private_user(commitment, user, current_user):
             return f"{user.name} is on the Private list."
         return f"{user.name} is on the Private list already."
 
@@ -234,7 +235,7 @@ def private_add(project_id: int, commitment_id: int):
 @login_required
 def private_remove(project_id: int, commitment_id: int, user_id: int):
     def remove(commitment, user):  # type: ignore[no-untyped-def]
-        if service.remove_private_user(commitment, user, current_user):
+        if people_service.remove_private_user(commitment, user, current_user):
             return f"{user.name} is off the Private list."
         return f"{user.name} was not on the Private list."
 

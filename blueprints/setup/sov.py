@@ -18,6 +18,7 @@ from blueprints.setup import bp
 from blueprints.setup.commitments import commitment_page, sov_context
 from blueprints.setup.forms import ChangeValueForm, SovLineForm
 from domain import commitments as service
+from domain import sov as sov_service
 from domain.errors import Invalid
 from domain.models import AccessLevel
 from extensions import htmx
@@ -65,9 +66,9 @@ def _add(project_id: int, commitment_id: int, *, change_order: bool):  # type: i
     form = SovLineForm(prefix="new")
     line = None
     if form.validate():
-        data = service.LineData(form.cost_code.data, form.description.data, form.scheduled_value.amount)
+        data = sov_service.LineData(form.cost_code.data, form.description.data, form.scheduled_value.amount)
         try:
-            add = service.add_change_order_line if change_order else service.add_line
+            add = sov_service.add_change_order_line if change_order else sov_service.add_line
             line = add(commitment, data, current_user)
         except service.Refused as refused:
             return _refused(project, commitment, refused)
@@ -119,9 +120,9 @@ def sov_line_update(project_id: int, commitment_id: int, line_id: int):
     line = line_in(commitment, line_id)
     form = SovLineForm(prefix=f"line-{line.id}")
     if form.validate():
-        data = service.LineData(form.cost_code.data, form.description.data, form.scheduled_value.amount)
+        data = sov_service.LineData(form.cost_code.data, form.description.data, form.scheduled_value.amount)
         try:
-            changed = service.update_line(line, data, current_user)
+            changed = sov_service.update_line(line, data, current_user)
         except service.Refused as refused:
             return _refused(project, commitment, refused)
         except Invalid as problem:
@@ -140,7 +141,7 @@ def sov_line_change(project_id: int, commitment_id: int, line_id: int):
     form = ChangeValueForm(prefix=f"line-{line.id}")
     if form.validate():
         try:
-            delta = service.change_scheduled_value(line, form.scheduled_value.amount, current_user)
+            delta = sov_service.change_scheduled_value(line, form.scheduled_value.amount, current_user)
         except service.Refused as refused:
             return _refused(project, commitment, refused)
         except Invalid as problem:
@@ -189,7 +190,7 @@ def sov_line_move(project_id: int, commitment_id: int, line_id: int):
     if direction is None:
         abort(400)
     try:
-        moved = service.move_line(line, direction, current_user)
+        moved = sov_service.move_line(line, direction, current_user)
     except service.Refused as refused:
         return _refused(project, commitment, refused)
     if not moved:
@@ -206,7 +207,7 @@ def sov_line_remove(project_id: int, commitment_id: int, line_id: int):
     line = line_in(commitment, line_id)
     label = f"{line.cost_code} {line.description}"
     try:
-        service.remove_line(line, current_user)
+        sov_service.remove_line(line, current_user)
     except service.Refused as refused:
         return _refused(project, commitment, refused)
     return _lines_changed(project, level, commitment, f"Line {label} removed.")
@@ -217,7 +218,7 @@ def sov_line_remove(project_id: int, commitment_id: int, line_id: int):
 def sov_approve(project_id: int, commitment_id: int):
     project, _level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     try:
-        service.approve_sov(commitment, current_user)
+        sov_service.approve_sov(commitment, current_user)
     except service.Refused as refused:
         flash(str(refused), "warning")
         return _back(project, commitment)
