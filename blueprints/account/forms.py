@@ -1,7 +1,7 @@
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
-from blueprints.auth.forms import new_password_rules
+from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm
 
 CURRENT_PASSWORD_RULES = [DataRequired("Enter your current password."), Length(max=200, message="Too long.")]
@@ -10,10 +10,7 @@ CURRENT_PASSWORD_RULES = [DataRequired("Enter your current password."), Length(m
 class PasswordChangeForm(AppForm):
     current_password = PasswordField("Current password", validators=CURRENT_PASSWORD_RULES)
     password = PasswordField("New password", validators=new_password_rules())
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired("Repeat the new password."), EqualTo("password", "The passwords do not match.")],
-    )
+    confirm = repeated_password("Repeat the new password")
 
 
 class TwoStepSetupForm(AppForm):

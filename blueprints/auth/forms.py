@@ -22,6 +22,12 @@ def new_password_rules() -> list:
     ]
 
 
+def repeated_password(label: str = "Repeat the password") -> PasswordField:
+    """The second box of a new password: it must match the field named `password`."""
+    return PasswordField(label, validators=[DataRequired(f"{label}."),
+                                            EqualTo("password", "The passwords do not match.")])
+
+
 class SignInForm(AppForm):
     email = EmailField("E-mail", validators=EMAIL_RULES)
     password = PasswordField(
@@ -44,10 +50,7 @@ class SetupForm(AppForm):
     )
     email = EmailField("E-mail", validators=EMAIL_RULES)
     password = PasswordField("Password", validators=new_password_rules())
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")],
-    )
+    confirm = repeated_password()
 
 
 class TwoStepForm(AppForm):

@@ -62,10 +62,8 @@ def _person_key() -> str:
 
 def limit_attempts(view):  # type: ignore[no-untyped-def]
     """Sign-in, two-step code and activation posts: refused ones counted per address and per client."""
-    view = limiter.limit(_setting("SIGN_IN_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"],
-                         deduct_when=_refused, error_message=SIGN_IN_MESSAGE)(view)
-    return limiter.limit(_setting("SIGN_IN_LIMIT_PER_CLIENT"), key_func=_client_key, methods=["POST"],
-                         deduct_when=_refused, error_message=SIGN_IN_MESSAGE)(view)
+    return _limited(view, {"SIGN_IN_LIMIT_PER_ADDRESS": _address_key, "SIGN_IN_LIMIT_PER_CLIENT": _client_key},
+                    counts=_refused, message=SIGN_IN_MESSAGE)
 
 
 def _queued_mail(response) -> bool:  # type: ignore[no-untyped-def]
@@ -76,10 +74,16 @@ def _queued_mail(response) -> bool:  # type: ignore[no-untyped-def]
 
 def limit_mail(view):  # type: ignore[no-untyped-def]
     """A form that sends e-mail: the posts that queued e-mail, counted per signed-in person and per client."""
-    view = limiter.limit(_setting("MAIL_LIMIT_PER_PERSON"), key_func=_person_key, methods=["POST"],
-                         deduct_when=_queued_mail, error_message=MAIL_MESSAGE)(view)
-    return limiter.limit(_setting("MAIL_LIMIT_PER_CLIENT"), key_func=_client_key, methods=["POST"],
-                         deduct_when=_queued_mail, error_message=MAIL_MESSAGE)(view)
+    return _limited(view, {"MAIL_LIMIT_PER_PERSON": _person_key, "MAIL_LIMIT_PER_CLIENT": _client_key},
+                    counts=_queued_mail, message=MAIL_MESSAGE)
+
+
+def _limited(view, keys: dict, counts, message: str):  # type: ignore[no-untyped-def]
+    """`view` limited on its POSTs once per (setting, key) pair; only the answers `counts` approves count."""
+    for setting, key in keys.items():
+        view = limiter.limit(_setting(setting), key_func=key, methods=["POST"], deduct_when=counts,
+                             error_message=message)(view)
+    return view
 
 
 def register_rate_limits(app) -> None:  # type: ignore[no-untyped-def]

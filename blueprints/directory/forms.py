@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
-from blueprints.auth.forms import new_password_rules
+from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm, id_or_none
 from domain import company_settings, directory, people, vendors
 from domain.models import Dictionary
@@ -136,7 +136,4 @@ class PersonEditForm(PersonForm):
 
 class ActivateAccountForm(AppForm):
     password = PasswordField("Choose a password", validators=new_password_rules())
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")],
-    )
+    confirm = repeated_password()

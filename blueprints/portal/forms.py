@@ -1,17 +1,14 @@
 from wtforms import PasswordField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import Length
 
-from blueprints.auth.forms import new_password_rules
+from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm
 from domain.portal import MAX_REASON
 
 
 class ActivateForm(AppForm):
     password = PasswordField("Choose a password", validators=new_password_rules())
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords do not match.")],
-    )
+    confirm = repeated_password()
 
 
 class DeclineForm(AppForm):
