@@ -151,6 +151,8 @@ def assert_unavailable_page(response) -> None:  # type: ignore[no-untyped-def]
     assert "<h1 class=\"h3\">Briefly unavailable</h1>" in html
     assert f"Progress Billings {WORDS}" in html
     assert "Internal Server Error" not in html and "Sign out" not in html
+    if response.request.method == "GET":  # the way on: the same address again
+        assert f'href="{response.request.path}">Try again</a>' in html
 
 
 def test_every_page_is_a_503_in_words_while_the_database_is_unreachable_and_recovers(

@@ -78,6 +78,7 @@ def assert_paused(response, words: str) -> None:  # type: ignore[no-untyped-def]
     assert words in page, page
     assert "try again in 15 minutes" in page or "try again in 14 minutes" in page, page[page.find("lead"):][:300]
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+    assert "Back to projects" not in page or "Sign out" in page  # signed out: the way on is signing in
 
 
 def test_the_app_limits_by_default(tmp_path):
