@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, StringField
@@ -70,6 +71,13 @@ class AppForm(FlaskForm):
     """The base of every form: its text fields go through the one rule on control characters."""
 
     class Meta:
+        def wrap_formdata(self, form: FlaskForm, formdata: Any) -> Any:
+            # Pages post forms (plain or through htmx), never JSON: a JSON body would be read by the
+            # form but not by the rate limits, which key on the posted form's fields.
+            if request.is_json and not request.form:
+                return None
+            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+
         def bind_field(self, form: FlaskForm, unbound_field: Any, options: dict) -> Field:
             field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
             if isinstance(field, StringField):

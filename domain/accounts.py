@@ -78,9 +78,14 @@ def recent_sign_ins(user: User, limit: int = 10) -> list[AuditEvent]:
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)))
 
 
+def is_current_password(user: User, password: str) -> bool:
+    """Whether `password` is the person's own: asked again before a change to how they sign in."""
+    return user.password_hash is not None and check_password_hash(user.password_hash, password)
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password after checking the current one; every other session of the person ends."""
-    if user.password_hash is None or not check_password_hash(user.password_hash, current):
+    if not is_current_password(user, current):
         raise PasswordRefused("current_password", "That is not your current password.")
     if current == new:
         raise PasswordRefused("password", "Choose a password different from the current one.")

@@ -297,6 +297,7 @@ def _set_active(user: User, active: bool, by: User) -> list[str]:
                  field="active", old=user.active, new=active)
     user.active = active
     if not active:
+        user.session_version += 1  # their sessions end now, and stay ended if they are reactivated
         withdrawn = _withdraw_mail(user)
         if withdrawn:
             audit.record(actor=by, entity_type="user", entity_id=user.id, action="queued e-mails withdrawn",

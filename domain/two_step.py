@@ -112,7 +112,7 @@ def verify(user: User, code: str) -> str:
 
     Does not commit: the caller records the sign-in in the same transaction."""
     cleaned = "".join(code.split()).replace("-", "").lower()
-    if user.totp_secret and cleaned.isdigit() and len(cleaned) == 6:
+    if user.totp_secret and cleaned.isascii() and cleaned.isdigit() and len(cleaned) == 6:
         step = _matching_step(user.totp_secret, cleaned, after=user.totp_last_step)
         # Only a newer step wins: the same code replayed, or raced by a second request, matches no row.
         if step is not None and db.session.execute(
@@ -134,7 +134,7 @@ def verify(user: User, code: str) -> str:
 def _matching_step(secret: str, code: str, after: int | None) -> int | None:
     """The 30-second step (now, or one either side for a slow clock) whose code this is."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     now = int(time.time()) // STEP_SECONDS

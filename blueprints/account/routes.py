@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
-from werkzeug.security import check_password_hash
 
 from blueprints.account.forms import CurrentPasswordForm, PasswordChangeForm, TwoStepSetupForm
 from blueprints.auth.limits import limit_attempts
@@ -40,7 +39,7 @@ def index():
 
 
 @bp.post("/password")
-@limit_attempts
+@limit_attempts("password")
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -58,13 +57,17 @@ def change_password():
 
 
 @bp.route("/two-step", methods=["GET", "POST"], endpoint="two_step")
-@limit_attempts
+@limit_attempts("password")
 def set_up_two_step():
     if current_user.two_step_enabled:
         return redirect(url_for("account.index"), code=303)
-    # The secret stays in this session until a code proves the app has it; only then is it saved.
-    secret = session.get("two_step_secret") or two_step.new_enrolment(current_user).secret
-    session["two_step_secret"] = secret
+    # The secret stays in this session, for this person only, until a code proves the app has it;
+    # only then is it saved.
+    pending = session.get("two_step_secret")
+    if not (isinstance(pending, dict) and pending.get("user") == current_user.id):
+        pending = {"user": current_user.id, "secret": two_step.new_enrolment(current_user).secret}
+        session["two_step_secret"] = pending
+    secret = pending["secret"]
     enrolment = two_step.Enrolment(secret=secret, email=current_user.email)
     form = TwoStepSetupForm()
     if form.validate_on_submit():
@@ -76,12 +79,13 @@ def set_up_two_step():
             session.pop("two_step_secret", None)
             renew_session(current_user)
             return _recovery_codes(codes, "Two-step sign-in is on. You were signed out everywhere else.")
-    return render_template("account/two_step.html", enrolment=enrolment, form=form,
-                           required=two_step.required_for(current_user)), 422 if form.errors else 200
+    page = render_template("account/two_step.html", enrolment=enrolment, form=form,
+                           required=two_step.required_for(current_user))
+    return page, 422 if form.errors else 200, {"Cache-Control": "no-store"}  # the secret is on it
 
 
 @bp.post("/two-step/off")
-@limit_attempts
+@limit_attempts("password")
 def two_step_off():
     form = CurrentPasswordForm(prefix="off")
     if two_step.required_for(current_user):
@@ -95,7 +99,7 @@ def two_step_off():
 
 
 @bp.post("/two-step/recovery-codes")
-@limit_attempts
+@limit_attempts("password")
 def new_recovery_codes():
     form = CurrentPasswordForm(prefix="codes")
     if current_user.two_step_enabled and form.validate_on_submit() and _password_is_right(form):
@@ -107,7 +111,7 @@ def new_recovery_codes():
 
 
 def _password_is_right(form: CurrentPasswordForm) -> bool:
-    if current_user.password_hash and check_password_hash(current_user.password_hash, form.current_password.data):
+    if accounts.is_current_password(current_user, form.current_password.data):
         return True
     form.current_password.errors = ["That is not your current password."]
     return False

@@ -39,31 +39,49 @@ def _client_key() -> str:
     return f"client:{get_remote_address()}"
 
 
-def _address_key() -> str:
-    """The account an attempt is aimed at: the typed e-mail, the pending two-step account, or
-    the activation link (its digest: the token itself is a credential)."""
-    email = (request.form.get("email") or "").strip().lower()
-    if email:
-        return f"address:{email[:254]}"
-    pending = session.get("two_step", {}).get("user")
-    if pending:
-        return f"account:{pending}"
-    token = request.values.get("token")
-    if token:
-        return f"link:{hashlib.sha256(token.encode()).hexdigest()}"
-    if current_user.is_authenticated:  # the current password asked again on Your account
-        return f"account:{current_user.id}"
-    return "address:(none)"
+def _typed_address() -> str:
+    """Sign-in: the address typed, as accounts are found by it (case and spaces do not count)."""
+    return f"address:{(request.form.get('email') or '').strip().lower()[:254]}"
+
+
+def _pending_account() -> str:
+    """The two-step code: the account whose password was right, whatever else the post carries."""
+    return f"account:{session.get('two_step', {}).get('user')}"
+
+
+def _link() -> str:
+    """Activation: the link (its digest: the token itself is a credential)."""
+    return f"link:{hashlib.sha256((request.values.get('token') or '').encode()).hexdigest()}"
+
+
+def _signed_in_account() -> str:
+    """The current password asked again on Your account: the account, on every form that asks."""
+    return f"account:{current_user.id}" if current_user.is_authenticated else _client_key()
 
 
 def _person_key() -> str:
-    return f"account:{current_user.get_id()}" if current_user.is_authenticated else _client_key()
+    # By id, not by the session's id: a new password must not start a new count.
+    return f"account:{current_user.id}" if current_user.is_authenticated else _client_key()
 
 
-def limit_attempts(view):  # type: ignore[no-untyped-def]
-    """Sign-in, two-step code and activation posts: refused ones counted per address and per client."""
-    return _limited(view, {"SIGN_IN_LIMIT_PER_ADDRESS": _address_key, "SIGN_IN_LIMIT_PER_CLIENT": _client_key},
-                    counts=_refused, message=SIGN_IN_MESSAGE)
+# What an attempt is aimed at, by kind: each kind is one count per target over every route that
+# asks for it (the three forms of Your account share theirs), besides the count per client.
+ATTEMPT_TARGETS = {"address": _typed_address, "two-step": _pending_account, "link": _link,
+                   "password": _signed_in_account}
+
+
+def limit_attempts(target: str):  # type: ignore[no-untyped-def]
+    """Sign-in, two-step code, activation and current-password posts: refused ones counted per
+    `target` (see ATTEMPT_TARGETS) and per client."""
+    key = ATTEMPT_TARGETS[target]
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        for setting, key_func in (("SIGN_IN_LIMIT_PER_ADDRESS", key), ("SIGN_IN_LIMIT_PER_CLIENT", _client_key)):
+            view = limiter.shared_limit(_setting(setting), scope=f"attempts:{target}:{setting}", key_func=key_func,
+                                        methods=["POST"], deduct_when=_refused, error_message=SIGN_IN_MESSAGE)(view)
+        return view
+
+    return decorate
 
 
 def _queued_mail(response) -> bool:  # type: ignore[no-untyped-def]
@@ -74,15 +92,9 @@ def _queued_mail(response) -> bool:  # type: ignore[no-untyped-def]
 
 def limit_mail(view):  # type: ignore[no-untyped-def]
     """A form that sends e-mail: the posts that queued e-mail, counted per signed-in person and per client."""
-    return _limited(view, {"MAIL_LIMIT_PER_PERSON": _person_key, "MAIL_LIMIT_PER_CLIENT": _client_key},
-                    counts=_queued_mail, message=MAIL_MESSAGE)
-
-
-def _limited(view, keys: dict, counts, message: str):  # type: ignore[no-untyped-def]
-    """`view` limited on its POSTs once per (setting, key) pair; only the answers `counts` approves count."""
-    for setting, key in keys.items():
-        view = limiter.limit(_setting(setting), key_func=key, methods=["POST"], deduct_when=counts,
-                             error_message=message)(view)
+    for setting, key_func in (("MAIL_LIMIT_PER_PERSON", _person_key), ("MAIL_LIMIT_PER_CLIENT", _client_key)):
+        view = limiter.limit(_setting(setting), key_func=key_func, methods=["POST"], deduct_when=_queued_mail,
+                             error_message=MAIL_MESSAGE)(view)
     return view
 
 

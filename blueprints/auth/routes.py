@@ -13,6 +13,7 @@ from blueprints.auth.limits import limit_attempts
 from blueprints.auth.sessions import now_seconds, start_session
 from domain import accounts, two_step
 from domain.models import User, db
+from domain.text import has_control_characters
 
 bp = Blueprint("auth", __name__)
 
@@ -21,7 +22,7 @@ TWO_STEP_PENDING_SECONDS = 300
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limit_attempts
+@limit_attempts("address")
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("setup.home"))
@@ -33,8 +34,7 @@ def sign_in():
                                    "remember": bool(form.remember.data), "next": request.args.get("next")}
             return redirect(url_for("auth.two_step"), code=303)
         if user is not None:
-            accounts.record_sign_in(user, get_remote_address())
-            start_session(user, remember=bool(form.remember.data))
+            start_session(user, "password", remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")), code=303)
         form.password.errors.append("E-mail or password is incorrect.")
     status = 422 if form.errors else 200
@@ -42,7 +42,7 @@ def sign_in():
 
 
 @bp.route("/sign-in/two-step", methods=["GET", "POST"], endpoint="two_step")
-@limit_attempts
+@limit_attempts("two-step")
 def enter_two_step_code():
     pending = session.get("two_step") or {}
     user = db.session.get(User, pending["user"]) if pending.get("user") else None
@@ -61,9 +61,7 @@ def enter_two_step_code():
             accounts.record_failed_sign_in(user, get_remote_address(), "wrong two-step code")
             form.code.errors.append(str(refused))
         else:
-            accounts.record_sign_in(user, get_remote_address(), how=f"password and {how}")
-            session.pop("two_step", None)
-            start_session(user, remember=pending.get("remember", False))
+            start_session(user, f"password and {how}", remember=pending.get("remember", False))
             if how == "recovery code":
                 left = two_step.recovery_codes_left(user)
                 flash(f"You used a recovery code; {left} left. Each one works once: make new ones on "
@@ -77,6 +75,7 @@ def enter_two_step_code():
 @login_required
 def sign_out():
     logout_user()
+    session.clear()  # nothing of this person's half-done steps is left for whoever uses the browser next
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"), code=303)
 
@@ -96,7 +95,7 @@ def setup():
             )
         except accounts.SetupAlreadyDone:
             abort(404)
-        start_session(user)
+        start_session(user, "first-run setup")
         flash("Your company is set up and you are its first admin.", "success")
         return redirect(url_for("setup.home"), code=303)
     status = 422 if form.errors else 200
@@ -108,6 +107,6 @@ def _safe_next(target: str | None) -> str:
     if target:
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and target.startswith("/")
-        if local and not target.startswith(("//", "/\\")):
+        if local and not target.startswith(("//", "/\\")) and not has_control_characters(target, multi_line=False):
             return target
     return url_for("setup.home")

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from domain import two_step
+from domain import accounts, two_step
 from domain.models import User
 from extensions import htmx
 
@@ -30,7 +31,11 @@ def now_seconds() -> int:
     return int(datetime.now(UTC).timestamp())
 
 
-def start_session(user: User, remember: bool = False) -> None:
+def start_session(user: User, how: str, remember: bool = False) -> None:
+    """Every way of signing in ends here: the person is signed in under their session version, with a
+    fresh session (nothing of a previous person's half-done steps), and the sign-in is recorded."""
+    session.clear()
+    accounts.record_sign_in(user, get_remote_address(), how=how)
     login_user(user, remember=False)
     session.permanent = remember
     session["remember"] = remember

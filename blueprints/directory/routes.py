@@ -9,10 +9,11 @@ banner out of band, and a plain form post with 303 and a flash message.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from blueprints.auth.limits import limit_attempts, limit_mail
+from blueprints.auth.sessions import start_session
 from blueprints.directory.forms import (
     ActivateAccountForm,
     CompanySettingsForm,
@@ -234,7 +235,7 @@ def _row_action(user: User, act):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/activate", methods=["GET", "POST"])
-@limit_attempts
+@limit_attempts("link")
 def activate():
     config = current_app.config
     token = request.values.get("token", "")
@@ -259,7 +260,7 @@ def activate():
         except ValueError:  # set a moment ago, by a second click on the button
             flash("Your password is already set, so that link no longer works: sign in with your password.", "info")
             return redirect(url_for("auth.sign_in"), code=303)
-        login_user(user)
+        start_session(user, "activation link")
         flash("Your password is set and you are signed in.", "success")
         return redirect(_home_of(user), code=303)
     return _form_page("auth/activate.html", form, user=user, token=token)

@@ -7,9 +7,10 @@ token never signs anyone in; it only lets a contact without a password set one.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_attempts, limit_mail
+from blueprints.auth.sessions import start_session
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
 from blueprints.web import claim_preview, deliver_mail_after_response
@@ -83,7 +84,7 @@ def _invite_page(invite: Invite, answer: str | None, decline_form: DeclineForm |
 
 
 @bp.post("/invites/<int:invite_id>/activate")
-@limit_attempts
+@limit_attempts("link")
 def activate(invite_id: int):
     invite, contact, problem = _read_token(invite_id)
     if problem:
@@ -100,7 +101,7 @@ def activate(invite_id: int):
     except ValueError:  # activated a moment ago, by another click
         flash("This account already has a password: sign in to answer the invite.", "info")
         return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
-    login_user(contact)
+    start_session(contact, "invite link")
     flash("Your password is set and you are signed in.", "success")
     return redirect(url_for("portal.invite", invite_id=invite_id, answer=request.form.get("answer")), code=303)
 

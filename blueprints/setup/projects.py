@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
+from blueprints.forms import db_int
 from blueprints.guards import project_for_current_user
 from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
@@ -99,10 +100,13 @@ def team(project_id: int):
     typed: dict[int, str] = {}
     for key, raw in request.form.items():
         if key.startswith("level-"):
-            user_id = key.removeprefix("level-")
-            if not user_id.isdigit() or int(user_id) not in known:
+            try:
+                user_id = db_int(key.removeprefix("level-"))
+            except ValueError:
                 abort(404)
-            typed[int(user_id)] = raw
+            if user_id not in known:
+                abort(404)
+            typed[user_id] = raw
     errors = {uid: LEVEL_CHOICE for uid, raw in typed.items() if _read_level(raw) is None}
     if errors:
         return _team_page(project, members, errors=errors, typed=typed, status=422)

@@ -271,3 +271,15 @@ def test_environment_configures_the_app(tmp_path, monkeypatch):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_a_next_address_with_a_line_break_goes_home_after_sign_in(client, world):
+    response = client.post("/sign-in?next=/%0d%0aX-Injected:%20yes",
+                           data={"email": world.admin.email, "password": factories.PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "X-Injected" not in response.headers
+
+
+def test_a_team_level_named_with_other_digits_is_not_found(admin_client, world):
+    response = admin_client.post(f"/projects/{world.project.id}/team", data={"level-²": "ADMIN"})
+    assert response.status_code == 404 and "Not found" in response.get_data(as_text=True)

@@ -206,3 +206,22 @@ def test_with_redis_down_sign_in_still_works_and_is_still_limited(client, world,
     for _ in range(3):
         assert post_sign_in(client, world.admin.email, "wrong-password", "10.0.7.2").status_code == 422
     assert post_sign_in(client, world.admin.email, factories.PASSWORD, "10.0.7.3").status_code == 429
+
+
+def test_a_json_body_is_not_a_way_around_the_count_per_address(client, world):
+    """Pages post forms: a JSON post is not read as one, so it cannot test a password the limits do not see."""
+    for _ in range(6):
+        response = client.post("/sign-in", json={"email": world.admin.email, "password": "wrong-password"},
+                               environ_base={"REMOTE_ADDR": f"10.0.9.{_}"})
+        assert response.status_code in (422, 429)
+    right = client.post("/sign-in", json={"email": world.admin.email, "password": factories.PASSWORD},
+                        environ_base={"REMOTE_ADDR": "10.0.9.99"})
+    assert right.status_code in (422, 429)  # never signed in through JSON
+    assert client.get("/", follow_redirects=False).headers.get("Location", "").startswith("/sign-in")
+
+
+def test_the_count_per_address_folds_case_and_spaces(client, world):
+    spellings = [world.admin.email.upper(), f"  {world.admin.email} ", world.admin.email.title()]
+    for i, spelling in enumerate(spellings):
+        assert post_sign_in(client, spelling, "wrong-password", f"10.0.8.{i}").status_code == 422
+    assert_paused(post_sign_in(client, world.admin.email, "wrong-password", "10.0.8.9"), "Too many sign-in attempts")

@@ -21,7 +21,7 @@ def offered_secret(client) -> str:  # type: ignore[no-untyped-def]
     page = client.get("/account/two-step").get_data(as_text=True)
     assert "<svg" in page and "QR code for your authenticator app" in page
     with client.session_transaction() as session:
-        secret = session["two_step_secret"]
+        secret = session["two_step_secret"]["secret"]
     # The key is on the page too, for typing in by hand, four letters at a time.
     assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in page
     return secret
@@ -235,3 +235,40 @@ def test_other_staff_and_contacts_are_never_forced(client, world, required):
     response = client.post("/sign-in", data={"email": "maria@keystone.example", "password": factories.PASSWORD})
     assert response.headers["Location"] == "/sign-in/two-step"
     assert client.post("/sign-in/two-step", data={"code": next_code(secret)}).status_code == 303
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_ENABLED": True, "SIGN_IN_LIMIT_PER_ADDRESS": "3 per hour",
+                                               "SIGN_IN_LIMIT_PER_CLIENT": "100 per hour"}])
+def test_the_code_count_is_per_account_whatever_else_the_post_carries(admin_client, client, world):
+    secret, _codes = turn_on(admin_client)
+    admin_client.post("/sign-out")
+    client.post("/sign-in", data={"email": world.admin.email, "password": factories.PASSWORD})
+    answers = [client.post("/sign-in/two-step",
+                           data={"code": not_the_code(secret), "email": f"x{i}@e.example"}).status_code
+               for i in range(5)]
+    assert answers[:3] == [422, 422, 422] and answers[3:] == [429, 429]
+
+
+def test_codes_in_other_digits_are_refused_in_words_not_a_server_error(admin_client, world):
+    offered_secret(admin_client)
+    for code in ("²²²²²²", "١٢٣٤٥٦"):
+        response = admin_client.post("/account/two-step", data={"code": code})
+        assert response.status_code == 422 and "code" in response.get_data(as_text=True).lower()
+    assert two_step_state(world.admin)[0] is None  # nothing turned on
+
+
+def test_a_set_up_secret_is_never_offered_to_the_next_person_on_the_same_browser(client, world, auth):
+    auth.sign_in(world.admin.email)
+    first = offered_secret(client)
+    auth.switch(world.standard.email)
+    assert offered_secret(client) != first
+
+
+def test_deactivating_a_person_ends_their_sessions_even_after_reactivation(app, client, world, auth):
+    auth.sign_in(world.standard.email)
+    assert client.get("/").status_code in (200, 302, 303)
+    admin = app.test_client()
+    AuthActions(admin).sign_in(world.admin.email)
+    assert admin.post(f"/directory/people/{world.standard.id}/deactivate").status_code == 303
+    assert admin.post(f"/directory/people/{world.standard.id}/reactivate").status_code == 303
+    assert client.get("/account").headers.get("Location", "").startswith("/sign-in")
