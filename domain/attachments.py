@@ -38,6 +38,7 @@ PDF = Kind("application/pdf", (".pdf",))
 PNG = Kind("image/png", (".png",))
 JPEG = Kind("image/jpeg", (".jpg", ".jpeg"))
 HEIC = Kind("image/heic", (".heic", ".heif", ".hif"))
+HEIF = Kind("image/heif", (".heif", ".heic", ".hif"))  # the same container without HEVC's brands
 DOCX = Kind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
 XLSX = Kind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
 XLS = Kind("application/vnd.ms-excel", (".xls",))
@@ -45,8 +46,8 @@ ODS = Kind("application/vnd.oasis.opendocument.spreadsheet", (".ods",))
 CSV = Kind("text/csv", (".csv",))
 ACCEPTED = "PDF, JPEG, PNG, HEIC/HEIF photos, Word (.docx), Excel (.xlsx, .xls), ODS or CSV"
 # What the file input offers; a phone offers its camera as well as its files for these.
-ACCEPT_ATTRIBUTE = ",".join([*(e for k in (PDF, JPEG, PNG, HEIC, DOCX, XLSX, XLS, ODS, CSV) for e in k.extensions),
-                             "image/jpeg", "image/png", "image/heic", "image/heif"])
+ACCEPT_ATTRIBUTE = ",".join([*(e for k in (PDF, JPEG, PNG, HEIF, DOCX, XLSX, XLS, ODS, CSV) for e in k.extensions),
+                             JPEG.content_type, PNG.content_type, HEIC.content_type, HEIF.content_type])
 
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 VIDEO_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"qt  ", b"M4V ", b"3gp4", b"3gp5", b"avc1", b"dash"}
@@ -108,16 +109,17 @@ def sniff(data: bytes) -> Sniffed:
 def _iso_media(data: bytes) -> Sniffed:
     size = int.from_bytes(data[:4], "big")
     box = data[8:min(max(size, 12), 256)]
-    brands = {box[i:i + 4] for i in range(0, len(box) - 3, 4)} - {b"\x00\x00\x00\x00"}
+    # The major brand, the minor version (never a brand) and the compatible brands, four bytes each.
+    brands = {box[i:i + 4] for i in range(0, len(box) - 3, 4) if i != 4}
     major = box[:4]
     if major in {b"avif", b"avis"}:
         return Sniffed(None, "an AVIF image")
-    if major in HEIF_BRANDS or brands & (HEIF_BRANDS - {b"mif1", b"msf1"}):
+    if brands & (HEIF_BRANDS - {b"mif1", b"msf1"}):  # the major brand is among the brands
         return Sniffed(HEIC)
     if brands & {b"avif", b"avis"}:
         return Sniffed(None, "an AVIF image")
     if brands & {b"mif1", b"msf1"}:
-        return Sniffed(HEIC)
+        return Sniffed(HEIF)
     if major in {b"qt  "}:
         return Sniffed(None, "a QuickTime video (.mov)")
     if brands & VIDEO_BRANDS or major.startswith(b"3g"):

@@ -16,6 +16,12 @@ from extensions import htmx
 bp = Blueprint("attachments", __name__, url_prefix="/claims")
 
 
+@bp.app_context_processor
+def _accept() -> dict[str, str]:
+    """The file input's `accept`, from the kinds the domain takes."""
+    return {"attachment_accept": attachments.ACCEPT_ATTRIBUTE}
+
+
 def _back(claim: Claim):  # type: ignore[no-untyped-def]
     if current_user.is_collaborator:
         return redirect(url_for("portal.claim", claim_id=claim.id), code=303)

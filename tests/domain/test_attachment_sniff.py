@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.attachments import CSV, HEIC, MAX_NAME, safe_name, sniff
+from domain.attachments import CSV, HEIC, HEIF, MAX_NAME, safe_name, sniff
 
 
 @pytest.mark.parametrize(("sent", "shown"), [
@@ -53,4 +53,5 @@ def test_text_with_columns_is_csv(data):
 
 def test_heif_brands_anywhere_in_the_ftyp_box_are_photos():
     assert sniff(b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic").kind is HEIC
+    assert sniff(b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1miaf").kind is HEIF
     assert sniff(b"\x00\x00\x00\x14ftyphevc\x00\x00\x00\x00hevc").kind is HEIC

@@ -78,7 +78,7 @@ def _nothing_written(app) -> None:
     ("site photo.PNG", PNG, "image/png"),
     ("delivery ticket.jpg", JPEG, "image/jpeg"),
     ("IMG_0042.HEIC", HEIC, "image/heic"),
-    ("pour.heif", HEIF, "image/heic"),
+    ("pour.heif", HEIF, "image/heif"),
     ("lien release.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ("quantities.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("quantities.xls", XLS, "application/vnd.ms-excel"),
@@ -179,6 +179,15 @@ def test_a_file_over_20_mb_is_refused(client, world, claim, app, auth):
     auth.sign_in("maria@keystone.example")
     page = _followed(client, _upload(client, claim, ("huge.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024))))
     assert "huge.pdf is larger than 20 MB; files can be at most 20 MB each." in page
+    _nothing_written(app)
+
+
+def test_an_upload_over_the_request_limit_is_refused_in_words(client, world, claim, app, auth):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # the same answer as 100 MB, without sending 100 MB
+    auth.sign_in("maria@keystone.example")
+    response = _upload(client, claim, ("a.pdf", PDF + b"0" * 40_000), ("b.pdf", PDF + b"0" * 40_000))
+    assert response.status_code == 413
+    assert "files can be at most 20 MB each and 100 MB together. Nothing was saved." in response.text
     _nothing_written(app)
 
 
