@@ -115,7 +115,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "IMPORT_FOLDER": str(Path(instance_path) / "imports"),
-        "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
+        # Several attachments go in one upload, 20 MB each (domain/attachments.py checks each file).
+        "MAX_CONTENT_LENGTH": 101 * 1024 * 1024,
         "OUTBOX_DELIVER_AFTER_REQUEST": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

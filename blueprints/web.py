@@ -84,8 +84,8 @@ def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
 
     @app.errorhandler(413)
     def _too_large(error):  # type: ignore[no-untyped-def]
-        return error_response(413, "File too large", "That upload is too large: files can be at most 20 MB. "
-                                                     "Nothing was saved.")
+        return error_response(413, "File too large", "That upload is too large: files can be at most 20 MB each "
+                                                     "and 100 MB together. Nothing was saved.")
 
     for code, title, message in [
         (400, "Please try again", "This page sent something the server does not understand. Reload the page "

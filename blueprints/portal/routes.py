@@ -16,6 +16,7 @@ from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import accounts, claims, portal, tokens
 from domain.models import Invite, User, db
+from domain.permissions import can_change_attachments
 from domain.statuses import EDITABLE
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -178,5 +179,6 @@ def _claim_page(claim, entries=None, entered=None, status: int = 200):  # type: 
     typed = {e.sov_line_id: e for e in entries} if entries else None
     return render_template("portal/claim.html", claim=claim, lines=lines, totals=totals, typed=typed,
                            entered=entered, editable=claim.status in EDITABLE,
+                           can_attach=can_change_attachments(current_user, claim),
                            project=claim.commitment.project, history=claims.history(claim)), status
 
