@@ -165,8 +165,8 @@ def test_a_canadian_project_writes_its_money_in_its_currency(app: Flask, client:
     first, _ = concrete.sov_lines
     client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit"})
     received = [m for m in delivered(smtp) if "submitted" in m.subject]
-    assert received and all(m.subject.strip() == f"Riverside Medical: Keystone Concrete Co. submitted progress claim #1 "
-                                         f"on SC-001 for {month}" for m in received)
+    expected = f"Riverside Medical: Keystone Concrete Co. submitted progress claim #1 on SC-001 for {month}"
+    assert received and all(m.subject.strip() == expected for m in received)
     assert all("Current amount due: CA$40,837.50" in m.text for m in received)
 
 
