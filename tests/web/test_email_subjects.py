@@ -22,7 +22,6 @@ from domain.emails import (
 )
 from domain.models import Claim, ClaimStatus, Currency, LineReview, OutboxMessage, User, db
 from domain.outbox import deliver_due
-from domain.periods import period_name
 from extensions import mail
 from tests import factories
 from tests.helpers import AuthActions
@@ -168,17 +167,3 @@ def test_a_canadian_project_writes_its_money_in_its_currency(app: Flask, client:
     expected = f"Riverside Medical: Keystone Concrete Co. submitted progress claim #1 on SC-001 for {month}"
     assert received and all(m.subject.strip() == expected for m in received)
     assert all("Current amount due: CA$40,837.50" in m.text for m in received)
-
-
-@pytest.mark.parametrize(("start", "end", "name"), [
-    (date(2026, 11, 1), date(2026, 11, 30), "November 2026"),
-    (date(2024, 2, 1), date(2024, 2, 29), "February 2024"),
-    (date(2026, 11, 1), date(2026, 11, 15), "Nov 1 to Nov 15, 2026"),
-    (date(2026, 10, 26), date(2026, 11, 25), "Oct 26 to Nov 25, 2026"),
-    (date(2026, 12, 15), date(2027, 1, 14), "Dec 15, 2026 to Jan 14, 2027"),
-    (date(2026, 11, 2), date(2026, 11, 30), "Nov 2 to Nov 30, 2026"),
-])
-def test_period_names(start: date, end: date, name: str):
-    from domain.models import BillingPeriod
-
-    assert period_name(BillingPeriod(start_date=start, end_date=end, due_date=end)) == name
