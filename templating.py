@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency
 from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
 
 from domain import accounts, permissions
 from domain.models import Dictionary
-from domain.money import cents
+from domain.money import format_money
+from domain.periods import period_name
 from domain.terms import Terms
 
 
@@ -34,20 +34,7 @@ def use_terms_without_database() -> Terms:
     return g.terms
 
 
-# Babel's en_US symbols for the currencies a project can use; others go through Babel itself.
-SYMBOLS = {"USD": "$", "CAD": "CA$"}
-
-
-def money(value: Decimal | None, currency: str = "USD") -> str:
-    """$1,234.50 or -$1,234.50, as Babel's en_US says it, without its cost on a 1,000-row page."""
-    if value is None:
-        return ""
-    if not isinstance(value, Decimal):
-        raise TypeError(f"money must be Decimal, not {type(value).__name__}")
-    symbol = SYMBOLS.get(currency)
-    if symbol is None:
-        return format_currency(value, currency, locale="en_US")
-    return f"{'-' if value < 0 else ''}{symbol}{cents(abs(value)):,.2f}"
+money = format_money  # the one way money is written, on pages and in e-mails
 
 
 def number(value: Decimal | None, places: int = 1) -> str:
@@ -81,7 +68,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     from domain.board import reason_text
 
-    app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment)
+    app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment, period_name=period_name)
     app.jinja_env.globals.update(reason_text=reason_text, zip=zip, invite_badge=INVITE_BADGE,
                                   claim_badge=CLAIM_BADGE)
 

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 from flask import current_app, render_template
 
 from domain import accounts, tokens
-from domain.models import Dictionary, Invite, OutboxMessage, User, db
+from domain.models import BillingPeriod, Commitment, Company, Dictionary, Invite, OutboxMessage, User, db
+from domain.money import format_money
+from domain.periods import period_name
 from domain.terms import Terms
 
 INVITE_TO_BILL = "invite_to_bill"
@@ -45,6 +47,16 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def contract_and_month(commitment: Commitment, period: BillingPeriod) -> str:
+    """How every subject about one contract's billing ends: "SC-001 for November 2026"."""
+    return f"{commitment.number} for {period_name(period)}"
+
+
+def sender_company_name(company: Company | None) -> str:
+    """The contractor, named the same way in every e-mail and on every portal page."""
+    return company.name if company else "the contractor"
+
+
 def _base_url() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
 
@@ -73,7 +85,7 @@ def _invite_answered(message: OutboxMessage) -> Rendered:
     answer = "Yes, I will bill" if accepted else "No, not this period"
     board = f"{_base_url()}/projects/{project.id}/billings?period={period.id}"
     return _notice(
-        subject=f"{project.name}: {commitment.vendor.name} {verb} for {commitment.number}",
+        subject=f"{project.name}: {commitment.vendor.name} {verb} {contract_and_month(commitment, period)}",
         recipient=recipient,
         heading=f"{contact.name} {'accepted' if accepted else 'declined'} the invite to bill",
         paragraphs=[f"{contact.name} of {commitment.vendor.name} answered your invite for "
@@ -95,12 +107,13 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
     project = commitment.project
     _, term = _terms()
     word = term("claim")
+    about = f"{word.lower()} #{claim.number} on {contract_and_month(commitment, period)}"
     facts = [(commitment.kind.value, f"{commitment.number} {commitment.title}"),
              ("Billing period", f"{period.start_date:%b %-d, %Y} to {period.end_date:%b %-d, %Y}"),
-             ("Current amount due", f"{claim.current_amount_due:,.2f} {project.currency.value}")]
+             ("Current amount due", format_money(claim.current_amount_due, project.currency.value))]
     if message.kind == CLAIM_SUBMITTED:
         return _notice(
-            subject=f"{project.name}: {word} #{claim.number} from {commitment.vendor.name} is ready for review",
+            subject=f"{project.name}: {commitment.vendor.name} submitted {about}",
             recipient=recipient, heading=f"{commitment.vendor.name} submitted {word.lower()} #{claim.number}",
             paragraphs=[f"{actor.name} submitted it for review."], facts=facts,
             button=("Review it", f"{_base_url()}/projects/{project.id}/billings/claims/{claim.id}"))
@@ -110,12 +123,12 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
         notes = "\n".join(f"{line.sov_line.cost_code} {line.sov_line.description}: {line.review_comment}"
                           for line in rejected)
         return _notice(
-            subject=f"{project.name}: please revise {word.lower()} #{claim.number} for {commitment.number}",
+            subject=f"{project.name}: please revise {about}",
             recipient=recipient, heading=f"{word} #{claim.number} needs changes",
             paragraphs=[f"{actor.name} sent it back for revision. Correct the lines below and submit it again."],
             facts=facts, quote=notes, button=("Revise and resubmit", portal))
     return _notice(
-        subject=f"{project.name}: {word.lower()} #{claim.number} for {commitment.number} is {claim.status.value}",
+        subject=f"{project.name}: {about} is {claim.status.value}",
         recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",
         paragraphs=[f"{actor.name} approved it."], facts=facts, button=("View it", portal))
 
@@ -141,12 +154,13 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         "contact": contact,
         "sender": sender,
         "company": company,
+        "sender_company": sender_company_name(company),
         "term": Terms(company.dictionary if company else Dictionary.SPECIALTY),
         # Bound to the address this message goes to, not to the contact's address of the moment.
         "yes_url": invite_link(invite, contact, "yes", message.to_address),
         "no_url": invite_link(invite, contact, "no", message.to_address),
     }
-    subject = one_line(f"{project.name}: {sender.name} has invited you to bill")
+    subject = one_line(f"{project.name}: invite to bill {contract_and_month(invite.commitment, invite.billing_period)}")
     return Rendered(
         subject=subject,
         text=render_template("email/invite_to_bill.txt", **context),

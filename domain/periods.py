@@ -26,6 +26,18 @@ class PeriodDates:
     due: date
 
 
+def period_name(period: BillingPeriod) -> str:
+    """How e-mails and pages name a period: "November 2026" when it is exactly that calendar month,
+    else its dates ("Oct 26 to Nov 25, 2026"), so two periods never share a name."""
+    start, end = period.start_date, period.end_date
+    last_day = calendar.monthrange(start.year, start.month)[1]
+    if start.day == 1 and end == start.replace(day=last_day):
+        return f"{start:%B %Y}"
+    if start.year == end.year:
+        return f"{start:%b %-d} to {end:%b %-d, %Y}"
+    return f"{start:%b %-d, %Y} to {end:%b %-d, %Y}"
+
+
 def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | None = None) -> None:
     """Raise Invalid naming the field at fault; nothing is written."""
     if dates.end < dates.start:

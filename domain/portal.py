@@ -7,6 +7,7 @@ which the Private list does not keep from them; anything else is "not found".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
@@ -26,9 +27,10 @@ from domain.models import (
     db,
 )
 from domain.permissions import can_answer_invite, require, visible_commitments
-from domain.statuses import SUBMITTED
+from domain.statuses import EDITABLE, SUBMITTED
 
 MAX_REASON = 1000
+DUE_SOON_DAYS = 3  # My invites highlights a due date this close, while something is still to submit
 
 
 class AnswerRefused(Exception):
@@ -66,6 +68,10 @@ class HomeItem:
         return self.invite.billing_period if self.invite else self.claim.billing_period  # type: ignore[union-attr]
 
     @property
+    def due(self) -> Due:
+        return _due(self)
+
+    @property
     def todo(self) -> str:
         """What the contact should do next, in their words."""
         if self.invite is not None and self.invite.status is InviteStatus.INVITED:
@@ -75,6 +81,41 @@ class HomeItem:
         if self.claim is None:
             return "Start claim" if self.invite and self.invite.status is InviteStatus.ACCEPTED else ""
         return {"DRAFT": "Finish draft", "REVISE_AND_RESUBMIT": "Revise and resubmit"}.get(self.claim.status.name, "")
+
+
+@dataclass(frozen=True)
+class Due:
+    """A due date as My invites shows it: passed, soon, or neither, with the words to say so."""
+
+    on: date
+    days_left: int  # negative once it has passed
+    pending: bool  # the contact still has something to submit for it
+
+    @property
+    def urgency(self) -> str:
+        if not self.pending:
+            return ""
+        if self.days_left < 0:
+            return "passed"
+        return "soon" if self.days_left <= DUE_SOON_DAYS else ""
+
+    @property
+    def words(self) -> str:
+        if self.urgency == "passed":
+            late = -self.days_left
+            return "Passed yesterday" if late == 1 else f"Passed {late} days ago"
+        if self.urgency == "soon":
+            return {0: "Due today", 1: "Due tomorrow"}.get(self.days_left, f"Due in {self.days_left} days")
+        return ""
+
+
+def _due(item: HomeItem) -> Due:
+    """How close the item's due date is, by the project's own calendar."""
+    period, invite, claim = item.billing_period, item.invite, item.claim
+    pending = (invite is None or invite.status is not InviteStatus.DECLINED) and (
+        claim is None or claim.status in EDITABLE)
+    days_left = (period.due_date - project_today(item.commitment.project)).days
+    return Due(period.due_date, days_left, pending)
 
 
 def home(user: User) -> list[HomeItem]:

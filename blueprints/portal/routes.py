@@ -14,7 +14,7 @@ from blueprints.auth.sessions import start_session
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
 from blueprints.web import claim_preview, deliver_mail_after_response
-from domain import accounts, claims, portal, tokens
+from domain import accounts, claims, emails, portal, tokens
 from domain.models import Invite, User, db
 from domain.permissions import can_change_attachments
 from domain.statuses import EDITABLE
@@ -25,7 +25,8 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 @bp.get("")
 @login_required
 def home():
-    return render_template("portal/home.html", items=portal.home(current_user))
+    return render_template("portal/home.html", items=portal.home(current_user),
+                           sender_company=emails.sender_company_name(accounts.own_company()))
 
 
 def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
@@ -77,11 +78,13 @@ def invite(invite_id: int):
 
 def _invite_page(invite: Invite, answer: str | None, decline_form: DeclineForm | None = None, status: int = 200):
     claim = claims.invite_claim(invite)
+    company = accounts.own_company()
     return render_template("portal/invite.html", invite=invite, claim=claim, answer=answer,
+                           sender_company=emails.sender_company_name(company),
                            accept_form=AnswerForm(), decline_form=decline_form or DeclineForm(
                                formdata=None, reason=invite.decline_reason),
                            due_passed=portal.due_passed(invite),
-                           company_message=(accounts.own_company().invite_message or "")), status
+                           company_message=(company.invite_message if company else "") or ""), status
 
 
 @bp.post("/invites/<int:invite_id>/activate")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -53,4 +54,6 @@ def test_send_two_invites_in_place(app, live_server, page: Page, smtp: SmtpServe
     received = sorted(m.rcpt_tos[0] for m in smtp.messages)
     assert received == ["dev@brightline-electric.example", "maria@keystone-concrete.example"]
     subjects = {m.subject.strip() for m in smtp.messages}  # a long Subject is folded after "Subject:"
-    assert subjects == {"Riverside Medical Office Building: Avery Morgan has invited you to bill"}
+    month = date.today().strftime("%B %Y")  # the demo's open period is this calendar month
+    assert subjects == {f"Riverside Medical Office Building: invite to bill {number} for {month}"
+                        for number in ("SC-001", "SC-002")}

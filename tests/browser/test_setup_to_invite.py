@@ -157,7 +157,7 @@ def test_empty_install_to_first_invite(app, live_server, page: Page, smtp: SmtpS
     expect(send).to_be_disabled()
     assert _loads(page) == loads, "Send Invites reloaded the page"
 
-    invite = _mail_to(smtp, CONTACT, "has invited you to bill")
-    assert invite.subject.strip() == "Lakeshore Library Renovation: Jordan Reyes has invited you to bill"
+    invite = _mail_to(smtp, CONTACT, ": invite to bill ")
+    assert invite.subject.strip() == f"Lakeshore Library Renovation: invite to bill SC-01 for {first:%B %Y}"
     assert invite.rcpt_tos == (CONTACT,)
     assert "Lakeshore Library Renovation" in invite.text

@@ -8,12 +8,13 @@ the route makes), then the outbox is delivered with `domain.outbox.deliver_due` 
 from __future__ import annotations
 
 import asyncio
+import calendar
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -23,7 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from domain import outbox
+from domain import outbox, portal
 from domain.board import load_board
 from domain.clock import utcnow
 from domain.invites import send_invites
@@ -36,7 +37,18 @@ from templating import day
 from tests import factories
 from tests.smtp import RecordingHandler, SmtpServer
 
-SUBJECT_END = "has invited you to bill"
+SUBJECT_MIDDLE = ": invite to bill "
+
+
+def this_month(world: factories.World) -> str:
+    """Make the world's period this calendar month (due in ten days); its name, as a subject says it."""
+    today = date.today()
+    start = today.replace(day=1)
+    world.period.start_date = start
+    world.period.end_date = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    world.period.due_date = today + timedelta(days=10)
+    db.session.commit()
+    return start.strftime("%B %Y")  # e.g. "November 2026"
 
 
 @pytest.fixture
@@ -146,6 +158,7 @@ def flat(text: str) -> str:
 def test_invite_email_says_what_it_is_for_and_links_into_the_portal(app: Flask, admin_client: FlaskClient,
                                                                      world: factories.World, smtp: SmtpServer):
     app.config["BASE_URL"] = "https://billing.example.com/pb/"
+    month = this_month(world)
     world.company.invite_message = "Please bill by the due date.\nQuestions? Call Dana on 555-0100."
     c, (contact,) = make_commitment(world, ("dana@vendor.example", "Dana Vendor"), number="SC-100",
                                     title="Structural concrete")
@@ -161,7 +174,7 @@ def test_invite_email_says_what_it_is_for_and_links_into_the_portal(app: Flask, 
     assert received.mail_from == "billing@pb.example"
     assert received.message["To"] == "dana@vendor.example"
     assert received.message["From"] == "Progress Billings <billing@pb.example>"
-    assert received.subject == f"Riverside Medical: Avery Admin {SUBJECT_END}"
+    assert received.subject == f"Riverside Medical{SUBJECT_MIDDLE}SC-100 for {month}"
     parts = [part.get_content_type() for part in received.message.walk()]
     assert "multipart/alternative" in parts
     assert parts.count("text/plain") == 1 and parts.count("text/html") == 1
@@ -216,6 +229,7 @@ NASTY = "Smith & Sons <script>alert(1)</script>"
 def test_names_and_messages_are_escaped_in_the_html_and_plain_in_the_text(app: Flask, admin_client: FlaskClient,
                                                                            world: factories.World,
                                                                            smtp: SmtpServer):
+    month = this_month(world)
     world.project.name = f"Tower {NASTY}"
     world.company.invite_message = f"Note from {NASTY}"
     c, _ = make_commitment(world, ("dana@vendor.example", "Dana Vendor"), number="SC-7", title=f"Works {NASTY}")
@@ -236,27 +250,27 @@ def test_names_and_messages_are_escaped_in_the_html_and_plain_in_the_text(app: F
         assert shown in page.text
         assert shown in flat(received.text)
     assert "&amp;" not in received.text and "&lt;" not in received.text
-    assert received.subject == f"Tower {NASTY}: Avery Admin {SUBJECT_END}"
+    assert received.subject.strip() == f"Tower {NASTY}{SUBJECT_MIDDLE}SC-7 for {month}"
 
 
 HEADERS = {"Content-Type", "MIME-Version", "Subject", "From", "To", "Date", "Message-ID"}
 
 
-@pytest.mark.parametrize(("project_name", "sender_name"), [
-    ("Riverside\nMedical", "Avery Admin"),
-    ("Riverside Medical", "Avery\r\nAdmin"),
-    ("Riverside Medical\r\nBcc: victim@evil.example", "Avery Admin"),
+@pytest.mark.parametrize(("project_name", "number"), [
+    ("Riverside\nMedical", "SC-001"),
+    ("Riverside Medical", "SC\r\n001"),
+    ("Riverside Medical\r\nBcc: victim@evil.example", "SC-001"),
     # Python's header encoder also breaks lines at \v, \f, \x1c-\x1e, \x85, \u2028, \u2029.
-    ("Riverside\x0bReply-To: attacker@evil.example", "Avery Admin"),
-    ("Riverside\x0cMedical", "Avery\x1cAdmin"),
-    ("Riverside\u2028Medical", "Avery\x85Admin"),
-], ids=["lf", "crlf-in-sender", "bcc-injection", "vt-injection", "ff-fs", "unicode-separators"])
+    ("Riverside\x0bReply-To: attacker@evil.example", "SC-001"),
+    ("Riverside\x0cMedical", "SC\x1c001"),
+    ("Riverside\u2028Medical", "SC\x85001"),
+], ids=["lf", "crlf-in-number", "bcc-injection", "vt-injection", "ff-fs", "unicode-separators"])
 def test_a_line_break_in_a_name_never_reaches_the_subject(app: Flask, admin_client: FlaskClient,
                                                           world: factories.World, smtp: SmtpServer,
-                                                          project_name: str, sender_name: str):
+                                                          project_name: str, number: str):
+    month = this_month(world)
     world.project.name = project_name
-    world.admin.name = sender_name
-    c, _ = make_commitment(world, ("dana@vendor.example", "Dana Vendor"))
+    c, _ = make_commitment(world, ("dana@vendor.example", "Dana Vendor"), number=number)
     post_invites(admin_client, world, c)
     with smtp:
         report = deliver_due(mail)
@@ -264,8 +278,8 @@ def test_a_line_break_in_a_name_never_reaches_the_subject(app: Flask, admin_clie
     (received,) = smtp.messages
     assert "\n" not in received.subject and "\r" not in received.subject
     assert received.subject.splitlines() == [received.subject]
-    assert received.subject.endswith(f"{SUBJECT_END}")
-    assert flat(received.subject) == f"{flat(project_name)}: {flat(sender_name)} {SUBJECT_END}"
+    assert received.subject.endswith(f" for {month}")
+    assert flat(received.subject) == f"{flat(project_name)}{SUBJECT_MIDDLE}{flat(number)} for {month}"
     assert set(received.message.keys()) == HEADERS  # nothing injected: no Bcc, no Reply-To
     assert received.message.defects == []
     assert received.rcpt_tos == ("dana@vendor.example",)
@@ -273,18 +287,24 @@ def test_a_line_break_in_a_name_never_reaches_the_subject(app: Flask, admin_clie
 
 def test_the_longest_names_still_send_once_and_are_kept(app: Flask, admin_client: FlaskClient,
                                                         world: factories.World, smtp: SmtpServer):
-    """A 200-character project name and a 120-character sender make a subject longer than the
-    outbox keeps: the e-mail still goes out, once, and is marked Sent."""
+    """A 200-character project name, a 200-character vendor and a 30-character commitment number make
+    the answer's subject longer than the outbox keeps: every e-mail still goes out, once, and is marked Sent."""
+    month = this_month(world)
     world.project.name = "P" * 200
-    world.admin.name = "A" * 120
-    c, _ = make_commitment(world, ("dana@vendor.example", "Dana Vendor"))
+    c, (dana,) = make_commitment(world, ("dana@vendor.example", "Dana Vendor"), number="N" * 30)
+    c.vendor.name = "V" * 200
+    db.session.commit()
     post_invites(admin_client, world, c)
+    portal.decline(invite_of(c), dana, "Nothing done this month")
     with smtp:
-        assert (deliver_due(mail).sent, deliver_due(mail, now=utcnow() + timedelta(hours=1)).sent) == (1, 0)
-    (received,) = smtp.messages
-    assert received.subject == f"{'P' * 200}: {'A' * 120} {SUBJECT_END}"
-    (row,) = outbox_rows()
-    assert row.status is OutboxStatus.SENT and row.subject.startswith("P" * 200)
+        assert (deliver_due(mail).sent, deliver_due(mail, now=utcnow() + timedelta(hours=1)).sent) == (2, 0)
+    invite_mail, answer_mail = sorted(smtp.messages, key=lambda m: len(m.subject))
+    assert invite_mail.subject.strip() == f"{'P' * 200}{SUBJECT_MIDDLE}{'N' * 30} for {month}"
+    answer_subject = f"{'P' * 200}: {'V' * 200} will not bill {'N' * 30} for {month}"
+    assert answer_mail.subject.strip() == answer_subject
+    rows = outbox_rows()
+    assert [r.status for r in rows] == [OutboxStatus.SENT, OutboxStatus.SENT]
+    assert sorted(r.subject for r in rows) == sorted([invite_mail.subject.strip(), answer_subject[:300]])
 
 
 # --- 3. one e-mail per contact -----------------------------------------------------------------

@@ -99,7 +99,7 @@ def test_link_for_a_contact_with_password_asks_to_sign_in_and_comes_back(app, cl
                                                                 "password": factories.PASSWORD})
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == after_sign_in
     html = _text(client.get(after_sign_in))
-    assert "Avery Admin has invited you to bill" in html and "Not answered yet" in html
+    assert "Avery Admin of Harbor &amp; Pine Builders has invited you to bill" in html and "Not answered yet" in html
     assert "Confirm: yes, I will bill" in html
     assert state()[:4] == before[:4] and state()[5] == before[5]  # signing in is not an answer
 
