@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_login import current_user, login_required
 
 from blueprints.htmx_answer import htmx_answer
-from domain import attachments
+from domain import attachments, claims
 from domain.models import Claim, db
 from domain.permissions import can_change_attachments, can_download_attachment, can_see_claim
 from extensions import htmx
@@ -31,8 +31,10 @@ def _back(claim: Claim):  # type: ignore[no-untyped-def]
 def _answer(claim: Claim, message: str, category: str, status: int = 200):  # type: ignore[no-untyped-def]
     """With htmx the attachments section in place (the figures being typed stay); without, back to the page."""
     if htmx:
-        return htmx_answer("claims/partials/_attachments.html", banner=message, category=category, status=status,
-                           claim=claim, can_attach=can_change_attachments(current_user, claim),
+        # The change history comes along out of band: each upload and removal is in it.
+        return htmx_answer("claims/partials/_attachments.html", "claims/partials/_history.html", banner=message,
+                           category=category, status=status, claim=claim, history=claims.history(claim),
+                           can_attach=can_change_attachments(current_user, claim),
                            attach_error=message if category == "danger" else "")
     flash(message, category)
     return _back(claim)

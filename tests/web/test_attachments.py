@@ -164,6 +164,9 @@ def test_with_htmx_upload_and_removal_answer_the_section_in_place(client, world,
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith("<section") or 'id="claim-attachments"' in html
     assert "Attachments (2)" in html and "Attached invoice.pdf, site photo.png." in html
+    # The change history on the page follows, out of band: it lists both uploads.
+    history = html[html.index('id="claim-history-card" hx-swap-oob="true"'):]
+    assert history.count("attachment added") == 2 and "site photo.png" in history
     first = db.session.scalar(select(Attachment).order_by(Attachment.id))
     stored = Path(app.config["UPLOAD_FOLDER"]) / first.storage_key
     assert stored.is_file()
