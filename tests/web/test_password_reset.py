@@ -19,6 +19,7 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import event, select, update
 from werkzeug.security import check_password_hash
 
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE
 from domain import emails, tokens, two_step
 from domain.models import AuditEvent, OutboxMessage, User, db
 from domain.outbox import deliver_due
@@ -201,6 +202,17 @@ def test_a_weak_or_mistyped_new_password_is_refused_and_changes_nothing(client, 
     # and the link still works after the refusal
     assert client.post("/reset-password", data={"token": token_of(link), "password": NEW_PASSWORD,
                                                  "confirm": NEW_PASSWORD}).status_code == 303
+
+
+def test_a_new_password_with_control_characters_is_refused(client, world, maria):
+    link = ask_for_link(client, maria)
+    before = state()
+    password = "correct\x00horse-battery"
+    response = client.post("/reset-password", data={"token": token_of(link), "password": password,
+                                                    "confirm": password})
+    assert response.status_code == 422
+    assert CONTROL_CHARACTERS_MESSAGE in unescape(response.get_data(as_text=True))
+    assert state() == before
 
 
 def test_a_used_link_does_not_work_again(app, client, world, maria):
