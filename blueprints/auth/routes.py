@@ -22,6 +22,7 @@ TWO_STEP_PENDING_SECONDS = 300
 # The address the sign-in form starts with (set by the portal when an invite link needs a sign-in):
 # kept in the session, not the URL, so it is not in server logs.
 SIGN_IN_AS = "sign_in_as"
+RESET_ASKED_FOR = "reset_asked_for"  # the address typed on "Forgot your password?", for the answer page
 
 
 def _ask_for_code(user: User, remember: bool, next_page: str | None) -> None:
@@ -100,9 +101,17 @@ def forgot_password():
         if password_reset.request_reset(form.email.data):
             deliver_mail_after_response()
         # The same answer either way: this page never tells whether an address has an account.
-        return render_template("auth/forgot_password.html", form=form, sent_to=form.email.data.strip())
+        session[RESET_ASKED_FOR] = form.email.data.strip()
+        return redirect(url_for("auth.reset_link_sent"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.get("/sign-in/forgot/sent")
+def reset_link_sent():
+    if not session.get(RESET_ASKED_FOR):
+        return redirect(url_for("auth.forgot_password"), code=303)
+    return render_template("auth/forgot_password.html", sent_to=session[RESET_ASKED_FOR])
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])

@@ -85,7 +85,7 @@ def token_of(link: str) -> str:
 
 def ask_for_link(client, user: User) -> str:  # type: ignore[no-untyped-def]
     response = client.post("/sign-in/forgot", data={"email": user.email})
-    assert response.status_code == 200
+    assert response.status_code == 303 and response.headers["Location"] == "/sign-in/forgot/sent"
     return link_in(reset_mails(user)[-1])
 
 
@@ -102,11 +102,13 @@ def test_the_sign_in_page_offers_forgot_your_password(client, world):
     assert 'href="/sign-in/forgot"' in page and "Forgot your password?" in page
     form = client.get("/sign-in/forgot")
     assert form.status_code == 200 and "Send me a link" in form.get_data(as_text=True)
+    # the answer page without a request leads back to the form
+    assert client.get("/sign-in/forgot/sent").headers["Location"] == "/sign-in/forgot"
 
 
 def test_a_known_address_gets_one_email_and_the_answer_says_nothing_more(client, world, maria):
-    response = client.post("/sign-in/forgot", data={"email": "Maria@Keystone.example"})
-    assert response.status_code == 200
+    response = client.post("/sign-in/forgot", data={"email": "Maria@Keystone.example"}, follow_redirects=True)
+    assert response.status_code == 200 and response.request.path == "/sign-in/forgot/sent"
     assert "If Maria@Keystone.example is the address of an account, a link to choose a new password is on " \
            "its way there." in text_of(response)
     [message] = reset_mails()
@@ -120,7 +122,7 @@ def test_a_known_address_gets_one_email_and_the_answer_says_nothing_more(client,
 
 @pytest.mark.parametrize("who", ["unknown", "deactivated"])
 def test_an_unknown_or_deactivated_address_gets_the_same_answer_and_nothing_is_written(client, world, maria, who):
-    known = text_of(client.post("/sign-in/forgot", data={"email": "maria@keystone.example"}))
+    known = text_of(client.post("/sign-in/forgot", data={"email": "maria@keystone.example"}, follow_redirects=True))
     if who == "deactivated":
         maria.active = False
         db.session.commit()
@@ -129,8 +131,8 @@ def test_an_unknown_or_deactivated_address_gets_the_same_answer_and_nothing_is_w
         email = "nobody-here@keystone.example"
     before = state()
     response = client.post("/sign-in/forgot", data={"email": email})
-    assert response.status_code == 200
-    assert text_of(response) == known.replace("maria@keystone.example", email)
+    assert response.status_code == 303 and response.headers["Location"] == "/sign-in/forgot/sent"
+    assert text_of(client.get("/sign-in/forgot/sent")) == known.replace("maria@keystone.example", email)
     assert state() == before
 
 
