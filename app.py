@@ -113,6 +113,7 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_DEFAULT_SENDER": "Progress Billings <no-reply@localhost>",
         "DEMO_MAILDIR": str(Path(instance_path) / "maildir"),
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
+        "PASSWORD_RESET_MAX_AGE": int(timedelta(hours=1).total_seconds()),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "IMPORT_FOLDER": str(Path(instance_path) / "imports"),
         # Several attachments go in one upload, 20 MB each (domain/attachments.py checks each file).
@@ -132,6 +133,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "SIGN_IN_LIMIT_PER_CLIENT": "30 per 15 minutes",
         "MAIL_LIMIT_PER_PERSON": "60 per hour",
         "MAIL_LIMIT_PER_CLIENT": "120 per hour",
+        "PASSWORD_RESET_LIMIT_PER_ADDRESS": "3 per hour",
+        "PASSWORD_RESET_LIMIT_PER_CLIENT": "20 per hour",
         "PROXY_FIX_X_FOR": 0,  # proxies in front whose X-Forwarded-For names the client
         # Seconds without a request before a session ends (blueprints/auth/sessions.py).
         "SESSION_IDLE_TIMEOUT": int(timedelta(hours=12).total_seconds()),

@@ -19,6 +19,7 @@ CLAIM_SUBMITTED = "claim_submitted"
 CLAIM_RETURNED = "claim_returned"
 CLAIM_APPROVED = "claim_approved"
 ACCOUNT_ACTIVATION = "account_activation"
+PASSWORD_RESET = "password_reset"  # noqa: S105 - an e-mail kind, not a password
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def render(message: OutboxMessage) -> Rendered:
         CLAIM_RETURNED: _claim_notice,
         CLAIM_APPROVED: _claim_notice,
         ACCOUNT_ACTIVATION: _account_activation,
+        PASSWORD_RESET: _password_reset,
     }[message.kind]
     return renderer(message)
 
@@ -193,4 +195,34 @@ def _account_activation(message: OutboxMessage) -> Rendered:
         subject=subject,
         text=render_template("email/account_activation.txt", **context),
         html=render_template("email/account_activation.html", **context),
+    )
+
+
+def password_reset_link(user: User, address: str) -> str:
+    config = current_app.config
+    token = tokens.make_password_reset_token(config["SECRET_KEY"], user.id, address, user.password_hash,
+                                             user.session_version)
+    return f"{_base_url()}/reset-password?{urlencode({'token': token})}"
+
+
+def _password_reset(message: OutboxMessage) -> Rendered:
+    user = db.session.get(User, message.to_user_id)
+    sent_by = db.session.get(User, message.actor_id) if message.actor_id else None
+    company, term = _terms()
+    context = {
+        "user": user,
+        "sent_by": sent_by,
+        "company": company,
+        "term": term,
+        "address": message.to_address,
+        "minutes": int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60,
+        # Made now, over the password of this moment: once it is reset, this link stops working.
+        "reset_url": password_reset_link(user, message.to_address),
+    }
+    subject = (f"{sent_by.name} sent you a link to choose a new {term('tool')} password" if sent_by
+               else f"Choose a new {term('tool')} password")
+    return Rendered(
+        subject=one_line(subject),
+        text=render_template("email/password_reset.txt", **context),
+        html=render_template("email/password_reset.html", **context),
     )

@@ -92,3 +92,49 @@ def read_activation_token(secret_key: str, token: str, max_age_seconds: int) -> 
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("e"), str):
         raise TokenInvalid
     return ActivationToken(user_id=data["u"], address_digest=data["e"])
+
+
+RESET_SALT = "password-reset"
+
+
+@dataclass(frozen=True)
+class PasswordResetToken:
+    user_id: int
+    address_digest: str
+    fingerprint: str
+
+    def sent_to(self, email: str) -> bool:
+        return hmac.compare_digest(self.address_digest, _address_digest(email))
+
+    def still_fits(self, password_hash: str | None, session_version: int) -> bool:
+        """Whether the password is still the one the link was made for: once it is used (or the password
+        changed, or two-step sign-in turned on) the fingerprint differs and the link is dead."""
+        return hmac.compare_digest(self.fingerprint, password_fingerprint(password_hash, session_version))
+
+
+def password_fingerprint(password_hash: str | None, session_version: int) -> str:
+    # A digest of the hash (never the hash itself: the token's content is readable) and the session
+    # version. A new password always has a new salt, so the fingerprint changes with every reset.
+    return hashlib.sha256(f"{session_version}:{password_hash or ''}".encode()).hexdigest()[:24]
+
+
+def make_password_reset_token(secret_key: str, user_id: int, email: str, password_hash: str | None,
+                              session_version: int) -> str:
+    """A link to choose a new password, bound to the user, the address it is mailed to and the current
+    password: it works once, since setting the password changes what it was signed over."""
+    return _serializer(secret_key, RESET_SALT).dumps(
+        {"u": user_id, "e": _address_digest(email), "p": password_fingerprint(password_hash, session_version)})
+
+
+def read_password_reset_token(secret_key: str, token: str, max_age_seconds: int) -> PasswordResetToken:
+    """The user a reset link names. The caller checks the address and the fingerprint still fit."""
+    try:
+        data = _serializer(secret_key, RESET_SALT).loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        raise TokenExpired from None
+    except BadSignature:
+        raise TokenInvalid from None
+    if (not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("e"), str)
+            or not isinstance(data.get("p"), str)):
+        raise TokenInvalid
+    return PasswordResetToken(user_id=data["u"], address_digest=data["e"], fingerprint=data["p"])

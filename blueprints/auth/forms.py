@@ -60,3 +60,13 @@ class TwoStepForm(AppForm):
                     Length(max=40, message="A code has 6 digits; a recovery code 10 letters and digits.")],
         description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
     )
+
+
+class ForgotPasswordForm(AppForm):
+    email = EmailField("E-mail", validators=EMAIL_RULES,
+                       description="The address you sign in with. A link to choose a new password goes there.")
+
+
+class ResetPasswordForm(AppForm):
+    password = PasswordField("New password", validators=new_password_rules())
+    confirm = repeated_password("Repeat the new password")

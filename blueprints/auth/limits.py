@@ -24,6 +24,7 @@ from extensions import limiter
 
 SIGN_IN_MESSAGE = "Too many sign-in attempts."
 MAIL_MESSAGE = "Too many e-mails sent in a short time."
+RESET_MESSAGE = "Too many password reset requests."
 
 
 def _setting(name: str):  # type: ignore[no-untyped-def]
@@ -92,9 +93,28 @@ def _queued_mail(response) -> bool:  # type: ignore[no-untyped-def]
 
 def limit_mail(view):  # type: ignore[no-untyped-def]
     """A form that sends e-mail: the posts that queued e-mail, counted per signed-in person and per client."""
-    for setting, key_func in (("MAIL_LIMIT_PER_PERSON", _person_key), ("MAIL_LIMIT_PER_CLIENT", _client_key)):
-        view = limiter.limit(_setting(setting), key_func=key_func, methods=["POST"], deduct_when=_queued_mail,
-                             error_message=MAIL_MESSAGE)(view)
+    return _limited(view, {"MAIL_LIMIT_PER_PERSON": _person_key, "MAIL_LIMIT_PER_CLIENT": _client_key},
+                    counts=_queued_mail, message=MAIL_MESSAGE)
+
+
+def _reset_asked(response) -> bool:  # type: ignore[no-untyped-def]
+    # Every request the form accepted counts, whether or not the address is anyone's: the answer
+    # (and the count) must not tell which addresses have an account.
+    return bool(g.get("reset_asked"))
+
+
+def limit_reset_requests(view):  # type: ignore[no-untyped-def]
+    """"Forgot your password?": the accepted requests, counted per typed address and per client."""
+    return _limited(view, {"PASSWORD_RESET_LIMIT_PER_ADDRESS": _typed_address,
+                           "PASSWORD_RESET_LIMIT_PER_CLIENT": _client_key},
+                    counts=_reset_asked, message=RESET_MESSAGE)
+
+
+def _limited(view, keys: dict, counts, message: str):  # type: ignore[no-untyped-def]
+    """`view` limited on its POSTs once per (setting, key) pair; only the answers `counts` approves count."""
+    for setting, key in keys.items():
+        view = limiter.limit(_setting(setting), key_func=key, methods=["POST"], deduct_when=counts,
+                             error_message=message)(view)
     return view
 
 
@@ -119,6 +139,9 @@ PAUSED = {
                      "signing in is paused: try again in {wait}.",
     MAIL_MESSAGE: "Too many e-mails were sent in a short time. To protect the people who receive them, sending "
                   "is paused and nothing was sent: try again in {wait}.",
+    RESET_MESSAGE: "Too many password reset e-mails were asked for this address or from this connection. The "
+                   "e-mails already sent still work; to protect the mailbox no more are sent for now: try "
+                   "again in {wait}.",
     "": "Too many requests in a short time: try again in {wait}.",
 }
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 
-from blueprints.auth.forms import SetupForm, SignInForm, TwoStepForm
-from blueprints.auth.limits import limit_attempts
+from blueprints.auth.forms import ForgotPasswordForm, ResetPasswordForm, SetupForm, SignInForm, TwoStepForm
+from blueprints.auth.limits import limit_attempts, limit_reset_requests
 from blueprints.auth.sessions import now_seconds, start_session
-from domain import accounts, two_step
+from blueprints.web import deliver_mail_after_response
+from domain import accounts, password_reset, tokens, two_step
 from domain.models import User, db
 from domain.text import has_control_characters
 
@@ -19,6 +20,16 @@ bp = Blueprint("auth", __name__)
 
 # Between the password and the code: long enough to find the phone, short enough not to linger.
 TWO_STEP_PENDING_SECONDS = 300
+# The address the sign-in form starts with (set by the portal when an invite link needs a sign-in):
+# kept in the session, not the URL, so it is not in server logs.
+SIGN_IN_AS = "sign_in_as"
+RESET_ASKED_FOR = "reset_asked_for"  # the address typed on "Forgot your password?", for the answer page
+
+
+def _ask_for_code(user: User, remember: bool, next_page: str | None) -> None:
+    """The password (or a reset link) is right: the two-step code is the next step."""
+    session["two_step"] = {"user": user.id, "version": user.session_version, "since": now_seconds(),
+                           "remember": remember, "next": next_page}
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -27,11 +38,13 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("setup.home"))
     form = SignInForm()
+    if request.method == "GET" and session.get(SIGN_IN_AS):
+        form.email.data = session[SIGN_IN_AS]  # the address an invite link was sent to
     if form.validate_on_submit():
         user = accounts.check_password(form.email.data, form.password.data, get_remote_address())
         if user is not None and user.two_step_enabled:
-            session["two_step"] = {"user": user.id, "version": user.session_version, "since": now_seconds(),
-                                   "remember": bool(form.remember.data), "next": request.args.get("next")}
+            session.pop(SIGN_IN_AS, None)
+            _ask_for_code(user, remember=bool(form.remember.data), next_page=request.args.get("next"))
             return redirect(url_for("auth.two_step"), code=303)
         if user is not None:
             start_session(user, "password", remember=bool(form.remember.data))
@@ -69,6 +82,69 @@ def enter_two_step_code():
             return redirect(_safe_next(pending.get("next")), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/two_step.html", form=form), status
+
+
+# --- password reset (issue 12) ---------------------------------------------------------------------
+
+
+@bp.route("/sign-in/forgot", methods=["GET", "POST"])
+@limit_reset_requests
+def forgot_password():
+    form = ForgotPasswordForm()
+    if request.method == "GET" and session.get(SIGN_IN_AS):
+        form.email.data = session[SIGN_IN_AS]
+    if form.validate_on_submit():
+        g.reset_asked = True  # counted against the address whether or not it is anyone's
+        if password_reset.request_reset(form.email.data):
+            deliver_mail_after_response()
+        # The same answer either way: this page never tells whether an address has an account.
+        session[RESET_ASKED_FOR] = form.email.data.strip()
+        return redirect(url_for("auth.reset_link_sent"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.get("/sign-in/forgot/sent")
+def reset_link_sent():
+    if not session.get(RESET_ASKED_FOR):
+        return redirect(url_for("auth.forgot_password"), code=303)
+    return render_template("auth/forgot_password.html", sent_to=session[RESET_ASKED_FOR])
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limit_attempts("link")
+def reset_password():
+    config = current_app.config
+    token = request.values.get("token", "")
+    try:
+        link = tokens.read_password_reset_token(config["SECRET_KEY"], token, config["PASSWORD_RESET_MAX_AGE"])
+    except tokens.TokenExpired:
+        return _reset_link_problem("expired", 410)
+    except tokens.TokenInvalid:
+        return _reset_link_problem("invalid", 400)
+    user = password_reset.user_for_reset(link)
+    if user is None:  # used already, or the account changed since it was sent
+        return _reset_link_problem("used", 400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(user, form.password.data)
+        except password_reset.ResetRefused:  # a second click, or the link used in another tab meanwhile
+            return _reset_link_problem("used", 400)
+        home = url_for("portal.home" if user.is_collaborator else "setup.home")
+        if user.two_step_enabled:  # a reset link proves the mailbox, not the phone
+            _ask_for_code(user, remember=False, next_page=home)
+            flash("Your new password is set. Enter the code from your authenticator app to sign in.", "success")
+            return redirect(url_for("auth.two_step"), code=303)
+        start_session(user, "password reset link")
+        flash("Your new password is set and you are signed in. You were signed out everywhere else.", "success")
+        return redirect(home, code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/reset_password.html", form=form, user=user, token=token), status
+
+
+def _reset_link_problem(kind: str, status: int):  # type: ignore[no-untyped-def]
+    return render_template("auth/link_problem.html", kind=kind, about="reset"), status
 
 
 @bp.post("/sign-out")

@@ -26,7 +26,7 @@ from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
 from blueprints.htmx_answer import htmx_answer
 from blueprints.web import deliver_mail_after_response
-from domain import accounts, tokens
+from domain import accounts, password_reset, tokens
 from domain import company_settings as settings_service
 from domain import people as people_service
 from domain import vendors as vendor_service
@@ -211,6 +211,21 @@ def resend_activation(user_id: int):
             deliver_mail_after_response()
             return f"A new activation e-mail is on its way to {user.email}."
         return f"An activation e-mail to {user.email} was queued a moment ago; nothing more was sent."
+
+    return _row_action(user, act)
+
+
+@bp.post("/directory/people/<int:user_id>/send-password-reset")
+@limit_mail
+def send_password_reset(user_id: int):
+    user = people_service.get_user(user_id) or abort(404)
+
+    def act() -> str:
+        if password_reset.send_reset(user, current_user):
+            deliver_mail_after_response()
+            return (f"A link to choose a new password is on its way to {user.email}; it works once, for "
+                    f"{current_app.config['PASSWORD_RESET_MAX_AGE'] // 60} minutes.")
+        return f"A password reset e-mail to {user.email} was queued a moment ago; nothing more was sent."
 
     return _row_action(user, act)
 

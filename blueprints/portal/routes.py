@@ -6,10 +6,11 @@ token never signs anyone in; it only lets a contact without a password set one.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_attempts, limit_mail
+from blueprints.auth.routes import SIGN_IN_AS
 from blueprints.auth.sessions import start_session
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
@@ -64,6 +65,7 @@ def invite(invite_id: int):
                 return render_template("auth/activate.html", invite=invite, contact=contact, form=ActivateForm(),
                                        token=request.args["token"], answer=answer)
             flash(f"Sign in as {contact.email} to answer the invite.", "info")
+            session[SIGN_IN_AS] = contact.email  # the sign-in form starts with the invited address
             return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id,
                                                                   answer=answer)))
         if current_user.id != contact.id:

@@ -28,6 +28,8 @@ LIMITS = {
     "SIGN_IN_LIMIT_PER_CLIENT": "5 per 15 minutes",
     "MAIL_LIMIT_PER_PERSON": "2 per hour",
     "MAIL_LIMIT_PER_CLIENT": "3 per hour",
+    "PASSWORD_RESET_LIMIT_PER_ADDRESS": "3 per hour",
+    "PASSWORD_RESET_LIMIT_PER_CLIENT": "5 per hour",
 }
 
 
@@ -135,6 +137,42 @@ def test_activation_link_is_limited(client, world, storage):
     response = client.post("/activate", data={"token": "not-a-token", "password": "x"},
                            environ_base={"REMOTE_ADDR": "10.0.4.9"})
     assert_paused(response, "Too many sign-in attempts")
+
+
+def reset_mails() -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.kind == "password_reset"))
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known address", "unknown address"])
+def test_reset_requests_for_one_address_pause_politely_whichever_client_asks(client, world, storage, known):
+    email = world.standard.email if known else "nobody-here@pb.example"
+    for n in range(3):
+        response = client.post("/sign-in/forgot", data={"email": email.upper() if n else email},
+                               environ_base={"REMOTE_ADDR": f"10.0.7.{n}"}, follow_redirects=True)
+        assert response.status_code == 200 and "is the address of an account" in response.get_data(as_text=True)
+    assert reset_mails() == (3 if known else 0)
+    before = (reset_mails(), db.session.scalar(select(func.count()).select_from(AuditEvent)))
+    response = client.post("/sign-in/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": "10.0.7.9"})
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "Too many password reset e-mails were asked for this address or from this connection" in page
+    assert "try again in 60 minutes" in page or "try again in 59 minutes" in page, page
+    assert (reset_mails(), db.session.scalar(select(func.count()).select_from(AuditEvent))) == before
+    # another address is not paused by it, and refused forms do not count
+    assert client.post("/sign-in/forgot", data={"email": "not-an-address"},
+                       environ_base={"REMOTE_ADDR": "10.0.7.9"}).status_code == 422
+    assert client.post("/sign-in/forgot", data={"email": world.readonly.email},
+                       environ_base={"REMOTE_ADDR": "10.0.7.9"}).status_code == 303
+
+
+def test_reset_requests_from_one_client_pause_whichever_address_is_tried(client, world, storage):
+    for n in range(5):
+        assert client.post("/sign-in/forgot", data={"email": f"someone{n}@pb.example"},
+                           environ_base={"REMOTE_ADDR": "10.0.8.1"}).status_code == 303
+    response = client.post("/sign-in/forgot", data={"email": world.standard.email},
+                           environ_base={"REMOTE_ADDR": "10.0.8.1"})
+    assert response.status_code == 429 and reset_mails() == 0
 
 
 def test_mail_sending_forms_pause_after_the_limit_and_send_nothing(client, world, storage):

@@ -512,11 +512,13 @@ def test_every_text_box_of_every_page_refuses_control_characters(app, clients, s
                         assert answer.status_code in (400, 422), where
                         assert CONTROL_CHARACTERS_MESSAGE in answer.get_data(as_text=True), where
     # Every form with text fields was reached from some page, but those behind a link in an e-mail
-    # (activation) or shown once before the first account exists (setup); tests below cover those.
+    # (activation, password reset) or shown once before the first account exists (setup); tests below
+    # (and tests/web/test_password_reset.py) cover those.
     # A claim's lines are amounts: the claim service refuses them (checked above), not the form. The
     # two-step code and the password that turns two-step off show only once a person has two-step on.
     expected = {cls.__name__ for cls, _, _ in _text_fields()} - {"ActivateAccountForm", "ActivateForm", "SetupForm",
-                                                                 "ClaimLinesForm", "TwoStepForm", "CurrentPasswordForm"}
+                                                                 "ClaimLinesForm", "TwoStepForm", "CurrentPasswordForm",
+                                                                 "ResetPasswordForm"}
     assert expected <= refused_by, expected - refused_by
     assert len(posted) > 100, len(posted)  # some 40 text boxes on 20 forms, three characters each
 
