@@ -48,6 +48,23 @@ class LineEntry:
     stored: str = ""
 
 
+MAX_SIGNED_NAME = 200
+UNSIGNED = "Tick the box to confirm the statement: a claim is submitted only as a signed statement."
+NO_NAME = "Type your full name: it is your signature on the statement."
+NAME_TOO_LONG = f"Type your name in at most {MAX_SIGNED_NAME} characters."
+APPROVED_LINE_LOCKED = ("The reviewer approved this line, so it cannot change while the claim is sent back: "
+                        "correct only the lines marked Rejected.")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The statement a person signs when they submit: the box ticked and the name typed."""
+
+    confirmed: bool = False
+    name: str = ""
+    name_problem: str = ""  # what the form already found wrong with the name as sent
+
+
 @dataclass
 class Entered:
     """Typed entries turned into inputs, with a message per line and field where they are wrong."""
@@ -55,10 +72,11 @@ class Entered:
     inputs: dict[int, tuple[Decimal, Decimal, Decimal | None]] = field(default_factory=dict)
     errors: dict[int, dict[str, str]] = field(default_factory=dict)
     claim_error: str = ""
+    signature_errors: dict[str, str] = field(default_factory=dict)  # form field name -> message
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.claim_error
+        return not self.errors and not self.claim_error and not self.signature_errors
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -139,10 +157,14 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
     lines, _ = figures(claim)
     by_sov = {s.id: (s, f) for s, f in zip(claim.commitment.sov_lines, lines, strict=True)}
     allow_over = claim.commitment.project.allow_overbilling
+    locked = approved_lines_locked(claim)
     for entry in entries:
         if entry.sov_line_id not in by_sov:
             continue  # a line that is not on this SOV: ignore rather than trust it
         sov_line, current = by_sov[entry.sov_line_id]
+        if entry.sov_line_id in locked:
+            _read_locked(result, locked[entry.sov_line_id], entry, current)
+            continue
         problems: dict[str, str] = {}
         percent = None
         this_period = ZERO
@@ -184,6 +206,46 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
     return result
 
 
+def approved_lines_locked(claim: Claim) -> dict[int, ClaimLine]:
+    """The lines (by SOV line id) the reviewer approved in a claim sent back: they stay as they were."""
+    if claim.status is not ClaimStatus.REVISE_AND_RESUBMIT:
+        return {}
+    return {line.sov_line_id: line for line in claim.lines if line.review is LineReview.APPROVED}
+
+
+def _read_locked(result: Entered, line: ClaimLine, entry: LineEntry, current: g702.LineFigures) -> None:
+    """An approved line keeps its figures (and the % it was typed as); anything else is refused."""
+    try:
+        if entry.percent_to_date.strip():
+            this_period = g702.work_from_percent(current.scheduled_value, current.previous,
+                                                 parse_percent(entry.percent_to_date))
+        else:
+            this_period = parse_money(entry.this_period) if entry.this_period.strip() else ZERO
+        stored = parse_money(entry.stored) if entry.stored.strip() else ZERO
+    except ValueError:
+        this_period, stored = None, None
+    if (this_period, stored) != (line.work_completed_this_period, line.materials_presently_stored):
+        result.errors[line.sov_line_id] = {"this_period": APPROVED_LINE_LOCKED}
+    else:
+        result.inputs[line.sov_line_id] = (this_period, stored, line.pct_complete_entered)
+
+
+def read_signature(signature: Signature | None) -> dict[str, str]:
+    """What is missing from the signed statement, by form field; empty when it is signed."""
+    signature = signature or Signature()
+    problems = {}
+    if not signature.confirmed:
+        problems["certify"] = UNSIGNED
+    name = signature.name.strip()
+    if signature.name_problem:
+        problems["signed_name"] = signature.name_problem
+    elif not name:
+        problems["signed_name"] = NO_NAME
+    elif len(name) > MAX_SIGNED_NAME:
+        problems["signed_name"] = NAME_TOO_LONG
+    return problems
+
+
 def _typed_other_amount(text: str, derived: Decimal) -> bool:
     """True when an amount was typed beside a % and says something else (0 means not typed)."""
     try:
@@ -193,12 +255,18 @@ def _typed_other_amount(text: str, derived: Decimal) -> bool:
     return typed not in (ZERO, derived)
 
 
-def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bool = False) -> Entered:
-    """Save what was typed (all lines or none) and, with `submit`, send the claim for review."""
+def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bool = False,
+                 signature: Signature | None = None) -> Entered:
+    """Save what was typed (all lines or none) and, with `submit` and a signed statement, send the claim
+    for review. Lines the reviewer approved keep their figures while the claim is sent back."""
     _require_filling_in(claim.commitment, by)
     if claim.status not in EDITABLE:
         raise ClaimRefused(f"This claim is {claim.status.value} and can no longer be changed.")
     entered = read_entries(claim, entries)
+    if submit:
+        entered.signature_errors = read_signature(signature)
+    elif signature is not None and signature.name_problem:  # a draft does not sign, but text is never dropped
+        entered.signature_errors = {"signed_name": signature.name_problem}
     if submit and entered.ok:
         work = sum((e for e, _, _ in entered.inputs.values()), ZERO)
         stored = sum((s for _, s, _ in entered.inputs.values()), ZERO)
@@ -229,10 +297,25 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
         for line in claim.lines:
             line.review, line.review_comment = LineReview.PENDING, line.review_comment
         transition(claim, ClaimStatus.UNDER_REVIEW, by=by)
+        _sign(claim, signature.name.strip(), by)  # type: ignore[union-attr]  # read_signature checked it
         outbox.queue_rows([_mail(CLAIM_SUBMITTED, claim, admin, by, f"submitted:{claim.id}:{_n(claim)}")
                            for admin in project_admins(claim.commitment.project_id)])
     db.session.commit()
     return entered
+
+
+def _sign(claim: Claim, name: str, by: User) -> None:
+    """Record the signed statement of this submission; an admin signs on the vendor's behalf."""
+    claim.signed_name, claim.signed_at, claim.signed_by_id = name, claim.submitted_at, by.id
+    claim.signed_on_behalf = not by.is_collaborator
+    signed = f"signed as “{name}”"
+    if claim.signed_on_behalf:
+        action = "signed and submitted on the vendor's behalf"
+        signed = f"submitted by {by.name} on behalf of {claim.commitment.vendor.name}, {signed}"
+    else:
+        action = "signed the statement and submitted"
+    audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.billing_period.project_id,
+                 action=action, field="signature", new=signed)
 
 
 def _require_filling_in(commitment: Commitment, by: User) -> None:
@@ -389,4 +472,5 @@ def invite_claim(invite: Invite) -> Claim | None:
     return _claim_of(invite.commitment, invite.billing_period)
 
 
-__all__ = ["ClaimRefused", "InviteStatus", "LineEntry", "figures", "review", "save_entries", "start_claim"]
+__all__ = ["ClaimRefused", "InviteStatus", "LineEntry", "Signature", "figures", "review", "save_entries",
+           "start_claim"]

@@ -79,6 +79,10 @@ class ClaimTotals:
     balance_to_finish_including_retention: Decimal  # 9
     work_completed_to_date: Decimal  # sum of D + E
     percent_complete: Decimal  # 4 / 3
+    # The G703 column totals that G702 does not name: sums of E, F and H.
+    this_period: Decimal = ZERO
+    stored: Decimal = ZERO
+    balance_to_finish: Decimal = ZERO
 
 
 def claim_totals(
@@ -109,4 +113,7 @@ def claim_totals(
         balance_to_finish_including_retention=contract_sum - earned,
         work_completed_to_date=sum((f.work_completed_to_date for f in lines), ZERO),
         percent_complete=percent_of(completed, contract_sum),
+        this_period=sum((f.this_period for f in lines), ZERO),
+        stored=sum((f.stored for f in lines), ZERO),
+        balance_to_finish=sum((f.balance_to_finish for f in lines), ZERO),
     )

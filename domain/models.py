@@ -430,6 +430,12 @@ class Claim(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The signed statement of the last submission: the name typed as a signature, when, by whom, and
+    # whether that person was an admin submitting on the vendor's behalf rather than its contact.
+    signed_name: Mapped[str | None] = mapped_column(String(200))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
     # G702 figures as last computed by domain/g702.py when the claim was saved, so that
     # list pages show them without loading every line.
     work_completed_to_date: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
@@ -441,6 +447,7 @@ class Claim(db.Model):
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
     lines: Mapped[list[ClaimLine]] = relationship(
         back_populates="claim", cascade="all, delete-orphan", order_by="ClaimLine.id"
     )

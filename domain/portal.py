@@ -164,13 +164,14 @@ def accept(invite: Invite, contact: User) -> Claim | None:
     return claim or claims.start_claim(invite.commitment, invite.billing_period, contact)
 
 
-def save_claim(claim: Claim, entries: list[claims.LineEntry], contact: User, *, submit: bool) -> claims.Entered:
+def save_claim(claim: Claim, entries: list[claims.LineEntry], contact: User, *, submit: bool,
+               signature: claims.Signature | None = None) -> claims.Entered:
     """The contact's save or submit; a claim is not submitted while its invite is answered No."""
     if submit:
         invite = claims.invite_for(claim)
         if invite is not None and invite.status is InviteStatus.DECLINED:
             raise claims.ClaimRefused("You answered No, not this period: accept the invite again before submitting.")
-    return claims.save_entries(claim, entries, contact, submit=submit)
+    return claims.save_entries(claim, entries, contact, submit=submit, signature=signature)
 
 
 def decline(invite: Invite, contact: User, reason: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from blueprints.forms import AppForm
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm
 from domain import claims
 from domain.models import Claim, ClaimStatus, LineReview
 
@@ -47,12 +47,16 @@ LINE_FIELDS = {"this_period": "this_period", "percent_to_date": "percent", "stor
 
 
 class ClaimLinesForm(AppForm):
-    """The claim form (the portal's and the admin's are one): line-<SOV line id>-this_period, -percent, -stored."""
+    """The claim form (the portal's and the admin's are one): line-<SOV line id>-this_period, -percent, -stored,
+    and the signed statement that goes with Submit."""
 
     class Meta:
         csrf = False  # CSRFProtect checks every POST already; this form only reads the lines
 
     action = StringField(default="")
+    certify = BooleanField("I confirm this statement")
+    signed_name = StringField("Your full name, as your signature",
+                              render_kw={"maxlength": claims.MAX_SIGNED_NAME, "autocomplete": "name"})
 
     @classmethod
     def for_claim(cls, claim: Claim) -> ClaimLinesForm:
@@ -65,6 +69,11 @@ class ClaimLinesForm(AppForm):
     @property
     def submit(self) -> bool:
         return self.action.data == "submit"
+
+    def signature(self) -> claims.Signature:
+        cleaned = getattr(self.signed_name, "control_characters_removed", False)
+        return claims.Signature(confirmed=bool(self.certify.data), name=self.signed_name.data or "",
+                                name_problem=CONTROL_CHARACTERS_MESSAGE if cleaned else "")
 
     def entries(self) -> list[claims.LineEntry]:
         return [claims.LineEntry(sov_line_id=s.id, **{entry: self[f"line-{s.id}-{name}"].data or ""

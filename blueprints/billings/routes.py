@@ -222,20 +222,22 @@ def create_claim(project_id: int):
 def claim(project_id: int, claim_id: int):
     minimum = AccessLevel.ADMIN if request.method == "POST" else AccessLevel.READ_ONLY
     project, level, claim = claim_for_current_user(project_id, claim_id, minimum)
-    if request.method == "GET":
-        return _claim_page(project, level, claim)
     form = ClaimLinesForm.for_claim(claim)
+    if request.method == "GET":
+        return _claim_page(project, level, claim, form)
     entries, submit = form.entries(), form.submit
     try:
-        entered = claims.save_entries(claim, entries, current_user, submit=submit)
+        entered = claims.save_entries(claim, entries, current_user, submit=submit, signature=form.signature())
     except claims.ClaimRefused as refused:
         flash(str(refused), "warning")
         return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
     if not entered.ok:
-        return _claim_page(project, level, claim, entries, entered, 422)
+        show_problems(form, entered.signature_errors)
+        return _claim_page(project, level, claim, form, entries, entered, 422)
     if submit:
         deliver_mail_after_response()
-    flash("Submitted for review." if submit else "Draft saved.", "success")
+    flash(f"Signed and submitted for review on behalf of {claim.commitment.vendor.name}." if submit
+          else "Draft saved.", "success")
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
@@ -261,18 +263,20 @@ def review_claim(project_id: int, claim_id: int):
         moved_to = claims.review(claim, decisions, form.target, current_user)
     except (claims.ClaimRefused, InvalidTransition) as refused:
         typed = {d.line_id: d for d in decisions}
-        return _claim_page(project, level, claim, review_problem=str(refused), typed_review=typed, status=422)
+        return _claim_page(project, level, claim, ClaimLinesForm.for_claim(claim), review_problem=str(refused),
+                           typed_review=typed, status=422)
     deliver_mail_after_response()
     flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
-def _claim_page(project, level, claim, entries=None, entered=None, status: int = 200,  # type: ignore[no-untyped-def]
-                review_problem: str = "", typed_review=None):
+def _claim_page(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
+                status: int = 200, review_problem: str = "", typed_review=None):
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
     return render_template(
         "billings/claim.html", project=project, level=level, claim=claim, lines=lines, totals=totals,
-        typed={e.sov_line_id: e for e in entries} if entries else None, entered=entered,
+        typed={e.sov_line_id: e for e in entries} if entries else None, entered=entered, form=form,
+        locked=claims.approved_lines_locked(claim),
         editable=claim.status in EDITABLE and can_fill_in_claims(current_user, claim.commitment, level),
         reviewable=(can_review_claims(current_user, project, level)
                     and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW})),

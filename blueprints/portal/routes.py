@@ -13,6 +13,7 @@ from blueprints.auth.limits import limit_attempts, limit_mail
 from blueprints.auth.routes import SIGN_IN_AS
 from blueprints.auth.sessions import start_session
 from blueprints.billings.forms import ClaimLinesForm
+from blueprints.field_errors import show_problems
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import accounts, claims, emails, portal, tokens
@@ -153,20 +154,21 @@ def decline(invite_id: int):
 @limit_mail
 def claim(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
-    if request.method == "GET":
-        return _claim_page(claim)
     form = ClaimLinesForm.for_claim(claim)
+    if request.method == "GET":
+        return _claim_page(claim, form)
     entries, submit = form.entries(), form.submit
     try:
-        entered = portal.save_claim(claim, entries, current_user, submit=submit)
+        entered = portal.save_claim(claim, entries, current_user, submit=submit, signature=form.signature())
     except claims.ClaimRefused as refused:
         flash(str(refused), "warning")
         return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
     if not entered.ok:
-        return _claim_page(claim, entries, entered, 422)
+        show_problems(form, entered.signature_errors)
+        return _claim_page(claim, form, entries, entered, 422)
     if submit:
         deliver_mail_after_response()
-        flash("Submitted for review. You will get an e-mail when it is reviewed.", "success")
+        flash("Signed and submitted for review. You will get an e-mail when it is reviewed.", "success")
     else:
         flash("Draft saved.", "success")
     return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
@@ -179,11 +181,12 @@ def preview(claim_id: int):
     return claim_preview(claim)
 
 
-def _claim_page(claim, entries=None, entered=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _claim_page(claim, form, entries=None, entered=None, status: int = 200):  # type: ignore[no-untyped-def]
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
     typed = {e.sov_line_id: e for e in entries} if entries else None
     return render_template("portal/claim.html", claim=claim, lines=lines, totals=totals, typed=typed,
-                           entered=entered, editable=claim.status in EDITABLE,
+                           entered=entered, editable=claim.status in EDITABLE, form=form,
+                           locked=claims.approved_lines_locked(claim),
                            can_attach=can_change_attachments(current_user, claim),
                            project=claim.commitment.project, history=claims.history(claim)), status
 

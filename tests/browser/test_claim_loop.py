@@ -35,6 +35,13 @@ def _total(page: Page, n: int) -> str:
     return page.locator(f'[data-g702="{n}"] dd').inner_text()
 
 
+def sign_and_submit(page: Page, name: str) -> None:
+    """Submit is a signed statement: tick the box, type the name, press the button."""
+    page.get_by_label("I confirm this statement is true").check()
+    page.get_by_label("Your full name, as your signature").fill(name)
+    page.get_by_role("button", name="Sign and submit for review").click()
+
+
 def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: SmtpServer):
     app.test_cli_runner().invoke(args=["demo"])
     base = live_server.url
@@ -63,8 +70,9 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     contact.locator("input[name$='-percent']").nth(1).fill("50")              # 50% of 42,300 = 21,150
     expect(contact.locator('[data-g702="4"] dd')).to_have_text("$80,890.00")
     expect(contact.locator('[data-g702="8"] dd')).to_have_text("$72,801.00")  # less 10% retention
-    contact.get_by_role("button", name="Submit for review").click()
+    sign_and_submit(contact, "Priya Shah")
     expect(contact.locator("[data-claim-status]")).to_have_text("Under Review")
+    expect(contact.locator("[data-signature]")).to_contain_text("Signed by Priya Shah as “Priya Shah”")
 
     # The admin sees Accepted and Under Review, and sends one line back.
     admin.goto(board)
@@ -91,7 +99,7 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     expect(contact.locator("[data-review]")).to_contain_text("Interior glazing is not installed yet; bill 25%.")
     contact.locator("input[name$='-percent']").nth(1).fill("25")
     expect(contact.locator('[data-g702="4"] dd')).to_have_text("$70,315.00")
-    contact.get_by_role("button", name="Submit for review").click()
+    sign_and_submit(contact, "Priya Shah")
     expect(contact.locator("[data-claim-status]")).to_have_text("Under Review")
 
     # The admin approves.

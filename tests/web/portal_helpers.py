@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
-from domain import tokens
+from domain import claims, tokens
 from domain.clock import project_today
 from domain.models import (
     AuditEvent,
@@ -25,6 +25,10 @@ from domain.models import (
 )
 from tests.factories import World
 from tests.helpers import AuthActions, count
+
+# A signed statement, as the Submit button sends it and as a service call takes it.
+SIGN = {"certify": "y", "signed_name": "Maria Lopez"}
+SIGNED = claims.Signature(confirmed=True, name="Maria Lopez")
 
 
 def send_invites(client: FlaskClient, world: World, *commitments: Commitment) -> dict[int, Invite]:

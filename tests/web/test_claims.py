@@ -30,7 +30,7 @@ from domain.models import (
 )
 from tests import factories
 from tests.helpers import count
-from tests.web.portal_helpers import move_due_date_into_the_past, send_invites, state
+from tests.web.portal_helpers import SIGN, SIGNED, move_due_date_into_the_past, send_invites, state
 
 HX = {"HX-Request": "true"}
 D = Decimal
@@ -77,7 +77,7 @@ def setup(client, world, auth) -> Setup:
 
 def _entries(setup: Setup, first: dict[str, str] | None = None, second: dict[str, str] | None = None,
              action: str = "save") -> dict[str, str]:
-    data = {"action": action}
+    data = {"action": action, **(SIGN if action == "submit" else {})}
     for sov, fields in zip(setup.sov, (first or {}, second or {}), strict=True):
         data.update({f"line-{sov.id}-{name}": value for name, value in fields.items()})
     return data
@@ -173,7 +173,8 @@ def test_a_credit_cannot_take_work_to_date_below_zero(client, setup):
     db.session.commit()
     admin = db.session.get(User, world.admin.id)
     earlier = claims.start_claim(setup.commitment, old, admin)
-    claims.save_entries(earlier, [claims.LineEntry(first.id, this_period="10000")], admin, submit=True)
+    claims.save_entries(earlier, [claims.LineEntry(first.id, this_period="10000")], admin, submit=True,
+                        signature=SIGNED)
     claims.review(earlier, [], ClaimStatus.APPROVED, admin)
     assert earlier.earned_less_retention == D("9000.00")
     before = state()
@@ -235,7 +236,7 @@ def test_a_good_save_stores_the_hand_computed_figures(client, setup):
     assert f'name="line-{first.id}-this_period" value="25000.00"' in html
     # what the page shows can be submitted as it is
     shown = dict(re.findall(r'name="(line-\d+-\w+)" value="([^"]*)"', html))
-    assert client.post(setup.portal_url, data={**shown, "action": "submit"}).status_code == 303
+    assert client.post(setup.portal_url, data={**shown, **SIGN, "action": "submit"}).status_code == 303
     claim = setup.fresh_claim()
     assert claim.status is ClaimStatus.UNDER_REVIEW and claim.current_amount_due == D("38609.60")
 
@@ -243,9 +244,14 @@ def test_a_good_save_stores_the_hand_computed_figures(client, setup):
 def test_submit_sends_the_claim_for_review_and_tells_each_project_admin(client, setup):
     response = client.post(setup.portal_url, data=_entries(setup, {"this_period": "10000"}, action="submit"))
     assert response.status_code == 303
-    assert "Submitted for review." in _text(client.get(response.headers["Location"]))
+    page = _text(client.get(response.headers["Location"]))
+    assert "Signed and submitted for review." in page
     claim = setup.fresh_claim()
     assert claim.status is ClaimStatus.UNDER_REVIEW and claim.submitted_at is not None
+    # the statement is signed: the name typed, when, by whom, and not on anyone's behalf
+    assert (claim.signed_name, claim.signed_at, claim.signed_by_id, claim.signed_on_behalf) == (
+        "Maria Lopez", claim.submitted_at, setup.contact.id, False)
+    assert f"as “Maria Lopez” on {claim.signed_at:%b %-d, %Y %H:%M} UTC" in page
     assert claim.current_amount_due == D("9000.00")
     assert sorted(m.to_address for m in _mails(CLAIM_SUBMITTED)) == ["admin@pb.example", "pat@pb.example"]
     assert _status_events(claim) == [("Draft", "Under Review")]
@@ -266,7 +272,8 @@ def test_a_line_added_to_the_sov_after_the_claim_was_started_can_be_billed(clien
     added = setup.sov[2]
     html = _text(client.get(setup.portal_url))
     assert "Change order 1" in html and f'name="line-{added.id}-this_period"' in html
-    response = client.post(setup.portal_url, data={"action": "submit", f"line-{setup.sov[0].id}-this_period": "100",
+    response = client.post(setup.portal_url, data={"action": "submit", **SIGN,
+                                                   f"line-{setup.sov[0].id}-this_period": "100",
                                                    f"line-{added.id}-this_period": "500"})
     assert response.status_code == 303
     claim = setup.fresh_claim()
@@ -411,7 +418,7 @@ def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, s
     # the contact sees the comment, corrects the line and resubmits
     auth.switch(setup.contact.email)
     html = _text(client.get(setup.portal_url))
-    assert "Some lines were sent back with comments." in html
+    assert "The reviewer sent 1 line back with comments." in html
     assert "Only 4,000.00 is in place &lt;see photos&gt;" in html
     assert "Revise and resubmit" in _text(client.get("/portal"))
     _submit(client, setup, "10000", "4000")
@@ -567,3 +574,249 @@ def test_every_claim_status_has_one_badge_colour():
     from templating import CLAIM_BADGE
 
     assert set(CLAIM_BADGE) == {status.name.lower() for status in ClaimStatus}
+
+
+# --- 9. the guiding form: the amount a % gives, totals of the lines, lines sent back -------------------
+
+
+def test_the_preview_shows_the_amount_a_percent_gives_and_the_totals_of_the_lines(client, setup):
+    first, second = setup.sov
+    before = state()
+    response = client.post(f"{setup.portal_url}/preview", headers=HX, data=_entries(
+        setup, {"this_period": "25000", "stored": "1,234.56"}, {"percent": "33.33"}))
+    html = _text(response)
+    assert response.status_code == 200
+    from_percent = html.split(f'id="line-{second.id}-from-percent"', 1)[1].split("</div>", 1)[0]
+    assert 'hx-swap-oob="true"' in from_percent and "= <span" in from_percent and "$16,665.00" in from_percent
+    typed_amount = html.split(f'id="line-{first.id}-from-percent"', 1)[1].split("</div>", 1)[0]
+    assert "$" not in typed_amount  # an amount typed as an amount needs no sum worked out
+    totals = html.split('id="claim-line-totals"', 1)[1]
+    assert 'hx-swap-oob="true"' in totals.split(">", 1)[0]
+    shown = dict(re.findall(r'data-line-total="([\w-]+)">([^<]+)<', totals))
+    assert shown == {"scheduled": "$150,000.00", "this-period": "$41,665.00", "stored": "$1,234.56",
+                     "to-date": "$42,899.56", "balance": "$107,100.44", "retention": "$4,289.96"}
+    assert state() == before
+    # a % that is not one gives no amount, and says why on its line
+    bad = _text(client.post(f"{setup.portal_url}/preview", headers=HX, data=_entries(setup, {}, {"percent": "120"})))
+    assert "$" not in bad.split(f'id="line-{second.id}-from-percent"', 1)[1].split("</div>", 1)[0]
+    assert BAD_PERCENT in bad.split(f'id="line-{second.id}-errors"', 1)[1].split("</div>", 1)[0]
+    assert state() == before
+
+
+def _card(html: str, sov: SovLine) -> str:
+    """One line's card, from its own attributes to the start of the next card."""
+    return html.split(f'id="line-{sov.id}" data-line-card', 1)[1].split('<div class="card mb-2', 1)[0]
+
+
+def test_a_saved_percent_shows_its_amount_and_the_card_reads_in_filling_order(client, setup):
+    second = setup.sov[1]
+    assert client.post(setup.portal_url, data=_entries(setup, {}, {"percent": "50"})).status_code == 303
+    html = _text(client.get(setup.portal_url))
+    card = _card(html, second)
+    order = [card.index(f'name="line-{second.id}-{name}"') for name in ("this_period", "percent", "stored")]
+    assert order == sorted(order) and card.index("-stored") < card.index(f'id="line-{second.id}-figures"')
+    assert "$25,000.00</span> this period" in html.split(f'id="line-{second.id}-from-percent"', 1)[1]
+    assert 'data-line-total="this-period">$25,000.00<' in html
+
+
+# --- 10. submitting is a signed statement ---------------------------------------------------------------
+
+UNSIGNED = "Tick the box to confirm the statement: a claim is submitted only as a signed statement."
+NO_NAME = "Type your full name: it is your signature on the statement."
+
+
+def test_the_claim_page_shows_the_statement_to_sign(client, setup):
+    html = _text(client.get(setup.portal_url))
+    statement = html.split('id="claim-sign"', 1)[1].split("</section>", 1)[0]
+    assert "are done, delivered and stored as claimed" in statement
+    assert "paid on to Keystone Concrete Co.'s own subcontractors and suppliers" in statement
+    assert "is owed to Keystone Concrete Co." in statement
+    assert 'type="checkbox" id="certify" name="certify"' in statement
+    assert 'id="signed_name" name="signed_name"' in statement
+    assert "on behalf of" not in statement
+    # Enter in a field saves the draft: Save comes before Sign and submit in the form
+    assert html.index('value="save"') < html.index('value="submit"')
+
+
+@pytest.mark.parametrize(("signature", "problems"), [
+    pytest.param({}, {"certify": UNSIGNED, "signed_name": NO_NAME}, id="nothing"),
+    pytest.param({"signed_name": "Maria Lopez"}, {"certify": UNSIGNED}, id="unticked"),
+    pytest.param({"certify": "y"}, {"signed_name": NO_NAME}, id="no-name"),
+    pytest.param({"certify": "y", "signed_name": "   "}, {"signed_name": NO_NAME}, id="blank-name"),
+    pytest.param({"certify": "y", "signed_name": "M" * 201},
+                 {"signed_name": "Type your name in at most 200 characters."}, id="name-too-long"),
+    pytest.param({"certify": "y", "signed_name": "Maria\x00 Lopez"},
+                 {"signed_name": "This had invisible control characters"}, id="control-characters"),
+])
+@pytest.mark.parametrize("where", ["portal", "admin"])
+def test_submit_without_a_signed_statement_says_why_next_to_the_field_and_writes_nothing(client, setup, auth,
+                                                                                         signature, problems, where):
+    if where == "admin":
+        auth.switch(setup.world.admin.email)
+    url = setup.portal_url if where == "portal" else setup.admin_url
+    before = state()
+    data = {**_entries(setup, {"this_period": "10000"}, action="save"), "action": "submit", **signature}
+    response = client.post(url, data=data)
+    html = _text(response)
+    assert response.status_code == 422
+    assert "Sign the statement to submit: see the messages below. Nothing was saved yet." in html
+    for name, message in problems.items():
+        assert f'id="{name}-feedback">{message}' in html
+        assert re.search(rf'id="{name}"[^>]*aria-invalid="true"', html)
+    for name in {"certify", "signed_name"} - set(problems):
+        assert f'id="{name}-feedback"' not in html
+    assert f'name="line-{setup.sov[0].id}-this_period" value="10000"' in html  # what was typed stays
+    assert state() == before
+    claim = setup.fresh_claim()
+    assert claim.status is ClaimStatus.DRAFT and claim.signed_name is None and claim.signed_at is None
+    assert _mails(CLAIM_SUBMITTED) == []
+
+
+def test_a_bad_line_and_a_missing_signature_are_both_told(client, setup):
+    before = state()
+    response = client.post(setup.portal_url, data={**_entries(setup, {"this_period": "abc"}, action="save"),
+                                                   "action": "submit"})
+    html = _text(response)
+    assert response.status_code == 422
+    assert "Enter a number, like 1250.00." in html and UNSIGNED in html and NO_NAME in html
+    assert state() == before
+
+
+def test_the_service_refuses_an_unsigned_submission(client, setup):
+    before = state()
+    claim = setup.fresh_claim()
+    contact = db.session.get(User, setup.contact.id)
+    entered = claims.save_entries(claim, [claims.LineEntry(setup.sov[0].id, this_period="100")], contact, submit=True)
+    assert entered.signature_errors == {"certify": UNSIGNED, "signed_name": NO_NAME} and not entered.ok
+    assert state() == before and setup.fresh_claim().status is ClaimStatus.DRAFT
+
+
+def _signature_events(claim: Claim) -> list[tuple[str, str, str]]:
+    return [(e.action, e.new_value, e.actor_id) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "claim", AuditEvent.entity_id == claim.id,
+                                 AuditEvent.field == "signature").order_by(AuditEvent.id))]
+
+
+def test_the_review_page_and_the_history_show_who_signed_and_when_and_each_resubmission_signs_again(
+        client, setup, auth):
+    _submit(client, setup)
+    claim = setup.fresh_claim()
+    first_signed = claim.signed_at
+    assert _signature_events(claim) == [("signed the statement and submitted", "signed as “Maria Lopez”",
+                                         setup.contact.id)]
+    auth.switch(setup.world.admin.email)
+    html = _text(client.get(setup.admin_url))
+    assert f"Signed by <strong>Maria</strong> as “Maria Lopez” on {first_signed:%b %-d, %Y %H:%M} UTC." in html
+    assert "signed the statement and submitted" in html and "signed as “Maria Lopez”" in html  # the history
+    assert client.post(f"{setup.admin_url}/review", data=_review(
+        setup, "send_back", ("APPROVED", ""), ("REJECTED", "Half of it"))).status_code == 303
+    auth.switch(setup.contact.email)
+    # resubmitting needs a new signature
+    unsigned = client.post(setup.portal_url, data={**_entries(setup, {"this_period": "10000"},
+                                                              {"this_period": "2500"}), "action": "submit"})
+    assert unsigned.status_code == 422 and UNSIGNED in _text(unsigned)
+    assert setup.fresh_claim().status is ClaimStatus.REVISE_AND_RESUBMIT
+    response = client.post(setup.portal_url, data={**_entries(setup, {"this_period": "10000"}, {"this_period": "2500"}),
+                                                   "action": "submit", "certify": "y", "signed_name": "M. Lopez"})
+    assert response.status_code == 303
+    claim = setup.fresh_claim()
+    assert claim.status is ClaimStatus.UNDER_REVIEW and claim.signed_name == "M. Lopez"
+    assert claim.signed_at == claim.submitted_at and claim.signed_at >= first_signed
+    assert [new for _, new, _ in _signature_events(claim)] == ["signed as “Maria Lopez”", "signed as “M. Lopez”"]
+
+
+def test_an_admin_submitting_signs_on_the_vendors_behalf(client, setup, auth):
+    auth.switch(setup.world.admin.email)
+    html = _text(client.get(setup.admin_url))
+    assert "You sign on behalf of <strong>Keystone Concrete Co.</strong>" in html
+    response = client.post(setup.admin_url, data={**_entries(setup, {"this_period": "10000"}, action="save"),
+                                                  "action": "submit", "certify": "y", "signed_name": "Avery Admin"})
+    assert response.status_code == 303
+    page = _text(client.get(response.headers["Location"]))
+    assert "Signed and submitted for review on behalf of Keystone Concrete Co." in page
+    assert ("Submitted by <strong>Avery Admin</strong> on behalf of Keystone Concrete Co., signed “Avery Admin” on"
+            in page)
+    claim = setup.fresh_claim()
+    assert (claim.signed_name, claim.signed_by_id, claim.signed_on_behalf) == (
+        "Avery Admin", setup.world.admin.id, True)
+    assert _signature_events(claim) == [(
+        "signed and submitted on the vendor's behalf",
+        "submitted by Avery Admin on behalf of Keystone Concrete Co., signed as “Avery Admin”", setup.world.admin.id)]
+    # the contact sees it too
+    auth.switch(setup.contact.email)
+    assert "Submitted by <strong>Avery Admin</strong> on behalf of Keystone Concrete Co." in _text(
+        client.get(setup.portal_url))
+
+
+# --- 11. lines sent back: the rejected marked, the approved kept --------------------------------------
+
+
+def _send_back_second_line(client, setup: Setup, auth) -> None:
+    _submit(client, setup, "10000", "5000")
+    auth.switch(setup.world.admin.email)
+    assert client.post(f"{setup.admin_url}/review", data=_review(
+        setup, "send_back", ("APPROVED", "Fine"), ("REJECTED", "Only 4,000.00 is in place <see photos>"))
+    ).status_code == 303
+    auth.switch(setup.contact.email)
+
+
+def test_a_returned_claim_marks_the_rejected_lines_and_keeps_the_approved_ones_read_only(client, setup, auth):
+    _send_back_second_line(client, setup, auth)
+    first, second = setup.sov
+    html = _text(client.get(setup.portal_url))
+    banner = html.split("data-returned>", 1)[1].split("</div>", 1)[0]
+    assert "The reviewer sent 1 line back with comments." in banner
+    assert f'<a href="#line-{second.id}">02 00 00' in banner
+    assert "Only 4,000.00 is in place &lt;see photos&gt;" in banner
+    rejected = _card(html, second)
+    assert 'data-line-review="rejected"' in rejected and "border-danger" in rejected
+    # the comment comes first in the card, before the inputs
+    assert rejected.index("Rejected by the reviewer") < rejected.index(f'name="line-{second.id}-this_period"')
+    approved = _card(html, first)
+    assert 'data-line-review="approved"' in approved and "stays as it is in this revision" in approved
+    assert f'type="hidden" name="line-{first.id}-this_period" value="10000.00"' in approved
+    assert 'class="form-control' not in approved  # nothing to type on an approved line
+
+
+@pytest.mark.parametrize(("where", "typed"), [
+    ("portal", {"this_period": "9000"}),
+    ("portal", {"this_period": "", "stored": "100"}),
+    ("portal", {"this_period": "", "percent": "20"}),
+    ("admin", {"this_period": "12000"}),
+])
+def test_changing_an_approved_line_of_a_returned_claim_is_refused_and_writes_nothing(client, setup, auth, where,
+                                                                                    typed):
+    _send_back_second_line(client, setup, auth)
+    if where == "admin":
+        auth.switch(setup.world.admin.email)
+    first = setup.sov[0]
+    before = state()
+    data = _entries(setup, {"this_period": "10000", **typed}, {"this_period": "4000"}, action="submit")
+    response = client.post(setup.portal_url if where == "portal" else setup.admin_url, data=data)
+    html = _text(response)
+    assert response.status_code == 422
+    errors = html.split(f'id="line-{first.id}-errors"', 1)[1].split("</div>", 1)[0]
+    assert claims.APPROVED_LINE_LOCKED in errors
+    assert state() == before
+    assert setup.fresh_claim().status is ClaimStatus.REVISE_AND_RESUBMIT
+    # the preview says so too, on that line
+    preview = _text(client.post(f"{setup.portal_url if where == 'portal' else setup.admin_url}/preview",
+                                headers=HX, data=data))
+    assert claims.APPROVED_LINE_LOCKED in preview.split(f'id="line-{first.id}-errors"', 1)[1].split("</div>", 1)[0]
+    assert state() == before
+
+
+def test_the_page_as_shown_resubmits_with_the_approved_line_unchanged(client, setup, auth):
+    _send_back_second_line(client, setup, auth)
+    first, second = setup.sov
+    html = _text(client.get(setup.portal_url))
+    shown = dict(re.findall(r'name="(line-\d+-\w+)" value="([^"]*)"', html))
+    shown[f"line-{second.id}-this_period"] = "4000"
+    response = client.post(setup.portal_url, data={**shown, **SIGN, "action": "submit"})
+    assert response.status_code == 303
+    claim = setup.fresh_claim()
+    assert claim.status is ClaimStatus.UNDER_REVIEW
+    assert [claim.lines_by_sov[s.id].work_completed_this_period for s in (first, second)] == [D("10000.00"),
+                                                                                              D("4000.00")]
+    changed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "line 01 00 00 changed")).all()
+    assert [e.new_value for e in changed] == ["10000.00"]  # only the first save: the approved line never changed

@@ -78,7 +78,8 @@ def test_only_admins_and_contacts_save_a_claim(world, cast, who):
     entry = claims.LineEntry(cast["public"].sov_lines[0].id, this_period="100.00")
     before = _audit()
     with pytest.raises(permissions.PermissionDenied, match="may fill in its claims"):
-        claims.save_entries(claim, [entry], cast[who], submit=True)
+        claims.save_entries(claim, [entry], cast[who], submit=True,
+                            signature=claims.Signature(True, "Someone"))
     db.session.expire_all()
     claim = db.session.get(Claim, claim.id)
     assert claim.status is ClaimStatus.DRAFT and claim.lines[0].work_completed_this_period == 0
@@ -89,7 +90,7 @@ def test_only_admins_and_contacts_save_a_claim(world, cast, who):
 def test_only_admins_review_a_claim(world, cast, who):
     claim = claims.start_claim(cast["public"], world.period, world.admin)
     claims.save_entries(claim, [claims.LineEntry(cast["public"].sov_lines[0].id, this_period="100.00")],
-                        cast["contact"], submit=True)
+                        cast["contact"], submit=True, signature=claims.Signature(True, "Maria"))
     before = _audit()
     decision = claims.LineDecision(claim.lines[0].id, LineReview.APPROVED)
     with pytest.raises(permissions.PermissionDenied, match="may review claims"):

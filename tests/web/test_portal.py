@@ -26,7 +26,7 @@ from domain.models import (
 )
 from tests import factories
 from tests.helpers import count
-from tests.web.portal_helpers import move_due_date_into_the_past, send_invites, state, token
+from tests.web.portal_helpers import SIGNED, move_due_date_into_the_past, send_invites, state, token
 
 NEW_PASSWORD = "a-new-password-1"
 
@@ -383,12 +383,14 @@ def test_a_draft_of_a_declined_invite_cannot_be_submitted_until_accepted_again(c
     assert "Finish draft" not in home and f'href="/portal/invites/{invite.id}">View invite' in home
     sov = portal.concrete.sov_lines[0]
     before = state()
-    response = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit"})
+    response = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit",
+                                            "certify": "y", "signed_name": "Maria Lopez"})
     assert response.status_code == 303
     assert "accept the invite again before submitting" in _text(client.get(response.headers["Location"]))
     assert state() == before
     client.post(f"/portal/invites/{invite.id}/accept")
-    response = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit"})
+    response = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit",
+                                            "certify": "y", "signed_name": "Maria Lopez"})
     assert response.status_code == 303
     assert db.session.scalar(select(Claim)).status is ClaimStatus.UNDER_REVIEW
 
@@ -398,7 +400,8 @@ def test_the_answer_cannot_change_once_the_claim_is_submitted(client, portal, au
     auth.sign_in(portal.maria.email)
     claim_url = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     sov = portal.concrete.sov_lines[0]
-    submitted = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit"})
+    submitted = client.post(claim_url, data={f"line-{sov.id}-this_period": "1000.00", "action": "submit",
+                                            "certify": "y", "signed_name": "Maria Lopez"})
     assert submitted.status_code == 303
     before = state()
     response = client.post(f"/portal/invites/{invite.id}/decline", data={"reason": "Too late"})
@@ -460,7 +463,8 @@ def test_a_contact_gets_404_for_another_companys_invite_and_claim(client, portal
         ("post", f"/portal/invites/{invite.id}/accept", {}),
         ("post", f"/portal/invites/{invite.id}/decline", {"reason": "no"}),
         ("get", f"/portal/claims/{theirs.id}", {}),
-        ("post", f"/portal/claims/{theirs.id}", {f"line-{sov.id}-this_period": "10.00", "action": "submit"}),
+        ("post", f"/portal/claims/{theirs.id}", {f"line-{sov.id}-this_period": "10.00", "action": "submit",
+                                                 "certify": "y", "signed_name": "Maria"}),
         ("post", f"/portal/claims/{theirs.id}/preview", {f"line-{sov.id}-this_period": "10.00"}),
         ("get", "/portal/invites/999999", {}),
         ("get", "/portal/claims/999999", {}),
@@ -500,7 +504,8 @@ def test_portal_home_lists_only_own_items_with_what_to_do_next(client, portal, a
     returned = _claim_for(client, invites[masonry.id])
     client.post(f"/portal/invites/{invites[declined.id].id}/decline", data={"reason": ""})
     maria = db.session.get(User, portal.maria.id)
-    claims.save_entries(returned, [claims.LineEntry(masonry.sov_lines[0].id, this_period="100.00")], maria, submit=True)
+    claims.save_entries(returned, [claims.LineEntry(masonry.sov_lines[0].id, this_period="100.00")], maria, submit=True,
+                        signature=SIGNED)
     claims.review(returned, [claims.LineDecision(returned.lines[0].id, LineReview.REJECTED, "Too much")],
                   ClaimStatus.REVISE_AND_RESUBMIT, db.session.get(User, world.admin.id))
     html = _text(client.get("/portal"))

@@ -86,7 +86,8 @@ def scene(client: FlaskClient, world: factories.World) -> Scene:
     claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     first = approved.sov_lines[0]
     assert client.post(f"/portal/claims/{claim.id}", data={f"line-{first.id}-this_period": "1000",
-                                                            "action": "submit"}).status_code == 303
+                                                            "action": "submit", "certify": "y",
+                                                            "signed_name": "Maria Lopez"}).status_code == 303
     location = client.post(f"/portal/invites/{invites[other.id].id}/accept").headers["Location"]
     open_claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     client.post("/sign-out")

@@ -1,0 +1,106 @@
+"""At 375 px, the contact's claim as a phone shows it: a line filled by %, its amount before saving, a signed
+submission; one line sent back, marked with the reviewer's comment, fixed and signed again.
+With SCREENSHOT_DIR set, the claim pages (portal and admin) are saved there at 375 and 1280 px to look at."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import sign_in_as
+from tests.browser.test_claim_loop import _mail_to, sign_and_submit
+from tests.smtp import SmtpServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 812}
+DESK = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def config_overrides(smtp: SmtpServer) -> dict[str, object]:
+    return {**smtp.config, "OUTBOX_DELIVER_AFTER_REQUEST": True, "BASE_URL": "http://links.example"}
+
+
+def _shoot(page: Page, name: str) -> None:
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for label, size in (("375", PHONE), ("1280", DESK)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(Path(folder) / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+
+
+def test_a_contact_on_a_phone_fills_by_percent_signs_and_fixes_a_rejected_line(app, live_server, browser: Browser,
+                                                                               smtp: SmtpServer):
+    app.test_cli_runner().invoke(args=["demo"])
+    base = live_server.url
+    admin = browser.new_context(viewport=PHONE).new_page()
+    sign_in_as(admin, base, "admin@example.com", "demo-admin")
+    admin.goto(f"{base}/projects/1/billings")
+    admin.get_by_label(re.compile("Invite SC-005")).check()
+    admin.get_by_role("button", name=re.compile("Send Invites")).click()
+    expect(admin.get_by_role("status")).to_have_text("Invites sent for 1 contract.")
+
+    mail = _mail_to(smtp, "priya@clearview-glazing.example")
+    yes = re.search(r'href="(http://links\.example/portal/invites/[^"]+answer=yes)"', mail.html).group(1)
+    contact = browser.new_context(viewport=PHONE).new_page()
+    contact.goto(yes.replace("&amp;", "&").replace("http://links.example", base))
+    contact.get_by_label("Choose a password").fill("glass-and-light-2026")
+    contact.get_by_label("Repeat the password").fill("glass-and-light-2026")
+    contact.get_by_role("button", name="Set password and continue").click()
+    contact.get_by_role("button", name="Confirm: yes, I will bill").click()
+    expect(contact.get_by_role("heading", name=re.compile("Progress Claim #1"))).to_be_visible()
+    assert contact.evaluate("document.documentElement.scrollWidth") <= 375  # nothing scrolls sideways
+
+    # Line 2 by %: the amount it gives shows under the % before anything is saved.
+    glazing = contact.locator("[data-line-card='08 80 00']")
+    contact.locator("[data-line-card='08 44 13']").get_by_label("Work this period (E)").fill("59740")
+    glazing.get_by_label("or % complete to date").fill("50")
+    expect(glazing.locator("[data-from-percent]")).to_have_text("= $21,150.00 this period")
+    expect(contact.locator("[data-line-total='this-period']")).to_have_text("$80,890.00")
+    _shoot(contact, "portal-claim-draft")
+
+    # Submitting without signing says what is missing, next to the fields.
+    contact.get_by_role("button", name="Sign and submit for review").click()
+    expect(contact.locator("#certify-feedback")).to_have_text(
+        "Tick the box to confirm the statement: a claim is submitted only as a signed statement.")
+    expect(contact.locator("[data-claim-status]")).to_have_text("Draft")
+    sign_and_submit(contact, "Priya Shah")
+    expect(contact.locator("[data-claim-status]")).to_have_text("Under Review")
+
+    # The admin approves the first line and rejects the glazing, on a phone too.
+    admin.goto(f"{base}/projects/1/billings")
+    admin.goto(base + admin.locator("[data-commitment='SC-005'] a[data-claim-status]").first.get_attribute("href"))
+    expect(admin.locator("[data-signature]")).to_contain_text("Signed by Priya Shah as “Priya Shah”")
+    _shoot(admin, "admin-claim-review")
+    admin.locator("[data-line='08 44 13']").get_by_label("Approve").check()
+    admin.locator("[data-line='08 80 00']").get_by_label("Reject").check()
+    admin.get_by_label("Comment on line 08 80 00").fill("Interior glazing is not installed yet; bill 25%.")
+    admin.get_by_role("button", name="Send back for revision").click()
+    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit")
+
+    # The contact sees the line marked, with the comment at the top of its card and in the banner.
+    contact.reload()
+    expect(contact.locator("[data-returned]")).to_contain_text("08 80 00")
+    expect(glazing).to_have_attribute("data-line-review", "rejected")
+    expect(glazing.locator("[data-review]")).to_have_text(
+        "Rejected by the reviewer: Interior glazing is not installed yet; bill 25%.")
+    approved = contact.locator("[data-line-card='08 44 13']")
+    expect(approved.get_by_label("Work this period (E)")).to_have_count(0)  # read-only
+    _shoot(contact, "portal-claim-returned")
+    glazing.get_by_label("or % complete to date").fill("25")
+    expect(glazing.locator("[data-from-percent]")).to_have_text("= $10,575.00 this period")
+    sign_and_submit(contact, "Priya Shah")
+    expect(contact.locator("[data-claim-status]")).to_have_text("Under Review")
+    assert contact.evaluate("document.documentElement.scrollWidth") <= 375
+
+    admin.reload()
+    expect(admin.locator("[data-line='08 80 00']")).to_contain_text("$10,575.00")
+    _shoot(admin, "admin-claim-resubmitted")
