@@ -44,7 +44,8 @@ def _claim_with_history() -> tuple[int, int]:
                                                     Invite.billing_period_id == board.period.id))
     claim = portal.accept(invite, maria)
     first = commitment.sov_lines[0]
-    claims.save_entries(claim, [claims.LineEntry(first.id, this_period="12500.00")], maria, submit=True)
+    claims.save_entries(claim, [claims.LineEntry(first.id, this_period="12500.00")], maria, submit=True,
+                        signature=claims.Signature(confirmed=True, name="Maria Gonzalez"))
     claims.review(claim, [claims.LineDecision(line.id, LineReview.REJECTED if line.sov_line_id == first.id
                                               else LineReview.APPROVED,
                                               "Please attach the bill of lading and the delivery tickets for the "
