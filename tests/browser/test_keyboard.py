@@ -59,6 +59,7 @@ def test_sov_add_line_and_refused_forms_put_focus_on_the_field_to_type_in(admin:
     add.get_by_label("Cost code").fill("09 91 00")
     add.get_by_label("Description").fill("Painting")
     add.get_by_label("Scheduled value").press("Enter")  # empty value: the refused field is the third
+    expect(add.get_by_label("Scheduled value")).to_have_attribute("aria-invalid", "true")  # the answer is in
     expect(add.get_by_label("Scheduled value")).to_be_focused()
 
     # Added: the form is ready for the next line, with focus in its first field.
