@@ -26,7 +26,7 @@ from extensions import mail
 from tests import factories
 from tests.helpers import AuthActions
 from tests.smtp import Received, SmtpServer
-from tests.web.portal_helpers import send_invites
+from tests.web.portal_helpers import SIGN, send_invites
 
 
 @pytest.fixture
@@ -81,13 +81,13 @@ def test_each_kind_of_email_names_the_contract_and_the_month(app: Flask, client:
     assert client.post(f"/portal/invites/{invites[paving.id].id}/decline", data={"reason": "Nothing done"}
                        ).status_code == 303
     first, _ = concrete.sov_lines
-    submitted = client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit"})
+    submitted = client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit", **SIGN})
     assert submitted.status_code == 303
     claim = db.session.scalar(select(Claim).where(Claim.commitment_id == concrete.id))
     admin = db.session.get(User, world.admin.id)
     claims.review(claim, [claims.LineDecision(claim.lines[0].id, LineReview.REJECTED, "Attach the delivery tickets")],
                   ClaimStatus.REVISE_AND_RESUBMIT, admin)
-    resubmitted = client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit"})
+    resubmitted = client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit", **SIGN})
     assert resubmitted.status_code == 303
     claim = db.session.get(Claim, claim.id)
     claims.review(claim, [claims.LineDecision(line.id, LineReview.APPROVED) for line in claim.lines],
@@ -162,7 +162,7 @@ def test_a_canadian_project_writes_its_money_in_its_currency(app: Flask, client:
     AuthActions(client).sign_in("maria@keystone.example")
     claim_url = client.post(f"/portal/invites/{invite.id}/accept").headers["Location"]
     first, _ = concrete.sov_lines
-    client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit"})
+    client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit", **SIGN})
     received = [m for m in delivered(smtp) if "submitted" in m.subject]
     expected = f"Riverside Medical: Keystone Concrete Co. submitted progress claim #1 on SC-001 for {month}"
     assert received and all(m.subject.strip() == expected for m in received)

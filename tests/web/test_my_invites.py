@@ -17,7 +17,7 @@ from domain.models import Commitment, Invite, db
 from templating import day
 from tests import factories
 from tests.helpers import AuthActions
-from tests.web.portal_helpers import send_invites
+from tests.web.portal_helpers import SIGN, send_invites
 
 MARIA = "maria@keystone.example"
 
@@ -70,7 +70,7 @@ def test_each_invite_shows_project_contract_period_due_answer_claim_and_amount_d
     auth.sign_in(MARIA)
     claim_url = client.post(f"/portal/invites/{invites[concrete.id].id}/accept").headers["Location"]
     first, _ = concrete.sov_lines
-    assert client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit"}
+    assert client.post(claim_url, data={f"line-{first.id}-this_period": "45375.00", "action": "submit", **SIGN}
                        ).status_code == 303
     client.post(f"/portal/invites/{invites[kerbs.id].id}/decline", data={"reason": "Nothing done"})
 
@@ -125,7 +125,7 @@ def test_nothing_stands_out_once_there_is_nothing_left_to_submit(client, world, 
     auth.sign_in(MARIA)
     claim_url = client.post(f"/portal/invites/{invites[concrete.id].id}/accept").headers["Location"]
     first, _ = concrete.sov_lines
-    client.post(claim_url, data={f"line-{first.id}-this_period": "1000.00", "action": "submit"})
+    client.post(claim_url, data={f"line-{first.id}-this_period": "1000.00", "action": "submit", **SIGN})
     client.post(f"/portal/invites/{invites[kerbs.id].id}/decline", data={"reason": ""})
     today = project_today(world.project)
     world.period.start_date = min(world.period.start_date, today - timedelta(days=10))
