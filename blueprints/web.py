@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.htmx_answer import htmx_answer
-from domain import claims, outbox
+from domain import claims, outbox, tokens
 from domain.models import db
 from domain.permissions import PermissionDenied
 from extensions import htmx, login_manager, mail
@@ -177,3 +177,19 @@ def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
     return make_response(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
                                          entered=entered, project=claim.commitment.project,
                                          locked=claims.approved_lines_locked(claim)))
+
+
+def link_problem(kind: str, about: str):  # type: ignore[no-untyped-def]
+    """The page that says what is wrong with an e-mailed link: expired (410), or invalid or used (400)."""
+    return render_template("auth/link_problem.html", kind=kind, about=about), 410 if kind == "expired" else 400
+
+
+def read_link(read, max_age_setting: str, about: str):  # type: ignore[no-untyped-def]
+    """What a signed link in the request's `token` carries, and None; or None and the problem page."""
+    config = current_app.config
+    try:
+        return read(config["SECRET_KEY"], request.values.get("token", ""), config[max_age_setting]), None
+    except tokens.TokenExpired:
+        return None, link_problem("expired", about)
+    except tokens.TokenInvalid:
+        return None, link_problem("invalid", about)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth.forms import ForgotPasswordForm, ResetPasswordForm, SetupForm, SignInForm, TwoStepForm
 from blueprints.auth.limits import limit_attempts, limit_reset_requests
 from blueprints.auth.sessions import now_seconds, start_session
-from blueprints.web import deliver_mail_after_response
+from blueprints.web import deliver_mail_after_response, link_problem, read_link
 from domain import accounts, password_reset, tokens, two_step
 from domain.models import User, db
 from domain.text import has_control_characters
@@ -114,23 +114,19 @@ def reset_link_sent():
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limit_attempts("link")
 def reset_password():
-    config = current_app.config
     token = request.values.get("token", "")
-    try:
-        link = tokens.read_password_reset_token(config["SECRET_KEY"], token, config["PASSWORD_RESET_MAX_AGE"])
-    except tokens.TokenExpired:
-        return _reset_link_problem("expired", 410)
-    except tokens.TokenInvalid:
-        return _reset_link_problem("invalid", 400)
+    link, problem = read_link(tokens.read_password_reset_token, "PASSWORD_RESET_MAX_AGE", "reset")
+    if problem:
+        return problem
     user = password_reset.user_for_reset(link)
     if user is None:  # used already, or the account changed since it was sent
-        return _reset_link_problem("used", 400)
+        return link_problem("used", "reset")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             password_reset.reset_password(user, form.password.data)
         except password_reset.ResetRefused:  # a second click, or the link used in another tab meanwhile
-            return _reset_link_problem("used", 400)
+            return link_problem("used", "reset")
         home = url_for("portal.home" if user.is_collaborator else "setup.home")
         if user.two_step_enabled:  # a reset link proves the mailbox, not the phone
             _ask_for_code(user, remember=False, next_page=home)
@@ -142,9 +138,6 @@ def reset_password():
     status = 422 if form.errors else 200
     return render_template("auth/reset_password.html", form=form, user=user, token=token), status
 
-
-def _reset_link_problem(kind: str, status: int):  # type: ignore[no-untyped-def]
-    return render_template("auth/link_problem.html", kind=kind, about="reset"), status
 
 
 @bp.post("/sign-out")

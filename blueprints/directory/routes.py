@@ -25,7 +25,7 @@ from blueprints.directory.forms import (
 from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
 from blueprints.htmx_answer import htmx_answer
-from blueprints.web import deliver_mail_after_response
+from blueprints.web import deliver_mail_after_response, link_problem, read_link
 from domain import accounts, password_reset, tokens
 from domain import company_settings as settings_service
 from domain import people as people_service
@@ -252,17 +252,13 @@ def _row_action(user: User, act):  # type: ignore[no-untyped-def]
 @bp.route("/activate", methods=["GET", "POST"])
 @limit_attempts("link")
 def activate():
-    config = current_app.config
     token = request.values.get("token", "")
-    try:
-        link = tokens.read_activation_token(config["SECRET_KEY"], token, config["INVITE_TOKEN_MAX_AGE"])
-    except tokens.TokenExpired:
-        return render_template("auth/link_problem.html", kind="expired", about="activation"), 410
-    except tokens.TokenInvalid:
-        return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
+    link, problem = read_link(tokens.read_activation_token, "INVITE_TOKEN_MAX_AGE", "activation")
+    if problem:
+        return problem
     user = people_service.user_for_activation(link)
     if user is None:
-        return render_template("auth/link_problem.html", kind="invalid", about="activation"), 400
+        return link_problem("invalid", "activation")
     if user.password_hash is not None:
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(_home_of(user), code=303)

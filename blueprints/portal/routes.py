@@ -15,7 +15,7 @@ from blueprints.auth.sessions import start_session
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.field_errors import show_problems
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
-from blueprints.web import claim_preview, deliver_mail_after_response
+from blueprints.web import claim_preview, deliver_mail_after_response, link_problem, read_link
 from domain import accounts, claims, emails, portal, tokens
 from domain.models import Invite, User, db
 from domain.permissions import can_change_attachments
@@ -33,25 +33,16 @@ def home():
 
 def _read_token(invite_id: int):  # type: ignore[no-untyped-def]
     """The invite and contact a link names, or the page that says what is wrong with it."""
-    config = current_app.config
-    try:
-        data = tokens.read_invite_token(config["SECRET_KEY"], request.values.get("token", ""),
-                                        config["INVITE_TOKEN_MAX_AGE"])
-    except tokens.TokenExpired:
-        return None, None, _link_problem("expired", 410)
-    except tokens.TokenInvalid:
-        return None, None, _link_problem("invalid", 400)
+    data, problem = read_link(tokens.read_invite_token, "INVITE_TOKEN_MAX_AGE", "invite")
+    if problem:
+        return None, None, problem
     invite = db.session.get(Invite, invite_id)
     contact = db.session.get(User, data.contact_id)
     if (data.invite_id != invite_id or invite is None or contact is None or not contact.active
             or not data.sent_to(contact.email)  # mailed to an address the contact no longer has
             or portal.invite_for_contact(contact, invite_id) is None):  # no longer a contact, or kept private
-        return None, None, _link_problem("invalid", 400)
+        return None, None, link_problem("invalid", "invite")
     return invite, contact, None
-
-
-def _link_problem(kind: str, status: int):  # type: ignore[no-untyped-def]
-    return render_template("auth/link_problem.html", kind=kind, about="invite"), status
 
 
 @bp.get("/invites/<int:invite_id>")
