@@ -20,7 +20,7 @@ from sqlalchemy import select
 from domain import claims
 from domain.board import Board
 from domain.models import Claim, ClaimLine, db
-from domain.money import cents, from_cents, sum_cents
+from domain.money import ZERO, cents, from_cents, sum_cents
 from domain.spreadsheet import MONEY, PERCENT, TEXT, SheetColumn, write_csv, write_xlsx
 from domain.terms import Terms
 
@@ -89,20 +89,19 @@ def board_export(board: Board, terms: Terms) -> Export:
     out: list[list[Cell]] = []
     for row in rows:
         c, claim = row.commitment, row.claim
-        figures: list[Cell] = [None, None, None]
-        retention = due = None
+        # Without a claim this period only what the board shows: to date is what was approved before.
+        previous = work = stored = retention = due = None
         if claim is not None:
-            work_this_period = this_period.get(claim.id, Decimal("0.00"))
             # D + E and G are stored on the claim; D and F follow from them, so D + E + F = G always.
-            figures = [claim.work_completed_to_date - work_this_period, work_this_period,
-                       claim.total_completed_and_stored - claim.work_completed_to_date]
+            work = this_period.get(claim.id, ZERO)
+            previous = claim.work_completed_to_date - work
+            stored = claim.total_completed_and_stored - claim.work_completed_to_date
             retention, due = claim.retention_total, claim.current_amount_due
         out.append([
             c.number, c.title, c.vendor.name, "; ".join(u.name for u in row.contacts), row.invite_label,
             str(claim.number) if claim else "", claim.status.value if claim else "",
-            _money(row.scheduled_value), *[_money(f) for f in figures],  # type: ignore[arg-type]
-            _money(row.to_date), row.percent_complete, _money(row.scheduled_value - row.to_date),
-            _money(retention), _money(due),
+            *map(_money, (row.scheduled_value, previous, work, stored, row.to_date)), row.percent_complete,
+            *map(_money, (row.scheduled_value - row.to_date, retention, due)),
         ])
     project = board.project
     return Export(title=terms("tool"), columns=columns, rows=out,

@@ -399,3 +399,14 @@ def test_the_pages_link_their_downloads_as_csv_and_excel(client, auth, setup):
     auth.switch(setup.contact.email)
     page = client.get(f"/portal/claims/{setup.claim.id}").get_data(as_text=True)
     assert f'href="/portal/claims/{setup.claim.id}/lines.csv"' in page and ">Excel</a>" in page
+
+
+def test_a_claim_with_no_lines_exports_its_header_and_a_totals_row_of_zeros(client, auth, world):
+    empty = factories.commitment(world.project, factories.vendor(), number="SC-010", lines=())
+    db.session.commit()
+    claim = claims.start_claim(empty, world.period, world.admin)
+    auth.sign_in(world.admin.email)
+    _, *rows = _csv(client.get(billings_url(world, suffix=f"/claims/{claim.id}/lines.csv")))
+    assert rows == [["", "Totals", "0.00", "0.00", "0.00", "0.00", "0.00", "0.0", "0.00", "0.00"]]
+    response = client.get(billings_url(world, suffix=f"/claims/{claim.id}/lines.xlsx"))
+    assert [r[1] for r in _xlsx(response).iter_rows(values_only=True)] == ["Description (B)", "Totals"]
