@@ -26,6 +26,7 @@ from blueprints.auth.sessions import register_session_rules
 from blueprints.billings.routes import bp as billings_bp
 from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
+from blueprints.exports.routes import bp as exports_bp
 from blueprints.forms import IdConverter
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
@@ -43,7 +44,8 @@ from domain.models import db
 from extensions import csrf, htmx, limiter, login_manager, mail, migrate
 from templating import register_templating
 
-BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp, demo_bp)
+BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp,
+              exports_bp, demo_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
 

@@ -94,18 +94,74 @@ def looks_like_formula(value: str) -> bool:
     return value.lstrip("\t\r ").startswith(("=", "@", "\uff1d", "\uff20"))
 
 
-def write_csv(columns: Sequence[str], rows: Iterable[Sequence[str | Decimal]]) -> bytes:
+def write_csv(columns: Sequence[str], rows: Iterable[Sequence[str | Decimal | None]]) -> bytes:
     """UTF-8 CSV with a byte-order mark (so Excel reads it as UTF-8).
 
-    Text is neutralised; a Decimal is written plainly ("1250.00"), as a number, since a
-    number is not a formula.
+    Text is neutralised; a Decimal is written plainly ("1250.00", "-80.00"), as a number, since a
+    number is not a formula; None is an empty cell.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in columns])
     for row in rows:
-        writer.writerow([format(v, "f") if isinstance(v, Decimal) else neutralise(v) for v in row])
+        writer.writerow(["" if v is None else format(v, "f") if isinstance(v, Decimal) else neutralise(v)
+                         for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+TEXT, MONEY, PERCENT = "text", "money", "percent"
+NUMBER_FORMATS = {MONEY: "#,##0.00", PERCENT: "0.0"}
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+
+
+def _xlsx_text(value: str) -> str:
+    """Neutralised, and without the control characters an .xlsx cannot hold."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    header: str
+    kind: str = TEXT  # TEXT, MONEY or PERCENT
+    width: int = 16  # in characters, as Excel counts them
+
+
+def write_xlsx(title: str, columns: Sequence[SheetColumn], rows: Iterable[Sequence[str | Decimal | None]]) -> bytes:
+    """An .xlsx workbook of one sheet: a bold, frozen header row, then the rows.
+
+    Money and percentages are numeric cells (openpyxl writes a Decimal as the number it is) with a
+    number format; text is neutralised, so a cell never becomes a formula.
+    """
+    from openpyxl import Workbook  # imported here: only exports pay for loading it
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31] or "Sheet"
+    sheet.append([neutralise(c.header) for c in columns])
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for cell in sheet[1]:
+        cell.font, cell.alignment = bold, wrap
+    for row in rows:
+        sheet.append([None if v is None else v if isinstance(v, Decimal) else _xlsx_text(v) for v in row])
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = column.width
+        number_format = NUMBER_FORMATS.get(column.kind)
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+        else:  # "#N/A" and the like stay text too, not an error value
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                if cell.value is not None:
+                    cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # --- reading ------------------------------------------------------------------------------------
