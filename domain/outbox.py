@@ -1,14 +1,18 @@
 """The e-mail outbox: queued in the same transaction as the change it tells of, delivered later.
 
 Delivery guarantees: a message is never lost (it stays Pending until the SMTP server
-accepts it, retried with growing delay), and never sent twice once accepted (it is marked
-Sent and committed right after the server's answer). A worker reserves a batch for a few
-seconds only (RESERVE_FOR), so a worker killed mid-batch holds back the messages it had not
-sent yet for seconds, not minutes; just before sending each message it claims that one for
-CLAIM_FOR (long enough for one message, each SMTP step being bounded by MAIL_TIMEOUT), and only
-if no other worker took it meanwhile, so two workers never send the same message. The one gap
-left: if the worker dies or the database fails between the server's acceptance and the commit
-of Sent, that message goes again once its claim runs out.
+accepts it, retried with growing delay), and never sent twice once marked Sent. A worker
+reserves a batch for a few seconds only (RESERVE_FOR), so a worker killed mid-batch holds back
+the messages it had not sent yet for seconds, not minutes. It sends the batch over one SMTP
+connection in groups (see `_Groups`): just before a group goes, one statement marks the group
+before it Sent and another claims this group's messages for CLAIM_FOR, only those still this
+worker's, in one commit; so two workers never send the same message. No message starts later than
+GROUP_TIME after its group's claim, and one message's SMTP steps are each bounded by MAIL_TIMEOUT,
+so the claim outlasts the sending. The gap left: if the worker dies or the database fails
+while a group is going out, the messages of that group the server had accepted go again once
+their claims run out (CLAIM_FOR). A group is at most GROUP_MOST messages and no more than were
+sent in about GROUP_TIME; with a slow server it is one message, as when every message had its
+own commit. Why groups: a commit waits for the disk (milliseconds), and so did two per e-mail.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 RESERVE_FOR = timedelta(seconds=10)  # a batch, while its worker connects and sends the messages before
-CLAIM_FOR = timedelta(minutes=5)  # the message being sent: more than the SMTP steps' timeouts add up to
+CLAIM_FOR = timedelta(minutes=5)  # the group being sent: more than one message's SMTP timeouts add up to
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 GROUP_MOST = 50  # messages sent between two commits, at most (see _Groups)
