@@ -45,7 +45,7 @@ def _deliver_in_background_of(app):  # type: ignore[no-untyped-def]
     def deliver() -> None:
         with app.app_context():
             try:
-                report = outbox.deliver_due(mail)
+                report = outbox.deliver_all_due(mail)
                 log.info("outbox after response: %s", report)
             except Exception:  # the worker or the next request tries again; never fail the response
                 log.exception("outbox delivery after the response failed")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -63,8 +66,26 @@ def _base_url() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
 
 
+_known_company: ContextVar[tuple[Company | None] | None] = ContextVar("known_company", default=None)
+
+
+@contextmanager
+def rendering_for(company: Company | None) -> Iterator[None]:
+    """Render several e-mails with the company read once (the outbox worker's batch), not once each."""
+    token = _known_company.set((company,))
+    try:
+        yield
+    finally:
+        _known_company.reset(token)
+
+
+def _own_company() -> Company | None:
+    known = _known_company.get()
+    return known[0] if known is not None else accounts.own_company()
+
+
 def _terms() -> tuple[object, Terms]:
-    company = accounts.own_company()
+    company = _own_company()
     return company, Terms(company.dictionary if company else Dictionary.SPECIALTY)
 
 
@@ -146,7 +167,7 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
     invite = db.session.get(Invite, message.invite_id)
     contact = db.session.get(User, message.to_user_id)
     sender = db.session.get(User, message.actor_id) if message.actor_id else invite.sent_by
-    company = accounts.own_company()
+    company = _own_company()
     project = invite.commitment.project
     context = {
         "invite": invite,

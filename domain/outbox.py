@@ -1,38 +1,48 @@
 """The e-mail outbox: queued in the same transaction as the change it tells of, delivered later.
 
 Delivery guarantees: a message is never lost (it stays Pending until the SMTP server
-accepts it, retried with growing delay), and never sent twice once accepted (it is marked
-Sent and committed right after the server's answer). A worker reserves a batch for a few
-seconds only (RESERVE_FOR), so a worker killed mid-batch holds back the messages it had not
-sent yet for seconds, not minutes; just before sending each message it claims that one for
-CLAIM_FOR (long enough for one message, each SMTP step being bounded by MAIL_TIMEOUT), and only
-if no other worker took it meanwhile, so two workers never send the same message. The one gap
-left: if the worker dies or the database fails between the server's acceptance and the commit
-of Sent, that message goes again once its claim runs out.
+accepts it, retried with growing delay), and never sent twice once marked Sent. A worker
+reserves a batch for a few seconds only (RESERVE_FOR), so a worker killed mid-batch holds back
+the messages it had not sent yet for seconds, not minutes. It sends the batch over one SMTP
+connection in groups (see `_Groups`): just before a group goes, one statement marks the group
+before it Sent and another claims this group's messages for CLAIM_FOR, only those still this
+worker's, in one commit; so two workers never send the same message. No message starts later than
+GROUP_TIME after its group's claim, and one message's SMTP steps are each bounded by MAIL_TIMEOUT,
+so the claim outlasts the sending. The gap left: if the worker dies or the database fails
+while a group is going out, the messages of that group the server had accepted go again once
+their claims run out (CLAIM_FOR). A group is at most GROUP_MOST messages and no more than were
+sent in about GROUP_TIME; with a slow server it is one message, as when every message had its
+own commit. Why groups: a commit waits for the disk (milliseconds), and so did two per e-mail.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_mail import Mail, Message
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
-from domain import emails
+from domain import accounts, emails
 from domain.clock import utcnow
-from domain.models import OutboxMessage, OutboxStatus, db
+from domain.models import Claim, Commitment, Invite, OutboxMessage, OutboxStatus, User, db
 
 log = logging.getLogger(__name__)
 
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 RESERVE_FOR = timedelta(seconds=10)  # a batch, while its worker connects and sends the messages before
-CLAIM_FOR = timedelta(minutes=5)  # the message being sent: more than the SMTP steps' timeouts add up to
+CLAIM_FOR = timedelta(minutes=5)  # the group being sent: more than one message's SMTP timeouts add up to
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+GROUP_MOST = 50  # messages sent between two commits, at most (see _Groups)
+GROUP_TIME = timedelta(seconds=0.2)  # ... and for about this long at most
 SUBJECT_KEPT = OutboxMessage.__table__.c.subject.type.length
 
 
@@ -93,13 +103,14 @@ class DeliveryReport:
         return f"{self.sent} sent, {self.failed} failed"
 
 
-def claim_due(now: datetime, batch: int) -> list[int]:
-    """Reserve up to `batch` due messages for this worker for RESERVE_FOR, committing the reservation."""
+def claim_due(now: datetime, batch: int, due_by: datetime | None = None) -> list[int]:
+    """Reserve up to `batch` messages due by `due_by` (default: `now`) for this worker for RESERVE_FOR,
+    committing the reservation."""
     due = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.next_attempt_at <= (due_by or now),
             _unheld(now),
         )
         .order_by(OutboxMessage.id)
@@ -126,33 +137,152 @@ def claim_due(now: datetime, batch: int) -> list[int]:
 
 
 def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
-    """Send what is due over one SMTP connection; safe to run in several processes at once."""
+    """Send one batch of what is due over one SMTP connection; safe to run in several processes at once."""
     now = now or utcnow()
     return deliver_claimed(mail, claim_due(now, batch), now)
 
 
+def deliver_all_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
+    """Send everything that is due now, batch after batch, then stop. A message that fails is due
+    again only after its retry delay, later than now, and one queued meanwhile is not due yet:
+    so this ends, having tried each due message once, even while the SMTP server is down."""
+    due_by = now or utcnow()
+    report = DeliveryReport()
+    while True:
+        this_pass = now or utcnow()  # reservations are counted from the real clock, not from the start
+        ids = claim_due(this_pass, batch, due_by)
+        if not ids:
+            return report
+        done = deliver_claimed(mail, ids, this_pass)
+        report.sent += done.sent
+        report.failed += done.failed
+
+
 def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport:
-    """Send the messages this worker claimed, each only while its claim is still this worker's."""
+    """Send the messages this worker claimed, each only while its claim is still this worker's.
+
+    Group by group (see `_Groups`): one statement renews the claims of the next few messages and
+    marks those sent before them, one commit, then those few go over the open SMTP connection.
+    """
     report = DeliveryReport()
     if not ids:
         return report
+    with _keeping_loaded():
+        messages, _named = _load(ids)
+        held = {m.id: m.claimed_until for m in messages}
+        done = _Outcomes()
+        try:
+            with mail.connect() as connection, emails.rendering_for(accounts.own_company()):
+                groups = _Groups(messages)
+                for group in groups:
+                    ours = _renew_claims(group, held, done)
+                    for i, message in enumerate(ours):
+                        if groups.cut_short():  # slow going: what was sent gets marked before the rest go
+                            groups.put_back(ours[i:])
+                            break
+                        _deliver_one(connection, message, done, now)
+                        groups.sent_one()
+                done.write()
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
+            log.warning("outbox: SMTP connection failed: %s", exc)
+            db.session.rollback()
+            done.write()  # what the server accepted is marked Sent first: accepted means never sent again
+            db.session.commit()
+            for message in messages:
+                if held[message.id] is not None and _give_back(message, held[message.id], exc, now):
+                    done.failed += 1
+            db.session.commit()
+        report.sent, report.failed = done.sent, done.failed
+    return report
+
+
+@contextmanager
+def _keeping_loaded() -> Iterator[None]:
+    """The worker's commits do not expire what it loaded: the messages and the rows they name stay
+    as read (they are not changed by anyone while claimed), instead of being read again after
+    each commit. Anything loaded before is read afresh first."""
+    session = db.session()
+    session.expire_all()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+        session.expire_all()
+
+
+def _load(ids: list[int]) -> tuple[list[OutboxMessage], list[Any]]:
+    """The claimed messages, and in a few statements the rows their e-mails name, so that rendering
+    each one finds them loaded instead of reading them one by one."""
     messages = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                        .order_by(OutboxMessage.id)))
-    held = {m.id: m.claimed_until for m in messages}
-    try:
-        with mail.connect() as connection:
-            for message in messages:
-                held[message.id] = _renew_claim(message, held[message.id])
-                if held[message.id] is not None:
-                    _deliver_one(connection, message, report, now)
-    except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
-        log.warning("outbox: SMTP connection failed: %s", exc)
-        db.session.rollback()  # what was committed (Sent) stays; reload the rest
-        for message in messages:
-            if held[message.id] is not None and _give_back(message, held[message.id], exc, now):
-                report.failed += 1
-        db.session.commit()
-    return report
+    named: list[Any] = []  # held here: the session keeps loaded rows only while something refers to them
+    invite_ids = {m.invite_id for m in messages if m.invite_id is not None}
+    claim_ids = {m.claim_id for m in messages if m.claim_id is not None}
+    user_ids = {i for m in messages for i in (m.to_user_id, m.actor_id) if i is not None}
+    if invite_ids:
+        named += db.session.scalars(select(Invite).where(Invite.id.in_(invite_ids)).options(
+            selectinload(Invite.commitment).selectinload(Commitment.project),
+            selectinload(Invite.billing_period), selectinload(Invite.sent_by))).all()
+    if claim_ids:
+        named += db.session.scalars(select(Claim).where(Claim.id.in_(claim_ids)).options(
+            selectinload(Claim.commitment).selectinload(Commitment.project),
+            selectinload(Claim.billing_period))).all()
+    if user_ids:
+        named += db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
+    return messages, named
+
+
+class _Groups:
+    """The claimed messages in groups that grow 1, 2, 4, ... up to GROUP_MOST while each goes out
+    within GROUP_TIME; a group that takes longer is cut short there, and the next starts at half
+    what it sent (one message at a time for a slow server, as before). So the messages the server
+    has accepted but the database does not yet say are Sent are never more than GROUP_MOST, nor
+    more than were sent in about GROUP_TIME."""
+
+    def __init__(self, messages: list[OutboxMessage]) -> None:
+        self._waiting = list(reversed(messages))
+        self._size = 1
+        self._started = 0.0
+        self._sent = 0
+
+    def __iter__(self) -> Iterator[list[OutboxMessage]]:
+        while self._waiting:
+            group = [self._waiting.pop() for _ in range(min(self._size, len(self._waiting)))]
+            self._started, self._sent = time.monotonic(), 0
+            yield group
+            if self._sent == len(group) and not self.cut_short():
+                self._size = min(self._size * 2, GROUP_MOST)
+            else:
+                self._size = max(self._sent // 2, 1)
+
+    def cut_short(self) -> bool:
+        return self._sent > 0 and time.monotonic() - self._started > GROUP_TIME.total_seconds()
+
+    def sent_one(self) -> None:
+        self._sent += 1
+
+    def put_back(self, rest: list[OutboxMessage]) -> None:
+        """The rest of a cut group waits for the next (its claims are renewed again then)."""
+        self._waiting.extend(reversed(rest))
+
+
+@dataclass
+class _Outcomes:
+    """What happened to the messages sent since the last commit, written in one statement each kind."""
+
+    sent: int = 0
+    failed: int = 0
+    sent_rows: list[dict[str, Any]] = field(default_factory=list)
+    failed_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self) -> None:
+        for rows in (self.sent_rows, self.failed_rows):
+            if rows:
+                db.session.execute(update(OutboxMessage), rows)  # by primary key: one executemany
+        self.sent_rows, self.failed_rows = [], []
 
 
 def _give_back(message: OutboxMessage, held: datetime, exc: Exception, now: datetime) -> bool:
@@ -169,64 +299,64 @@ def _give_back(message: OutboxMessage, held: datetime, exc: Exception, now: date
     return taken_back is not None
 
 
-def _renew_claim(message: OutboxMessage, held: datetime | None) -> datetime | None:
-    """Just before sending: hold the message for another CLAIM_FOR, or None when this worker's claim
-    ran out and another worker took it (a slow server can make a batch outlast its claim)."""
-    if held is None:
-        return None
+def _renew_claims(group: list[OutboxMessage], held: dict[int, datetime | None],
+                  done: _Outcomes) -> list[OutboxMessage]:
+    """Just before sending a group: mark what was sent before it, and hold the group's messages for
+    another CLAIM_FOR, in one commit; the messages still this worker's (a slow server can make a batch
+    outlast its reservation, and another worker may have taken some: those are not sent here)."""
+    done.write()
     renewed = utcnow() + CLAIM_FOR
-    taken = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.claimed_until == held)
-        .values(claimed_until=renewed)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    taken: set[int] = set()
+    for claim in {held[m.id] for m in group if held[m.id] is not None}:  # one value, unless a group was cut
+        ids = [m.id for m in group if held[m.id] == claim]
+        taken.update(db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.claimed_until == claim)
+            .values(claimed_until=renewed)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).scalars())
     db.session.commit()
-    if taken is None:
-        log.info("outbox: message %s was taken by another worker; not sending it here", message.id)
-        return None
-    return renewed
+    ours = []
+    for message in group:
+        if message.id in taken:
+            held[message.id] = renewed
+            ours.append(message)
+        elif held[message.id] is not None:
+            log.info("outbox: message %s was taken by another worker; not sending it here", message.id)
+            held[message.id] = None
+    return ours
 
 
-def _deliver_one(connection: Any, message: OutboxMessage, report: DeliveryReport, now: datetime) -> None:
+def _deliver_one(connection: Any, message: OutboxMessage, done: _Outcomes, now: datetime) -> None:
     try:
         rendered = emails.render(message)
         connection.send(Message(
             subject=rendered.subject, recipients=[message.to_address], body=rendered.text, html=rendered.html,
         ))
     except MESSAGE_REFUSED as exc:  # this one message was refused; the others go on
-        _refused(message, exc, report, now)
+        _refused(message, exc, done, now)
         return
     except OSError:
         raise  # the connection is gone (smtplib's errors are OSErrors): retry the rest of the batch later
     except Exception as exc:  # noqa: BLE001 - rendering failed for this message; the others go on
-        _refused(message, exc, report, now)
+        _refused(message, exc, done, now)
         return
     # Kept to the column's length: a longer subject (200-character project name, 120-character
-    # sender) must not fail this commit after the server accepted the e-mail, or it goes again.
-    message.subject = rendered.subject[:SUBJECT_KEPT]
-    message.text_body, message.html_body = rendered.text, rendered.html
-    message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
-    message.attempts += 1
-    message.claimed_until = None
-    message.last_error = ""
-    db.session.commit()  # at once: accepted means never sent again
-    report.sent += 1
+    # sender) must not fail the write of Sent after the server accepted the e-mail, or it goes again.
+    done.sent_rows.append({
+        "id": message.id, "subject": rendered.subject[:SUBJECT_KEPT], "text_body": rendered.text,
+        "html_body": rendered.html, "status": OutboxStatus.SENT, "sent_at": utcnow(),
+        "attempts": message.attempts + 1, "claimed_until": None, "last_error": "",
+    })
+    done.sent += 1
 
 
-def _refused(message: OutboxMessage, exc: Exception, report: DeliveryReport, now: datetime) -> None:
+def _refused(message: OutboxMessage, exc: Exception, done: _Outcomes, now: datetime) -> None:
     log.warning("outbox: message %s failed: %s", message.id, exc)
-    _failed(message, exc, now)
-    report.failed += 1
-    db.session.commit()
-
-
-def _failed(message: OutboxMessage, exc: Exception, now: datetime) -> None:
-    for name, value in _failure(message.attempts + 1, exc, now).items():
-        setattr(message, name, value)
+    done.failed_rows.append({"id": message.id, **_failure(message.attempts + 1, exc, now)})
+    done.failed += 1
 
 
 def _failure(attempts: int, exc: Exception, now: datetime) -> dict[str, Any]:

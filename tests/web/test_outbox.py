@@ -12,6 +12,7 @@ import calendar
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from domain import outbox, portal
 from domain.board import load_board
@@ -638,3 +639,117 @@ def test_a_single_process_install_delivers_right_after_the_request(
 
 def test_outbox_module_reports_in_words():
     assert str(outbox.DeliveryReport(sent=3, failed=1)) == "3 sent, 1 failed"
+
+
+# --- 8. everything that is due, fast -----------------------------------------------------------
+
+
+def queue_invites_to(world: factories.World, contacts: int) -> list[str]:
+    """One commitment with `contacts` progress claim contacts, invited: that many more e-mails queued."""
+    queued = len(outbox_rows())
+    addresses = [f"c{i:03d}@vendor{queued}.example" for i in range(contacts)]
+    c, _ = make_commitment(world, *[(a, f"Contact {i:03d}") for i, a in enumerate(addresses)])
+    board = load_board(world.project, world.admin, AccessLevel.ADMIN)
+    send_invites(board, [c.id], world.admin, Terms(Dictionary.SPECIALTY))
+    assert len(outbox_rows()) == queued + contacts
+    return addresses
+
+
+def test_once_delivers_everything_due_and_leaves_what_is_not_due_yet(app: Flask, world: factories.World,
+                                                                     smtp: SmtpServer):
+    addresses = queue_invites_to(world, 250)
+    later = outbox_rows()[-3:]  # three e-mails whose retry is an hour away
+    for m in later:
+        m.next_attempt_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    with smtp:
+        result = runner.invoke(args=["outbox", "--once"])  # batches of 100: three of them, then it stops
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "outbox: 247 sent, 0 failed"
+    received = sorted(r for m in smtp.messages for r in m.rcpt_tos)
+    assert received == sorted(addresses[:-3])  # each once
+    waiting = [m for m in outbox_rows() if m.status is OutboxStatus.PENDING]
+    assert [m.to_address for m in waiting] == addresses[-3:]
+    assert all(m.attempts == 0 and m.claimed_until is None for m in waiting)
+    assert all(m.attempts == 1 and m.sent_at is not None for m in outbox_rows() if m.status is OutboxStatus.SENT)
+
+
+def test_once_with_the_smtp_server_down_marks_each_due_email_for_retry_once_and_stops(
+        app: Flask, world: factories.World, smtp: SmtpServer):
+    queue_invites_to(world, 150)
+    before = utcnow()
+    result = app.test_cli_runner().invoke(args=["outbox", "--once", "--batch", "40"])  # nothing listens
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "outbox: 0 sent, 150 failed"
+    for m in outbox_rows():
+        assert m.status is OutboxStatus.PENDING and m.attempts == 1 and m.claimed_until is None
+        assert m.next_attempt_at >= before + retry_delay(1)
+        assert "refused" in m.last_error.lower() or "Connection" in m.last_error, m.last_error
+    assert smtp.messages == []
+
+
+def statements_to_deliver(app: Flask, smtp: SmtpServer) -> tuple[int, int]:
+    """Statements and commits that delivering everything due takes (all of it must go out)."""
+    counts = {"statements": 0, "commits": 0}
+
+    def statement(*_args: object) -> None:
+        counts["statements"] += 1
+
+    def commit(*_args: object) -> None:
+        counts["commits"] += 1
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    try:
+        with smtp:
+            report = outbox.deliver_all_due(mail)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+        event.remove(db.engine, "commit", commit)
+    assert report.failed == 0
+    return counts["statements"], counts["commits"]
+
+
+def test_the_statements_to_deliver_a_batch_barely_grow_with_its_size(app: Flask, world: factories.World,
+                                                                     smtp: SmtpServer, monkeypatch):
+    # The count, not the clock: a busy machine would cut the groups short and add a commit here and there.
+    monkeypatch.setattr(outbox, "GROUP_TIME", timedelta(minutes=1))
+    queue_invites_to(world, 10)
+    few = statements_to_deliver(app, smtp)
+    assert len(smtp.messages) == 10
+    queue_invites_to(world, 100)
+    many = statements_to_deliver(app, smtp)
+    assert len(smtp.messages) == 110
+    # Groups of 1, 2, 4, ... 50: ten times the e-mails, a few statements and commits more (it was 11
+    # statements and 2 commits an e-mail, one at a time).
+    assert many[0] - few[0] <= 10, (few, many)
+    assert many[1] - few[1] <= 5, (few, many)
+    assert many[0] <= 30 and many[1] <= 12, many
+
+
+def test_two_workers_at_once_never_send_an_email_twice(app: Flask, world: factories.World, smtp: SmtpServer):
+    addresses = queue_invites_to(world, 200)
+    reports: list[outbox.DeliveryReport] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        with app.app_context():
+            try:
+                reports.append(outbox.deliver_all_due(mail, batch=20))
+            except BaseException as exc:  # noqa: BLE001 - reported by the test below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    with smtp:
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert errors == []
+    received = sorted(r for m in smtp.messages for r in m.rcpt_tos)
+    assert received == sorted(addresses)  # every one, once
+    assert sum(r.sent for r in reports) == 200 and all(r.failed == 0 for r in reports)
+    assert all(m.status is OutboxStatus.SENT and m.attempts == 1 for m in outbox_rows())
