@@ -52,14 +52,13 @@ audit_events = sa.table('audit_events', sa.column('id', sa.Integer), sa.column('
 
 
 def upgrade():
-    with op.batch_alter_table('claims', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retention_pct', PERCENT, nullable=True))
-        batch_op.add_column(sa.Column('stored_retention_pct', PERCENT, nullable=True))
-        batch_op.add_column(sa.Column('previous_claims', MONEY, nullable=True))
-
-    with op.batch_alter_table('claim_lines', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('scheduled_value', MONEY, nullable=True))
-        batch_op.add_column(sa.Column('original_value', MONEY, nullable=True))
+    # Plain ADD/DROP COLUMN, not batch mode: SQLite does both in place (3.35+), whereas copying the claims
+    # table would break the foreign keys of its lines, attachments and e-mails on a database with claims.
+    op.add_column('claims', sa.Column('retention_pct', PERCENT, nullable=True))
+    op.add_column('claims', sa.Column('stored_retention_pct', PERCENT, nullable=True))
+    op.add_column('claims', sa.Column('previous_claims', MONEY, nullable=True))
+    op.add_column('claim_lines', sa.Column('scheduled_value', MONEY, nullable=True))
+    op.add_column('claim_lines', sa.Column('original_value', MONEY, nullable=True))
 
     _fill_snapshots(op.get_bind())
 
@@ -126,11 +125,8 @@ def _fill_snapshots(bind):
 
 
 def downgrade():
-    with op.batch_alter_table('claim_lines', schema=None) as batch_op:
-        batch_op.drop_column('original_value')
-        batch_op.drop_column('scheduled_value')
-
-    with op.batch_alter_table('claims', schema=None) as batch_op:
-        batch_op.drop_column('previous_claims')
-        batch_op.drop_column('stored_retention_pct')
-        batch_op.drop_column('retention_pct')
+    op.drop_column('claim_lines', 'original_value')
+    op.drop_column('claim_lines', 'scheduled_value')
+    op.drop_column('claims', 'previous_claims')
+    op.drop_column('claims', 'stored_retention_pct')
+    op.drop_column('claims', 'retention_pct')
