@@ -114,11 +114,12 @@ class Contract:
 def contract(claim: Claim) -> Contract:
     """The SOV values and retention percentages `figures` uses for the claim."""
     if claim.shows_snapshot:
+        sov_lines = {s.id: s for s in claim.commitment.sov_lines}  # one query, not one per line
         # A line with no snapshot is one a change order added after the submission: not on this document.
         lines = sorted((line for line in claim.lines if line.scheduled_value is not None),
-                       key=lambda line: line.sov_line.position)
+                       key=lambda line: sov_lines[line.sov_line_id].position)
         return Contract(
-            sov_lines=[line.sov_line for line in lines],
+            sov_lines=[sov_lines[line.sov_line_id] for line in lines],
             scheduled_value={line.sov_line_id: line.scheduled_value for line in lines},  # type: ignore[misc]
             original_value={line.sov_line_id: line.original_value for line in lines},  # type: ignore[misc]
             retention_pct=claim.retention_pct,  # type: ignore[arg-type]  # shows_snapshot: it is set
