@@ -175,6 +175,7 @@ def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
     lines, totals = claims.figures(claim, entered.inputs)
     db.session.rollback()
     return make_response(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,
+                                         contract=claims.contract(claim),
                                          entered=entered, project=claim.commitment.project,
                                          locked=claims.approved_lines_locked(claim)))
 

@@ -24,6 +24,7 @@ from domain.models import (
     Invite,
     InviteStatus,
     LineReview,
+    SovLine,
     User,
     db,
 )
@@ -97,21 +98,83 @@ def previous_approved_claim(claim: Claim) -> Claim | None:
     )
 
 
+@dataclass(frozen=True)
+class Contract:
+    """The contract a claim's figures come from: as it stood at the claim's last submission once the claim
+    is out of the contact's hands (`as_submitted`), otherwise today's commitment and SOV."""
+
+    sov_lines: list[SovLine]  # the lines of the claim's G703, in SOV order
+    scheduled_value: dict[int, Decimal]  # C, by SOV line id
+    original_value: dict[int, Decimal]  # by SOV line id; C differs from it by the approved change orders
+    retention_pct: Decimal
+    stored_retention_pct: Decimal
+    as_submitted: bool
+
+
+def contract(claim: Claim) -> Contract:
+    """The SOV values and retention percentages `figures` uses for the claim."""
+    if claim.shows_snapshot:
+        sov_lines = {s.id: s for s in claim.commitment.sov_lines}  # one query, not one per line
+        # A line with no snapshot is one a change order added after the submission: not on this document.
+        lines = sorted((line for line in claim.lines if line.scheduled_value is not None),
+                       key=lambda line: sov_lines[line.sov_line_id].position)
+        return Contract(
+            sov_lines=[sov_lines[line.sov_line_id] for line in lines],
+            scheduled_value={line.sov_line_id: line.scheduled_value for line in lines},  # type: ignore[misc]
+            original_value={line.sov_line_id: line.original_value for line in lines},  # type: ignore[misc]
+            retention_pct=claim.retention_pct,  # type: ignore[arg-type]  # shows_snapshot: it is set
+            stored_retention_pct=claim.stored_retention_pct,  # type: ignore[arg-type]
+            as_submitted=True,
+        )
+    commitment = claim.commitment
+    stored_pct = commitment.stored_materials_retention_pct
+    return Contract(
+        sov_lines=list(commitment.sov_lines),
+        scheduled_value={s.id: s.scheduled_value for s in commitment.sov_lines},
+        original_value={s.id: s.original_value for s in commitment.sov_lines},
+        retention_pct=commitment.retention_pct,
+        stored_retention_pct=stored_pct if stored_pct is not None else commitment.retention_pct,
+        as_submitted=False,
+    )
+
+
+def snapshot_contract(claim: Claim) -> None:
+    """Record on the claim and its lines the contract it is submitted against (SOV values, retention %),
+    so that its document never follows a later change order or retention change. The caller commits."""
+    commitment = claim.commitment
+    stored_pct = commitment.stored_materials_retention_pct
+    claim.retention_pct = commitment.retention_pct
+    claim.stored_retention_pct = stored_pct if stored_pct is not None else commitment.retention_pct
+    by_sov = claim.lines_by_sov
+    for sov_line in commitment.sov_lines:
+        line = by_sov.get(sov_line.id)
+        if line is None:  # an SOV line nobody typed on: on the document with nothing billed
+            line = ClaimLine(sov_line=sov_line, sov_line_id=sov_line.id, work_completed_this_period=ZERO,
+                             materials_presently_stored=ZERO)
+            claim.lines.append(line)
+        line.scheduled_value, line.original_value = sov_line.scheduled_value, sov_line.original_value
+
+
 def figures(
     claim: Claim, inputs: dict[int, tuple[Decimal, Decimal, Decimal | None]] | None = None
 ) -> tuple[list[g702.LineFigures], g702.ClaimTotals]:
-    """Every G703 line (in SOV order) and the G702 totals, from the stored inputs or `inputs`."""
-    commitment = claim.commitment
-    previous = previous_approved_claim(claim)
-    previous_to_date: dict[int, Decimal] = {}
-    if previous is not None:
-        previous_to_date = {
-            line.sov_line_id: line.previous_work_completed + line.work_completed_this_period for line in previous.lines
-        }
-    stored_pct = commitment.stored_materials_retention_pct
-    by_sov = {line.sov_line_id: line for line in claim.lines}
+    """Every G703 line (in SOV order, one per `contract(claim).sov_lines`) and the G702 totals, from the
+    stored inputs or `inputs`; a submitted claim from its snapshot of the contract."""
+    terms = contract(claim)
+    by_sov = claim.lines_by_sov
+    if claim.status in FINAL and terms.as_submitted and claim.previous_claims is not None:
+        # Approved: D and line 7 stay what they were at the decision, whatever is approved later.
+        previous_to_date = {line.sov_line_id: line.previous_work_completed for line in claim.lines}
+        previous_claims = claim.previous_claims
+    else:
+        previous = previous_approved_claim(claim)
+        previous_to_date = {}
+        if previous is not None:
+            previous_to_date = {line.sov_line_id: line.previous_work_completed + line.work_completed_this_period
+                                for line in previous.lines}
+        previous_claims = previous.earned_less_retention if previous else ZERO
     lines = []
-    for sov_line in commitment.sov_lines:
+    for sov_line in terms.sov_lines:
         line = by_sov.get(sov_line.id)
         if inputs is not None and sov_line.id in inputs:
             this_period, stored, _ = inputs[sov_line.id]
@@ -119,32 +182,35 @@ def figures(
             this_period = line.work_completed_this_period if line else ZERO
             stored = line.materials_presently_stored if line else ZERO
         lines.append(g702.line_figures(g702.LineInput(
-            scheduled_value=sov_line.scheduled_value,
+            scheduled_value=terms.scheduled_value[sov_line.id],
             previous=previous_to_date.get(sov_line.id, ZERO),
             this_period=this_period,
             stored=stored,
-            retention_pct=commitment.retention_pct,
-            stored_retention_pct=stored_pct if stored_pct is not None else commitment.retention_pct,
+            retention_pct=terms.retention_pct,
+            stored_retention_pct=terms.stored_retention_pct,
         )))
     totals = g702.claim_totals(
         lines,
-        original_contract_sum=sum((s.original_value for s in commitment.sov_lines), ZERO),
-        previous_earned_less_retention=previous.earned_less_retention if previous else ZERO,
+        original_contract_sum=sum(terms.original_value.values(), ZERO),
+        previous_earned_less_retention=previous_claims,
     )
     return lines, totals
 
 
 def refresh_snapshot(claim: Claim) -> g702.ClaimTotals:
-    """Store the G702 figures on the claim row (for list pages) and each line's D."""
+    """Store the G702 figures on the claim row (for list pages and e-mails), line 7 as used, and each
+    line's D."""
     lines, totals = figures(claim)
-    by_sov = dict(zip([s.id for s in claim.commitment.sov_lines], lines, strict=True))
+    by_sov = dict(zip([s.id for s in contract(claim).sov_lines], lines, strict=True))
     for line in claim.lines:
-        line.previous_work_completed = by_sov[line.sov_line_id].previous
+        if line.sov_line_id in by_sov:
+            line.previous_work_completed = by_sov[line.sov_line_id].previous
     claim.work_completed_to_date = totals.work_completed_to_date
     claim.total_completed_and_stored = totals.total_completed_and_stored
     claim.retention_total = totals.retention_total
     claim.earned_less_retention = totals.earned_less_retention
     claim.current_amount_due = totals.current_amount_due
+    claim.previous_claims = totals.previous_claims
     return totals
 
 
@@ -155,7 +221,7 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
     """Check what was typed, line by line; nothing is written here."""
     result = Entered()
     lines, _ = figures(claim)
-    by_sov = {s.id: (s, f) for s, f in zip(claim.commitment.sov_lines, lines, strict=True)}
+    by_sov = {s.id: (s, f) for s, f in zip(contract(claim).sov_lines, lines, strict=True)}
     allow_over = claim.commitment.project.allow_overbilling
     locked = approved_lines_locked(claim)
     for entry in entries:
@@ -281,8 +347,8 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
     for sov_line_id, (this_period, stored, percent) in entered.inputs.items():
         line = by_sov.get(sov_line_id)
         if line is None:  # an SOV line added (a change order) after the claim was started
-            line = ClaimLine(sov_line=sov_lines[sov_line_id], work_completed_this_period=ZERO,
-                             materials_presently_stored=ZERO)
+            line = ClaimLine(sov_line=sov_lines[sov_line_id], sov_line_id=sov_line_id,
+                             work_completed_this_period=ZERO, materials_presently_stored=ZERO)
             claim.lines.append(line)
         for name, new in [("work_completed_this_period", this_period), ("materials_presently_stored", stored)]:
             old = getattr(line, name)
@@ -291,6 +357,8 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
                              action=f"line {line.sov_line.cost_code} changed", field=name, old=old, new=new)
                 setattr(line, name, new)
         line.pct_complete_entered = percent
+    if submit:  # each submission, a resubmission too, is made against the contract as it stands now
+        snapshot_contract(claim)
     refresh_snapshot(claim)
     claim.updated_at = utcnow()
     if submit:
@@ -397,6 +465,7 @@ def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by:
         for line in claim.lines:
             if line.review is LineReview.PENDING:
                 line.review = LineReview.APPROVED
+    refresh_snapshot(claim)  # D and line 7 as they stand at the decision: an approval keeps them
     try:
         transition(claim, target, by=by)
     except InvalidTransition:
@@ -472,5 +541,5 @@ def invite_claim(invite: Invite) -> Claim | None:
     return _claim_of(invite.commitment, invite.billing_period)
 
 
-__all__ = ["ClaimRefused", "InviteStatus", "LineEntry", "Signature", "figures", "review", "save_entries",
-           "start_claim"]
+__all__ = ["ClaimRefused", "Contract", "InviteStatus", "LineEntry", "Signature", "contract", "figures", "review",
+           "save_entries", "snapshot_contract", "start_claim"]

@@ -319,4 +319,5 @@ def _approved_history(
             ))
         db.session.add(claim)
         db.session.flush()
+        claims.snapshot_contract(claim)
         claims.refresh_snapshot(claim)

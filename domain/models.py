@@ -443,6 +443,12 @@ class Claim(db.Model):
     retention_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     earned_less_retention: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     current_amount_due: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # The contract as it stood at the last submission (domain/claims.take_snapshot): retention on work and
+    # on stored materials (the effective %, never "same as work"), and line 7 as used. NULL before the
+    # first submission. A claim out of the contact's hands is shown from these, never from today's contract.
+    retention_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    stored_retention_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    previous_claims: Mapped[Decimal | None] = mapped_column(MONEY)
 
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
@@ -456,6 +462,13 @@ class Claim(db.Model):
     @property
     def lines_by_sov(self) -> dict[int, ClaimLine]:
         return {line.sov_line_id: line for line in self.lines}
+
+    @property
+    def shows_snapshot(self) -> bool:
+        """True when the claim's figures come from the contract as submitted, not from today's contract:
+        a snapshot was taken and the claim is not back in the contact's hands (Draft, Revise and Resubmit)."""
+        return self.retention_pct is not None and self.status not in (ClaimStatus.DRAFT,
+                                                                      ClaimStatus.REVISE_AND_RESUBMIT)
 
 
 class ClaimLine(db.Model):
@@ -472,6 +485,10 @@ class ClaimLine(db.Model):
     previous_work_completed: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     work_completed_this_period: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     materials_presently_stored: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # C and the original value of the SOV line at the claim's last submission; NULL on a line the claim
+    # did not have then (a change order added later), which its submitted document leaves out.
+    scheduled_value: Mapped[Decimal | None] = mapped_column(MONEY)
+    original_value: Mapped[Decimal | None] = mapped_column(MONEY)
     # The % complete to date the contact typed, when they typed a % rather than an amount.
     pct_complete_entered: Mapped[Decimal | None] = mapped_column(PERCENT)
     review: Mapped[LineReview] = mapped_column(_enum(LineReview, "line_review"), default=LineReview.PENDING)

@@ -275,6 +275,7 @@ def _claim_page(project, level, claim, form, entries=None, entered=None,  # type
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
     return render_template(
         "billings/claim.html", project=project, level=level, claim=claim, lines=lines, totals=totals,
+        contract=claims.contract(claim),
         typed={e.sov_line_id: e for e in entries} if entries else None, entered=entered, form=form,
         locked=claims.approved_lines_locked(claim),
         editable=claim.status in EDITABLE and can_fill_in_claims(current_user, claim.commitment, level),

@@ -176,6 +176,7 @@ def _claim_page(claim, form, entries=None, entered=None, status: int = 200):  # 
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
     typed = {e.sov_line_id: e for e in entries} if entries else None
     return render_template("portal/claim.html", claim=claim, lines=lines, totals=totals, typed=typed,
+                           contract=claims.contract(claim),
                            entered=entered, editable=claim.status in EDITABLE, form=form,
                            locked=claims.approved_lines_locked(claim),
                            can_attach=can_change_attachments(current_user, claim),
