@@ -135,7 +135,7 @@ def claim_lines_export(claim: Claim, terms: Terms) -> Export:
         SheetColumn("Balance to finish (H)", MONEY), SheetColumn(f"{terms('retention')} (I)", MONEY),
     ]
     out: list[list[Cell]] = []
-    for sov, f in zip(claim.commitment.sov_lines, lines, strict=True):
+    for sov, f in zip(claims.contract(claim).sov_lines, lines, strict=True):
         out.append([sov.cost_code, sov.description, *map(_money, (
             f.scheduled_value, f.previous, f.this_period, f.stored, f.completed_and_stored)),
             f.percent_complete, _money(f.balance_to_finish), _money(f.retention)])

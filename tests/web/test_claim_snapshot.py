@@ -7,9 +7,11 @@ change orders. Expected figures are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from domain import claims, commitments
 from domain.models import Claim, ClaimStatus, LineReview, db
@@ -187,3 +189,21 @@ def test_a_draft_page_says_it_follows_todays_contract(client, auth, contract):
     card = html.split("Line 2", 1)[1].split("Previous claims (D)", 1)[0]
     assert "$44,000.00" in card and "original $37,000.00" in card
 
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_approved_claims_export_is_unchanged_after_the_contract_changes(client, auth, approved, kind):
+    auth.sign_in(approved.world.admin.email)
+    url = f"/projects/{approved.world.project.id}/billings/claims/{approved.claim.id}/lines.{kind}"
+    before = client.get(url)
+    assert before.status_code == 200
+    change_the_contract(approved)
+    after = client.get(url)
+    assert after.status_code == 200
+    if kind == "csv":
+        text = after.get_data(as_text=True)
+        assert text == before.get_data(as_text=True)
+        assert "37000.00" in text and "44000.00" not in text and "entrance canopy" not in text
+    else:
+        rows = [list(r) for r in load_workbook(io.BytesIO(after.data)).active.iter_rows(values_only=True)]
+        assert rows == [list(r) for r in load_workbook(io.BytesIO(before.data)).active.iter_rows(values_only=True)]
