@@ -92,11 +92,13 @@ class Row:
     to_date: Decimal = field(init=False)  # completed and stored: this period's claim, else what was approved
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
+    bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
 
     def __post_init__(self) -> None:
         self.to_date = self.claim.total_completed_and_stored if self.claim else self.billed_to_date
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
+        self.bar_fraction = self.bar_width / HUNDRED
 
     def matches(self, status_filter: str | None) -> bool:
         if not status_filter:
