@@ -55,7 +55,7 @@ def _ids(*commitments) -> list[str]:
 
 
 def _counts(html: str) -> dict[str, int]:
-    return {k: int(v) for k, v in re.findall(r'data-count="(\w+)">[^<]*<span class="ms-1 fw-bold">(\d+)', html)}
+    return {k: int(v) for k, v in re.findall(r'data-count="(\w+)">[^<]*<span>(\d+)', html)}
 
 
 # --- the board ----------------------------------------------------------------------------------
