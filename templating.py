@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
 
 from domain import accounts, permissions
-from domain.models import Dictionary
+from domain.models import ClaimStatus, Dictionary
 from domain.money import format_money
 from domain.periods import period_name
 from domain.terms import Terms
@@ -53,13 +53,10 @@ def moment(value: datetime | None) -> str:
     return value.strftime("%b %-d, %Y %H:%M UTC") if value else ""
 
 
-# One colour per invite state, wherever an invite's badge shows.
-INVITE_BADGE = {"not_invited": "text-bg-light border", "invited": "text-bg-primary", "accepted": "text-bg-success",
-                "declined": "text-bg-danger"}
-# One colour per claim state, wherever a claim's status badge shows.
-CLAIM_BADGE = {"draft": "text-bg-light border", "under_review": "text-bg-warning",
-               "revise_and_resubmit": "text-bg-danger", "pending_owner_approval": "text-bg-success",
-               "approved_as_noted": "text-bg-success", "approved": "text-bg-success"}
+# One colour per invite state and per claim state, wherever its badge shows: the classes are
+# static/css/app.css's `.st-*` rules (text on background at least 4.5:1, tests/web/test_board_rows.py).
+INVITE_BADGE = {key: f"st-{key}" for key in ("not_invited", "invited", "accepted", "declined")}
+CLAIM_BADGE = {status.name.lower(): f"st-{status.name.lower()}" for status in ClaimStatus}
 
 
 def register_templating(app: Flask) -> None:

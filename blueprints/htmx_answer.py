@@ -14,13 +14,17 @@ BANNER = "partials/_banner.html"
 
 def htmx_answer(template: str | None, *oob: str, banner: str | None = None, category: str = "success",
                 status: int = 200, **context: object) -> Response:
-    """`template` in band (None: nothing in band), each of `oob` rendered with `oob=True` so its root
-    swaps itself by id, then the banner: text shows it, "" clears it, None leaves it as it is."""
+    """`template` in band (None: nothing in band, and `HX-Reswap: none`), each of `oob` rendered with
+    `oob=True` so its root swaps itself by id (a table row: an `<hx-partial>` naming it), then the banner:
+    text shows it, "" clears it, None leaves it as it is."""
     parts = [render_template(template, **context)] if template else []
     parts += [render_template(name, oob=True, **context) for name in oob]
     if banner is not None:
         parts.append(render_template(BANNER, banner=banner, category=category))
-    return make_response("".join(parts), status)
+    response = make_response("".join(parts), status)
+    if template is None:  # nothing in band: the element that asked stays as it is
+        response.headers["HX-Reswap"] = "none"
+    return response
 
 
 def register_vary(app: Flask) -> None:

@@ -8,12 +8,13 @@ progress claim contacts of the whole project.
 from __future__ import annotations
 
 import enum
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from domain.claims import COUNTS_AS_BILLED
@@ -92,11 +93,13 @@ class Row:
     to_date: Decimal = field(init=False)  # completed and stored: this period's claim, else what was approved
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
+    bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
 
     def __post_init__(self) -> None:
         self.to_date = self.claim.total_completed_and_stored if self.claim else self.billed_to_date
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
+        self.bar_fraction = self.bar_width / HUNDRED
 
     def matches(self, status_filter: str | None) -> bool:
         if not status_filter:
@@ -180,6 +183,30 @@ def load_rows(
     project: Project, period: BillingPeriod, user: User, level: AccessLevel, today: date,
     commitment_ids: list[int] | None = None,
 ) -> list[Row]:
+    query = _rows_query().where(visible_commitments(user, level))
+    if commitment_ids is not None:
+        query = query.where(Commitment.id.in_(commitment_ids))
+    results = db.session.execute(query, {"project_id": project.id, "period_id": period.id,
+                                         "period_start": period.start_date}).all()
+    contacts = _claim_contacts(project)
+    rows = []
+    for commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing in results:
+        row = Row(
+            commitment=commitment, contacts=contacts.get(commitment.id, []), invite=invite, claim=claim,
+            sender_name=sender_name or "",
+            scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
+            mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
+        )
+        row.reasons = reasons_not_to_invite(row, period, today)
+        rows.append(row)
+    return rows
+
+
+@functools.cache
+def _rows_query():  # type: ignore[no-untyped-def]
+    """The rows' statement with its values bound at execution: built once, not for every page
+    (building it was a seventh of a 100-row page's time)."""
+    project_id, period_id, period_start = bindparam("project_id"), bindparam("period_id"), bindparam("period_start")
     sender = aliased(User)
     earlier_period = aliased(BillingPeriod)
     scheduled = (
@@ -193,7 +220,7 @@ def load_rows(
         .where(
             Claim.commitment_id == Commitment.id,
             Claim.status.in_(COUNTS_AS_BILLED),
-            earlier_period.start_date < period.start_date,
+            earlier_period.start_date < period_start,
         )
         .order_by(earlier_period.start_date.desc())
         .limit(1)
@@ -209,31 +236,16 @@ def load_rows(
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.attempts > 0,
     )
-    query = (
+    return (
         select(Commitment, Invite, Claim, sender.name, scheduled, billed, queued, failing)
         .join(Commitment.vendor)
-        .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period.id))
-        .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period.id))
+        .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period_id))
+        .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period_id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
-        .where(Commitment.project_id == project.id, visible_commitments(user, level))
+        .where(Commitment.project_id == project_id)
         .options(contains_eager(Commitment.vendor))
         .order_by(Commitment.number)
     )
-    if commitment_ids is not None:
-        query = query.where(Commitment.id.in_(commitment_ids))
-    results = db.session.execute(query).all()
-    contacts = _claim_contacts(project)
-    rows = []
-    for commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing in results:
-        row = Row(
-            commitment=commitment, contacts=contacts.get(commitment.id, []), invite=invite, claim=claim,
-            sender_name=sender_name or "",
-            scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
-            mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
-        )
-        row.reasons = reasons_not_to_invite(row, period, today)
-        rows.append(row)
-    return rows
 
 
 def _claim_contacts(project: Project) -> dict[int, list[User]]:

@@ -178,8 +178,8 @@ def resend_invite(  # type: ignore[no-untyped-def]
     outbox.queue_rows(_mail_rows(row.invite.id, new_count, contacts, by))
     db.session.add(AuditEvent(**_event(by, board, row.invite.id, "invite resent", field="send_count",
                                        old=str(new_count - 1), new=f"{new_count} to {_recipients(contacts)}")))
-    db.session.commit()
-    db.session.refresh(row.invite)
+    _commit_keeping_loaded()  # the answer shows this one row: set what changed rather than read it all again
+    row.invite.send_count, row.invite.last_sent_at = new_count, now
     row.mail_queued += len(contacts)
     return ResendOutcome(row=row, resent=True)
 

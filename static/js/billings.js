@@ -14,6 +14,7 @@
     }
     var all = form.querySelector("[data-select-all]");
     if (all) {
+      all.disabled = boxes.length === 0;  // after a send, the rows sent can no longer be ticked
       all.checked = boxes.length > 0 && ticked === boxes.length;
       all.indeterminate = ticked > 0 && ticked < boxes.length;
     }

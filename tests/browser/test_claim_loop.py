@@ -118,7 +118,9 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     admin.get_by_label("Due date").fill((start + timedelta(days=24)).isoformat())
     admin.get_by_role("button", name="Open period").click()
     expect(admin.get_by_role("status").first).to_contain_text("is open")
-    admin.locator("[data-commitment='SC-005']").get_by_role("button", name="Create on behalf").click()
+    admin.locator("[data-commitment='SC-005']").get_by_role("link", name="Create on behalf").click()
+    expect(admin.get_by_role("heading", name=re.compile("Create a progress claim on behalf of"))).to_be_visible()
+    admin.get_by_role("button", name="Create progress claim on behalf").click()  # it asks first
     expect(admin.get_by_role("heading", name=re.compile("Progress Claim #2"))).to_be_visible()
     line = admin.locator("#line-" + admin.locator("[id^='line-'][id$='-figures']").first.get_attribute("id")
                          .split("-")[1])

@@ -447,7 +447,7 @@ def test_reject_resubmit_approve_and_the_next_period_builds_on_it(app, client, s
     assert opened.status_code == 303
     later = db.session.scalar(select(BillingPeriod).where(BillingPeriod.status == PeriodStatus.OPEN))
     created = client.post(f"/projects/{world.project.id}/billings/claims/new"
-                          f"?commitment={setup.commitment.id}&period={later.id}")
+                          f"?commitment={setup.commitment.id}&period={later.id}", data={"confirm": "yes"})
     assert created.status_code == 303
     second_claim = db.session.scalar(select(Claim).where(Claim.billing_period_id == later.id))
     assert second_claim.number == 2
@@ -511,7 +511,7 @@ def test_who_may_review_and_create(client, setup, who, read, auth):
     assert client.post(f"{setup.admin_url}/review", data=_review(setup, "approve")).status_code == write
     assert client.post(setup.admin_url, data=_entries(setup, {"this_period": "1"})).status_code == write
     created = client.post(f"/projects/{setup.world.project.id}/billings/claims/new"
-                          f"?commitment={other.id}&period={setup.world.period.id}")
+                          f"?commitment={other.id}&period={setup.world.period.id}", data={"confirm": "yes"})
     assert created.status_code == write
     assert state() == before and count(Claim) == claims_before
 
@@ -527,7 +527,7 @@ def test_an_admin_creates_a_claim_for_the_contact_even_after_the_due_date(client
     auth.switch(world.admin.email)
     outbox_before = count(OutboxMessage)
     url = f"/projects/{world.project.id}/billings/claims/new?commitment={other.id}&period={world.period.id}"
-    response = client.post(url)
+    response = client.post(url, data={"confirm": "yes"})
     assert response.status_code == 303
     claim = db.session.scalar(select(Claim).where(Claim.commitment_id == other.id))
     assert response.headers["Location"] == f"/projects/{world.project.id}/billings/claims/{claim.id}"
@@ -542,7 +542,7 @@ def test_an_admin_creates_a_claim_for_the_contact_even_after_the_due_date(client
     assert db.session.get(Claim, claim.id).current_amount_due == D("2250.00")
     assert count(OutboxMessage) == outbox_before
     # creating it again opens the same claim
-    assert client.post(url).headers["Location"] == response.headers["Location"]
+    assert client.post(url, data={"confirm": "yes"}).headers["Location"] == response.headers["Location"]
     assert count(Claim, Claim.commitment_id == other.id) == 1
     # the contact finds it in the portal although no invite was sent for it
     auth.switch(setup.contact.email)
