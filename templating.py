@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-from domain import accounts, permissions
+from domain import accounts, clock, permissions
 from domain.models import ClaimStatus, Dictionary
 from domain.money import format_money
 from domain.periods import period_name
@@ -45,12 +48,64 @@ def number(value: Decimal | None, places: int = 1) -> str:
     return f"{value:,.{places}f}"
 
 
-def day(value: date | datetime | None) -> str:
-    return value.strftime("%b %-d, %Y") if value else ""
+# --- dates and times: the one formatter -----------------------------------------------------------
+#
+# Timestamps are stored as naive UTC (domain/clock.py); a person reads them in the project's time zone,
+# with its abbreviation. A date of this year leaves the year out; any other year shows it.
 
 
-def moment(value: datetime | None) -> str:
-    return value.strftime("%b %-d, %Y %H:%M UTC") if value else ""
+def _local(value: datetime, zone: ZoneInfo) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def _date_text(value: date, zone: ZoneInfo) -> str:
+    this_year = _local(clock.utcnow(), zone).year
+    return f"{value:%b %-d}" if value.year == this_year else f"{value:%b %-d, %Y}"
+
+
+def day(value: date | datetime | None, time_zone: str | None = None) -> str:
+    """A date, or the date a timestamp fell on in `time_zone` (UTC when none): "Nov 30", "Dec 3, 2025"."""
+    if not value:
+        return ""
+    zone = clock.zone_named(time_zone)
+    return _date_text(_local(value, zone).date() if isinstance(value, datetime) else value, zone)
+
+
+def moment(value: datetime | None, time_zone: str | None = None) -> str:
+    """A timestamp in `time_zone` (UTC when none) with its abbreviation: "Nov 30, 2:05 PM PST",
+    "Dec 3, 2025, 9:00 AM EST"."""
+    if not value:
+        return ""
+    zone = clock.zone_named(time_zone)
+    local = _local(value, zone)
+    abbreviation = local.tzname() or ""
+    if abbreviation[:1] in "+-":  # a zone without a name of its own reads "-03"
+        abbreviation = f"UTC{abbreviation}"
+    return f"{_date_text(local.date(), zone)}, {local:%-I:%M %p} {abbreviation}"
+
+
+def page_time_zone(context: Context) -> str:
+    """The time zone a page shows times in: its project's, else the own company's (looked up once per
+    request), else UTC."""
+    project = context.get("project")
+    if getattr(project, "time_zone", None):
+        return project.time_zone
+    if "time_zone" not in g:
+        user = current_user if has_request_context() else None
+        staff = user is not None and user.is_authenticated and user.company.is_own
+        company = user.company if staff else accounts.own_company()
+        g.time_zone = company.time_zone if company else "UTC"
+    return g.time_zone
+
+
+@pass_context
+def _day_filter(context: Context, value: date | datetime | None, time_zone: str | None = None) -> str:
+    return day(value, time_zone or page_time_zone(context))
+
+
+@pass_context
+def _moment_filter(context: Context, value: datetime | None, time_zone: str | None = None) -> str:
+    return moment(value, time_zone or page_time_zone(context))
 
 
 # One colour per invite state and per claim state, wherever its badge shows: the classes are
@@ -65,7 +120,8 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     from domain.board import reason_text
 
-    app.jinja_env.filters.update(money=money, number=number, day=day, moment=moment, period_name=period_name)
+    app.jinja_env.filters.update(money=money, number=number, day=_day_filter, moment=_moment_filter,
+                                 period_name=period_name)
     app.jinja_env.globals.update(reason_text=reason_text, zip=zip, invite_badge=INVITE_BADGE,
                                   claim_badge=CLAIM_BADGE)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from domain import audit, g702, outbox
 from domain.clock import utcnow
 from domain.emails import CLAIM_APPROVED, CLAIM_RETURNED, CLAIM_SUBMITTED
+from domain.errors import Invalid
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -30,7 +31,7 @@ from domain.models import (
 )
 from domain.money import ZERO, parse_money, parse_percent
 from domain.permissions import can_fill_in_claims, can_review_claims, project_admins, require
-from domain.statuses import EDITABLE, FINAL, InvalidTransition, transition
+from domain.statuses import ALLOWED, EDITABLE, FINAL, InvalidTransition, transition
 
 COUNTS_AS_BILLED = (ClaimStatus.APPROVED, ClaimStatus.APPROVED_AS_NOTED)
 
@@ -363,7 +364,8 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
     claim.updated_at = utcnow()
     if submit:
         for line in claim.lines:
-            line.review, line.review_comment = LineReview.PENDING, line.review_comment
+            # each resubmission is reviewed afresh: the earlier decisions and their comments stay in the history
+            line.review, line.review_comment = LineReview.PENDING, ""
         transition(claim, ClaimStatus.UNDER_REVIEW, by=by)
         _sign(claim, signature.name.strip(), by)  # type: ignore[union-attr]  # read_signature checked it
         outbox.queue_rows([_mail(CLAIM_SUBMITTED, claim, admin, by, f"submitted:{claim.id}:{_n(claim)}")
@@ -438,36 +440,40 @@ class LineDecision:
     comment: str = ""
 
 
-def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by: User) -> ClaimStatus:
-    """Record each line's decision; any rejected line sends the claim back (Revise and Resubmit)
-    and e-mails its contacts. Returns the status the claim moved to. When it refuses (PermissionDenied,
-    ClaimRefused, InvalidTransition) the database and the session are as they were."""
+def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by: User, note: str = "") -> ClaimStatus:
+    """Record each line's decision with its own comment; any rejected line sends the claim back (Revise and
+    Resubmit) and e-mails its contacts; approving approves the lines left open. Approved as Noted needs a
+    note: on the claim (`note`, recorded with the status change) or on a line. Returns the status the claim
+    moved to. When it refuses (PermissionDenied, ClaimRefused, Invalid, InvalidTransition) the database and
+    the session are as they were."""
     require(can_review_claims(by, claim.commitment.project),
             "Only an Admin on this project's Commitments tool may review claims.")
     by_id = {line.id: line for line in claim.lines}
     decisions = [d for d in decisions if d.line_id in by_id]  # a line not on this claim: ignore, do not trust
-    _check_decisions(decisions, by_id, target)
-    rejected = []
-    for d in decisions:
-        line = by_id[d.line_id]
-        comment = d.comment.strip()
-        if (line.review, line.review_comment) != (d.decision, comment):
-            audit.record(actor=by, entity_type="claim", entity_id=claim.id,
-                         project_id=claim.billing_period.project_id,
-                         action=f"line {line.sov_line.cost_code} reviewed", field="review",
-                         old=line.review, new=f"{d.decision.value}: {comment}" if comment else d.decision)
-        line.review, line.review_comment = d.decision, d.comment.strip()
-        if d.decision is LineReview.REJECTED:
-            rejected.append(line)
+    note = note.strip()
+    _check_decisions(decisions, by_id, target, note)
+    rejected = [by_id[d.line_id] for d in decisions if d.decision is LineReview.REJECTED]
     if rejected:
         target = ClaimStatus.REVISE_AND_RESUBMIT
-    elif target in FINAL:
-        for line in claim.lines:
-            if line.review is LineReview.PENDING:
-                line.review = LineReview.APPROVED
+    elif target is ClaimStatus.APPROVED_AS_NOTED and target in ALLOWED[claim.status] and not (
+            note or any(d.comment.strip() for d in decisions)):
+        db.session.rollback()
+        raise Invalid("note", "Write a note to approve as noted: what the approval is subject to.")
+    sent = {d.line_id: d for d in decisions}
+    for line in claim.lines:
+        d = sent.get(line.id, LineDecision(line.id, line.review))  # a line not sent stays as it is
+        decision = LineReview.APPROVED if target in FINAL and d.decision is LineReview.PENDING else d.decision
+        comment = d.comment.strip()
+        if decision is line.review and comment in ("", line.review_comment):
+            continue  # the same decision, nothing new said: it stands with its own comment
+        audit.record(actor=by, entity_type="claim", entity_id=claim.id,
+                     project_id=claim.billing_period.project_id,
+                     action=f"line {line.sov_line.cost_code} reviewed", field="review",
+                     old=line.review, new=f"{decision.value}: {comment}" if comment else decision)
+        line.review, line.review_comment = decision, comment
     refresh_snapshot(claim)  # D and line 7 as they stand at the decision: an approval keeps them
     try:
-        transition(claim, target, by=by)
+        transition(claim, target, by=by, note="" if rejected else note)
     except InvalidTransition:
         db.session.rollback()
         raise
@@ -480,7 +486,8 @@ def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by:
     return target
 
 
-def _check_decisions(decisions: list[LineDecision], by_id: dict[int, ClaimLine], target: ClaimStatus) -> None:
+def _check_decisions(decisions: list[LineDecision], by_id: dict[int, ClaimLine], target: ClaimStatus,
+                     note: str) -> None:
     """Refuse, before anything is written, a review the contact could not act on."""
     problem = ""
     if target is ClaimStatus.REVISE_AND_RESUBMIT and not any(d.decision is LineReview.REJECTED for d in decisions):
@@ -495,6 +502,9 @@ def _check_decisions(decisions: list[LineDecision], by_id: dict[int, ClaimLine],
     if problem:
         db.session.rollback()
         raise ClaimRefused(problem)
+    if len(note) > MAX_REVIEW_COMMENT:
+        db.session.rollback()
+        raise Invalid("note", f"A note can be at most {MAX_REVIEW_COMMENT:,} characters.")
 
 
 # --- who --------------------------------------------------------------------------------------------
@@ -518,10 +528,23 @@ class Change:
     field: str
     old: str
     new: str
+    comment: str = ""  # what the reviewer said with this decision, and only with this one
+
+
+# A review decision is recorded as "<decision>: <comment>" (the comment said with it, if any).
+_DECISIONS = {"review": [r.value for r in LineReview], "status": [s.value for s in ClaimStatus]}
+
+
+def _decision_and_comment(field: str, new: str) -> tuple[str, str]:
+    for label in _DECISIONS.get(field, ()):
+        if new.startswith(f"{label}: "):
+            return label, new[len(label) + 2:]
+    return new, ""
 
 
 def history(claim: Claim) -> list[Change]:
-    """Every recorded change of the claim and of its invite, newest first."""
+    """Every recorded change of the claim and of its invite, newest first; a review decision with the
+    comment said with it."""
     from domain.models import AuditEvent
 
     invite = invite_for(claim)
@@ -534,7 +557,7 @@ def history(claim: Claim) -> list[Change]:
     ).all()
     labels = {"work_completed_this_period": "work this period", "materials_presently_stored": "stored materials"}
     return [Change(e.occurred_at, name or "system", e.action, labels.get(e.field, e.field.replace("_", " ")),
-                   e.old_value, e.new_value) for e, name in rows]
+                   e.old_value, *_decision_and_comment(e.field, e.new_value)) for e, name in rows]
 
 
 def invite_claim(invite: Invite) -> Claim | None:

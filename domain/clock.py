@@ -18,10 +18,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def zone_named(name: str | None) -> ZoneInfo:
+    """The time zone of that name; UTC for none, or for a name this system does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def project_today(project: Project) -> date:
     """Today where the project is: a due date passes, and a month's period opens, at midnight on site."""
-    try:
-        zone = ZoneInfo(project.time_zone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.now(zone).date()
+    return datetime.now(zone_named(project.time_zone)).date()

@@ -79,7 +79,8 @@ class ClaimTotals:
     balance_to_finish_including_retention: Decimal  # 9
     work_completed_to_date: Decimal  # sum of D + E
     percent_complete: Decimal  # 4 / 3
-    # The G703 column totals that G702 does not name: sums of E, F and H.
+    # The G703 column totals that G702 does not name: sums of D, E, F and H.
+    previous: Decimal = ZERO
     this_period: Decimal = ZERO
     stored: Decimal = ZERO
     balance_to_finish: Decimal = ZERO
@@ -113,6 +114,7 @@ def claim_totals(
         balance_to_finish_including_retention=contract_sum - earned,
         work_completed_to_date=sum((f.work_completed_to_date for f in lines), ZERO),
         percent_complete=percent_of(completed, contract_sum),
+        previous=sum((f.previous for f in lines), ZERO),
         this_period=sum((f.this_period for f in lines), ZERO),
         stored=sum((f.stored for f in lines), ZERO),
         balance_to_finish=sum((f.balance_to_finish for f in lines), ZERO),

@@ -190,6 +190,7 @@ class HistoryEntry:
     who: str
     what: str
     detail: str
+    delivered_at: datetime | None = None  # an e-mail's delivery, shown in the project's time zone
 
 
 def invite_history(invite: Invite) -> list[HistoryEntry]:
@@ -205,9 +206,9 @@ def invite_history(invite: Invite) -> list[HistoryEntry]:
     entries = [HistoryEntry(e.occurred_at, name or "", e.action.capitalize(),
                             " ".join(x for x in [e.new_value] if x)) for e, name in events]
     for m in mails:
-        state = (f"delivered {m.sent_at:%b %-d %H:%M} UTC" if m.sent_at else
+        state = ("delivered" if m.sent_at else
                  f"not delivered yet, retrying ({m.last_error})" if m.attempts else "queued")
-        entries.append(HistoryEntry(m.created_at, "", f"E-mail to {m.to_address}", state))
+        entries.append(HistoryEntry(m.created_at, "", f"E-mail to {m.to_address}", state, m.sent_at))
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 

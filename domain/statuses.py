@@ -26,12 +26,14 @@ class InvalidTransition(Exception):
         self.current, self.target = current, target
 
 
-def transition(claim: Claim, target: ClaimStatus, *, by: User | None) -> None:
-    """Move the claim to `target` or raise InvalidTransition; records the change. The caller commits."""
+def transition(claim: Claim, target: ClaimStatus, *, by: User | None, note: str = "") -> None:
+    """Move the claim to `target` or raise InvalidTransition; records the change, with the reviewer's note
+    on it if any ("Approved as Noted: <note>"). The caller commits."""
     if target not in ALLOWED[claim.status]:
         raise InvalidTransition(claim.status, target)
     audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.billing_period.project_id,
-                 action="status changed", field="status", old=claim.status, new=target)
+                 action="status changed", field="status", old=claim.status,
+                 new=f"{target.value}: {note}" if note else target)
     claim.status = target
     now = utcnow()
     if target is S.UNDER_REVIEW:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, IntegerField, StringField
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm
@@ -90,12 +90,15 @@ REVIEW_TARGETS = {
 
 
 class ReviewForm(AppForm):
-    """The review of a submitted claim: the action, and per claim line review-<id> and comment-<id>."""
+    """The review of a submitted claim: the action, a note on the claim, and per claim line review-<id> and
+    comment-<id>. Each comment box starts empty: a comment belongs to the decision it is sent with."""
 
     class Meta:
         csrf = False  # CSRFProtect checks every POST already
 
     action = StringField(default="")
+    note = TextAreaField("Note", default="", description="Needed to approve as noted: what the approval is "
+                         "subject to. The contact sees it in the history.")
 
     @classmethod
     def for_claim(cls, claim: Claim) -> ReviewForm:

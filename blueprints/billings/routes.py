@@ -6,7 +6,7 @@ with the fragments to swap (the list or row, and out of band the banner and the 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
@@ -296,29 +296,54 @@ def preview(project_id: int, claim_id: int):
 @login_required
 @limit_mail
 def review_claim(project_id: int, claim_id: int):
+    """The reviewer's decisions. A refusal answers 422 with the message (a note's by the note); htmx gets the
+    review form back in place and the banner, and on success the page reloads with the new status."""
     project, level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
     form = ReviewForm.for_claim(claim)
     if form.target is None:
         abort(400)
     decisions = form.decisions()
+    problem = ""
     try:
-        if not form.validate():  # a comment with control characters: the one rule's message, nothing written
+        if not form.validate():  # control characters: the one rule's message, nothing written
+            if form.note.errors:
+                raise Invalid("note", form.note.errors[0])
             raise claims.ClaimRefused(f"A comment: {CONTROL_CHARACTERS_MESSAGE}")
-        moved_to = claims.review(claim, decisions, form.target, current_user)
+        moved_to = claims.review(claim, decisions, form.target, current_user, note=form.note.data or "")
+    except Invalid as refused:
+        show_problems(form, refused)
+        problem = "The review was not recorded: see the message by the note."
     except (claims.ClaimRefused, InvalidTransition) as refused:
+        problem = str(refused)
+    if problem:
         typed = {d.line_id: d for d in decisions}
-        return _claim_page(project, level, claim, ClaimLinesForm.for_claim(claim), review_problem=str(refused),
-                           typed_review=typed, status=422)
+        context = _claim_context(project, level, claim, ClaimLinesForm.for_claim(claim), review_problem=problem,
+                                 typed_review=typed, review_form=form)
+        if htmx:
+            return htmx_answer("claims/partials/_review.html", banner=problem, category="danger", status=422,
+                               **context)
+        return render_template("billings/claim.html", **context), 422
     deliver_mail_after_response()
     flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
-    return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+    target = url_for("billings.claim", project_id=project.id, claim_id=claim.id)
+    if htmx:  # the whole page changes with the status: load it, with the message
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
 
 
 def _claim_page(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
-                status: int = 200, review_problem: str = "", typed_review=None):
+                status: int = 200):
+    return render_template("billings/claim.html", **_claim_context(project, level, claim, form, entries,
+                                                                    entered)), status
+
+
+def _claim_context(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
+                   review_problem: str = "", typed_review=None, review_form=None) -> dict:
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
-    return render_template(
-        "billings/claim.html", project=project, level=level, claim=claim, lines=lines, totals=totals,
+    return dict(
+        project=project, level=level, claim=claim, lines=lines, totals=totals,
         contract=claims.contract(claim),
         typed={e.sov_line_id: e for e in entries} if entries else None, entered=entered, form=form,
         locked=claims.approved_lines_locked(claim),
@@ -327,4 +352,5 @@ def _claim_page(project, level, claim, form, entries=None, entered=None,  # type
                     and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW})),
         allowed=ALLOWED[claim.status], history=claims.history(claim), invite=claims.invite_for(claim),
         review_problem=review_problem, typed_review=typed_review or {},
-        can_attach=can_change_attachments(current_user, claim)), status
+        review_form=review_form or ReviewForm.for_claim(claim),
+        can_attach=can_change_attachments(current_user, claim))

@@ -89,7 +89,7 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     admin.locator("[data-line='08 80 00']").get_by_label("Reject").check()
     admin.get_by_label("Comment on line 08 80 00").fill("Interior glazing is not installed yet; bill 25%.")
     admin.get_by_role("button", name="Send back for revision").click()
-    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit")
+    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit", timeout=20_000)  # htmx, a reload
     returned = _mail_to(smtp, "priya@clearview-glazing.example", 2)
     assert "Interior glazing is not installed yet" in returned.text
 
@@ -105,7 +105,7 @@ def test_invite_to_approved_claim(app, live_server, browser: Browser, smtp: Smtp
     # The admin approves.
     admin.reload()
     admin.get_by_role("button", name="Approve", exact=True).click()
-    expect(admin.locator("[data-claim-status]")).to_have_text("Approved")
+    expect(admin.locator("[data-claim-status]")).to_have_text("Approved", timeout=20_000)  # htmx, a reload
 
     # Next period: the approved work is the previous work of the new claim.
     period = db.session.scalar(db.select(BillingPeriod).where(BillingPeriod.project_id == 1,

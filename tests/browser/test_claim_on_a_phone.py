@@ -84,7 +84,7 @@ def test_a_contact_on_a_phone_fills_by_percent_signs_and_fixes_a_rejected_line(a
     admin.locator("[data-line='08 80 00']").get_by_label("Reject").check()
     admin.get_by_label("Comment on line 08 80 00").fill("Interior glazing is not installed yet; bill 25%.")
     admin.get_by_role("button", name="Send back for revision").click()
-    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit")
+    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit", timeout=20_000)  # htmx, a reload
 
     # The contact sees the line marked, with the comment at the top of its card and in the banner.
     contact.reload()
@@ -173,7 +173,7 @@ def test_the_whole_loop_on_a_phone_from_a_forgotten_password_to_a_resubmitted_cl
     admin.locator("[data-line='03 11 00']").get_by_label("Reject").check()
     admin.get_by_label("Comment on line 03 11 00").fill("Forming is at 50%; please bill 50.")
     admin.get_by_role("button", name="Send back for revision").click()
-    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit")
+    expect(admin.locator("[data-claim-status]")).to_have_text("Revise and Resubmit", timeout=20_000)  # htmx, a reload
 
     contact.reload()
     expect(contact.locator("[data-returned]")).to_contain_text("03 11 00")

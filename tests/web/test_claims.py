@@ -28,6 +28,7 @@ from domain.models import (
     User,
     db,
 )
+from templating import moment
 from tests import factories
 from tests.helpers import count
 from tests.web.portal_helpers import SIGN, SIGNED, move_due_date_into_the_past, send_invites, state
@@ -251,7 +252,7 @@ def test_submit_sends_the_claim_for_review_and_tells_each_project_admin(client, 
     # the statement is signed: the name typed, when, by whom, and not on anyone's behalf
     assert (claim.signed_name, claim.signed_at, claim.signed_by_id, claim.signed_on_behalf) == (
         "Maria Lopez", claim.submitted_at, setup.contact.id, False)
-    assert f"as “Maria Lopez” on {claim.signed_at:%b %-d, %Y %H:%M} UTC" in page
+    assert f"as “Maria Lopez” on {moment(claim.signed_at, setup.world.project.time_zone)}" in page
     assert claim.current_amount_due == D("9000.00")
     assert sorted(m.to_address for m in _mails(CLAIM_SUBMITTED)) == ["admin@pb.example", "pat@pb.example"]
     assert _status_events(claim) == [("Draft", "Under Review")]
@@ -706,7 +707,8 @@ def test_the_review_page_and_the_history_show_who_signed_and_when_and_each_resub
                                          setup.contact.id)]
     auth.switch(setup.world.admin.email)
     html = _text(client.get(setup.admin_url))
-    assert f"Signed by <strong>Maria</strong> as “Maria Lopez” on {first_signed:%b %-d, %Y %H:%M} UTC." in html
+    shown = moment(first_signed, setup.world.project.time_zone)
+    assert f"Signed by <strong>Maria</strong> as “Maria Lopez” on {shown}." in html
     assert "signed the statement and submitted" in html and "signed as “Maria Lopez”" in html  # the history
     assert client.post(f"{setup.admin_url}/review", data=_review(
         setup, "send_back", ("APPROVED", ""), ("REJECTED", "Half of it"))).status_code == 303
