@@ -301,7 +301,7 @@ def test_claim_totals(lines: list[LineInput], original: str, previous: str | Non
     # The G702 lines, by hand; the G703 column totals (this period, stored, balance) are the sums of the
     # lines, checked for any lines below.
     shown = as_text(result)
-    assert set(shown) - set(expected) == {"this_period", "stored", "balance_to_finish"}
+    assert set(shown) - set(expected) == {"previous", "this_period", "stored", "balance_to_finish"}
     assert {k: v for k, v in shown.items() if k in expected} == expected
     assert_exact_decimals(result)
 
