@@ -200,7 +200,7 @@ class Board:
         return {key: value for key, value in args.items() if value}
 
     def sort_args(self, key: str) -> dict[str, str]:
-        """The URL arguments of a click on column `key`'s header: ascending, or the other way if already sorted by it."""
+        """The URL arguments of a click on column `key`'s header: ascending, or the other way round if sorted by it."""
         flip = self.sort == key and not self.descending
         return self.view_args(sort=None if key == DEFAULT_SORT else key, dir="desc" if flip else None)
 
