@@ -138,6 +138,8 @@ def sov_line_update(project_id: int, commitment_id: int, line_id: int):
 def sov_line_change(project_id: int, commitment_id: int, line_id: int):
     project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
+    if commitment.sov_status is not SovStatus.APPROVED:  # a Draft line has no change-value form to show again
+        return _refused(project, commitment, service.Refused(sov_service.STILL_DRAFT))
     form = ChangeValueForm(prefix=f"line-{line.id}")
     if form.validate():
         try:

@@ -29,7 +29,8 @@ def _loads(page: Page) -> str:
 
 
 def _rows(page: Page) -> list[str]:
-    return page.eval_on_selector_all("#board-list tbody tr[data-commitment]", "rows => rows.map(r => r.dataset.commitment)")
+    return page.eval_on_selector_all("#board-list tbody tr[data-commitment]",
+                                     "rows => rows.map(r => r.dataset.commitment)")
 
 
 def _args(page: Page) -> dict[str, list[str]]:

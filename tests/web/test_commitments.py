@@ -562,6 +562,19 @@ def test_approving_the_sov_locks_it(client, world, s, auth):
 CONFIRM = {"confirm": "yes"}
 
 
+def test_a_change_order_on_a_draft_line_is_refused_with_why_even_with_a_bad_value(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    line = s.draft.sov_lines[0]
+    before = _snapshot(), _lines(s.draft)
+    for value in ("", "abc", "1000"):
+        response = client.post(commitments_url(world, s.draft, f"/sov/lines/{line.id}/change"),
+                               data={f"line-{line.id}-scheduled_value": value})
+        assert response.status_code == 303
+        assert "The schedule of values is still a draft: change its lines directly." in client.get(
+            response.headers["Location"]).get_data(as_text=True)
+    assert (_snapshot(), _lines(s.draft)) == before
+
+
 def test_an_empty_sov_cannot_be_approved(client, world, s, auth):
     empty = factories.commitment(world.project, s.keystone, number="SC-010", sov_approved=False, lines=())
     db.session.commit()
