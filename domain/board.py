@@ -57,6 +57,34 @@ INVITE_FILTERS = {NOT_INVITED: "Not Invited", **{s.name.lower(): s.value for s i
 CLAIM_FILTERS = {f"claim_{s.name.lower()}": s.value for s in ClaimStatus}
 FILTERS = {**INVITE_FILTERS, **CLAIM_FILTERS}
 
+# Amount due that is owed or on its way: the contact has submitted it. A Draft (or a claim sent back
+# to be revised) is not money owed yet, so the totals keep it apart.
+SUBMITTED = frozenset({ClaimStatus.UNDER_REVIEW, ClaimStatus.PENDING_OWNER_APPROVAL,
+                       ClaimStatus.APPROVED_AS_NOTED, ClaimStatus.APPROVED})
+
+# Sorting: the column keys the URL may name (anything else is ignored), each with its row key.
+# Sorted in Python over the rows already loaded: no SQL is ever built from the URL.
+_INVITE_ORDER = {key: n for n, key in enumerate(INVITE_FILTERS)}
+_CLAIM_ORDER = {status: n for n, status in enumerate(ClaimStatus, start=1)}
+SORTS = {
+    "number": lambda r: r.commitment.number.casefold(),
+    "title": lambda r: r.commitment.title.casefold(),
+    "vendor": lambda r: r.commitment.vendor.name.casefold(),
+    "contact": lambda r: (not r.contacts, r.contacts[0].name.casefold() if r.contacts else ""),
+    "invite": lambda r: _INVITE_ORDER[r.invite_key],
+    "claim": lambda r: _CLAIM_ORDER[r.claim.status] if r.claim else 0,
+    "due": lambda r: (r.claim is not None, r.claim.current_amount_due if r.claim else ZERO),
+    "complete": lambda r: r.percent_complete,
+}
+DEFAULT_SORT = "number"
+MAX_SEARCH = 100  # characters of a search that count; the rest of a longer one is dropped
+
+
+def clean_search(text: str | None) -> str:
+    """What a search box sent, as the board matches it: printable, trimmed, at most MAX_SEARCH characters."""
+    text = "".join(ch for ch in (text or "")[:MAX_SEARCH * 4] if ch.isprintable())
+    return " ".join(text.split())[:MAX_SEARCH]
+
 
 @dataclass
 class Row:
@@ -108,6 +136,39 @@ class Row:
             return self.invite_key == status_filter
         return self.claim is not None and f"claim_{self.claim.status.name.lower()}" == status_filter
 
+    def found_by(self, search: str) -> bool:
+        """The search is part of the contract number, title, vendor or a contact's name, in any case.
+        Plain text: % and _ are the characters themselves, never wildcards."""
+        if not search:
+            return True
+        needle = search.casefold()
+        c = self.commitment
+        return any(needle in text.casefold()
+                   for text in (c.number, c.title, c.vendor.name, *(u.name for u in self.contacts)))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The shown rows added up (Decimal, already in cents: no rounding here)."""
+
+    rows: int
+    scheduled_value: Decimal
+    billed_to_date: Decimal
+    to_date: Decimal
+    due_submitted: Decimal  # amount due of claims submitted or approved
+    due_draft: Decimal  # amount due of claims still in Draft or sent back to revise: not owed yet
+    drafts: int
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> Totals:
+        submitted = [r.claim.current_amount_due for r in rows if r.claim and r.claim.status in SUBMITTED]
+        drafts = [r.claim.current_amount_due for r in rows if r.claim and r.claim.status not in SUBMITTED]
+        return cls(rows=len(rows),
+                   scheduled_value=sum((r.scheduled_value for r in rows), ZERO),
+                   billed_to_date=sum((r.billed_to_date for r in rows), ZERO),
+                   to_date=sum((r.to_date for r in rows), ZERO),
+                   due_submitted=sum(submitted, ZERO), due_draft=sum(drafts, ZERO), drafts=len(drafts))
+
 
 @dataclass
 class Board:
@@ -117,11 +178,39 @@ class Board:
     all_rows: list[Row]
     status_filter: str | None
     today: date
+    sort: str = DEFAULT_SORT
+    descending: bool = False
+    search: str = ""
     _by_id: dict[int, Row] = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> list[Row]:
-        return [r for r in self.all_rows if r.matches(self.status_filter)]
+        """The rows shown: filtered, searched, sorted (ties by contract number, as loaded)."""
+        rows = [r for r in self.all_rows if r.matches(self.status_filter) and r.found_by(self.search)]
+        if self.sort != DEFAULT_SORT or self.descending:
+            rows.sort(key=SORTS[self.sort], reverse=self.descending)
+        return rows
+
+    @property
+    def totals(self) -> Totals:
+        return Totals.of(self.rows)
+
+    def view_args(self, **changes: str | None) -> dict[str, str]:
+        """The URL arguments that show this view of the board (filter, sort, search), with `changes`;
+        defaults are left out so that URLs stay short."""
+        args = {"status": self.status_filter, "sort": None if self.sort == DEFAULT_SORT else self.sort,
+                "dir": "desc" if self.descending else None, "q": self.search or None, **changes}
+        return {key: value for key, value in args.items() if value}
+
+    def sort_args(self, key: str) -> dict[str, str]:
+        """The URL arguments of a click on column `key`'s header: ascending, or the other way round if sorted by it."""
+        flip = self.sort == key and not self.descending
+        return self.view_args(sort=None if key == DEFAULT_SORT else key, dir="desc" if flip else None)
+
+    def aria_sort(self, key: str) -> str:
+        if self.sort != key:
+            return "none"
+        return "descending" if self.descending else "ascending"
 
     @property
     def counts(self) -> Counter[str]:
@@ -169,14 +258,20 @@ def load_board(
     *,
     period_id: int | None = None,
     status_filter: str | None = None,
+    sort: str | None = None,
+    direction: str | None = None,
+    search: str | None = None,
     periods: list[BillingPeriod] | None = None,
 ) -> Board:
+    """The board of a period; an unknown filter, sort or direction is ignored, a search is cleaned."""
     periods = periods if periods is not None else periods_of(project)
     period = choose_period(periods, period_id)
     today = project_today(project)
     rows = load_rows(project, period, user, level, today) if period else []
     return Board(project=project, period=period, periods=periods, all_rows=rows,
-                 status_filter=status_filter if status_filter in FILTERS else None, today=today)
+                 status_filter=status_filter if status_filter in FILTERS else None, today=today,
+                 sort=sort if sort in SORTS else DEFAULT_SORT, descending=direction == "desc",
+                 search=clean_search(search))
 
 
 def load_rows(
@@ -292,4 +387,4 @@ def reason_text(reason: Reason, commitment: Commitment, term) -> str:  # type: i
     }[reason]
 
 
-__all__ = ["Board", "Reason", "Row", "load_board", "load_rows", "reason_text"]
+__all__ = ["SORTS", "Board", "Reason", "Row", "Totals", "clean_search", "load_board", "load_rows", "reason_text"]

@@ -157,9 +157,7 @@ def visible_commitments(user: User, level: AccessLevel):  # type: ignore[no-unty
     `level` is the user's level on the project the list belongs to; a collaborator's lists
     (the portal) span projects, and their level plays no part.
     """
-    on_private_list = exists().where(commitment_private_users.c.commitment_id == Commitment.id,
-                                     commitment_private_users.c.user_id == user.id)
-    not_kept_private = or_(Commitment.is_private.is_(False), on_private_list)
+    not_kept_private = _not_kept_private_sql(user)
     if user.is_collaborator:
         is_contact = exists().where(commitment_claim_contacts.c.commitment_id == Commitment.id,
                                     commitment_claim_contacts.c.user_id == user.id)
@@ -169,6 +167,26 @@ def visible_commitments(user: User, level: AccessLevel):  # type: ignore[no-unty
     if level is AccessLevel.ADMIN:
         return true()
     return not_kept_private
+
+
+def visible_commitments_everywhere(user: User):  # type: ignore[no-untyped-def]
+    """SQL: `visible_commitments` for a list that spans projects (the home page), each commitment at the
+    user's level on its own project."""
+    if user.is_collaborator:
+        return visible_commitments(user, AccessLevel.NONE)
+    if user.is_company_admin:
+        return visible_commitments(user, AccessLevel.ADMIN)
+    on_project = and_(ProjectPermission.project_id == Commitment.project_id, ProjectPermission.user_id == user.id)
+    reads = exists().where(on_project,
+                           ProjectPermission.level.in_([lv for lv in AccessLevel if lv >= AccessLevel.READ_ONLY]))
+    admin = exists().where(on_project, ProjectPermission.level == AccessLevel.ADMIN)
+    return and_(reads, or_(admin, _not_kept_private_sql(user)))
+
+
+def _not_kept_private_sql(user: User):  # type: ignore[no-untyped-def]
+    on_private_list = exists().where(commitment_private_users.c.commitment_id == Commitment.id,
+                                     commitment_private_users.c.user_id == user.id)
+    return or_(Commitment.is_private.is_(False), on_private_list)
 
 
 # --- claims and their attachments -----------------------------------------------------------------

@@ -60,9 +60,12 @@ def _require_draft(commitment: Commitment) -> None:
         raise Refused("The schedule of values is approved and locked: changes now come by approved change orders.")
 
 
+STILL_DRAFT = "The schedule of values is still a draft: change its lines directly."
+
+
 def _require_approved(commitment: Commitment) -> None:
     if commitment.sov_status is not SovStatus.APPROVED:
-        raise Refused("The schedule of values is still a draft: change its lines directly.")
+        raise Refused(STILL_DRAFT)
 
 
 def _flush_or_refuse() -> None:

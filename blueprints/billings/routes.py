@@ -54,21 +54,18 @@ def billing_links(project_id: int, period_id: int | None, status: str | None) ->
 
 
 def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-untyped-def]
-    source = source or request.args
+    """The board the request asks for: period, status filter, sort and search from the URL or the form
+    (a row button inside the Send Invites form posts the form's hidden fields with its own URL's)."""
+    source = source or request.values
     return boards.load_board(project, current_user, level, period_id=source.get("period", type=db_int),
-                             status_filter=source.get("status"))
+                             status_filter=source.get("status"), sort=source.get("sort"),
+                             direction=source.get("dir"), search=source.get("q"))
 
 
 def _page(project, level, board, status=200, **extra):  # type: ignore[no-untyped-def]
-    """The full page, or for htmx the board fragment and the banner cleared (history restores want the page).
-    A filter click targets the list alone: then the list, and out of band the counts (which one is
-    chosen) and the period picker's filter."""
+    """The full page, or for htmx the board fragment and the banner cleared (history restores want the page)."""
     can_admin = can_admin_project(current_user, project, level)
     if htmx and not htmx.history_restore_request:
-        if (htmx.target or "").endswith("#board-list") and board.period:
-            return htmx_answer("billings/partials/_list.html", "billings/partials/_counts.html",
-                               "billings/partials/_period_status.html", status=status, project=project,
-                               level=level, board=board, can_admin=can_admin)
         return htmx_answer("billings/partials/_board.html", banner="", status=status, project=project, level=level,
                            board=board, can_admin=can_admin, **extra)
     return render_template("billings/index.html", project=project, level=level, board=board, can_admin=can_admin,
@@ -81,6 +78,22 @@ def _page(project, level, board, status=200, **extra):  # type: ignore[no-untype
 def index(project_id: int):
     project, level = project_for_current_user(project_id)
     return _page(project, level, _board(project, level))
+
+
+@bp.get("/list")
+@login_required
+def board_list(project_id: int):
+    """Sorting and searching: for htmx the list (and out of band the counts, whose links keep the sort
+    and search), with the page's own URL pushed; without JavaScript the page itself."""
+    project, level = project_for_current_user(project_id)
+    board = _board(project, level)
+    page_url = _board_url(project, board)
+    if not htmx:
+        return redirect(page_url, code=303)
+    response = htmx_answer("billings/partials/_list.html", "billings/partials/_counts.html", project=project,
+                           level=level, board=board, can_admin=can_admin_project(current_user, project, level))
+    response.headers["HX-Push-Url"] = page_url
+    return response
 
 
 @bp.post("/invites")
@@ -109,7 +122,7 @@ def send_invites(project_id: int):
 @limit_mail
 def resend_invite(project_id: int, commitment_id: int):
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    board = _board(project, level, request.args)
+    board = _board(project, level)
     try:
         outcome = invites.resend_invite(board, commitment_id, request.args.get("seen", type=db_int) or 0, current_user,
                                         current_terms())
@@ -162,8 +175,13 @@ def _current_period_instead(project, level, banner: str):  # type: ignore[no-unt
 
 
 def _back_to_board(project, board):  # type: ignore[no-untyped-def]
-    return redirect(url_for("billings.index", project_id=project.id, period=board.period.id if board.period else None,
-                            status=board.status_filter), code=303)
+    return redirect(_board_url(project, board), code=303)
+
+
+def _board_url(project, board) -> str:  # type: ignore[no-untyped-def]
+    """The page's URL for this view of the board: period, filter, sort and search."""
+    return url_for("billings.index", project_id=project.id, period=board.period.id if board.period else None,
+                   **board.view_args())
 
 
 @bp.get("/invites/<int:invite_id>/history")

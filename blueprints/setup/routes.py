@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp, commitments, projects, sov  # noqa: F401 - the imports register their views
-from domain import permissions
+from domain import permissions, waiting
 
 
 @bp.get("/")
@@ -19,7 +19,8 @@ def home():
     if current_user.is_collaborator:
         return redirect(url_for("portal.home"))
     projects_ = permissions.visible_projects(current_user)
-    return render_template("setup/projects.html", projects=projects_,
+    return render_template("setup/projects.html", projects=waiting.waiting_for(current_user, projects_),
+                           review_statuses=waiting.TO_REVIEW,
                            can_create=permissions.can_edit_project(current_user))
 
 

@@ -8,7 +8,7 @@ or comes back with the messages (422).
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -20,7 +20,7 @@ from blueprints.setup.forms import ChangeValueForm, SovLineForm
 from domain import commitments as service
 from domain import sov as sov_service
 from domain.errors import Invalid
-from domain.models import AccessLevel
+from domain.models import AccessLevel, SovStatus
 from extensions import htmx
 from templating import money
 
@@ -138,6 +138,8 @@ def sov_line_update(project_id: int, commitment_id: int, line_id: int):
 def sov_line_change(project_id: int, commitment_id: int, line_id: int):
     project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
     line = line_in(commitment, line_id)
+    if commitment.sov_status is not SovStatus.APPROVED:  # a Draft line has no change-value form to show again
+        return _refused(project, commitment, service.Refused(sov_service.STILL_DRAFT))
     form = ChangeValueForm(prefix=f"line-{line.id}")
     if form.validate():
         try:
@@ -216,7 +218,12 @@ def sov_line_remove(project_id: int, commitment_id: int, line_id: int):
 @bp.post(PREFIX + "/approve")
 @login_required
 def sov_approve(project_id: int, commitment_id: int):
+    """Approving locks the lines, so the first post asks to confirm (a page, no JavaScript needed) and
+    says what it locks; the confirmed post approves. A post that would be refused is refused at once."""
     project, _level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
+    if request.form.get("confirm") != "yes" and commitment.sov_status is SovStatus.DRAFT and commitment.sov_lines:
+        return render_template("setup/sov_approve_confirm.html", project=project, commitment=commitment,
+                               value=service.value_of(commitment))
     try:
         sov_service.approve_sov(commitment, current_user)
     except service.Refused as refused:

@@ -1,4 +1,5 @@
-// Progress Billings: keep the Send Invites button in step with the ticked rows, with no server round trip.
+// Progress Billings: keep the Send Invites button in step with the ticked rows, with no server round trip,
+// and the forms around the list in step with its sort and search.
 (function () {
   "use strict";
 
@@ -30,7 +31,20 @@
     }
     refresh();
   });
+  // After a sort or search swapped the list, the forms outside it (search, period) keep the new view.
+  function keepView() {
+    var form = document.getElementById("send-invites");
+    if (!form) return;
+    document.querySelectorAll("input[data-keep]").forEach(function (input) {
+      var shown = form.querySelector('input[type="hidden"][name="' + input.name + '"]');
+      var value = shown ? shown.value : "";
+      input.value = value;
+      input.disabled = value === "";
+    });
+  }
+
   document.addEventListener("htmx:after:swap", refresh);
+  document.addEventListener("htmx:after:swap", keepView);
   document.addEventListener("htmx:after:settle", refresh);
   document.addEventListener("DOMContentLoaded", refresh);
 })();

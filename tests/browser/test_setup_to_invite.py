@@ -119,6 +119,9 @@ def test_empty_install_to_first_invite(app, live_server, page: Page, smtp: SmtpS
     expect(total).to_contain_text("CA$82,000.00")
     assert _loads(page) == loads, "adding SOV lines reloaded the page"
     sov.get_by_role("button", name="Approve SOV").click()
+    expect(page.get_by_role("heading", name=re.compile("Approve the schedule of values"))).to_be_visible()
+    expect(page.get_by_text("only approved change orders add lines")).to_be_visible()  # what it locks
+    page.get_by_role("button", name="Yes, approve and lock").click()
     expect(page.get_by_role("heading", name=re.compile("Schedule of values"))).to_contain_text("Approved")
 
     # 5. The Progress Billings page: open this month's billing period.

@@ -516,9 +516,25 @@ def test_a_line_with_claim_lines_cannot_be_removed(client, world, s, auth):
     assert _snapshot() == before
 
 
+def test_approve_sov_asks_to_confirm_first_and_writes_nothing(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    before = _snapshot(), _lines(s.draft)
+    response = client.post(commitments_url(world, s.draft, "/sov/approve"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Approve the schedule of values of SC-001 Concrete?" in html
+    assert "Approving locks its 3 lines, scheduled value" in html and "$175,000.00" in html
+    assert "only approved change orders" in html
+    assert '<input type="hidden" name="confirm" value="yes">' in html and "Cancel, keep it in Draft" in html
+    assert _fresh(s.draft).sov_status is SovStatus.DRAFT and (_snapshot(), _lines(s.draft)) == before
+    # anything but the confirm field's own value asks again
+    assert client.post(commitments_url(world, s.draft, "/sov/approve"), data={"confirm": "1"}).status_code == 200
+    assert _fresh(s.draft).sov_status is SovStatus.DRAFT
+
+
 def test_approving_the_sov_locks_it(client, world, s, auth):
     auth.sign_in(world.admin.email)
-    response = client.post(commitments_url(world, s.draft, "/sov/approve"))
+    response = client.post(commitments_url(world, s.draft, "/sov/approve"), data=CONFIRM)
     assert response.status_code == 303
     c = _fresh(s.draft)
     assert c.sov_status is SovStatus.APPROVED and c.sov_approved_by_id == world.admin.id and c.sov_approved_at
@@ -538,9 +554,25 @@ def test_approving_the_sov_locks_it(client, world, s, auth):
     assert client.post(commitments_url(world, c, f"/sov/lines/{line.id}/move"),
                        data={"direction": "down"}).status_code == 303
     assert client.post(commitments_url(world, c, f"/sov/lines/{line.id}/remove")).status_code == 303
-    again = client.post(commitments_url(world, c, "/sov/approve"))
+    again = client.post(commitments_url(world, c, "/sov/approve"), data=CONFIRM)
     assert "approved already" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert (_snapshot(), _lines(c)) == before
+
+
+CONFIRM = {"confirm": "yes"}
+
+
+def test_a_change_order_on_a_draft_line_is_refused_with_why_even_with_a_bad_value(client, world, s, auth):
+    auth.sign_in(world.admin.email)
+    line = s.draft.sov_lines[0]
+    before = _snapshot(), _lines(s.draft)
+    for value in ("", "abc", "1000"):
+        response = client.post(commitments_url(world, s.draft, f"/sov/lines/{line.id}/change"),
+                               data={f"line-{line.id}-scheduled_value": value})
+        assert response.status_code == 303
+        assert "The schedule of values is still a draft: change its lines directly." in client.get(
+            response.headers["Location"]).get_data(as_text=True)
+    assert (_snapshot(), _lines(s.draft)) == before
 
 
 def test_an_empty_sov_cannot_be_approved(client, world, s, auth):
@@ -663,7 +695,7 @@ def _routes(world, s):
         ("post", commitments_url(world, a, "/sov/change-orders"), _line_data(), "admin"),
         ("post", commitments_url(world, a, f"/sov/lines/{al.id}/change"),
          {f"line-{al.id}-scheduled_value": "1"}, "admin"),
-        ("post", commitments_url(world, d, "/sov/approve"), {}, "admin"),
+        ("post", commitments_url(world, d, "/sov/approve"), CONFIRM, "admin"),
     ]
 
 
