@@ -430,10 +430,10 @@ def _summary(a: PayApplication) -> list:
         story.append(_blank_lines([("Signature", 230), ("Name", 150), ("Date", 90)]))
     if a.notary_block:
         story += [p("Notary", "h2"),
-                  _blank_lines([("State of", 170), ("County of", 170), ("", 130)]),
+                  _blank_lines([("State of", 250), ("County of", 250)]),
                   Spacer(1, 8),
-                  _blank_lines([("Subscribed and sworn to before me on", 200), ("Notary public", 230)]),
-                  Spacer(1, 8), _blank_lines([("My commission expires", 180), ("Seal", 120)])]
+                  _blank_lines([("Subscribed and sworn to before me on", 250), ("Notary public", 250)]),
+                  Spacer(1, 8), _blank_lines([("My commission expires", 250), ("Seal", 250)])]
     story += [p("Review", "h2"),
               p(text(a.decision) if a.decision else text(f"Not reviewed yet ({a.status}).")),
               *[p(text(note), "small") for note in a.notes]]
@@ -466,7 +466,7 @@ def _blank_lines(fields: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
     s = _styles()
     cells, widths = [], []
     for label, width in fields:
-        label_width = stringWidth(label, "PB", 7) + 10 if label else 1
+        label_width = stringWidth(label, "PB", 7) + 10
         cells += [Paragraph(text(label), s["label"]), ""]
         widths += [label_width, max(width - label_width, 40)]
     table = Table([cells], colWidths=widths, rowHeights=[22])
