@@ -10,6 +10,7 @@ PDF says exactly what the claim page says.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -225,7 +226,8 @@ def filename(claim, kind: str = "") -> str:  # type: ignore[no-untyped-def]
     parts = [commitment.project.number, commitment.number, f"claim-{claim.number}", f"{period.start_date:%Y-%m}"]
     if kind:
         parts.append(kind)
-    name = "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", p).strip("-.") or "x" for p in parts)
+    ascii_parts = [unicodedata.normalize("NFKD", p).encode("ascii", "ignore").decode() for p in parts]
+    name = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", p).strip("-.") or "x" for p in ascii_parts)
     return f"{name}.pdf"
 
 
