@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from PIL import Image
@@ -12,9 +14,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
-from domain import attachments, claims, emails
+from domain import attachments, claims, emails, pay_application, sov
 from domain.claims import LineDecision
-from domain.models import Claim, ClaimStatus, LineReview, OutboxMessage, Project, User, db
+from domain.models import AuditEvent, Claim, ClaimStatus, LineReview, OutboxMessage, Project, User, db
 from tests import factories
 from tests.web.portal_helpers import SIGNED
 
@@ -205,3 +207,40 @@ def test_a_claim_sent_back_is_not_mailed_a_pdf_link(world, setup):
                   ClaimStatus.REVISE_AND_RESUBMIT, world.admin)
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == emails.CLAIM_RETURNED))
     assert "/pdf" not in emails.render(message).text
+
+
+def test_change_orders_are_split_by_when_they_were_approved(world, setup):
+    commitment = setup.claim.commitment
+    period = setup.claim.billing_period
+    period.start_date = date.today() - timedelta(days=5)  # today, in any time zone, is in the period
+    period.end_date = period.due_date = date.today() + timedelta(days=5)
+    added = sov.add_change_order_line(commitment, sov.LineData("09 00 00", "Extra glazing", Decimal("7500.00")),
+                                      world.admin)
+    sov.change_scheduled_value(commitment.sov_lines[0], Decimal("99000.00"), world.admin)  # a deduction of 1,000
+    sov.change_scheduled_value(commitment.sov_lines[1], Decimal("52500.00"), world.admin)  # an addition of 2,500
+    # The last one was approved before this period began.
+    last = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("change order:%"))
+                              .order_by(AuditEvent.id.desc())).first()
+    last.occurred_at = datetime.combine(period.start_date - timedelta(days=10), time(12))
+    db.session.commit()
+    application = pay_application.from_claim(setup.claim)
+    co = application.change_orders
+    assert (co.previous_additions, co.previous_deductions) == (Decimal("2500.00"), Decimal("0.00"))
+    assert (co.this_period_additions, co.this_period_deductions) == (Decimal("7500.00"), Decimal("1000.00"))
+    assert co.undated == 0 and co.net == application.totals.net_change_orders == Decimal("9000.00")
+    assert [line.from_change_order for line in application.lines] == [False, False, True]
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pay_application.render_pdf(application))).pages)
+    words = " ".join(text.split())  # a description wraps in its cell
+    assert "Change order · 09 00 00 · Extra glazing" in words and "$9,000.00" in text
+    assert added.scheduled_value == Decimal("7500.00")
+
+
+def test_change_orders_the_history_does_not_date_are_shown_as_such(world, setup):
+    line = setup.claim.commitment.sov_lines[0]
+    line.approved_changes = Decimal("-400.00")  # as a claim made before the history kept change orders
+    db.session.commit()
+    application = pay_application.from_claim(setup.claim)
+    assert application.change_orders.undated == Decimal("-400.00")
+    assert application.change_orders.net == application.totals.net_change_orders
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pay_application.render_pdf(application))).pages)
+    assert "date not in the change history" in text
