@@ -16,6 +16,7 @@ from domain.attachments import JPEG, PDF, PNG
 from domain.models import Attachment, Claim
 
 MAX_BYTES = 100 * 1024 * 1024
+ORIENTATION = 0x0112  # the EXIF tag a camera records which way up it was held
 
 
 class PackageTooLarge(Exception):
@@ -89,32 +90,36 @@ def _append_pdf(writer, attachment: Attachment, path: Path, listed: list[Listed]
 
 def _append_photo(writer, attachment: Attachment, path: Path, listed: list[Listed],  # type: ignore[no-untyped-def]
                   application: pay_application.PayApplication) -> None:
-    """One page, the photo scaled to fit under its name."""
+    """One page, the photo scaled to fit under its name, turned upright as the camera recorded it."""
+    from PIL import Image, ImageOps
     from pypdf import PdfReader
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
 
     pay_application._fonts()
+    buffer = io.BytesIO()
     try:
-        image = ImageReader(str(path))
-        width, height = image.getSize()
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds for a damaged image
+        with Image.open(path) as photo:
+            turned = photo.getexif().get(ORIENTATION, 1) != 1
+            # A photo taken upright needs no decoding here: ReportLab embeds a JPEG's bytes as they are.
+            image = ImageReader(ImageOps.exif_transpose(photo) if turned else str(path))
+            width, height = image.getSize()
+        page_w, page_h = letter
+        canvas = Canvas(buffer, pagesize=letter)
+        margin, caption = 36, 24
+        scale = min((page_w - 2 * margin) / width, (page_h - 2 * margin - caption) / height)
+        w, h = width * scale, height * scale
+        canvas.setFont("PB", 8)
+        canvas.drawString(margin, page_h - margin - 10, pay_application._fit(
+            f"{attachment.filename} · backup to {application.contract}, application no. "
+            f"{application.application_number}", "PB", 8, page_w - 2 * margin))
+        canvas.drawImage(image, (page_w - w) / 2, page_h - margin - caption - h, w, h)
+        canvas.showPage()
+        canvas.save()
+    except Exception:  # noqa: BLE001 - Pillow and ReportLab raise many kinds for a damaged or huge image
         listed.append(Listed(attachment.filename, attachment.size_bytes, "an image that could not be read"))
         return
-    buffer = io.BytesIO()
-    page_w, page_h = letter
-    canvas = Canvas(buffer, pagesize=letter)
-    margin, caption = 36, 24
-    scale = min((page_w - 2 * margin) / width, (page_h - 2 * margin - caption) / height)
-    w, h = width * scale, height * scale
-    canvas.setFont("PB", 8)
-    canvas.drawString(margin, page_h - margin - 10, pay_application._fit(
-        f"{attachment.filename} · backup to {application.contract}, application no. "
-        f"{application.application_number}", "PB", 8, page_w - 2 * margin))
-    canvas.drawImage(image, (page_w - w) / 2, page_h - margin - caption - h, w, h)
-    canvas.showPage()
-    canvas.save()
     writer.append(PdfReader(buffer))
 
 

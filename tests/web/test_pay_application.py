@@ -244,3 +244,31 @@ def test_change_orders_the_history_does_not_date_are_shown_as_such(world, setup)
     assert application.change_orders.net == application.totals.net_change_orders
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pay_application.render_pdf(application))).pages)
     assert "date not in the change history" in text
+
+
+def test_the_notary_block_is_a_company_setting_off_by_default(client, world, setup, auth):
+    auth.sign_in(world.admin.email)
+    assert "Notary public" not in _pdf_text(client.get(setup.admin_pdf))
+    settings = {"name": world.company.name, "dictionary": "SPECIALTY", "default_retention_pct": "10",
+                "invite_message": "", "time_zone": "America/New_York", "notary_block_on_pay_applications": "y"}
+    assert client.post("/settings/company", data=settings).status_code == 303
+    assert db.session.get(type(world.company), world.company.id).notary_block_on_pay_applications is True
+    assert "Add a notary block to pay application PDFs" in client.get("/settings/company").get_data(as_text=True)
+    text = _pdf_text(client.get(setup.admin_pdf))
+    assert "Notary public" in text and "My commission expires" in text
+
+
+def test_a_photo_taken_sideways_is_turned_upright_and_a_damaged_one_is_listed(app, client, world, setup, auth):
+    sideways = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was turned a quarter: the stored picture is wide, the scene is tall
+    Image.new("RGB", (600, 200), (200, 40, 40)).save(sideways, "JPEG", exif=exif)
+    folder = app.config["UPLOAD_FOLDER"]
+    attachments.store(setup.claim, "sideways.jpg", io.BytesIO(sideways.getvalue()), world.admin, folder)
+    attachments.store(setup.claim, "damaged.png", io.BytesIO(_png()[:200]), world.admin, folder)
+    auth.sign_in(world.admin.email)
+    reader = PdfReader(io.BytesIO(client.get(setup.admin_pdf.replace("/pdf", "/package")).data))
+    photo_page = reader.pages[2]
+    (image,) = photo_page.images
+    assert image.image.size == (200, 600)  # upright
+    assert "damaged.png" in reader.pages[3].extract_text() and "could not be read" in reader.pages[3].extract_text()
