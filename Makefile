@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: install demo test chromium lint bench
+.PHONY: install demo test chromium poppler lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ demo: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-test: $(STAMP) chromium
+# The pay application tests look at the PDF's first page as an image with Debian's pdftoppm.
+poppler:
+	@command -v pdftoppm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
+
+test: $(STAMP) chromium poppler
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 

@@ -27,6 +27,7 @@ from blueprints.billings.routes import bp as billings_bp
 from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
 from blueprints.exports.routes import bp as exports_bp
+from blueprints.documents.routes import bp as documents_bp
 from blueprints.forms import IdConverter
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
@@ -46,6 +47,8 @@ from templating import register_templating
 
 BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp,
               exports_bp, demo_bp)
+BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp, demo_bp,
+              documents_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
 
@@ -117,6 +120,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
         "PASSWORD_RESET_MAX_AGE": int(timedelta(hours=1).total_seconds()),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        # A claim's package (its PDF with its backup) is refused above this total of attachments.
+        "PACKAGE_MAX_BYTES": 100 * 1024 * 1024,
         "IMPORT_FOLDER": str(Path(instance_path) / "imports"),
         # Several attachments go in one upload, 20 MB each (domain/attachments.py checks each file).
         "MAX_CONTENT_LENGTH": 101 * 1024 * 1024,

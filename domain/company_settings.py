@@ -30,6 +30,7 @@ class CompanySettings:
     invite_message: str
     time_zone: str
     two_step_required_for_admins: bool = False
+    notary_block_on_pay_applications: bool = False
 
 
 def update_company_settings(company: Company, settings: CompanySettings, by: User) -> list[str]:
@@ -50,6 +51,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
         "invite_message": settings.invite_message,
         "time_zone": settings.time_zone,
         "two_step_required_for_admins": settings.two_step_required_for_admins,
+        "notary_block_on_pay_applications": settings.notary_block_on_pay_applications,
     }, by)
     db.session.commit()
     return changed

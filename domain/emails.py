@@ -90,10 +90,10 @@ def _terms() -> tuple[object, Terms]:
 
 
 def _notice(subject: str, recipient: User, heading: str, paragraphs: list[str], facts: list[tuple[str, str]],
-            button: tuple[str, str] | None, quote: str = "") -> Rendered:
+            button: tuple[str, str] | None, quote: str = "", links: list[tuple[str, str]] | None = None) -> Rendered:
     company, term = _terms()
     context = {"heading": heading, "recipient": recipient, "paragraphs": paragraphs, "facts": facts,
-               "button": button, "quote": quote, "company": company, "term": term}
+               "button": button, "quote": quote, "links": links or [], "company": company, "term": term}
     return Rendered(subject=one_line(subject), text=render_template("email/notice.txt", **context),
                     html=render_template("email/notice.html", **context))
 
@@ -153,7 +153,8 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
     return _notice(
         subject=f"{project.name}: {about} is {claim.status.value}",
         recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",
-        paragraphs=[f"{actor.name} approved it."], facts=facts, button=("View it", portal))
+        paragraphs=[f"{actor.name} approved it."], facts=facts, button=("View it", portal),
+        links=[("Pay application (PDF)", f"{portal}/pdf")])
 
 
 def invite_link(invite: Invite, contact: User, answer: str, address: str) -> str:

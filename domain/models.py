@@ -168,6 +168,8 @@ class Company(db.Model):
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     # Company admins must sign in in two steps (a code from an authenticator app) when set.
     two_step_required_for_admins: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pay application PDFs end with a notary block to fill in by hand when set (off by default).
+    notary_block_on_pay_applications: Mapped[bool] = mapped_column(Boolean, default=False)
     default_claim_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )

@@ -73,6 +73,7 @@ class CompanySettingsForm(AppForm):
         render_kw={"rows": 4, "maxlength": directory.MAX_INVITE_MESSAGE})
     time_zone = SelectField("Time zone", validate_choice=False, validators=[_known_time_zone])
     two_step_required_for_admins = BooleanField("Company admins must use two-step sign-in")
+    notary_block_on_pay_applications = BooleanField("Add a notary block to pay application PDFs")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +84,8 @@ class CompanySettingsForm(AppForm):
             name=self.name.data, dictionary=self.dictionary.data,
             default_retention_pct=parse_percent(self.default_retention_pct.data),
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data,
-            two_step_required_for_admins=bool(self.two_step_required_for_admins.data))
+            two_step_required_for_admins=bool(self.two_step_required_for_admins.data),
+            notary_block_on_pay_applications=bool(self.notary_block_on_pay_applications.data))
 
 
 class VendorForm(AppForm):

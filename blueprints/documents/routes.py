@@ -1,0 +1,68 @@
+"""A claim as a document: its pay application PDF and its package (the PDF with its backup).
+
+Staff reach a claim through its project (the guard: 404 for another project's claim), a contact
+through the portal (their own claims only); both get the same files from the same builder.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask_login import current_user, login_required
+
+from blueprints.guards import claim_for_current_user
+from domain import claim_package, pay_application, portal
+from domain.models import Claim
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.get("/projects/<int:project_id>/billings/claims/<int:claim_id>/pdf")
+@login_required
+def claim_pdf(project_id: int, claim_id: int):
+    _project, _level, claim = claim_for_current_user(project_id, claim_id)
+    return _pdf(claim)
+
+
+@bp.get("/projects/<int:project_id>/billings/claims/<int:claim_id>/package")
+@login_required
+def claim_package_pdf(project_id: int, claim_id: int):
+    _project, _level, claim = claim_for_current_user(project_id, claim_id)
+    back = url_for("billings.claim", project_id=project_id, claim_id=claim.id)
+    return _package(claim, back)
+
+
+@bp.get("/portal/claims/<int:claim_id>/pdf")
+@login_required
+def portal_claim_pdf(claim_id: int):
+    return _pdf(portal.claim_for_contact(current_user, claim_id) or abort(404))
+
+
+@bp.get("/portal/claims/<int:claim_id>/package")
+@login_required
+def portal_claim_package(claim_id: int):
+    claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
+    return _package(claim, url_for("portal.claim", claim_id=claim.id))
+
+
+def _pdf(claim: Claim):  # type: ignore[no-untyped-def]
+    document = pay_application.render_pdf(pay_application.from_claim(claim))
+    return _download(document, pay_application.filename(claim))
+
+
+def _package(claim: Claim, back: str):  # type: ignore[no-untyped-def]
+    config = current_app.config
+    try:
+        document = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"])
+    except claim_package.PackageTooLarge as refused:
+        flash(str(refused), "warning")
+        return redirect(back, code=303)
+    return _download(document, pay_application.filename(claim, "package"))
+
+
+def _download(document: bytes, name: str):  # type: ignore[no-untyped-def]
+    response = send_file(io.BytesIO(document), mimetype="application/pdf", as_attachment=True,
+                         download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,540 @@
+"""The pay application as a document: what a claim says, gathered once, then drawn as a PDF.
+
+`from_claim` turns a subcontractor's claim into a plain `PayApplication`; `render_pdf` draws any
+`PayApplication` (a head contract claim feeds the same builder), page 1 the application summary
+(lines 1 to 9 of SPEC §6), then the continuation sheet, one row per line of the schedule of values.
+Every figure comes from `claims.figures(claim)` and is written with `money.format_money`, so the
+PDF says exactly what the claim page says.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from domain import g702
+from domain.money import ZERO, format_money
+from domain.terms import Terms
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "dejavu-fonts-ttf-2.37.3"
+FONTS = {"PB": "DejaVuSans.ttf", "PB-Bold": "DejaVuSans-Bold.ttf",
+         "PB-Narrow": "DejaVuSansCondensed.ttf", "PB-Narrow-Bold": "DejaVuSansCondensed-Bold.ttf"}
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the continuation sheet: column A, B and the line's figures (C to I)."""
+
+    item: str
+    cost_code: str
+    description: str
+    figures: g702.LineFigures
+    from_change_order: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeOrders:
+    """Additions and deductions by approved change orders, before this period and in it.
+
+    `undated` is the part of line 2 that the change history does not date (changes recorded
+    before the history kept them, say); it is shown as its own row so the summary still adds up."""
+
+    previous_additions: Decimal = ZERO
+    previous_deductions: Decimal = ZERO
+    this_period_additions: Decimal = ZERO
+    this_period_deductions: Decimal = ZERO
+    undated: Decimal = ZERO
+
+    @property
+    def additions(self) -> Decimal:
+        return self.previous_additions + self.this_period_additions + max(self.undated, ZERO)
+
+    @property
+    def deductions(self) -> Decimal:
+        return self.previous_deductions + self.this_period_deductions + max(-self.undated, ZERO)
+
+    @property
+    def net(self) -> Decimal:
+        return self.additions - self.deductions
+
+
+@dataclass(frozen=True)
+class Certification:
+    """The contact's signed statement; an empty name leaves a blank signature line."""
+
+    signed_name: str = ""
+    signed_at: str = ""  # already in the project's time zone
+    on_behalf_note: str = ""
+
+
+@dataclass(frozen=True)
+class PayApplication:
+    """Everything the document shows, in words and Decimals; no database rows."""
+
+    to: Party  # the contractor
+    vendor: Party  # from
+    project: str
+    project_address: str
+    contract: str  # "Subcontract SC-001"
+    contract_title: str
+    application_number: int
+    period_from: date
+    period_to: date
+    application_date: date | None
+    due_date: date | None
+    currency: str
+    status: str
+    lines: list[Line]
+    totals: g702.ClaimTotals
+    change_orders: ChangeOrders
+    certification: Certification
+    terms: Terms
+    retention_pct: Decimal = ZERO
+    stored_retention_pct: Decimal = ZERO
+    decision: str = ""  # "Approved on Nov 5, 2026 by Avery Admin" once reviewed
+    notary_block: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def money(self, value: Decimal) -> str:
+        return format_money(value, self.currency)
+
+
+# --- from a claim -----------------------------------------------------------------------------------
+
+
+def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
+    """The pay application of a subcontractor's claim, with the figures `claims.figures` gives."""
+    from domain import accounts, claims
+    from domain.models import ClaimStatus, Dictionary, User, db
+
+    commitment, period = claim.commitment, claim.billing_period
+    project = commitment.project
+    zone = _zone(project.time_zone)
+    own = accounts.own_company()
+    figures, totals = claims.figures(claim)
+    lines = [Line(item=str(n), cost_code=s.cost_code, description=s.description, figures=f,
+                  from_change_order=s.from_change_order)
+             for n, (s, f) in enumerate(zip(commitment.sov_lines, figures, strict=True), start=1)]
+    certification = Certification()
+    if claim.signed_name:
+        signed_by = claim.signed_by
+        certification = Certification(
+            signed_name=claim.signed_name, signed_at=_moment(claim.signed_at, zone),
+            on_behalf_note=(f"Submitted by {signed_by.name} on behalf of {commitment.vendor.name}."
+                            if claim.signed_on_behalf and signed_by else ""))
+    decision = ""
+    reviewed = claim.status not in (ClaimStatus.DRAFT, ClaimStatus.UNDER_REVIEW)
+    if reviewed and claim.decided_at:
+        reviewer = db.session.get(User, claim.decided_by_id) if claim.decided_by_id else None
+        decision = f"{claim.status.value} on {_moment(claim.decided_at, zone)}"
+        decision += f" by {reviewer.name}" if reviewer else ""
+    submitted = claim.signed_at or claim.submitted_at
+    stored_pct = commitment.stored_materials_retention_pct
+    return PayApplication(
+        to=Party(own.name if own else "", own.address if own else ""),
+        vendor=Party(commitment.vendor.name, commitment.vendor.address),
+        project=f"{project.number} {project.name}", project_address=project.address,
+        contract=f"{commitment.kind.value} {commitment.number}", contract_title=commitment.title,
+        application_number=claim.number, period_from=period.start_date, period_to=period.end_date,
+        application_date=_local(submitted, zone).date() if submitted else None, due_date=period.due_date,
+        currency=project.currency.value, status=claim.status.value, lines=lines, totals=totals,
+        change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
+        terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
+        retention_pct=commitment.retention_pct,
+        stored_retention_pct=stored_pct if stored_pct is not None else commitment.retention_pct,
+        notary_block=bool(own and own.notary_block_on_pay_applications),
+    )
+
+
+_ADDED = re.compile(r":\s*(-?[\d,]+(?:\.\d+)?)\s*$")
+
+
+def change_orders(claim, net_change: Decimal, zone: ZoneInfo) -> ChangeOrders:  # type: ignore[no-untyped-def]
+    """Line 2 split by when each change order was approved, as the commitment's change history dates
+    them: before the period, or from its start until the claim was signed (or now, for a draft)."""
+    from domain.clock import utcnow
+    from domain.models import AuditEvent, db
+
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "commitment",
+                                 AuditEvent.entity_id == claim.commitment_id,
+                                 AuditEvent.action.like("change order:%"))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id))
+    cutoff = claim.signed_at or claim.submitted_at or utcnow()
+    amounts = {"pa": ZERO, "pd": ZERO, "ta": ZERO, "td": ZERO}
+    for event in events:
+        delta = _change(event)
+        if delta is None or event.occurred_at > cutoff:
+            continue
+        before = _local(event.occurred_at, zone).date() < claim.billing_period.start_date
+        key = ("p" if before else "t") + ("a" if delta >= 0 else "d")
+        amounts[key] += abs(delta)
+    dated = amounts["pa"] - amounts["pd"] + amounts["ta"] - amounts["td"]
+    return ChangeOrders(previous_additions=amounts["pa"], previous_deductions=amounts["pd"],
+                        this_period_additions=amounts["ta"], this_period_deductions=amounts["td"],
+                        undated=net_change - dated)
+
+
+def _change(event) -> Decimal | None:  # type: ignore[no-untyped-def]
+    """What one change-order event did to the contract sum, read from its recorded values."""
+    try:
+        if event.action.endswith("line added"):
+            found = _ADDED.search(event.new_value)
+            return Decimal(found.group(1).replace(",", "")) if found else None
+        return Decimal(event.new_value.replace(",", "")) - Decimal(event.old_value.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Stored times are naive UTC."""
+    return moment.replace(tzinfo=UTC).astimezone(zone)
+
+
+def _moment(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return ""
+    local = _local(moment, zone)
+    return f"{local:%b %-d, %Y %H:%M} {local.tzname()}"
+
+
+def filename(claim, kind: str = "") -> str:  # type: ignore[no-untyped-def]
+    """P-1001_SC-001_claim-3_2026-11.pdf (or ..._package.pdf): only letters, digits, dot, dash, underscore."""
+    commitment, period = claim.commitment, claim.billing_period
+    parts = [commitment.project.number, commitment.number, f"claim-{claim.number}", f"{period.start_date:%Y-%m}"]
+    if kind:
+        parts.append(kind)
+    ascii_parts = [unicodedata.normalize("NFKD", p).encode("ascii", "ignore").decode() for p in parts]
+    name = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", p).strip("-.") or "x" for p in ascii_parts)
+    return f"{name}.pdf"
+
+
+# --- the PDF -------------------------------------------------------------------------------------
+
+
+@cache
+def _fonts() -> None:
+    from reportlab import rl_config
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    # Images go in as binary streams: ASCII85 text (ReportLab's default) is 25% larger and, without
+    # ReportLab's optional C accelerator, takes seconds per photo to encode.
+    rl_config.useA85 = 0
+    for name, file in FONTS.items():
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
+    for family, bold in (("PB", "PB-Bold"), ("PB-Narrow", "PB-Narrow-Bold")):
+        addMapping(family, 0, 0, family)
+        addMapping(family, 1, 0, bold)
+        addMapping(family, 0, 1, family)
+        addMapping(family, 1, 1, bold)
+
+
+def text(value: str) -> str:
+    """Text a person typed, safe inside a ReportLab paragraph (which reads markup)."""
+    return escape(value or "").replace("\n", "<br/>")
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%b %-d, %Y") if value else ""
+
+
+def render_pdf(application: PayApplication) -> bytes:
+    """The application summary, then the continuation sheet; every page numbered "Page n of m"."""
+    import io
+
+    from reportlab.lib.pagesizes import landscape, letter
+    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
+
+    _fonts()
+    buffer = io.BytesIO()
+    margin = 36
+    doc = BaseDocTemplate(buffer, pagesize=letter, leftMargin=margin, rightMargin=margin, topMargin=margin,
+                          bottomMargin=margin + 12, title=f"Pay application {application.application_number} - "
+                          f"{application.contract}", author=application.vendor.name, creator="Progress Billings")
+    portrait_frame = Frame(margin, margin + 12, letter[0] - 2 * margin, letter[1] - 2 * margin - 12, id="summary")
+    wide = landscape(letter)
+    wide_frame = Frame(margin, margin + 12, wide[0] - 2 * margin, wide[1] - 2 * margin - 12, id="lines")
+    doc.addPageTemplates([PageTemplate("summary", [portrait_frame], pagesize=letter),
+                          PageTemplate("lines", [wide_frame], pagesize=wide)])
+    story = [*_summary(application), NextPageTemplate("lines"), PageBreak(), *_continuation(application, wide_frame)]
+    footer = (f"{application.vendor.name} · {application.contract} · "
+              f"Application no. {application.application_number} · {_day(application.period_to)}")
+    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    return buffer.getvalue()
+
+
+def _numbered_canvas(footer: str):  # type: ignore[no-untyped-def]
+    """A canvas that holds its pages back until the end, to write "Page n of m" on each."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, page in enumerate(self._pages, start=1):
+                self.__dict__.update(page)
+                width = self._pagesize[0]
+                self.setFont("PB", 7.5)
+                self.setFillGray(0.35)
+                self.drawString(36, 30, _fit(footer, "PB", 7.5, width - 72 - 70))
+                self.drawRightString(width - 36, 30, f"Page {number} of {total}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _fit(value: str, font: str, size: float, width: float) -> str:
+    """The text, shortened with an ellipsis to fit the width."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(value, font, size) <= width:
+        return value
+    while value and stringWidth(value + "…", font, size) > width:
+        value = value[:-1]
+    return value + "…"
+
+
+def _styles() -> dict:
+    from reportlab.lib.styles import ParagraphStyle
+
+    base = ParagraphStyle("base", fontName="PB", fontSize=8.5, leading=11)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor="#444444"),
+        "label": ParagraphStyle("label", parent=base, fontSize=7, leading=9, textColor="#555555"),
+        "title": ParagraphStyle("title", parent=base, fontName="PB-Bold", fontSize=15, leading=19, spaceAfter=2),
+        "h2": ParagraphStyle("h2", parent=base, fontName="PB-Bold", fontSize=10, leading=13, spaceBefore=10,
+                             spaceAfter=4),
+        "cell": ParagraphStyle("cell", parent=base, fontName="PB-Narrow", fontSize=7, leading=8.5),
+        "head": ParagraphStyle("head", parent=base, fontName="PB-Narrow-Bold", fontSize=7, leading=8.5),
+        "head_r": ParagraphStyle("head_r", parent=base, fontName="PB-Narrow-Bold", fontSize=7, leading=8.5,
+                                 alignment=2),
+    }
+
+
+def _summary(a: PayApplication) -> list:
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    s = _styles()
+    term = a.terms
+    t = a.totals
+    rule = colors.HexColor("#9aa3ad")
+
+    def p(value: str, style: str = "base") -> Paragraph:
+        return Paragraph(value, s[style])
+
+    def labelled(label: str, value: str) -> list:
+        return [p(text(label), "label"), p(value)]
+
+    story: list = [p(text(f"Pay application · {term('claim')} #{a.application_number}"), "title"),
+                   p(text(f"Application summary · {a.status}"), "small"), Spacer(1, 8)]
+    parties = Table([
+        [*labelled("To (contractor)", f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
+         *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
+        [*labelled("From (vendor)", f"<b>{text(a.vendor.name)}</b><br/>{text(a.vendor.address)}"),
+         *labelled("Contract", f"<b>{text(a.contract)}</b><br/>{text(a.contract_title)}")],
+        [*labelled("Application no.", f"<b>{a.application_number}</b>"),
+         *labelled("Period", f"{_day(a.period_from)} to {_day(a.period_to)}")],
+        [*labelled("Application date", _day(a.application_date) or "Not submitted yet"),
+         *labelled("Due date", _day(a.due_date))],
+    ], colWidths=[70, 200, 60, 210])
+    parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    story += [parties, p("Summary of this application", "h2")]
+
+    retention = term("retention")
+    rows = [
+        ("1", "Original contract sum", t.original_contract_sum),
+        ("2", "Net change by approved change orders", t.net_change_orders),
+        ("3", "Contract sum to date (1 + 2)", t.contract_sum_to_date),
+        ("4", "Total completed and stored to date (column G)", t.total_completed_and_stored),
+        ("5", f"{retention} (column I)", None),
+        ("", f"a. {_pct(a.retention_pct)} of completed work", t.retention_work),
+        ("", f"b. {_pct(a.stored_retention_pct)} of stored materials", t.retention_stored),
+        ("", f"Total {retention.lower()}", t.retention_total),
+        ("6", f"Total earned less {retention.lower()} (4 - 5)", t.earned_less_retention),
+        ("7", f"Less previous {term('claim', plural=True).lower()} (line 6 of the last approved one)",
+         t.previous_claims),
+        ("8", "Current amount due (6 - 7)", t.current_amount_due),
+        ("9", f"Balance to finish, including {retention.lower()} (3 - 6)",
+         t.balance_to_finish_including_retention),
+    ]
+    money_rows = [[p(n), p(text(label)), p(a.money(v) if v is not None else "", "base")] for n, label, v in rows]
+    summary = Table(money_rows, colWidths=[22, 388, 130])
+    due = len(rows) - 2
+    summary.setStyle(TableStyle([
+        ("ALIGN", (2, 0), (2, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, rule), ("LEFTPADDING", (1, 5), (1, 7), 14),
+        ("BACKGROUND", (0, due), (-1, due), colors.HexColor("#e9eef5")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    _right_align(summary, 2, s["base"])
+    for cell in summary._cellvalues[due]:
+        cell.style = _bold(cell.style)
+    story += [summary, p("Change orders", "h2")]
+
+    co = a.change_orders
+    co_rows = [[p("", "label"), p("<b>Additions</b>", "base"), p("<b>Deductions</b>", "base")],
+               [p("Approved in previous periods"), p(a.money(co.previous_additions)),
+                p(a.money(co.previous_deductions))],
+               [p("Approved this period"), p(a.money(co.this_period_additions)), p(a.money(co.this_period_deductions))]]
+    if co.undated:
+        co_rows.append([p("Approved, date not in the change history"), p(a.money(max(co.undated, ZERO))),
+                        p(a.money(max(-co.undated, ZERO)))])
+    co_rows += [[p("<b>Totals</b>"), p(f"<b>{a.money(co.additions)}</b>"), p(f"<b>{a.money(co.deductions)}</b>")],
+                [p("Net change by change orders"), p(""), p(a.money(co.net))]]
+    change_table = Table(co_rows, colWidths=[280, 130, 130])
+    change_table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, rule),
+                                      ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    _right_align(change_table, 1, s["base"])
+    _right_align(change_table, 2, s["base"])
+    story += [change_table, p("Vendor's certification", "h2"),
+              p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, the work covered by this "
+                     "application has been completed as the contract requires, that every amount shown was "
+                     "earned in the period, that what earlier applications were paid for has been paid on to "
+                     "those who did the work, and that the current amount due is now payable."), "small"),
+              Spacer(1, 6)]
+    cert = a.certification
+    if cert.signed_name:
+        story.append(p(f"Signed (typed signature): <b>{text(cert.signed_name)}</b> · {text(cert.signed_at)}"))
+        if cert.on_behalf_note:
+            story.append(p(text(cert.on_behalf_note), "small"))
+    else:
+        story.append(_blank_lines([("Signature", 230), ("Name", 150), ("Date", 90)]))
+    if a.notary_block:
+        story += [p("Notary", "h2"),
+                  _blank_lines([("State of", 250), ("County of", 250)]),
+                  Spacer(1, 8),
+                  _blank_lines([("Subscribed and sworn to before me on", 250), ("Notary public", 250)]),
+                  Spacer(1, 8), _blank_lines([("My commission expires", 250), ("Seal", 250)])]
+    story += [p("Review", "h2"),
+              p(text(a.decision) if a.decision else text(f"Not reviewed yet ({a.status}).")),
+              *[p(text(note), "small") for note in a.notes]]
+    return story
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+def _bold(style):  # type: ignore[no-untyped-def]
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style.name}-bold", parent=style, fontName="PB-Bold")
+
+
+def _right_align(table, column: int, base) -> None:  # type: ignore[no-untyped-def]
+    from reportlab.lib.styles import ParagraphStyle
+
+    right = ParagraphStyle(f"{base.name}-right", parent=base, alignment=2)
+    for row in table._cellvalues:
+        row[column].style = right
+
+
+def _blank_lines(fields: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
+    """Labelled lines to fill in by hand: each field is a label and the width of label and line."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    s = _styles()
+    cells, widths = [], []
+    for label, width in fields:
+        label_width = stringWidth(label, "PB", 7) + 10
+        cells += [Paragraph(text(label), s["label"]), ""]
+        widths += [label_width, max(width - label_width, 40)]
+    table = Table([cells], colWidths=widths, rowHeights=[22])
+    style = [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 2)]
+    for i in range(1, len(cells), 2):
+        style.append(("LINEBELOW", (i, 0), (i, 0), 0.6, "#333333"))
+    table.setStyle(TableStyle(style))
+    table.hAlign = "LEFT"
+    return table
+
+
+COLUMNS = ["A\nItem", "B\nDescription of work", "C\nScheduled value", "D\nFrom previous applications",
+           "E\nThis period", "F\nMaterials presently stored", "G\nCompleted and stored to date", "G / C\n%",
+           "H\nBalance to finish", "I\n{retention}"]
+
+
+def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-def]
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    s = _styles()
+    head = [Paragraph(text(c.format(retention=a.terms("retention"))), s["head_r" if i > 1 else "head"])
+            for i, c in enumerate(COLUMNS)]
+    m = a.money
+    rows = [head]
+    for line in a.lines:
+        f = line.figures
+        marker = "<b>Change order</b> · " if line.from_change_order else ""
+        code = f"{text(line.cost_code)} · " if line.cost_code else ""
+        rows.append([line.item, Paragraph(f"{marker}{code}{text(line.description)}", s["cell"]),
+                     m(f.scheduled_value), m(f.previous), m(f.this_period), m(f.stored), m(f.completed_and_stored),
+                     f"{f.percent_complete:,.1f}%", m(f.balance_to_finish), m(f.retention)])
+    t = a.totals
+    rows.append(["", Paragraph("<b>Grand totals</b>", s["cell"]), m(t.contract_sum_to_date),
+                 m(t.work_completed_to_date - t.this_period), m(t.this_period), m(t.stored),
+                 m(t.total_completed_and_stored), f"{t.percent_complete:,.1f}%", m(t.balance_to_finish),
+                 m(t.retention_total)])
+    money_width = 74
+    widths = [26, 0, *[money_width] * 5, 38, money_width, money_width]
+    widths[1] = frame._aW - sum(widths) - 1
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONT", (0, 1), (-1, -1), "PB-Narrow", 7), ("LEADING", (0, 1), (-1, -1), 8.5),
+        ("ALIGN", (2, 1), (-1, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef5")),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#333333")),
+        ("LINEBELOW", (0, 1), (-1, -2), 0.25, colors.HexColor("#c5ccd3")),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.HexColor("#333333")),
+        ("FONT", (0, -1), (-1, -1), "PB-Narrow-Bold", 7),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for i, line in enumerate(a.lines, start=1):
+        if line.from_change_order:
+            style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#fff6dd")))
+    table.setStyle(TableStyle(style))
+    story = [Paragraph(text(f"Continuation sheet · Application no. {a.application_number}"), s["h2"]),
+             Paragraph(text(f"{a.vendor.name} · {a.contract} {a.contract_title} · period {_day(a.period_from)} "
+                            f"to {_day(a.period_to)}"), s["small"]), Spacer(1, 6), table]
+    if not a.lines:
+        story.append(Paragraph("This schedule of values has no lines.", s["small"]))
+    elif any(line.from_change_order for line in a.lines):
+        story.append(Paragraph("Shaded rows were added by approved change orders.", s["small"]))
+    return story
