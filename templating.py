@@ -59,7 +59,8 @@ INVITE_BADGE = {"not_invited": "text-bg-light border", "invited": "text-bg-prima
 # One colour per claim state, wherever a claim's status badge shows.
 CLAIM_BADGE = {"draft": "text-bg-light border", "under_review": "text-bg-warning",
                "revise_and_resubmit": "text-bg-danger", "pending_owner_approval": "text-bg-success",
-               "approved_as_noted": "text-bg-success", "approved": "text-bg-success"}
+               "approved_as_noted": "text-bg-success", "approved": "text-bg-success",
+               "withdrawn": "text-bg-dark"}  # white on near-black: far above 4.5:1
 
 
 def register_templating(app: Flask) -> None:
