@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit, g702, outbox
@@ -334,9 +334,10 @@ def start_claim(commitment: Commitment, period: BillingPeriod, by: User) -> Clai
     """The commitment's claim for the period, created (Draft, a line per SOV line) if there is none yet;
     ClaimRefused (nothing written) while another claim of the commitment is still open (SPEC §9)."""
     _require_filling_in(commitment, by)
-    # Two workers starting claims of one commitment queue here (PostgreSQL; SQLite has one writer at a
-    # time anyway), so the second sees the first's claim before it checks.
-    db.session.execute(select(Commitment.id).where(Commitment.id == commitment.id).with_for_update())
+    # Two workers starting claims of one commitment queue here, so the second sees the first's claim before
+    # it checks: a write that changes nothing holds the commitment's row on PostgreSQL, and the database
+    # on SQLite (which would ignore FOR UPDATE), until this transaction ends.
+    db.session.execute(update(Commitment).where(Commitment.id == commitment.id).values(id=Commitment.id))
     existing = _claim_of(commitment, period)
     if existing is not None:
         if existing.status is ClaimStatus.WITHDRAWN:

@@ -3,6 +3,7 @@ has one open claim at a time, and an admin withdraws a claim so the next one can
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,7 +29,7 @@ from domain.models import (
 )
 from domain.periods import period_name
 from tests import factories
-from tests.helpers import billings_url, count
+from tests.helpers import AuthActions, billings_url, count
 from tests.web.portal_helpers import send_invites, state
 
 HX = {"HX-Request": "true"}
@@ -340,3 +341,33 @@ def test_a_contact_cannot_withdraw(client, auth, month):
     response = client.post(f"{month.claim_url}/withdraw", data={"reason": "Mine"})
     assert response.status_code in (403, 404)
     assert _all_written() == before
+
+
+def test_two_admins_starting_claims_of_one_contract_in_two_periods_at_once_make_one(app, world):
+    commitment = factories.commitment(world.project, factories.vendor(), number="SC-050")
+    second_admin = factories.user(world.company, "second-admin@pb.example", admin=True)
+    world.period.status = PeriodStatus.CLOSED
+    db.session.flush()
+    later = factories.period(world.project, number=2, start=world.period.end_date + timedelta(days=1))
+    db.session.commit()
+    base = billings_url(world, f"/claims/new?commitment={commitment.id}&period=")
+    urls = [base + str(p.id) for p in (world.period, later)]
+    clients = []
+    for n in range(4):
+        client = app.test_client()
+        AuthActions(client).sign_in((world.admin if n % 2 else second_admin).email)
+        clients.append((client, urls[n % 2]))
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def create(client, url: str) -> None:
+        start.wait()
+        statuses.append(client.post(url).status_code)
+
+    threads = [threading.Thread(target=create, args=pair) for pair in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert statuses == [303] * len(clients)  # the claim's page, or the board saying which one to finish
+    assert count(Claim, Claim.commitment_id == commitment.id) == 1
