@@ -183,7 +183,7 @@ def test_the_board_refuses_a_second_claim_while_the_first_is_open(client, month,
     row = load_board(world.project, world.admin, AccessLevel.ADMIN).row_for(month.commitment.id)
     assert not row.can_create_claim and not row.selectable
     html = _text(client.get(billings_url(world)))
-    assert f"Finish progress claim #1 for {period_name(world.period)} first (Draft)" in html
+    assert f"Finish progress claim #1 for {period_name(world.period)} first" in html
     before = _all_written()
     response = client.post(billings_url(world, f"/claims/new?commitment={month.commitment.id}&period={later.id}"),
                            headers=headers)
