@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm
@@ -18,11 +18,11 @@ class PeriodForm(AppForm):
     end_date = _date("End date")
     due_date = _date("Due date")
     # Sent by the second step only: the admin has seen what is still open in the period it closes.
-    confirm = HiddenField(default="")
+    confirm = BooleanField(default=False)
 
     @property
     def confirmed(self) -> bool:
-        return self.confirm.data == "yes"
+        return bool(self.confirm.data)
 
     def process_formdata_errors(self) -> None:
         # WTForms says "Not a valid date value." for a non-date; say what to type instead.
