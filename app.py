@@ -26,8 +26,8 @@ from blueprints.auth.sessions import register_session_rules
 from blueprints.billings.routes import bp as billings_bp
 from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
-from blueprints.exports.routes import bp as exports_bp
 from blueprints.documents.routes import bp as documents_bp
+from blueprints.exports.routes import bp as exports_bp
 from blueprints.forms import IdConverter
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp

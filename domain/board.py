@@ -38,7 +38,9 @@ from domain.models import (
     db,
 )
 from domain.money import HUNDRED, ZERO, as_cents, from_cents, percent_of, sum_cents
+from domain.periods import dates_name
 from domain.permissions import visible_commitments
+from domain.statuses import CLOSED
 
 
 class Reason(enum.Enum):
@@ -49,6 +51,15 @@ class Reason(enum.Enum):
     SOV_NOT_APPROVED = "sov_not_approved"
     FULLY_BILLED = "fully_billed"
     DUE_PASSED = "due_passed"
+
+
+@dataclass(frozen=True)
+class OpenClaimElsewhere:
+    """A reason that carries its facts: another claim of the commitment, of another period, is not yet
+    Approved, Approved as Noted or Withdrawn, so no claim starts here (SPEC §9)."""
+
+    number: int
+    period_name: str
 
 
 # Filters: the four invite states, then the claim statuses.
@@ -97,7 +108,8 @@ class Row:
     billed_to_date: Decimal  # G of the last Approved claim before this period
     mail_queued: int  # e-mails of this invite not yet accepted by the SMTP server
     mail_failing: bool  # ... of which at least one failed and is being retried
-    reasons: list[Reason] = field(default_factory=list)
+    open_elsewhere: OpenClaimElsewhere | None = None
+    reasons: list[Reason | OpenClaimElsewhere] = field(default_factory=list)
 
     @property
     def invite_key(self) -> str:
@@ -124,10 +136,18 @@ class Row:
     bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
 
     def __post_init__(self) -> None:
-        self.to_date = self.claim.total_completed_and_stored if self.claim else self.billed_to_date
+        counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
+        self.to_date = self.claim.total_completed_and_stored if counted else self.billed_to_date
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED
+
+    @property
+    def amount_due(self) -> Decimal | None:
+        """This period's current amount due; None without a claim, 0 for a withdrawn one."""
+        if self.claim is None:
+            return None
+        return ZERO if self.claim.status is ClaimStatus.WITHDRAWN else self.claim.current_amount_due
 
     def matches(self, status_filter: str | None) -> bool:
         if not status_filter:
@@ -285,12 +305,15 @@ def load_rows(
                                          "period_start": period.start_date}).all()
     contacts = _claim_contacts(project)
     rows = []
-    for commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing in results:
+    for (commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
+         open_number, open_start, open_end) in results:
         row = Row(
             commitment=commitment, contacts=contacts.get(commitment.id, []), invite=invite, claim=claim,
             sender_name=sender_name or "",
             scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
             mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
+            open_elsewhere=(OpenClaimElsewhere(open_number, dates_name(open_start, open_end))
+                            if open_number is not None else None),
         )
         row.reasons = reasons_not_to_invite(row, period, today)
         rows.append(row)
@@ -331,12 +354,26 @@ def _rows_query():  # type: ignore[no-untyped-def]
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.attempts > 0,
     )
+    # The commitment's open claim of another period, if any: a small grouped table joined once, so the rows
+    # stay one statement. The rule keeps one open claim per commitment; data from before it may hold more,
+    # and then the first number and the earliest period are named.
+    open_period = aliased(BillingPeriod)
+    oldest_open = (
+        select(Claim.commitment_id, func.min(Claim.number).label("number"),
+               func.min(open_period.start_date).label("start"), func.min(open_period.end_date).label("end"))
+        .join(open_period, Claim.billing_period_id == open_period.id)
+        .where(open_period.project_id == project_id, open_period.id != period_id, Claim.status.not_in(CLOSED))
+        .group_by(Claim.commitment_id)
+        .subquery()
+    )
     return (
-        select(Commitment, Invite, Claim, sender.name, scheduled, billed, queued, failing)
+        select(Commitment, Invite, Claim, sender.name, scheduled, billed, queued, failing, oldest_open.c.number,
+               oldest_open.c.start, oldest_open.c.end)
         .join(Commitment.vendor)
         .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period_id))
         .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period_id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
+        .outerjoin(oldest_open, oldest_open.c.commitment_id == Commitment.id)
         .where(Commitment.project_id == project_id)
         .options(contains_eager(Commitment.vendor))
         .order_by(Commitment.number)
@@ -360,9 +397,9 @@ def _claim_contacts(project: Project) -> dict[int, list[User]]:
     return contacts
 
 
-def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[Reason]:
+def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[Reason | OpenClaimElsewhere]:
     c = row.commitment
-    reasons = []
+    reasons: list[Reason | OpenClaimElsewhere] = []
     if c.status is not CommitmentStatus.APPROVED:
         reasons.append(Reason.NOT_APPROVED)
     if not any(u.active for u in row.contacts):
@@ -371,13 +408,17 @@ def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[
         reasons.append(Reason.SOV_NOT_APPROVED)
     elif row.scheduled_value > ZERO and row.billed_to_date >= row.scheduled_value:
         reasons.append(Reason.FULLY_BILLED)
+    if row.claim is None and row.open_elsewhere is not None:
+        reasons.append(row.open_elsewhere)  # neither an invite nor a claim on behalf until it is finished
     if period.due_date < today:
         reasons.append(Reason.DUE_PASSED)
     return reasons
 
 
-def reason_text(reason: Reason, commitment: Commitment, term) -> str:  # type: ignore[no-untyped-def]
+def reason_text(reason: Reason | OpenClaimElsewhere, commitment: Commitment, term) -> str:  # type: ignore[no-untyped-def]
     """The words a person reads on the row."""
+    if isinstance(reason, OpenClaimElsewhere):
+        return f"Finish {term('claim').lower()} #{reason.number} for {reason.period_name} first"
     return {
         Reason.NOT_APPROVED: f"Not approved (status: {commitment.status.value})",
         Reason.NO_CONTACT: f"No {term('claim_contact').lower()}",
@@ -387,4 +428,5 @@ def reason_text(reason: Reason, commitment: Commitment, term) -> str:  # type: i
     }[reason]
 
 
-__all__ = ["SORTS", "Board", "Reason", "Row", "Totals", "clean_search", "load_board", "load_rows", "reason_text"]
+__all__ = ["SORTS", "Board", "OpenClaimElsewhere", "Reason", "Row", "Totals", "clean_search", "load_board",
+           "load_rows", "reason_text"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit, g702, outbox
 from domain.clock import utcnow
-from domain.emails import CLAIM_APPROVED, CLAIM_RETURNED, CLAIM_SUBMITTED
+from domain.emails import CLAIM_APPROVED, CLAIM_RETURNED, CLAIM_SUBMITTED, CLAIM_WITHDRAWN
 from domain.errors import Invalid
 from domain.models import (
     BillingPeriod,
@@ -30,8 +30,9 @@ from domain.models import (
     db,
 )
 from domain.money import ZERO, parse_money, parse_percent
-from domain.permissions import can_fill_in_claims, can_review_claims, project_admins, require
-from domain.statuses import ALLOWED, EDITABLE, FINAL, InvalidTransition, transition
+from domain.periods import period_name
+from domain.permissions import can_fill_in_claims, can_review_claims, can_withdraw_claim, project_admins, require
+from domain.statuses import ALLOWED, CLOSED, EDITABLE, FINAL, InvalidTransition, transition
 
 COUNTS_AS_BILLED = (ClaimStatus.APPROVED, ClaimStatus.APPROVED_AS_NOTED)
 
@@ -399,11 +400,24 @@ def _n(claim: Claim) -> str:
 
 
 def start_claim(commitment: Commitment, period: BillingPeriod, by: User) -> Claim:
-    """The commitment's claim for the period, created (Draft, a line per SOV line) if there is none yet."""
+    """The commitment's claim for the period, created (Draft, a line per SOV line) if there is none yet;
+    ClaimRefused (nothing written) while another claim of the commitment is still open (SPEC §9)."""
     _require_filling_in(commitment, by)
+    # Two workers starting claims of one commitment queue here, so the second sees the first's claim before
+    # it checks: a write that changes nothing holds the commitment's row on PostgreSQL, and the database
+    # on SQLite (which would ignore FOR UPDATE), until this transaction ends.
+    db.session.execute(update(Commitment).where(Commitment.id == commitment.id).values(id=Commitment.id))
     existing = _claim_of(commitment, period)
     if existing is not None:
+        if existing.status is ClaimStatus.WITHDRAWN:
+            db.session.rollback()
+            raise ClaimRefused(f"Claim #{existing.number} for {period_name(period)} was withdrawn; "
+                               "the next claim starts in a later period.")
         return existing
+    blocking = open_claim_blocking(commitment, period)
+    if blocking is not None:
+        db.session.rollback()
+        raise ClaimRefused(finish_first(blocking))
     number = (db.session.scalar(select(func.count(Claim.id)).where(Claim.commitment_id == commitment.id)) or 0) + 1
     claim = Claim(commitment=commitment, billing_period=period, number=number, created_by=by,
                   status=ClaimStatus.DRAFT)
@@ -420,6 +434,21 @@ def start_claim(commitment: Commitment, period: BillingPeriod, by: User) -> Clai
                  action="claim started", new=f"#{number}, Draft")
     db.session.commit()
     return claim
+
+
+def open_claim_blocking(commitment: Commitment, period: BillingPeriod) -> Claim | None:
+    """The commitment's claim of another period that is not yet Approved, Approved as Noted or Withdrawn:
+    while there is one, no new claim starts (the same work could be billed twice)."""
+    return db.session.scalar(
+        select(Claim).where(Claim.commitment_id == commitment.id, Claim.billing_period_id != period.id,
+                            Claim.status.not_in(CLOSED))
+        .order_by(Claim.number).limit(1))
+
+
+def finish_first(blocking: Claim) -> str:
+    """Why a new claim cannot start yet, naming the open one."""
+    return (f"Finish claim #{blocking.number} for {period_name(blocking.billing_period)} first: "
+            f"it is {blocking.status.value}.")
 
 
 def _claim_of(commitment: Commitment, period: BillingPeriod) -> Claim | None:
@@ -505,6 +534,34 @@ def _check_decisions(decisions: list[LineDecision], by_id: dict[int, ClaimLine],
     if len(note) > MAX_REVIEW_COMMENT:
         db.session.rollback()
         raise Invalid("note", f"A note can be at most {MAX_REVIEW_COMMENT:,} characters.")
+
+
+# --- withdrawal ---------------------------------------------------------------------------------
+
+
+MAX_WITHDRAWAL_REASON = 1000
+NO_WITHDRAWAL_REASON = "Say why the claim is withdrawn: the contact reads it."
+WITHDRAWAL_REASON_TOO_LONG = f"Keep the reason to {MAX_WITHDRAWAL_REASON:,} characters or fewer."
+
+
+def withdraw(claim: Claim, reason: str, by: User) -> None:
+    """Withdraw a Draft or Revise and Resubmit claim with a reason: recorded, e-mailed to its contacts, and
+    from then on it counts for nothing, so the commitment's next claim can start. On refusal (Invalid,
+    InvalidTransition, PermissionDenied) nothing is written."""
+    require(can_withdraw_claim(by, claim.commitment.project),
+            "Only an Admin on this project's Commitments tool may withdraw claims.")
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("reason", NO_WITHDRAWAL_REASON)
+    if len(reason) > MAX_WITHDRAWAL_REASON:
+        raise Invalid("reason", WITHDRAWAL_REASON_TOO_LONG)
+    transition(claim, ClaimStatus.WITHDRAWN, by=by)
+    claim.withdrawal_reason, claim.withdrawn_at, claim.withdrawn_by_id = reason, utcnow(), by.id
+    audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.billing_period.project_id,
+                 action="withdrawn", field="reason", new=reason)
+    outbox.queue_rows([_mail(CLAIM_WITHDRAWN, claim, contact, by, f"{CLAIM_WITHDRAWN}:{claim.id}")
+                       for contact in claim.commitment.claim_contacts if contact.active])
+    db.session.commit()
 
 
 # --- who --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ INVITE_ANSWERED = "invite_answered"
 CLAIM_SUBMITTED = "claim_submitted"
 CLAIM_RETURNED = "claim_returned"
 CLAIM_APPROVED = "claim_approved"
+CLAIM_WITHDRAWN = "claim_withdrawn"
 ACCOUNT_ACTIVATION = "account_activation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - an e-mail kind, not a password
 
@@ -39,6 +40,7 @@ def render(message: OutboxMessage) -> Rendered:
         CLAIM_SUBMITTED: _claim_notice,
         CLAIM_RETURNED: _claim_notice,
         CLAIM_APPROVED: _claim_notice,
+        CLAIM_WITHDRAWN: _claim_notice,
         ACCOUNT_ACTIVATION: _account_activation,
         PASSWORD_RESET: _password_reset,
     }[message.kind]
@@ -150,6 +152,13 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
             recipient=recipient, heading=f"{word} #{claim.number} needs changes",
             paragraphs=[f"{actor.name} sent it back for revision. Correct the lines below and submit it again."],
             facts=facts, quote=notes, button=("Revise and resubmit", portal))
+    if message.kind == CLAIM_WITHDRAWN:
+        return _notice(
+            subject=f"{project.name}: {about} is withdrawn",
+            recipient=recipient, heading=f"{word} #{claim.number} is withdrawn",
+            paragraphs=[f"{actor.name} withdrew it: it counts for nothing and can no longer change. "
+                        f"Your next {word.lower()} for this contract can start in a later period."],
+            facts=facts[:2], quote=claim.withdrawal_reason or "", button=("View it", portal))
     return _notice(
         subject=f"{project.name}: {about} is {claim.status.value}",
         recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",

@@ -128,6 +128,7 @@ class ClaimStatus(enum.Enum):
     PENDING_OWNER_APPROVAL = "Pending Owner Approval"
     APPROVED_AS_NOTED = "Approved as Noted"
     APPROVED = "Approved"
+    WITHDRAWN = "Withdrawn"
 
 
 class LineReview(enum.Enum):
@@ -438,6 +439,10 @@ class Claim(db.Model):
     signed_at: Mapped[datetime | None] = mapped_column(DateTime)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why an admin withdrew the claim, when and who: a withdrawn claim counts for nothing.
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(1000))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # G702 figures as last computed by domain/g702.py when the claim was saved, so that
     # list pages show them without loading every line.
     work_completed_to_date: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
@@ -456,6 +461,7 @@ class Claim(db.Model):
     billing_period: Mapped[BillingPeriod] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     lines: Mapped[list[ClaimLine]] = relationship(
         back_populates="claim", cascade="all, delete-orphan", order_by="ClaimLine.id"
     )

@@ -12,7 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from domain import audit
 from domain.clock import project_today
 from domain.errors import Invalid
-from domain.models import BillingPeriod, PeriodStatus, Project, User, db
+from domain.models import (
+    BillingPeriod,
+    Claim,
+    ClaimStatus,
+    Commitment,
+    Invite,
+    InviteStatus,
+    PeriodStatus,
+    Project,
+    User,
+    db,
+)
 from domain.permissions import can_admin_project, require
 
 LONGEST_PERIOD = timedelta(days=92)
@@ -29,7 +40,11 @@ class PeriodDates:
 def period_name(period: BillingPeriod) -> str:
     """How e-mails and pages name a period: "November 2026" when it is exactly that calendar month,
     else its dates ("Oct 26 to Nov 25, 2026"), so two periods never share a name."""
-    start, end = period.start_date, period.end_date
+    return dates_name(period.start_date, period.end_date)
+
+
+def dates_name(start: date, end: date) -> str:
+    """`period_name` from the dates alone (for rows that carry them without the period)."""
     last_day = calendar.monthrange(start.year, start.month)[1]
     if start.day == 1 and end == start.replace(day=last_day):
         return f"{start:%B %Y}"
@@ -64,11 +79,71 @@ def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | N
         )
 
 
-def create_period(project: Project, dates: PeriodDates, by: User | None) -> BillingPeriod:
-    """Open a new period and close the previous Open one, in one transaction."""
+# What still waits in a period, in the order the confirmation lists it (board filter key, label).
+OPEN_CLAIM_GROUPS = (
+    ("claim_draft", "Draft", (ClaimStatus.DRAFT,)),
+    ("claim_under_review", "Under Review", (ClaimStatus.UNDER_REVIEW,)),
+    ("claim_pending_owner_approval", "Pending Owner Approval", (ClaimStatus.PENDING_OWNER_APPROVAL,)),
+    ("claim_revise_and_resubmit", "Revise and Resubmit", (ClaimStatus.REVISE_AND_RESUBMIT,)),
+)
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """The current period's work that is not done: claims not yet decided or withdrawn, invites unanswered."""
+
+    period: BillingPeriod
+    claims: list[Claim]  # by commitment number
+    invites_unanswered: int
+
+    def claims_in(self, statuses: tuple[ClaimStatus, ...]) -> list[Claim]:
+        return [c for c in self.claims if c.status in statuses]
+
+    @property
+    def groups(self) -> list[tuple[str, str, list[Claim]]]:
+        """(board filter, status, claims) for each status that has any."""
+        return [(key, label, found) for key, label, statuses in OPEN_CLAIM_GROUPS
+                if (found := self.claims_in(statuses))]
+
+    def __bool__(self) -> bool:
+        return bool(self.claims) or self.invites_unanswered > 0
+
+
+class OpenWorkLeft(Exception):
+    """Opening a new period would close one with open work; the admin confirms first. Nothing is written."""
+
+    def __init__(self, work: OpenWork) -> None:
+        super().__init__(f"Billing period {work.period.number} still has open work.")
+        self.work = work
+
+
+def open_work(project: Project) -> OpenWork | None:
+    """What is still open in the project's Open period (None without one): two statements."""
+    current = db.session.scalar(select(BillingPeriod).where(BillingPeriod.project_id == project.id,
+                                                            BillingPeriod.status == PeriodStatus.OPEN))
+    if current is None:
+        return None
+    waiting = [key for _, _, statuses in OPEN_CLAIM_GROUPS for key in statuses]
+    claims = list(db.session.scalars(
+        select(Claim).join(Commitment, Claim.commitment_id == Commitment.id)
+        .where(Claim.billing_period_id == current.id, Claim.status.in_(waiting))
+        .order_by(Commitment.number)))
+    unanswered = db.session.scalar(select(func.count(Invite.id)).where(
+        Invite.billing_period_id == current.id, Invite.status == InviteStatus.INVITED)) or 0
+    return OpenWork(period=current, claims=claims, invites_unanswered=unanswered)
+
+
+def create_period(project: Project, dates: PeriodDates, by: User | None, *, confirmed: bool = False) -> BillingPeriod:
+    """Open a new period and close the previous Open one, in one transaction. A person who has not
+    `confirmed` gets OpenWorkLeft while the closing period has open work; the monthly rule (`by` None)
+    opens the next period regardless, as the project asked it to."""
     if by is not None:
         _require_admin(project, by)
     check_dates(dates, project)
+    if by is not None and not confirmed:
+        work = open_work(project)
+        if work:
+            raise OpenWorkLeft(work)
     previous = db.session.scalar(
         select(BillingPeriod).where(BillingPeriod.project_id == project.id,
                                     BillingPeriod.status == PeriodStatus.OPEN)

@@ -222,6 +222,11 @@ def can_review_claims(user: User, project: Project, level: AccessLevel | None = 
     return not user.is_collaborator and can_admin_project(user, project, level)
 
 
+def can_withdraw_claim(user: User, project: Project, level: AccessLevel | None = None) -> bool:
+    """Project Admins withdraw a claim (a Draft or one sent back) so the commitment's next one can start."""
+    return not user.is_collaborator and can_admin_project(user, project, level)
+
+
 def can_change_attachments(user: User, claim: Claim) -> bool:
     """While the claim is a draft or sent back: its contacts, and project Admins."""
     if claim.status not in EDITABLE or not can_see_claim(user, claim):

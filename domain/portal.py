@@ -27,7 +27,7 @@ from domain.models import (
     db,
 )
 from domain.permissions import can_answer_invite, require, visible_commitments
-from domain.statuses import EDITABLE, SUBMITTED
+from domain.statuses import CLOSED, EDITABLE, SUBMITTED
 
 MAX_REASON = 1000
 DUE_SOON_DAYS = 3  # My invites highlights a due date this close, while something is still to submit
@@ -58,6 +58,7 @@ class HomeItem:
 
     invite: Invite | None
     claim: Claim | None
+    blocked_by: Claim | None = None  # another open claim of the commitment: no new claim starts until it is done
 
     @property
     def commitment(self) -> Commitment:
@@ -79,7 +80,8 @@ class HomeItem:
         if self.invite is not None and self.invite.status is InviteStatus.DECLINED:
             return ""  # a draft kept from an earlier Yes waits until the invite is accepted again
         if self.claim is None:
-            return "Start claim" if self.invite and self.invite.status is InviteStatus.ACCEPTED else ""
+            return ("Start claim" if self.invite and self.invite.status is InviteStatus.ACCEPTED
+                    and self.blocked_by is None else "")
         return {"DRAFT": "Finish draft", "REVISE_AND_RESUBMIT": "Revise and resubmit"}.get(self.claim.status.name, "")
 
 
@@ -142,6 +144,14 @@ def home(user: User) -> list[HomeItem]:
                  selectinload(Claim.billing_period))
     ).all()
     items = [HomeItem(invite, claim) for invite, claim in rows] + [HomeItem(None, claim) for claim in uninvited]
+    # Every claim of the contact's commitments is among the items: the open ones say which item waits.
+    open_claims: dict[int, Claim] = {}
+    for claim in sorted((i.claim for i in items if i.claim is not None and i.claim.status not in CLOSED),
+                        key=lambda c: -c.number):
+        open_claims[claim.commitment_id] = claim  # the oldest open one wins
+    for item in items:
+        if item.claim is None:
+            item.blocked_by = open_claims.get(item.commitment.id)
     items.sort(key=lambda i: i.commitment.number)
     items.sort(key=lambda i: i.billing_period.start_date, reverse=True)
     return items
@@ -159,6 +169,9 @@ def accept(invite: Invite, contact: User) -> Claim | None:
     if claim is None and due_passed(invite):
         raise AnswerRefused("The due date has passed, so a new claim cannot be started. "
                             f"Ask {invite.sent_by.name} to create it for you.")
+    blocking = claims.open_claim_blocking(invite.commitment, invite.billing_period) if claim is None else None
+    if blocking is not None:
+        raise AnswerRefused(claims.finish_first(blocking))
     _answer(invite, contact, InviteStatus.ACCEPTED, "")
     db.session.commit()
     return claim or claims.start_claim(invite.commitment, invite.billing_period, contact)
@@ -188,6 +201,13 @@ def decline(invite: Invite, contact: User, reason: str) -> None:
 def _require_contact(invite: Invite, contact: User) -> None:
     require(can_answer_invite(contact, invite.commitment),
             "Only the commitment's progress claim contacts may answer its invite.")
+
+
+def blocking_claim(invite: Invite) -> Claim | None:
+    """The open claim that keeps this invite's claim from starting, if its claim is not started yet."""
+    if claims.invite_claim(invite) is not None:
+        return None
+    return claims.open_claim_blocking(invite.commitment, invite.billing_period)
 
 
 def _check_changeable(invite: Invite, claim: Claim | None) -> None:

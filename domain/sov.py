@@ -27,6 +27,7 @@ from domain.models import (
 )
 from domain.money import ZERO
 from domain.permissions import require_commitment_editor
+from domain.statuses import CLOSED
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def add_change_order_line(commitment: Commitment, data: LineData, by: User) -> S
     _flush_or_refuse()
     # Claims still being written or reviewed get the new line, so they can bill against it.
     for claim in db.session.scalars(select(Claim).where(Claim.commitment_id == commitment.id,
-                                                        Claim.status.not_in(COUNTS_AS_BILLED))):
+                                                        Claim.status.not_in(CLOSED))):
         claim.lines.append(ClaimLine(sov_line_id=line.id))
     record_event(commitment, by, "change order: SOV line added", f"line {line.id}", new=_describe(line))
     db.session.commit()

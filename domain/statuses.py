@@ -8,16 +8,20 @@ from domain.models import Claim, ClaimStatus, User
 
 S = ClaimStatus
 ALLOWED: dict[ClaimStatus, set[ClaimStatus]] = {
-    S.DRAFT: {S.UNDER_REVIEW},
+    S.DRAFT: {S.UNDER_REVIEW, S.WITHDRAWN},
     S.UNDER_REVIEW: {S.REVISE_AND_RESUBMIT, S.PENDING_OWNER_APPROVAL, S.APPROVED_AS_NOTED, S.APPROVED},
-    S.REVISE_AND_RESUBMIT: {S.UNDER_REVIEW},
+    S.REVISE_AND_RESUBMIT: {S.UNDER_REVIEW, S.WITHDRAWN},
     S.PENDING_OWNER_APPROVAL: {S.REVISE_AND_RESUBMIT, S.APPROVED_AS_NOTED, S.APPROVED},
     S.APPROVED_AS_NOTED: set(),
     S.APPROVED: set(),
+    S.WITHDRAWN: set(),
 }
 EDITABLE = {S.DRAFT, S.REVISE_AND_RESUBMIT}
 SUBMITTED = set(ClaimStatus) - {S.DRAFT}
 FINAL = {S.APPROVED, S.APPROVED_AS_NOTED}
+# A commitment has at most one claim that is not one of these (SPEC §9): the next one waits for it.
+CLOSED = FINAL | {S.WITHDRAWN}
+REVIEW_DECISIONS = {S.REVISE_AND_RESUBMIT, S.PENDING_OWNER_APPROVAL, S.APPROVED_AS_NOTED, S.APPROVED}
 
 
 class InvalidTransition(Exception):

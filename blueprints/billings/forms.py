@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm
 from domain import claims
@@ -17,6 +17,12 @@ class PeriodForm(AppForm):
     start_date = _date("Start date")
     end_date = _date("End date")
     due_date = _date("Due date")
+    # Sent by the second step only: the admin has seen what is still open in the period it closes.
+    confirm = BooleanField(default=False)
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.confirm.data)
 
     def process_formdata_errors(self) -> None:
         # WTForms says "Not a valid date value." for a non-date; say what to type instead.
@@ -122,3 +128,16 @@ class ReviewForm(AppForm):
                     decision=LineReview.__members__.get(self[f"review-{line.id}"].data or "", LineReview.PENDING),
                     comment=self[f"comment-{line.id}"].data or "")
                 for line in self.claim.lines]
+
+
+class WithdrawForm(AppForm):
+    """Withdraw a claim: the reason is required, and the contact reads it."""
+
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired(claims.NO_WITHDRAWAL_REASON),
+                    Length(max=claims.MAX_WITHDRAWAL_REASON, message=claims.WITHDRAWAL_REASON_TOO_LONG)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"rows": 3, "maxlength": claims.MAX_WITHDRAWAL_REASON},
+        description="E-mailed to the contact and kept in the claim's history.",
+    )

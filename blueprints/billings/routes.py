@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
-from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm
+from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm, WithdrawForm
 from blueprints.field_errors import show_problems
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
 from blueprints.guards import (
@@ -26,8 +26,14 @@ from domain import board as boards
 from domain import claims, invites, periods
 from domain.errors import Invalid
 from domain.models import AccessLevel, ClaimStatus
-from domain.permissions import can_admin_project, can_change_attachments, can_fill_in_claims, can_review_claims
-from domain.statuses import ALLOWED, EDITABLE, InvalidTransition
+from domain.permissions import (
+    can_admin_project,
+    can_change_attachments,
+    can_fill_in_claims,
+    can_review_claims,
+    can_withdraw_claim,
+)
+from domain.statuses import ALLOWED, EDITABLE, REVIEW_DECISIONS, InvalidTransition
 from extensions import htmx
 from templating import current_terms
 
@@ -195,19 +201,42 @@ def invite_history(project_id: int, invite_id: int):
 @bp.post("/periods")
 @login_required
 def create_period(project_id: int):
+    """Open a new period; while the one it closes has open work, first a confirmation that lists it
+    (409, nothing written), whose button sends the same dates again with `confirm`."""
     project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
     form = PeriodForm()
     if form.validate_on_submit():
         try:
-            period = periods.create_period(project, _dates(form), current_user)
+            period = periods.create_period(project, _dates(form), current_user, confirmed=form.confirmed)
         except Invalid as problem:
             show_problems(form, problem)
+        except periods.OpenWorkLeft as left:
+            return _periods_answer(project, level, form, 409, open_work=left.work)
         else:
             flash(f"Billing period {period.number} is open: {period.start_date:%b %-d} to "
                   f"{period.end_date:%b %-d, %Y}, due {period.due_date:%b %-d}.", "success")
-            return redirect(url_for("billings.index", project_id=project.id), code=303)
+            return _to(url_for("billings.index", project_id=project.id))
     form.process_formdata_errors()
-    return _page(project, level, _board(project, level), 422, period_form=form, periods_open=True)
+    return _periods_answer(project, level, form, 422)
+
+
+def _periods_answer(project, level, form: PeriodForm, status: int, **extra):  # type: ignore[no-untyped-def]
+    """The billing periods card with the form as sent: for htmx the card alone, else the page with it open."""
+    board = _board(project, level)
+    if htmx:
+        return htmx_answer("billings/partials/_periods.html", banner="", status=status, project=project, level=level,
+                           board=board, can_admin=can_admin_project(current_user, project, level), period_form=form,
+                           rule_form=_rule_form(project), periods_open=True, **extra)
+    return _page(project, level, board, status, period_form=form, periods_open=True, **extra)
+
+
+def _to(target: str):  # type: ignore[no-untyped-def]
+    """Done: the page at `target` shows the flash; htmx loads it whole (more than one fragment changed)."""
+    if htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
 
 
 @bp.route("/periods/<int:period_id>/edit", methods=["GET", "POST"])
@@ -264,7 +293,7 @@ def _dates(form: PeriodForm) -> periods.PeriodDates:
 def create_claim(project_id: int):
     """The board's "Create on behalf" asks first: a page that says what will be made, whose button posts
     `confirm=yes`. A post without it (a stray or forged click) makes nothing and shows that page."""
-    project, _level, commitment = commitment_for_current_user(
+    project, level, commitment = commitment_for_current_user(
         project_id, request.values.get("commitment", type=db_int) or 0, AccessLevel.ADMIN)
     period_id = request.args.get("period", type=db_int)
     if period_id is None and request.method == "GET":  # the board's link: the current period
@@ -272,10 +301,42 @@ def create_claim(project_id: int):
     period = period_in(project, period_id or 0)
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template("billings/claim_new.html", project=project, commitment=commitment, period=period)
-    claim = claims.start_claim(commitment, period, current_user)
+    try:
+        claim = claims.start_claim(commitment, period, current_user)
+    except claims.ClaimRefused as refused:
+        board = boards.load_board(project, current_user, level, period_id=period.id)
+        return _answer(project, level, board, f"{commitment.number}: {refused}", "warning", 409)
     flash(f"{current_terms()('claim')} #{claim.number} for {commitment.number} is open as a draft. "
           "Fill it in for the contact; no e-mail goes to them.", "success")
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+
+
+@bp.post("/claims/<int:claim_id>/withdraw")
+@login_required
+@limit_mail
+def withdraw_claim(project_id: int, claim_id: int):
+    """Withdraw a Draft or a claim sent back, with a reason; 422 with the message by the field, 409 when the
+    claim has moved on (submitted, decided), nothing written either way."""
+    project, level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
+    form = WithdrawForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            claims.withdraw(claim, form.reason.data, current_user)
+        except Invalid as problem:
+            show_problems(form, problem)
+        except InvalidTransition as refused:
+            form.reason.errors = [f"{refused} Only a Draft or a claim sent back can be withdrawn."]
+            status = 409
+        else:
+            deliver_mail_after_response()
+            flash(f"{current_terms()('claim')} #{claim.number} is withdrawn; the contact is e-mailed. "
+                  "The next one can start.", "success")
+            return _to(url_for("billings.claim", project_id=project.id, claim_id=claim.id))
+    if htmx:
+        return htmx_answer("billings/partials/_withdraw.html", banner="", status=status, project=project,
+                           claim=claim, withdraw_form=form, can_withdraw=_can_withdraw(project, level, claim))
+    return _claim_page(project, level, claim, ClaimLinesForm.for_claim(claim), status=status, withdraw_form=form)
 
 
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
@@ -351,14 +412,18 @@ def review_claim(project_id: int, claim_id: int):
     return redirect(target, code=303)
 
 
+def _can_withdraw(project, level, claim) -> bool:  # type: ignore[no-untyped-def]
+    return ClaimStatus.WITHDRAWN in ALLOWED[claim.status] and can_withdraw_claim(current_user, project, level)
+
+
 def _claim_page(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
-                status: int = 200):
+                status: int = 200, withdraw_form=None):
     return render_template("billings/claim.html", **_claim_context(project, level, claim, form, entries,
-                                                                    entered)), status
+                                                                    entered, withdraw_form=withdraw_form)), status
 
 
 def _claim_context(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
-                   review_problem: str = "", typed_review=None, review_form=None) -> dict:
+                   review_problem: str = "", typed_review=None, review_form=None, withdraw_form=None) -> dict:
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
     return dict(
         project=project, level=level, claim=claim, lines=lines, totals=totals,
@@ -367,8 +432,10 @@ def _claim_context(project, level, claim, form, entries=None, entered=None,  # t
         locked=claims.approved_lines_locked(claim),
         editable=claim.status in EDITABLE and can_fill_in_claims(current_user, claim.commitment, level),
         reviewable=(can_review_claims(current_user, project, level)
-                    and bool(ALLOWED[claim.status] - {ClaimStatus.UNDER_REVIEW})),
+                    and bool(ALLOWED[claim.status] & REVIEW_DECISIONS)),
         allowed=ALLOWED[claim.status], history=claims.history(claim), invite=claims.invite_for(claim),
         review_problem=review_problem, typed_review=typed_review or {},
         review_form=review_form or ReviewForm.for_claim(claim),
-        can_attach=can_change_attachments(current_user, claim))
+        can_attach=can_change_attachments(current_user, claim),
+        can_withdraw=_can_withdraw(project, level, claim),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None))

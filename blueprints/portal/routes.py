@@ -77,7 +77,7 @@ def _invite_page(invite: Invite, answer: str | None, decline_form: DeclineForm |
                            sender_company=emails.sender_company_name(company),
                            accept_form=AnswerForm(), decline_form=decline_form or DeclineForm(
                                formdata=None, reason=invite.decline_reason),
-                           due_passed=portal.due_passed(invite),
+                           due_passed=portal.due_passed(invite), blocked_by=portal.blocking_claim(invite),
                            company_message=(company.invite_message if company else "") or ""), status
 
 
@@ -113,7 +113,7 @@ def accept(invite_id: int):
         abort(400)
     try:
         claim = portal.accept(invite, current_user)
-    except portal.AnswerRefused as refused:
+    except (portal.AnswerRefused, claims.ClaimRefused) as refused:
         flash(str(refused), "warning")
         return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
     deliver_mail_after_response()

@@ -14,7 +14,7 @@ A claim submitted before the audit trail recorded a change therefore shows today
 Drafts get no snapshot: they follow today's contract until submitted.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 04:40:00.000000
 
 """
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.models import AuditEvent, Claim, ClaimStatus, db
-from domain.statuses import ALLOWED, EDITABLE, FINAL, SUBMITTED, InvalidTransition, transition
+from domain.statuses import (
+    ALLOWED,
+    CLOSED,
+    EDITABLE,
+    FINAL,
+    REVIEW_DECISIONS,
+    SUBMITTED,
+    InvalidTransition,
+    transition,
+)
 from tests import factories
 
 S = ClaimStatus
@@ -22,6 +31,8 @@ EXPECTED = {
     (S.PENDING_OWNER_APPROVAL, S.REVISE_AND_RESUBMIT),
     (S.PENDING_OWNER_APPROVAL, S.APPROVED_AS_NOTED),
     (S.PENDING_OWNER_APPROVAL, S.APPROVED),
+    (S.DRAFT, S.WITHDRAWN),  # an admin withdraws a claim the contact is still writing or revising
+    (S.REVISE_AND_RESUBMIT, S.WITHDRAWN),
 }
 
 
@@ -32,6 +43,9 @@ def test_the_table_is_the_documented_lifecycle():
     assert {S.APPROVED, S.APPROVED_AS_NOTED} == FINAL
     assert set(ClaimStatus) - {S.DRAFT} == SUBMITTED
     assert all(not ALLOWED[s] for s in FINAL)  # a decided claim stays decided
+    assert not ALLOWED[S.WITHDRAWN]  # a withdrawn one stays withdrawn
+    assert {S.APPROVED, S.APPROVED_AS_NOTED, S.WITHDRAWN} == CLOSED  # no longer keeps the next claim waiting
+    assert {S.REVISE_AND_RESUBMIT, S.PENDING_OWNER_APPROVAL, S.APPROVED_AS_NOTED, S.APPROVED} == REVIEW_DECISIONS
 
 
 @pytest.fixture

@@ -171,12 +171,17 @@ def test_a_credit_cannot_take_work_to_date_below_zero(client, setup):
     world, first = setup.world, setup.sov[0]
     old = factories.period(world.project, number=0, start=world.period.start_date - timedelta(days=60),
                            status=PeriodStatus.CLOSED)
+    # The history is built after the fact: this period's Draft steps aside while the earlier claim is made
+    # (one open claim per contract), then is a Draft again.
+    setup.claim.status = ClaimStatus.APPROVED
     db.session.commit()
     admin = db.session.get(User, world.admin.id)
     earlier = claims.start_claim(setup.commitment, old, admin)
     claims.save_entries(earlier, [claims.LineEntry(first.id, this_period="10000")], admin, submit=True,
                         signature=SIGNED)
     claims.review(earlier, [], ClaimStatus.APPROVED, admin)
+    setup.fresh_claim().status = ClaimStatus.DRAFT
+    db.session.commit()
     assert earlier.earned_less_retention == D("9000.00")
     before = state()
     bad = client.post(setup.portal_url, data=_entries(setup, {"this_period": "-10000.01"}))
