@@ -83,7 +83,7 @@ def test_0005_fills_the_snapshot_of_submitted_claims_from_their_stored_totals_an
         submitted = {i: claims.figures(db.session.get(Claim, i)) for i in ids}
         change_the_contract(contract)  # line B 37,000 -> 44,000, a 5,000 line added, retention 15% / 10%
         db.session.remove()
-        downgrade(revision="0004")  # as if these claims had been submitted before the snapshot existed
+        downgrade(revision="0002")  # as if these claims were older than the snapshot (and 0003 and 0004 rebuild claims)
         upgrade()
         db.session.remove()
         filled = {i: db.session.get(Claim, i) for i in ids}
