@@ -46,9 +46,7 @@ from extensions import csrf, htmx, limiter, login_manager, mail, migrate
 from templating import register_templating
 
 BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp,
-              exports_bp, demo_bp)
-BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp, demo_bp,
-              documents_bp)
+              exports_bp, documents_bp, demo_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
 

@@ -84,7 +84,7 @@ SORTS = {
     "contact": lambda r: (not r.contacts, r.contacts[0].name.casefold() if r.contacts else ""),
     "invite": lambda r: _INVITE_ORDER[r.invite_key],
     "claim": lambda r: _CLAIM_ORDER[r.claim.status] if r.claim else 0,
-    "due": lambda r: (r.claim is not None, r.claim.current_amount_due if r.claim else ZERO),
+    "due": lambda r: (r.claim is not None, r.amount_due or ZERO),
     "complete": lambda r: r.percent_complete,
 }
 DEFAULT_SORT = "number"
@@ -181,8 +181,10 @@ class Totals:
 
     @classmethod
     def of(cls, rows: list[Row]) -> Totals:
-        submitted = [r.claim.current_amount_due for r in rows if r.claim and r.claim.status in SUBMITTED]
-        drafts = [r.claim.current_amount_due for r in rows if r.claim and r.claim.status not in SUBMITTED]
+        # a withdrawn claim counts for nothing: neither owed nor on its way
+        claimed = [r for r in rows if r.claim and r.claim.status is not ClaimStatus.WITHDRAWN]
+        submitted = [r.claim.current_amount_due for r in claimed if r.claim.status in SUBMITTED]
+        drafts = [r.claim.current_amount_due for r in claimed if r.claim.status not in SUBMITTED]
         return cls(rows=len(rows),
                    scheduled_value=sum((r.scheduled_value for r in rows), ZERO),
                    billed_to_date=sum((r.billed_to_date for r in rows), ZERO),

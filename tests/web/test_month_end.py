@@ -3,6 +3,7 @@ has one open claim at a time, and an admin withdraws a claim so the next one can
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -282,8 +283,15 @@ def test_a_withdrawn_claim_counts_for_nothing_on_the_board(client, month):
     claim.total_completed_and_stored = claim.current_amount_due = claim.work_completed_to_date = 5000
     claim.status = ClaimStatus.WITHDRAWN
     db.session.commit()
-    row = load_board(month.world.project, month.world.admin, AccessLevel.ADMIN).row_for(month.commitment.id)
+    board = load_board(month.world.project, month.world.admin, AccessLevel.ADMIN)
+    row = board.row_for(month.commitment.id)
     assert row.amount_due == 0 and row.to_date == 0 and row.percent_complete == 0
+    assert board.totals.due_submitted == 0 and board.totals.due_draft == 0 and board.totals.drafts == 0
+    # what the accountant reads: the row's amount due and the totals row say nothing is owed or coming
+    html = client.get(billings_url(month.world)).get_data(as_text=True)
+    cells = re.search(rf'<tr id="row-{month.commitment.id}".*?</tr>', html, re.S).group(0)
+    assert "$5,000.00" not in cells and "$0.00" in cells and ">Withdrawn<" in cells
+    assert "$5,000.00" not in html.split('id="board-totals"', 1)[1]
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["form", "htmx"])
