@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from domain import claims
 from domain.board import Board
-from domain.models import Claim, ClaimLine, db
+from domain.models import Claim, ClaimLine, ClaimStatus, db
 from domain.money import ZERO, cents, from_cents, sum_cents
 from domain.spreadsheet import MONEY, PERCENT, TEXT, SheetColumn, write_csv, write_xlsx
 from domain.terms import Terms
@@ -27,7 +27,7 @@ from domain.terms import Terms
 CSV, XLSX = "csv", "xlsx"
 KINDS = (CSV, XLSX)
 MEDIA_TYPES = {
-    CSV: "text/csv; charset=utf-8",
+    CSV: "text/csv",  # Flask adds "; charset=utf-8"
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -91,7 +91,7 @@ def board_export(board: Board, terms: Terms) -> Export:
         c, claim = row.commitment, row.claim
         # Without a claim this period only what the board shows: to date is what was approved before.
         previous = work = stored = retention = due = None
-        if claim is not None:
+        if claim is not None and claim.status is not ClaimStatus.WITHDRAWN:  # a withdrawn claim counts for nothing
             # D + E and G are stored on the claim; D and F follow from them, so D + E + F = G always.
             work = this_period.get(claim.id, ZERO)
             previous = claim.work_completed_to_date - work

@@ -127,9 +127,10 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     zone = _zone(project.time_zone)
     own = accounts.own_company()
     figures, totals = claims.figures(claim)
+    contract = claims.contract(claim)  # the SOV lines and retention % the figures were made with
     lines = [Line(item=str(n), cost_code=s.cost_code, description=s.description, figures=f,
                   from_change_order=s.from_change_order)
-             for n, (s, f) in enumerate(zip(commitment.sov_lines, figures, strict=True), start=1)]
+             for n, (s, f) in enumerate(zip(contract.sov_lines, figures, strict=True), start=1)]
     certification = Certification()
     if claim.signed_name:
         signed_by = claim.signed_by
@@ -139,12 +140,16 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
                             if claim.signed_on_behalf and signed_by else ""))
     decision = ""
     reviewed = claim.status not in (ClaimStatus.DRAFT, ClaimStatus.UNDER_REVIEW)
-    if reviewed and claim.decided_at:
+    if claim.status is ClaimStatus.WITHDRAWN:
+        withdrawn_by = db.session.get(User, claim.withdrawn_by_id) if claim.withdrawn_by_id else None
+        decision = (f"Withdrawn on {_moment(claim.withdrawn_at, zone)}"
+                    f"{f' by {withdrawn_by.name}' if withdrawn_by else ''}: {claim.withdrawal_reason or ''}"
+                    " This application is not for payment.")
+    elif reviewed and claim.decided_at:
         reviewer = db.session.get(User, claim.decided_by_id) if claim.decided_by_id else None
         decision = f"{claim.status.value} on {_moment(claim.decided_at, zone)}"
         decision += f" by {reviewer.name}" if reviewer else ""
     submitted = claim.signed_at or claim.submitted_at
-    stored_pct = commitment.stored_materials_retention_pct
     return PayApplication(
         to=Party(own.name if own else "", own.address if own else ""),
         vendor=Party(commitment.vendor.name, commitment.vendor.address),
@@ -155,8 +160,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         currency=project.currency.value, status=claim.status.value, lines=lines, totals=totals,
         change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
-        retention_pct=commitment.retention_pct,
-        stored_retention_pct=stored_pct if stored_pct is not None else commitment.retention_pct,
+        retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
         notary_block=bool(own and own.notary_block_on_pay_applications),
     )
 
@@ -361,6 +365,8 @@ def _summary(a: PayApplication) -> list:
 
     story: list = [p(text(f"Pay application · {term('claim')} #{a.application_number}"), "title"),
                    p(text(f"Application summary · {a.status}"), "small"), Spacer(1, 8)]
+    if a.status == "Withdrawn":  # a withdrawn claim counts for nothing: say so before any figure
+        story[-1:-1] = [p(text("WITHDRAWN: not for payment"), "title")]
     parties = Table([
         [*labelled("To (contractor)", f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
          *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
