@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -58,16 +59,31 @@ def _local(value: datetime, zone: ZoneInfo) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
 
 
+@functools.lru_cache(maxsize=64)
+def _zone(name: str | None) -> ZoneInfo:
+    """clock.zone_named, looked up once per name: a 1,000-row page writes two dates a row."""
+    return clock.zone_named(name)
+
+
+def _this_year(zone: ZoneInfo) -> int:
+    """The year it is in `zone`, worked out once per request (or app context) and zone."""
+    if not has_app_context():
+        return _local(clock.utcnow(), zone).year
+    years = g.setdefault("_this_years", {})
+    if zone not in years:
+        years[zone] = _local(clock.utcnow(), zone).year
+    return years[zone]
+
+
 def _date_text(value: date, zone: ZoneInfo) -> str:
-    this_year = _local(clock.utcnow(), zone).year
-    return f"{value:%b %-d}" if value.year == this_year else f"{value:%b %-d, %Y}"
+    return f"{value:%b %-d}" if value.year == _this_year(zone) else f"{value:%b %-d, %Y}"
 
 
 def day(value: date | datetime | None, time_zone: str | None = None) -> str:
     """A date, or the date a timestamp fell on in `time_zone` (UTC when none): "Nov 30", "Dec 3, 2025"."""
     if not value:
         return ""
-    zone = clock.zone_named(time_zone)
+    zone = _zone(time_zone)
     return _date_text(_local(value, zone).date() if isinstance(value, datetime) else value, zone)
 
 
@@ -76,7 +92,7 @@ def moment(value: datetime | None, time_zone: str | None = None) -> str:
     "Dec 3, 2025, 9:00 AM EST"."""
     if not value:
         return ""
-    zone = clock.zone_named(time_zone)
+    zone = _zone(time_zone)
     local = _local(value, zone)
     abbreviation = local.tzname() or ""
     if abbreviation[:1] in "+-":  # a zone without a name of its own reads "-03"

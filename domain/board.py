@@ -26,6 +26,7 @@ from domain.models import (
     ClaimStatus,
     Commitment,
     CommitmentStatus,
+    Company,
     Invite,
     InviteStatus,
     OutboxMessage,
@@ -134,6 +135,7 @@ class Row:
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
     bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
+    contact_names: str = field(init=False)  # "Ann Lee, Bo Chen": the row's names, joined once
 
     def __post_init__(self) -> None:
         counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
@@ -141,6 +143,7 @@ class Row:
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED
+        self.contact_names = ", ".join(u.name for u in self.contacts)
 
     @property
     def amount_due(self) -> Decimal | None:
@@ -377,7 +380,8 @@ def _rows_query():  # type: ignore[no-untyped-def]
         .outerjoin(sender, Invite.sent_by_id == sender.id)
         .outerjoin(oldest_open, oldest_open.c.commitment_id == Commitment.id)
         .where(Commitment.project_id == project_id)
-        .options(contains_eager(Commitment.vendor))
+        # The vendor is only named on the board: its other columns (a dozen) stay unloaded.
+        .options(contains_eager(Commitment.vendor).load_only(Company.id, Company.name))
         .order_by(Commitment.number)
     )
 
@@ -421,13 +425,18 @@ def reason_text(reason: Reason | OpenClaimElsewhere, commitment: Commitment, ter
     """The words a person reads on the row."""
     if isinstance(reason, OpenClaimElsewhere):
         return f"Finish {term('claim').lower()} #{reason.number} for {reason.period_name} first"
-    return {
-        Reason.NOT_APPROVED: f"Not approved (status: {commitment.status.value})",
-        Reason.NO_CONTACT: f"No {term('claim_contact').lower()}",
-        Reason.SOV_NOT_APPROVED: "Schedule of values not approved",
-        Reason.FULLY_BILLED: "100% billed",
-        Reason.DUE_PASSED: "Due date has passed",
-    }[reason]
+    if reason is Reason.NOT_APPROVED:
+        return f"Not approved (status: {commitment.status.value})"
+    if reason is Reason.NO_CONTACT:
+        return f"No {term('claim_contact').lower()}"
+    return _FIXED_REASONS[reason]  # worded once: after the due date every row of a long board has one
+
+
+_FIXED_REASONS = {
+    Reason.SOV_NOT_APPROVED: "Schedule of values not approved",
+    Reason.FULLY_BILLED: "100% billed",
+    Reason.DUE_PASSED: "Due date has passed",
+}
 
 
 __all__ = ["SORTS", "Board", "OpenClaimElsewhere", "Reason", "Row", "Totals", "clean_search", "load_board",
