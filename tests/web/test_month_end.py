@@ -187,7 +187,7 @@ def test_the_board_refuses_a_second_claim_while_the_first_is_open(client, month,
     assert f"Finish progress claim #1 for {period_name(world.period)} first" in html
     before = _all_written()
     response = client.post(billings_url(world, f"/claims/new?commitment={month.commitment.id}&period={later.id}"),
-                           headers=headers)
+                           data={"confirm": "yes"}, headers=headers)
     message = f"SC-001: {_finish_first(month)}"
     if headers:
         assert response.status_code == 409
@@ -225,7 +225,8 @@ def test_the_next_claim_starts_once_the_first_is_approved(client, month):
     later = _open_next_period(client, world)
     month.claim.status = ClaimStatus.APPROVED
     db.session.commit()
-    response = client.post(billings_url(world, f"/claims/new?commitment={month.commitment.id}&period={later.id}"))
+    response = client.post(billings_url(world, f"/claims/new?commitment={month.commitment.id}&period={later.id}"),
+                           data={"confirm": "yes"})
     assert response.status_code == 303 and "/claims/" in response.headers["Location"]
     assert count(Claim, Claim.billing_period_id == later.id) == 1
 
@@ -272,7 +273,8 @@ def test_an_admin_withdraws_a_draft_and_the_next_claim_can_start(client, auth, m
     # the next period's claim starts, and the withdrawn one counts for nothing
     auth.switch(world.admin.email)
     later = _open_next_period(client, world)
-    created = client.post(billings_url(world, f"/claims/new?commitment={month.commitment.id}&period={later.id}"))
+    created = client.post(billings_url(world, f"/claims/new?commitment={month.commitment.id}&period={later.id}"),
+                          data={"confirm": "yes"})
     assert created.status_code == 303
     second = db.session.scalar(select(Claim).where(Claim.billing_period_id == later.id))
     assert second.number == 2 and second.current_amount_due == 0
@@ -370,7 +372,7 @@ def test_two_admins_starting_claims_of_one_contract_in_two_periods_at_once_make_
 
     def create(client, url: str) -> None:
         start.wait()
-        statuses.append(client.post(url).status_code)
+        statuses.append(client.post(url, data={"confirm": "yes"}).status_code)
 
     threads = [threading.Thread(target=create, args=pair) for pair in clients]
     for t in threads:
