@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from domain import accounts, clock, permissions
+from domain import accounts, dates, permissions
 from domain.models import ClaimStatus, Dictionary
 from domain.money import format_money
 from domain.periods import period_name
@@ -49,55 +47,25 @@ def number(value: Decimal | None, places: int = 1) -> str:
     return f"{value:,.{places}f}"
 
 
-# --- dates and times: the one formatter -----------------------------------------------------------
-#
-# Timestamps are stored as naive UTC (domain/clock.py); a person reads them in the project's time zone,
-# with its abbreviation. A date of this year leaves the year out; any other year shows it.
+# --- dates and times: domain/dates.py writes them; a page reads them in its project's zone ------------
 
 
-def _local(value: datetime, zone: ZoneInfo) -> datetime:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-
-
-@functools.lru_cache(maxsize=64)
-def _zone(name: str | None) -> ZoneInfo:
-    """clock.zone_named, looked up once per name: a 1,000-row page writes two dates a row."""
-    return clock.zone_named(name)
-
-
-def _this_year(zone: ZoneInfo) -> int:
-    """The year it is in `zone`, worked out once per request (or app context) and zone."""
+def _this_year(time_zone: str | None) -> int:
+    """The year it is in that zone, worked out once per request (or app context) and zone."""
     if not has_app_context():
-        return _local(clock.utcnow(), zone).year
+        return dates.this_year(dates.zone(time_zone))
     years = g.setdefault("_this_years", {})
-    if zone not in years:
-        years[zone] = _local(clock.utcnow(), zone).year
-    return years[zone]
-
-
-def _date_text(value: date, zone: ZoneInfo) -> str:
-    return f"{value:%b %-d}" if value.year == _this_year(zone) else f"{value:%b %-d, %Y}"
+    if time_zone not in years:
+        years[time_zone] = dates.this_year(dates.zone(time_zone))
+    return years[time_zone]
 
 
 def day(value: date | datetime | None, time_zone: str | None = None) -> str:
-    """A date, or the date a timestamp fell on in `time_zone` (UTC when none): "Nov 30", "Dec 3, 2025"."""
-    if not value:
-        return ""
-    zone = _zone(time_zone)
-    return _date_text(_local(value, zone).date() if isinstance(value, datetime) else value, zone)
+    return dates.day(value, time_zone, year=_this_year(time_zone)) if value else ""
 
 
 def moment(value: datetime | None, time_zone: str | None = None) -> str:
-    """A timestamp in `time_zone` (UTC when none) with its abbreviation: "Nov 30, 2:05 PM PST",
-    "Dec 3, 2025, 9:00 AM EST"."""
-    if not value:
-        return ""
-    zone = _zone(time_zone)
-    local = _local(value, zone)
-    abbreviation = local.tzname() or ""
-    if abbreviation[:1] in "+-":  # a zone without a name of its own reads "-03"
-        abbreviation = f"UTC{abbreviation}"
-    return f"{_date_text(local.date(), zone)}, {local:%-I:%M %p} {abbreviation}"
+    return dates.moment(value, time_zone, year=_this_year(time_zone)) if value else ""
 
 
 def page_time_zone(context: Context) -> str:

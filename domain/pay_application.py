@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from domain import g702
+from domain import dates, g702
 from domain.money import ZERO, format_money
 from domain.terms import Terms
 
@@ -124,7 +124,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
 
     commitment, period = claim.commitment, claim.billing_period
     project = commitment.project
-    zone = _zone(project.time_zone)
+    zone = dates.zone(project.time_zone)
     own = accounts.own_company()
     figures, totals = claims.figures(claim)
     contract = claims.contract(claim)  # the SOV lines and retention % the figures were made with
@@ -135,19 +135,19 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     if claim.signed_name:
         signed_by = claim.signed_by
         certification = Certification(
-            signed_name=claim.signed_name, signed_at=_moment(claim.signed_at, zone),
+            signed_name=claim.signed_name, signed_at=dates.moment(claim.signed_at, project.time_zone, full=True),
             on_behalf_note=(f"Submitted by {signed_by.name} on behalf of {commitment.vendor.name}."
                             if claim.signed_on_behalf and signed_by else ""))
     decision = ""
     reviewed = claim.status not in (ClaimStatus.DRAFT, ClaimStatus.UNDER_REVIEW)
     if claim.status is ClaimStatus.WITHDRAWN:
         withdrawn_by = db.session.get(User, claim.withdrawn_by_id) if claim.withdrawn_by_id else None
-        decision = (f"Withdrawn on {_moment(claim.withdrawn_at, zone)}"
+        decision = (f"Withdrawn on {dates.moment(claim.withdrawn_at, project.time_zone, full=True)}"
                     f"{f' by {withdrawn_by.name}' if withdrawn_by else ''}: {claim.withdrawal_reason or ''}"
                     " This application is not for payment.")
     elif reviewed and claim.decided_at:
         reviewer = db.session.get(User, claim.decided_by_id) if claim.decided_by_id else None
-        decision = f"{claim.status.value} on {_moment(claim.decided_at, zone)}"
+        decision = f"{claim.status.value} on {dates.moment(claim.decided_at, project.time_zone, full=True)}"
         decision += f" by {reviewer.name}" if reviewer else ""
     submitted = claim.signed_at or claim.submitted_at
     return PayApplication(
@@ -156,7 +156,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         project=f"{project.number} {project.name}", project_address=project.address,
         contract=f"{commitment.kind.value} {commitment.number}", contract_title=commitment.title,
         application_number=claim.number, period_from=period.start_date, period_to=period.end_date,
-        application_date=_local(submitted, zone).date() if submitted else None, due_date=period.due_date,
+        application_date=dates.local(submitted, zone).date() if submitted else None, due_date=period.due_date,
         currency=project.currency.value, status=claim.status.value, lines=lines, totals=totals,
         change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
@@ -185,7 +185,7 @@ def change_orders(claim, net_change: Decimal, zone: ZoneInfo) -> ChangeOrders:  
         delta = _change(event)
         if delta is None or event.occurred_at > cutoff:
             continue
-        before = _local(event.occurred_at, zone).date() < claim.billing_period.start_date
+        before = dates.local(event.occurred_at, zone).date() < claim.billing_period.start_date
         key = ("p" if before else "t") + ("a" if delta >= 0 else "d")
         amounts[key] += abs(delta)
     dated = amounts["pa"] - amounts["pd"] + amounts["ta"] - amounts["td"]
@@ -203,25 +203,6 @@ def _change(event) -> Decimal | None:  # type: ignore[no-untyped-def]
         return Decimal(event.new_value.replace(",", "")) - Decimal(event.old_value.replace(",", ""))
     except (InvalidOperation, ValueError):
         return None
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    """Stored times are naive UTC."""
-    return moment.replace(tzinfo=UTC).astimezone(zone)
-
-
-def _moment(moment: datetime | None, zone: ZoneInfo) -> str:
-    if moment is None:
-        return ""
-    local = _local(moment, zone)
-    return f"{local:%b %-d, %Y %H:%M} {local.tzname()}"
 
 
 def filename(claim, kind: str = "") -> str:  # type: ignore[no-untyped-def]
@@ -263,7 +244,7 @@ def text(value: str) -> str:
 
 
 def _day(value: date | None) -> str:
-    return value.strftime("%b %-d, %Y") if value else ""
+    return dates.day(value, full=True)
 
 
 def render_pdf(application: PayApplication) -> bytes:

@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from domain.clock import project_today
 from domain.models import Commitment, Invite, db
-from templating import day
+from templating import CLAIM_BADGE, day
 from tests import factories
 from tests.helpers import AuthActions
 from tests.web.portal_helpers import SIGN, send_invites
@@ -83,7 +83,7 @@ def test_each_invite_shows_project_contract_period_due_answer_claim_and_amount_d
     assert urgency(submitted) is None
     assert fact(submitted, "answer") == "Accepted"
     assert fact(submitted, "claim") == "#1 Under Review"
-    assert 'class="badge text-bg-warning">Under Review' in submitted  # templating.CLAIM_BADGE's colour
+    assert f'class="badge {CLAIM_BADGE["under_review"]}">Under Review' in submitted  # one colour per status
     assert fact(submitted, "amount-due") == "$40,837.50"  # G702 line 8: 45,375.00 less 10% retention
 
     assert fact(unanswered, "answer") == "Not answered yet"
