@@ -10,7 +10,24 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.browser.accessibility import AxeWatch
+from tests.helpers import PG_URL
 from tests.smtp import SmtpServer
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A browser test proves what a person sees, which does not depend on the database: with PostgreSQL
+    at hand each runs once, on PostgreSQL (the web and domain tests cover both databases), else on SQLite.
+    The SQLite runs are deselected, and pytest says how many."""
+    if not PG_URL:
+        return
+    once = [item for item in items if not (
+        item.nodeid.startswith("tests/browser/")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_uri") == "sqlite")]
+    if len(once) < len(items):
+        kept = set(once)
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = once
 
 # Counts full page loads in sessionStorage: htmx 4 calls history.replaceState, so navigation
 # events prove nothing; an unchanged count proves there was no reload.
