@@ -177,6 +177,20 @@ def _finish_first(month: Month) -> str:
     return f"Finish claim #1 for {period_name(month.world.period)} first: it is Draft."
 
 
+def test_an_invited_row_says_which_claim_to_finish_where_its_claim_would_be(client, month):
+    """An invite that went out before the earlier claim was open (it was sent back, say): the row cannot
+    start a claim, and says why in the claim's cell rather than "None"."""
+    world = month.world
+    later = _open_next_period(client, world)
+    db.session.add(Invite(commitment_id=month.commitment.id, billing_period_id=later.id,
+                          sent_by_id=world.admin.id))
+    db.session.commit()
+    html = _text(client.get(billings_url(world, f"?period={later.id}")))
+    row = re.search(rf'<tr id="row-{month.commitment.id}".*?</tr>', html, re.S).group(0)
+    assert "Create on behalf" not in row
+    assert f"Finish progress claim #1 for {period_name(world.period)} first" in row
+
+
 @pytest.mark.parametrize("headers", [{}, HX], ids=["form", "htmx"])
 def test_the_board_refuses_a_second_claim_while_the_first_is_open(client, month, headers):
     world = month.world
