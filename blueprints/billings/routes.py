@@ -96,7 +96,8 @@ def board_list(project_id: int):
     page_url = _board_url(project, board)
     if not htmx:
         return redirect(page_url, code=303)
-    response = htmx_answer("billings/partials/_list.html", "billings/partials/_counts.html", project=project,
+    response = htmx_answer("billings/partials/_list.html", "billings/partials/_counts.html",
+                           "billings/partials/_exports.html", project=project,
                            level=level, board=board, can_admin=can_admin_project(current_user, project, level))
     response.headers["HX-Push-Url"] = page_url
     return response

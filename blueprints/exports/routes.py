@@ -23,8 +23,10 @@ KIND = "<any(csv, xlsx):kind>"
 @login_required
 def board(project_id: int, kind: str):
     project, level = project_for_current_user(project_id)
-    loaded = boards.load_board(project, current_user, level, period_id=request.args.get("period", type=db_int),
-                               status_filter=request.args.get("status"))
+    args = request.args
+    loaded = boards.load_board(project, current_user, level, period_id=args.get("period", type=db_int),
+                               status_filter=args.get("status"), sort=args.get("sort"), direction=args.get("dir"),
+                               search=args.get("q"))
     if loaded.period is None:
         abort(404)
     return _download(exports.board_export(loaded, current_terms()), kind)

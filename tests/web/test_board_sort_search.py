@@ -194,6 +194,21 @@ def test_search_and_sort_combine_with_the_filter(client, world, rows, auth):
                                               "sort": ["title"], "dir": ["desc"], "q": ["sc-0"]}
 
 
+
+def test_the_export_links_follow_a_list_swap_and_export_what_the_list_shows(client, world, rows, auth):
+    """A filter click, a sort or a search swaps only the list: the CSV and Excel links come with it."""
+    auth.sign_in(world.admin.email)
+    html = client.get(billings_url(world, "/list"), headers=HX,
+                      query_string={"period": world.period.id, "status": "invited", "q": "sc-0", "sort": "title",
+                                    "dir": "desc"}).get_data(as_text=True)
+    links = html.split('id="board-exports"', 1)[1].split("</p>", 1)[0]
+    assert 'hx-swap-oob="true"' in links
+    csv_url = re.search(r'href="([^"]+)"', links).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(csv_url).query) == {"period": [str(world.period.id)], "status": ["invited"],
+                                                 "sort": ["title"], "dir": ["desc"], "q": ["sc-0"]}
+    exported = client.get(csv_url).get_data(as_text=True)
+    assert re.findall(r"^(SC-\d+),", exported.lstrip("\ufeff"), re.M) == ["SC-010", "SC-004"]  # as the list
+
 # --- the selection model of Send Invites keeps the view -----------------------------------------
 
 
