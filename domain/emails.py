@@ -24,6 +24,7 @@ CLAIM_APPROVED = "claim_approved"
 CLAIM_WITHDRAWN = "claim_withdrawn"
 ACCOUNT_ACTIVATION = "account_activation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - an e-mail kind, not a password
+INVITE_REMINDER = "invite_reminder"
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,13 @@ class LineReview(enum.Enum):
     REJECTED = "Rejected"
 
 
+class ReminderKind(enum.Enum):
+    BEFORE_DUE = "Before the due date"
+    ON_DUE = "On the due date"
+    OVERDUE = "Overdue"
+    MANUAL = "Remind now"
+
+
 class OutboxStatus(enum.Enum):
     PENDING = "Pending"
     SENT = "Sent"
@@ -165,8 +172,8 @@ class Company(db.Model):
     default_retention_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10.00"))
     invite_message: Mapped[str] = mapped_column(Text, default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
-    # Days after an invite without an answer before a reminder; None: no reminders.
-    reminder_days: Mapped[int | None] = mapped_column(Integer)
+    # When progress claim contacts are reminded (domain/reminders.py); None: the defaults.
+    reminder_policy_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_policies.id", ondelete="SET NULL"))
     # Company admins must sign in in two steps (a code from an authenticator app) when set.
     two_step_required_for_admins: Mapped[bool] = mapped_column(Boolean, default=False)
     # Pay application PDFs end with a notary block to fill in by hand when set (off by default).
@@ -182,6 +189,7 @@ class Company(db.Model):
     default_claim_contact: Mapped[User | None] = relationship(
         foreign_keys=[default_claim_contact_id], post_update=True
     )
+    reminder_policy: Mapped[ReminderPolicy | None] = relationship()
 
 
 class User(UserMixin, db.Model):
@@ -207,6 +215,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     two_step_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Admins get the weekly digest (`flask --app app remind --digest`) unless they turn it off.
+    weekly_digest: Mapped[bool] = mapped_column(Boolean, default=True)
 
     company: Mapped[Company] = relationship(back_populates="users", foreign_keys=[company_id])
 
@@ -251,12 +261,15 @@ class Project(db.Model):
     period_start_day: Mapped[int] = mapped_column(Integer, default=1)
     period_end_day: Mapped[int | None] = mapped_column(Integer)
     period_due_day: Mapped[int] = mapped_column(Integer, default=25)
+    # The project's own reminder policy; None: the company's.
+    reminder_policy_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_policies.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     commitments: Mapped[list[Commitment]] = relationship(back_populates="project", order_by="Commitment.number")
     billing_periods: Mapped[list[BillingPeriod]] = relationship(
         back_populates="project", order_by="BillingPeriod.number.desc()"
     )
+    reminder_policy: Mapped[ReminderPolicy | None] = relationship()
 
 
 class ProjectPermission(db.Model):
@@ -409,6 +422,10 @@ class Invite(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decline_reason: Mapped[str] = mapped_column(Text, default="")
+    # The last reminder queued (domain/reminders.py), and whether a contact muted them for this invite.
+    last_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminders_muted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminders_muted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
@@ -520,6 +537,45 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     claim: Mapped[Claim] = relationship(back_populates="attachments")
+
+
+class ReminderPolicy(db.Model):
+    """When the progress claim contacts of an invite are reminded (SPEC §2): the company's policy, or a
+    project's own. Days before the due date are kept as a comma-separated list ("5,1")."""
+
+    __tablename__ = "reminder_policies"
+    __table_args__ = (
+        CheckConstraint("overdue_every_days BETWEEN 1 AND 60", name="overdue_every_days"),
+        CheckConstraint("overdue_times BETWEEN 0 AND 10", name="overdue_times"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    days_before: Mapped[str] = mapped_column(String(60), default="5,1")
+    on_due_date: Mapped[bool] = mapped_column(Boolean, default=True)
+    overdue_every_days: Mapped[int] = mapped_column(Integer, default=3)
+    overdue_times: Mapped[int] = mapped_column(Integer, default=3)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class Reminder(db.Model):
+    """A reminder of an invite, queued once: the unique key makes a second one of the same kind for the
+    same invite on the same day (the project's local date) impossible, whoever runs the job how often."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("invite_id", "kind", "day", name="uq_reminders_once_a_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"))
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    day: Mapped[date] = mapped_column(Date)
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # None: the daily job; else the admin who pressed Remind now.
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recipients: Mapped[str] = mapped_column(Text, default="")
+
+    invite: Mapped[Invite] = relationship()
+    sent_by: Mapped[User | None] = relationship()
 
 
 class OutboxMessage(db.Model):
