@@ -19,8 +19,21 @@ from domain import audit
 from domain.clock import utcnow
 from domain.dates import day as day_text
 from domain.errors import Invalid, check_all
-from domain.models import BillingPeriod, Company, Invite, Project, Reminder, ReminderKind, ReminderPolicy, User, db
+from domain.models import (
+    BillingPeriod,
+    ClaimStatus,
+    Company,
+    Invite,
+    InviteStatus,
+    Project,
+    Reminder,
+    ReminderKind,
+    ReminderPolicy,
+    User,
+    db,
+)
 from domain.permissions import can_admin_project, require, require_company_admin
+from domain.statuses import EDITABLE
 from domain.text import without_control_characters
 
 MOST_DAYS_BEFORE = 10  # reminders before the due date, at most
@@ -203,6 +216,26 @@ def _counted(days: tuple[int, ...]) -> str:
 
 def _joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def why_not_reminded(invite_status: InviteStatus | None, claim_status: ClaimStatus | None, *, muted: bool,
+                     eligible: bool, active_contacts: int) -> str | None:
+    """Whether an invite's contacts are reminded (None) or why not, in words for the admin (SPEC §3):
+    an invite not answered yet, or accepted with no claim submitted (a Draft, or a claim sent back for
+    revision until it is resubmitted), of a commitment still eligible, with an active contact, not muted."""
+    if invite_status is None:
+        return "not invited yet"
+    if invite_status is InviteStatus.DECLINED:
+        return "declined"
+    if claim_status is not None and claim_status not in EDITABLE:
+        return f"claim {claim_status.value}"
+    if not eligible:
+        return "no longer eligible"
+    if muted:
+        return "reminders muted by the contact"
+    if not active_contacts:
+        return "no active progress claim contact"
+    return None
 
 
 def queue_reminder(invite: Invite, kind: ReminderKind, on: date, contacts: list[User], by: User | None) -> bool:
