@@ -64,9 +64,13 @@ def demo() -> None:
     """Load the demo data (once) and print every demo sign-in."""
     sign_ins = load_demo()
     click.echo("Demo data is loaded. Sign in with:")
+    none_yet = "(none yet*)"
     width = max(len(email) for _, email, _ in sign_ins)
+    password_width = max(len(password or none_yet) for _, _, password in sign_ins)
     for role, email, password in sign_ins:
-        click.echo(f"  {email:<{width}}  {password:<16}  {role}")
+        click.echo(f"  {email:<{width}}  {password or none_yet:<{password_width}}  {role}")
+    if any(password is None for _, _, password in sign_ins):
+        click.echo("  * no password yet: the contact sets one from the link in an Invite to Bill.")
 
 
 @click.command("demo-serve")

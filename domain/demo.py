@@ -157,7 +157,7 @@ MAPLE = [
 ]
 
 
-def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
+def load_demo(today: date | None = None) -> list[tuple[str, str, str | None]]:
     """Load the demo data once; returns every demo sign-in as (role, e-mail, password)."""
     today = today or date.today()
     own = _own_company()
@@ -191,12 +191,13 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str]]:
     return _sign_ins()
 
 
-def _sign_ins() -> list[tuple[str, str, str]]:
-    rows = [("company admin" if admin else "internal user", email, password)
+def _sign_ins() -> list[tuple[str, str, str | None]]:
+    """(who, e-mail, password) per demo sign-in; None: no password yet (activates from an invite link)."""
+    rows: list[tuple[str, str, str | None]] = [("company admin" if admin else "internal user", email, password)
             for email, _, password, admin in INTERNAL]
     for spec in VENDORS:
         if spec.contact:
-            password = CONTACT_PASSWORD if spec.activated else "(none yet: activates from an invite link)"
+            password = CONTACT_PASSWORD if spec.activated else None
             rows.append((f"claim contact, {spec.name}", spec.contact[1], password))
     return rows
 

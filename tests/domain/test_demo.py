@@ -33,6 +33,9 @@ def test_demo_command_loads_once_and_prints_sign_ins(app):
     for line in ["admin@example.com", "demo-admin", "standard@example.com", "demo-standard",
                  "readonly@example.com", "demo-readonly", "demo-contact"]:
         assert line in first.output
+    rows = [line for line in first.output.splitlines() if "@" in line and "claim contact" in line]
+    assert len({line.index("claim contact") for line in rows}) == 1  # the columns line up
+    assert "(none yet*)" in first.output and "* no password yet" in first.output
     counts = _counts()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "admin@example.com" in second.output
