@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, Response, current_app, redirect, request, send_from_directory, url_for
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -48,7 +48,7 @@ from templating import register_templating
 BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp,
               exports_bp, documents_bp, demo_bp)
 
-PUBLIC_ENDPOINTS = {"static", "healthz", "auth.setup"}
+PUBLIC_ENDPOINTS = {"static", "healthz", "favicon", "auth.setup"}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -91,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_first_run_redirect)
     app.after_request(_security_headers)
     app.add_url_rule("/healthz", "healthz", _healthz)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)  # asked for by browsers and mail clients regardless
     _tune_garbage_collector(app)
     return app
 
@@ -205,6 +206,11 @@ def _first_run_redirect():  # type: ignore[no-untyped-def]
         current_app.extensions["pb_setup_done"] = True
         return None
     return redirect(url_for("auth.setup"))
+
+
+def _favicon() -> Response:
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
 
 
 def _healthz() -> tuple[dict[str, str], int]:

@@ -92,6 +92,19 @@ def test_sign_in_and_out(client, world):
     assert client.get("/").status_code == 302
 
 
+def test_the_first_visit_is_not_told_off_but_a_page_asked_for_says_why_the_sign_in_form_shows(client, world):
+    first = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "Sign in" in first and "Please sign in to see that page." not in first
+    asked = client.get(f"/projects/{world.project.id}/billings", follow_redirects=True).get_data(as_text=True)
+    assert "Please sign in to see that page." in asked
+
+
+def test_the_favicon_answers_signed_out_and_every_page_names_it(client, world):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    assert 'rel="icon"' in client.get("/sign-in").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("email", ["admin@pb.example", "nobody-at-all@pb.example"])
 def test_wrong_password_gives_one_message_whether_or_not_the_email_exists(client, world, email):
     response = client.post("/sign-in", data={"email": email, "password": "wrong-password"})
