@@ -103,6 +103,11 @@ def project_admins(project_id: int) -> list[User]:
     return [u for u in admins if not u.is_collaborator]
 
 
+def can_read_demo_mail(user: User) -> bool:
+    """The demo mailbox holds every vendor's invite links: the contractor's own people only."""
+    return bool(user.is_authenticated and user.active and not user.is_collaborator)
+
+
 def can_edit_project(user: User) -> bool:
     """Creating and editing projects is for company admins only; project Admins change their team."""
     return is_company_admin(user)

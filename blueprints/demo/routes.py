@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from email.header import decode_header, make_header
 from email.message import Message
 
 from flask import Blueprint, abort, current_app, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from domain.permissions import can_read_demo_mail, require
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
+
+
+_LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
 @bp.before_request
@@ -18,9 +25,14 @@ def _demo_only() -> None:
         abort(404)
 
 
+def _staff_only() -> None:
+    require(can_read_demo_mail(current_user), "The demo mailbox is for the contractor's own people.")
+
+
 @bp.get("/mail")
 @login_required
 def mail():
+    _staff_only()
     box = mailbox.Maildir(current_app.config["DEMO_MAILDIR"], create=True)
     messages = sorted((_summary(key, m) for key, m in box.iteritems()), key=lambda m: m["date"], reverse=True)
     return render_template("demo/mail.html", messages=messages[:200])
@@ -29,12 +41,14 @@ def mail():
 @bp.get("/mail/<key>")
 @login_required
 def mail_message(key: str):
+    _staff_only()
     box = mailbox.Maildir(current_app.config["DEMO_MAILDIR"], create=True)
     try:
         message = box[key]
     except KeyError:
         abort(404)
-    return render_template("demo/mail_message.html", message=_summary(key, message), text=_text_part(message))
+    return render_template("demo/mail_message.html", message=_summary(key, message),
+                           text=_with_links(_part(message, "text/plain")), html=_part(message, "text/html"))
 
 
 def _summary(key: str, message: Message) -> dict[str, str]:
@@ -45,9 +59,18 @@ def _summary(key: str, message: Message) -> dict[str, str]:
             "date": message.get("Date", "")}
 
 
-def _text_part(message: Message) -> str:
+def _with_links(text: str) -> Markup:
+    """The text escaped, each web address in it a link."""
+    pieces, last = [], 0
+    for found in _LINK.finditer(text):
+        pieces += [escape(text[last:found.start()]), Markup('<a href="{0}">{0}</a>').format(found.group(0))]
+        last = found.end()
+    return Markup("").join([*pieces, escape(text[last:])])
+
+
+def _part(message: Message, content_type: str) -> str:
     for part in message.walk():
-        if part.get_content_type() == "text/plain":
+        if part.get_content_type() == content_type:
             payload = part.get_payload(decode=True) or b""
             return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     return ""
