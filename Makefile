@@ -7,6 +7,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The PostgreSQL suite runs when this server answers; outside CI it is skipped, with the reason, when it does not.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
+# Where `make demo` serves, and where its e-mail catcher listens: `make demo PORT=5310 SMTP_PORT=8026`.
+PORT ?= 5000
+SMTP_PORT ?= 8025
 
 .PHONY: install demo test chromium poppler lint bench
 
@@ -21,7 +24,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	FLASK_DEMO=true $(BIN)/flask --app app db upgrade
 	FLASK_DEMO=true $(BIN)/flask --app app demo
-	FLASK_DEMO=true $(BIN)/flask --app app demo-serve
+	FLASK_DEMO=true $(BIN)/flask --app app demo-serve --port $(PORT) --smtp-port $(SMTP_PORT)
 
 # Browser tests drive Debian's chromium; nothing downloads a browser of its own.
 chromium:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from mailbox import Maildir
 
@@ -73,6 +74,16 @@ def demo() -> None:
         click.echo("  * no password yet: the contact sets one from the link in an Invite to Bill.")
 
 
+def serve_demo_mail(app: Flask, host: str, port: int, smtp_port: int) -> None:
+    """E-mail to the demo's catcher, with links to the address the demo serves on (unless FLASK_BASE_URL
+    names another: a demo behind a proxy)."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                      MAIL_SUPPRESS_SEND=False)
+    if "FLASK_BASE_URL" not in os.environ:
+        app.config["BASE_URL"] = f"http://{host}:{port}"
+    mail.init_app(app)  # Flask-Mail reads its settings once, at init
+
+
 @click.command("demo-serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -84,9 +95,7 @@ def demo_serve(host: str, port: int, smtp_port: int) -> None:
     Maildir(maildir, create=True)
     catcher = Controller(Mailbox(maildir), hostname="127.0.0.1", port=smtp_port)
     catcher.start()
-    current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                              MAIL_SUPPRESS_SEND=False)
-    mail.init_app(current_app)  # Flask-Mail reads its settings once, at init
+    serve_demo_mail(current_app, host, port, smtp_port)
     click.echo(f"E-mail goes to the catcher on 127.0.0.1:{smtp_port}; messages are kept in {maildir}")
     click.echo(f"and shown at http://{host}:{port}/demo/mail (demo mode only).")
     click.echo(f"Open http://{host}:{port}/ and sign in as admin@example.com / demo-admin.")

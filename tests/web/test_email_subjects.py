@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from cli import serve_demo_mail
 from domain import claims
 from domain.emails import (
     CLAIM_APPROVED,
@@ -167,3 +168,20 @@ def test_a_canadian_project_writes_its_money_in_its_currency(app: Flask, client:
     expected = f"Riverside Medical: Keystone Concrete Co. submitted progress claim #1 on SC-001 for {month}"
     assert received and all(m.subject.strip() == expected for m in received)
     assert all("Current amount due: CA$40,837.50" in m.text for m in received)
+
+
+@pytest.mark.parametrize(("base_url", "expected"), [(None, "http://127.0.0.1:5310/portal/invites/"),
+                                                    ("https://demo.example", "https://demo.example/portal/invites/")])
+def test_the_demo_s_links_follow_the_port_it_serves_on_unless_base_url_says_otherwise(
+        app: Flask, client: FlaskClient, world: factories.World, smtp: SmtpServer, monkeypatch, base_url, expected):
+    if base_url is None:
+        monkeypatch.delenv("FLASK_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("FLASK_BASE_URL", base_url)
+        app.config["BASE_URL"] = base_url  # what create_app read from it
+    serve_demo_mail(app, "127.0.0.1", 5310, smtp.port)
+    concrete = factories.commitment(world.project, factories.vendor(), number="SC-001", title="Concrete")
+    db.session.commit()
+    send_invites(client, world, concrete)
+    (received,) = delivered(smtp)
+    assert expected in received.text and "127.0.0.1:5000" not in received.text
