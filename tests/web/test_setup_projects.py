@@ -183,6 +183,9 @@ def test_team_page_lists_active_internal_users_with_admins_locked(client, world,
     assert "Gabe Gone" not in html and contact.name not in html
     row = html.split(f'id="member-{world.readonly.id}"')[1].split("</tr>")[0]
     assert '<option value="READ_ONLY" selected>' in row
+    # one way to save in sight: each select saves itself; the button shows only without JavaScript
+    assert '<noscript><button class="btn btn-primary" type="submit">Save team</button></noscript>' in html
+    assert "saves as soon as you choose a level" in html
 
 
 def test_saving_the_team_in_one_post(client, world, auth):
