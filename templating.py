@@ -13,7 +13,7 @@ from jinja2.runtime import Context
 from domain import accounts, dates, permissions
 from domain.models import ClaimStatus, Dictionary
 from domain.money import format_money
-from domain.periods import period_name
+from domain.periods import period_name, rule_words
 from domain.terms import Terms
 
 
@@ -106,7 +106,7 @@ def register_templating(app: Flask) -> None:
 
     app.jinja_env.filters.update(money=money, number=number, day=_day_filter, moment=_moment_filter,
                                  period_name=period_name)
-    app.jinja_env.globals.update(reason_text=reason_text, zip=zip, invite_badge=INVITE_BADGE,
+    app.jinja_env.globals.update(reason_text=reason_text, rule_words=rule_words, zip=zip, invite_badge=INVITE_BADGE,
                                   claim_badge=CLAIM_BADGE)
 
     @app.context_processor

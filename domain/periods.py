@@ -199,6 +199,24 @@ def update_rule(project: Project, rule: Rule, by: User) -> None:
     db.session.commit()
 
 
+def rule_words(project: Project) -> str:
+    """What the monthly rule does, in words for the admin (the daily job that does it is in the README)."""
+    start, due = _nth(project.period_start_day), _nth(project.period_due_day)
+    end = f"the {_nth(project.period_end_day)}" if project.period_end_day else "the month's last day"
+    if not project.auto_periods:
+        return (f"Off: a period opens only when an admin opens one. On, a new period opens by itself on the {start} "
+                f"of each month.")
+    due_on = (f"the {due}" if project.period_due_day >= project.period_start_day  # else before it opens:
+              else "the period's last day")  # dates_from_rule makes it due at its end
+    return (f"On: a new period opens by itself on the {start} of each month and runs to {end}; claims are due on "
+            f"{due_on}. Opening it closes the one before.")
+
+
+def _nth(day: int) -> str:
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
 def dates_from_rule(project: Project, today: date) -> PeriodDates:
     """The rule's period that contains `today` (or the next one to start)."""
     year, month = today.year, today.month

@@ -413,6 +413,9 @@ def test_monthly_rule_and_the_periods_command(app, client, world, auth):
     ok = client.post(billings_url(world, "/period-rule"), data={"auto_periods": "y", "period_start_day": "1",
                                                                 "period_end_day": "", "period_due_day": "25"})
     assert ok.status_code == 303
+    page = client.get(billings_url(world, "")).get_data(as_text=True)
+    assert ("On: a new period opens by itself on the 1st of each month and runs to the month&#39;s last day; "
+            "claims are due on the 25th.") in page and "flask --app app" not in page  # the command is the README's
     # the world's period covers today, so nothing is due; move it into the past and it opens one
     world.period.start_date, world.period.end_date = date(2020, 1, 1), date(2020, 1, 31)
     world.period.due_date = date(2020, 1, 25)
