@@ -110,7 +110,7 @@ def confirm(project_id: int, token: str):
     flash(f"Imported {imported.commitments:,} commitments with {imported.lines:,} SOV lines, "
           f"{money(imported.total, project.currency.value)} in all. Their schedules of values are Draft: "
           "approve each one before inviting its vendor to bill.", "success")
-    return redirect(url_for("imports.index", project_id=project.id), code=303)
+    return redirect(url_for("setup.commitments", project_id=project.id), code=303)  # where they now are
 
 
 @bp.get("/sample.csv")

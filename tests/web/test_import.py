@@ -134,9 +134,12 @@ def test_a_200_commitment_file_is_previewed_then_imported_in_one_go(client, worl
     started = time.perf_counter()
     response = client.post(f"{preview_url}/confirm")
     elapsed = time.perf_counter() - started
-    assert response.status_code == 303 and response.headers["Location"].endswith(import_url(world))
-    assert f"Imported 200 commitments with {line_count:,} SOV lines, ${grand_total:,} in all." in _text(
-        client.get(response.headers["Location"]))
+    # it lands on the commitments it created, not on the import page
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/projects/{world.project.id}/commitments")
+    landed = _text(client.get(response.headers["Location"]))
+    assert f"Imported 200 commitments with {line_count:,} SOV lines, ${grand_total:,} in all." in landed
+    assert "SC-001" in landed and "SC-200" in landed
     assert elapsed < 20
 
     assert count(Commitment) == 200 and count(SovLine) == line_count
