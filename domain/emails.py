@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from flask import current_app, render_template
 
 from domain import accounts, tokens
+from domain.dates import day
 from domain.models import BillingPeriod, Commitment, Company, Dictionary, Invite, OutboxMessage, User, db
 from domain.money import format_money
 from domain.periods import period_name
@@ -116,8 +117,8 @@ def _invite_answered(message: OutboxMessage) -> Rendered:
         heading=f"{contact.name} {'accepted' if accepted else 'declined'} the invite to bill",
         paragraphs=[f"{contact.name} of {commitment.vendor.name} answered your invite for "
                     f"{commitment.number} {commitment.title}: {answer}."],
-        facts=[("Billing period", f"{period.start_date:%b %-d, %Y} to {period.end_date:%b %-d, %Y}"),
-               ("Due date", f"{period.due_date:%b %-d, %Y}")],
+        facts=[("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
+               ("Due date", day(period.due_date, full=True))],
         quote=invite.decline_reason if not accepted else "",
         button=("Open Progress Billings", board),
     )
@@ -135,7 +136,7 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
     word = term("claim")
     about = f"{word.lower()} #{claim.number} on {contract_and_month(commitment, period)}"
     facts = [(commitment.kind.value, f"{commitment.number} {commitment.title}"),
-             ("Billing period", f"{period.start_date:%b %-d, %Y} to {period.end_date:%b %-d, %Y}"),
+             ("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
              ("Current amount due", format_money(claim.current_amount_due, project.currency.value))]
     if message.kind == CLAIM_SUBMITTED:
         return _notice(

@@ -75,7 +75,7 @@ def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | N
         raise Invalid(
             "start_date",
             f"These dates overlap period {overlapping.number} "
-            f"({overlapping.start_date:%b %-d} to {overlapping.end_date:%b %-d, %Y}).",
+            f"({dates_name(overlapping.start_date, overlapping.end_date)}).",
         )
 
 

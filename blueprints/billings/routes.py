@@ -23,7 +23,7 @@ from blueprints.guards import (
 from blueprints.htmx_answer import htmx_answer
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain import claims, invites, periods
+from domain import claims, dates, invites, periods
 from domain.errors import Invalid
 from domain.models import AccessLevel, ClaimStatus
 from domain.permissions import (
@@ -214,8 +214,8 @@ def create_period(project_id: int):
         except periods.OpenWorkLeft as left:
             return _periods_answer(project, level, form, 409, open_work=left.work)
         else:
-            flash(f"Billing period {period.number} is open: {period.start_date:%b %-d} to "
-                  f"{period.end_date:%b %-d, %Y}, due {period.due_date:%b %-d}.", "success")
+            flash(f"Billing period {period.number} is open: {periods.period_name(period)}, "
+                  f"due {dates.day(period.due_date)}.", "success")
             return _to(url_for("billings.index", project_id=project.id))
     form.process_formdata_errors()
     return _periods_answer(project, level, form, 422)
