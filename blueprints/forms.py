@@ -19,8 +19,10 @@ from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextArea
 
+from domain.dates import zone_choices
 from domain.text import has_control_characters, without_control_characters
 
 DB_INT_MAX = 2**31 - 1
@@ -104,3 +106,9 @@ def _control_character_filter(field: StringField):  # type: ignore[no-untyped-de
         return without_control_characters(value, multi_line=multi_line)
 
     return take_out
+
+
+def time_zone_choices(current: str | None, first: str = "United States") -> dict[str, list[SelectChoice]]:
+    """The time zone picker's options, grouped (domain/dates.zone_choices), for a select field."""
+    return {group: [SelectChoice(value, words) for value, words in zones]
+            for group, zones in zone_choices(first, current).items()}

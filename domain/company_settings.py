@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from zoneinfo import available_timezones
 
 from domain import audit
+from domain.dates import known_zones
 from domain.directory import (
     MAX_INVITE_MESSAGE,
 )
@@ -15,11 +14,6 @@ from domain.errors import Invalid
 from domain.models import Company, Dictionary, User, db
 from domain.money import PERCENT_PROBLEM
 from domain.permissions import PermissionDenied, require_company_admin
-
-
-@cache
-def time_zones() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
 
 
 @dataclass(frozen=True)
@@ -38,7 +32,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
     require_company_admin(by)
     if not company.is_own:
         raise PermissionDenied("Only the own company has settings.")
-    if settings.time_zone not in time_zones():
+    if settings.time_zone not in known_zones():
         raise Invalid("time_zone", "Choose a time zone from the list.")
     if not Decimal(0) <= settings.default_retention_pct <= Decimal(100):
         raise Invalid("default_retention_pct", PERCENT_PROBLEM)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from domain import clock
 
@@ -56,3 +56,63 @@ def moment(value: datetime | None, time_zone: str | None = None, *, year: int | 
     if abbreviation[:1] in "+-":  # a zone without a name of its own reads "-03"
         abbreviation = f"UTC{abbreviation}"
     return f"{_date_text(at.date(), in_zone, year, full)}, {at:%-I:%M %p} {abbreviation}"
+
+
+# The zones people in the United States and Canada pick from first, in words; every other zone follows.
+NORTH_AMERICA: dict[str, tuple[tuple[str, str], ...]] = {
+    "United States": (
+        ("America/New_York", "Eastern Time (New York)"),
+        ("America/Chicago", "Central Time (Chicago)"),
+        ("America/Denver", "Mountain Time (Denver)"),
+        ("America/Phoenix", "Mountain Time, no daylight saving (Phoenix)"),
+        ("America/Los_Angeles", "Pacific Time (Los Angeles)"),
+        ("America/Anchorage", "Alaska Time (Anchorage)"),
+        ("Pacific/Honolulu", "Hawaii Time (Honolulu)"),
+        ("America/Puerto_Rico", "Atlantic Time (Puerto Rico)"),
+    ),
+    "Canada": (
+        ("America/St_Johns", "Newfoundland Time (St. John's)"),
+        ("America/Halifax", "Atlantic Time (Halifax)"),
+        ("America/Toronto", "Eastern Time (Toronto)"),
+        ("America/Winnipeg", "Central Time (Winnipeg)"),
+        ("America/Regina", "Central Time, no daylight saving (Regina)"),
+        ("America/Edmonton", "Mountain Time (Edmonton)"),
+        ("America/Vancouver", "Pacific Time (Vancouver)"),
+        ("America/Whitehorse", "Yukon Time (Whitehorse)"),
+    ),
+}
+# Old names kept by the zone database for compatibility ("US/Pacific", "EST5EDT", "Etc/GMT+8", ...): accepted
+# where they are stored already, not offered.
+_LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/", "posix/", "right/")
+
+
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """Every zone name a company or a project may hold."""
+    return frozenset(available_timezones())
+
+
+@functools.cache
+def _offered() -> tuple[tuple[str, str], ...]:
+    names = sorted(z for z in known_zones() if ("/" in z and not z.startswith(_LEGACY_PREFIXES)) or z == "UTC")
+    return tuple((z, z.replace("_", " ")) for z in names)
+
+
+def zone_choices(first: str = "United States", current: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The time zone picker, in groups: the country's zones in words first, then the other country's, then
+    every zone by name; a stored old name stays offered so that saving the form keeps it."""
+    groups = {country: list(NORTH_AMERICA[country]) for country in sorted(NORTH_AMERICA, key=lambda c: c != first)}
+    every = list(_offered())
+    if current and current in known_zones() and current not in dict(every):
+        every.insert(0, (current, current))
+    groups["All time zones"] = every
+    return groups
+
+
+def zone_words(name: str) -> str:
+    """A zone as the picker names it: "Pacific Time (Los Angeles)", else its name without underscores."""
+    for zones in NORTH_AMERICA.values():
+        for value, words in zones:
+            if value == name:
+                return words
+    return name.replace("_", " ")

@@ -7,18 +7,15 @@ team is changed by company admins and by the project's own Admins. Every change 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit
+from domain.dates import known_zones
 from domain.errors import Invalid
 from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
 from domain.permissions import can_edit_project, can_manage_team, level_fixed_because, require
-
-# Offered in the time zone picker, and the only values a project may hold.
-TIME_ZONES: tuple[str, ...] = tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
 
 NUMBER_MAX, NAME_MAX, ADDRESS_MAX = 30, 200, 500
 
@@ -57,7 +54,7 @@ def check(data: ProjectData, editing: Project | None = None) -> None:
             raise Invalid(field, f"Use at most {limit} characters.")
     if len(data.address) > ADDRESS_MAX:
         raise Invalid("address", f"Use at most {ADDRESS_MAX} characters.")
-    if data.time_zone not in TIME_ZONES:
+    if data.time_zone not in known_zones():
         raise Invalid("time_zone", "Choose a time zone from the list.")
     clash = number_clash(data.number, editing)
     if clash:

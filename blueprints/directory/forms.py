@@ -11,8 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from blueprints.auth.forms import new_password_rules, repeated_password
-from blueprints.forms import AppForm, id_or_none
+from blueprints.forms import AppForm, id_or_none, time_zone_choices
 from domain import company_settings, directory, people, vendors
+from domain.dates import known_zones
 from domain.models import Dictionary
 from domain.money import PERCENT_PROBLEM, parse_percent
 
@@ -53,7 +54,7 @@ def _chosen_dictionary(form: AppForm, field: RadioField) -> None:
 
 
 def _known_time_zone(form: AppForm, field: SelectField) -> None:
-    if not field.raw_data or field.data not in company_settings.time_zones():
+    if not field.raw_data or field.data not in known_zones():
         raise ValidationError("Choose a time zone from the list.")
 
 
@@ -77,7 +78,7 @@ class CompanySettingsForm(AppForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = [SelectChoice(zone, zone) for zone in company_settings.time_zones()]
+        self.time_zone.choices = time_zone_choices(self.time_zone.data)
 
     def settings(self) -> company_settings.CompanySettings:
         return company_settings.CompanySettings(

@@ -11,11 +11,11 @@ from decimal import Decimal
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from blueprints.forms import AppForm
+from blueprints.forms import AppForm, time_zone_choices
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
 from domain.models import CommitmentKind, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
-from domain.projects import ADDRESS_MAX, NAME_MAX, TIME_ZONES
+from domain.projects import ADDRESS_MAX, NAME_MAX
 from domain.projects import NUMBER_MAX as PROJECT_NUMBER_MAX
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -114,10 +114,16 @@ class ProjectForm(AppForm):
     country = Choice("Country", choices=[choice(c.name, c.value) for c in Country],
                      invalid="Choose United States or Canada.")
     currency = Choice("Currency", choices=[choice(c.name, c.value) for c in Currency], invalid="Choose USD or CAD.")
-    time_zone = Choice("Time zone", choices=list(TIME_ZONES), invalid="Choose a time zone from the list.",
+    time_zone = Choice("Time zone", invalid="Choose a time zone from the list.",
                        description="Due dates pass at midnight in this time zone.")
     allow_overbilling = BooleanField("Allow overbilling",
                                      description="A claim line may then go above its scheduled value.")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        country = Country[self.country.data] if self.country.data in Country.__members__ else Country.US
+        first = country.value  # that country's zones first
+        self.time_zone.choices = time_zone_choices(self.time_zone.data, first)
 
 
 class CommitmentForm(AppForm):

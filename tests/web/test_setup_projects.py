@@ -58,7 +58,13 @@ def test_company_admin_creates_a_project(client, world, auth):
     home = client.get("/").get_data(as_text=True)
     assert 'href="/projects/new"' in home and "New project" in home
     form = client.get("/projects/new").get_data(as_text=True)
-    assert 'name="time_zone"' in form and '<option value="Europe/Paris">' in form
+    assert 'name="time_zone"' in form and '<option value="Europe/Paris">Europe/Paris</option>' in form
+    # the country's zones first, in words; the zone database's old aliases are not offered
+    picker = form.split('name="time_zone"')[1].split("</select>")[0]
+    groups = [g.split('"')[0] for g in picker.split('<optgroup label="')[1:]]
+    assert groups == ["United States", "Canada", "All time zones"]
+    assert '<option value="America/Los_Angeles">Pacific Time (Los Angeles)</option>' in picker
+    assert 'value="US/Pacific"' not in picker and 'value="EST5EDT"' not in picker
     response = client.post("/projects/new", data=_project_data())
     assert response.status_code == 303
     project = db.session.scalar(select(Project).where(Project.number == "P-2"))
@@ -350,3 +356,14 @@ def test_the_csrf_token_is_required_and_rides_in_the_htmx_header(app, client, wo
     assert _level(world.project, world.readonly) is AccessLevel.READ_ONLY
     ok = client.post(url, headers={**HX, "X-CSRFToken": header_token}, data={f"level-{world.readonly.id}": "ADMIN"})
     assert ok.status_code == 200 and _level(world.project, world.readonly) is AccessLevel.ADMIN
+
+
+def test_a_canadian_project_offers_canada_s_zones_first_and_keeps_an_old_zone_name(client, world, auth):
+    world.project.country, world.project.time_zone = Country.CA, "Canada/Eastern"  # stored before the picker changed
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    form = client.get(f"/projects/{world.project.id}/edit").get_data(as_text=True)
+    picker = form.split('name="time_zone"')[1].split("</select>")[0]
+    assert picker.index('label="Canada"') < picker.index('label="United States"')
+    assert '<option value="America/St_Johns">Newfoundland Time (St. John&#39;s)</option>' in picker
+    assert '<option selected value="Canada/Eastern">Canada/Eastern</option>' in picker
