@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from domain.dates import moment
 from domain.models import AuditEvent, User, db
 from tests import factories
 from tests.helpers import AuthActions
@@ -30,6 +31,9 @@ def test_the_top_bar_leads_to_your_account_with_your_recent_sign_ins(client, wor
     assert "Recent sign-ins" in page
     assert page.index("198.51.100.4") < page.index("203.0.113.7")  # newest first
     assert "Signed in" in page and "Refused" in page and "wrong password" in page
+    # when, in the company's time zone with its abbreviation, as every other time on the pages
+    signed_in = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "signed in")).one().occurred_at
+    assert moment(signed_in, world.company.time_zone) in page and "(UTC)" not in page
 
 
 def test_sign_ins_and_failed_ones_are_in_the_audit_trail(client, world):
