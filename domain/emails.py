@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, render_template
 
-from domain import accounts, tokens
+from domain import accounts, statuses, tokens
 from domain.dates import day
 from domain.models import BillingPeriod, Commitment, Company, Dictionary, Invite, OutboxMessage, User, db
 from domain.money import format_money
@@ -161,11 +161,12 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
             paragraphs=[f"{actor.name} withdrew it: it counts for nothing and can no longer change. "
                         f"Your next {word.lower()} for this contract can start in a later period."],
             facts=facts[:2], quote=claim.withdrawal_reason or "", button=("View it", portal))
+    note = statuses.decision_note(claim)
     return _notice(
         subject=f"{project.name}: {about} is {claim.status.value}",
         recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",
-        paragraphs=[f"{actor.name} approved it."], facts=facts, button=("View it", portal),
-        links=[("Pay application (PDF)", f"{portal}/pdf")])
+        paragraphs=[f"{actor.name} approved it" + (", subject to the note below." if note else ".")],
+        facts=facts, quote=note, button=("View it", portal), links=[("Pay application (PDF)", f"{portal}/pdf")])
 
 
 def invite_link(invite: Invite, contact: User, answer: str, address: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from domain import audit
 from domain.clock import utcnow
-from domain.models import Claim, ClaimStatus, User
+from domain.models import AuditEvent, Claim, ClaimStatus, User, db
 
 S = ClaimStatus
 ALLOWED: dict[ClaimStatus, set[ClaimStatus]] = {
@@ -45,3 +47,14 @@ def transition(claim: Claim, target: ClaimStatus, *, by: User | None, note: str 
     if target in FINAL:
         claim.decided_at = now
         claim.decided_by_id = by.id if by else None
+
+
+def decision_note(claim: Claim) -> str:
+    """The note `transition` recorded with the change to the claim's current status ("" if none): what an
+    Approved as Noted approval is subject to, for the e-mail that tells the contact."""
+    latest = db.session.scalar(
+        select(AuditEvent.new_value).where(AuditEvent.entity_type == "claim", AuditEvent.entity_id == claim.id,
+                                           AuditEvent.field == "status")
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)) or ""
+    prefix = f"{claim.status.value}: "
+    return latest[len(prefix):] if latest.startswith(prefix) else ""

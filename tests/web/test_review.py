@@ -11,8 +11,9 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from domain import claims, clock
-from domain.models import AuditEvent, Claim, ClaimStatus, Commitment, Invite, LineReview, User, db
+from domain import claims, clock, emails
+from domain.emails import CLAIM_APPROVED
+from domain.models import AuditEvent, Claim, ClaimStatus, Commitment, Invite, LineReview, OutboxMessage, User, db
 from domain.money import format_money
 from tests import factories
 from tests.helpers import count
@@ -169,6 +170,11 @@ def test_approve_as_noted_records_the_note_with_the_decision(client, review):
     assert review.claim().status is ClaimStatus.APPROVED_AS_NOTED
     history = [(h.what, h.new, h.comment) for h in claims.history(review.claim())]
     assert ("status changed", "Approved as Noted", "Retention held until the lien release") in history
+    # the contact's e-mail says what the approval is subject to
+    approval = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == CLAIM_APPROVED)).one()
+    told = emails.render(approval)
+    assert "subject to the note below" in told.text and "Retention held until the lien release" in told.text
+    assert "Retention held until the lien release" in told.html
 
 
 def test_approve_as_noted_over_htmx_reloads_the_page(client, review):
