@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import mailbox
 import re
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
+from email.utils import parsedate_to_datetime
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
@@ -34,7 +37,8 @@ def _staff_only() -> None:
 def mail():
     _staff_only()
     box = mailbox.Maildir(current_app.config["DEMO_MAILDIR"], create=True)
-    messages = sorted((_summary(key, m) for key, m in box.iteritems()), key=lambda m: m["date"], reverse=True)
+    messages = sorted((_summary(key, m) for key, m in box.iteritems()), key=lambda m: m["sent"] or datetime.min,
+                      reverse=True)
     return render_template("demo/mail.html", messages=messages[:200])
 
 
@@ -51,12 +55,15 @@ def mail_message(key: str):
                            text=_with_links(_part(message, "text/plain")), html=_part(message, "text/html"))
 
 
-def _summary(key: str, message: Message) -> dict[str, str]:
+def _summary(key: str, message: Message) -> dict[str, Any]:
     def header(name: str) -> str:
         return str(make_header(decode_header(message.get(name, ""))))
 
-    return {"key": key, "subject": header("Subject"), "to": header("To"), "from": header("From"),
-            "date": message.get("Date", "")}
+    try:  # as naive UTC, the way the app keeps times, for the `moment` filter and for the order
+        sent = parsedate_to_datetime(message.get("Date", "")).astimezone(UTC).replace(tzinfo=None)
+    except (TypeError, ValueError):
+        sent = None
+    return {"key": key, "subject": header("Subject"), "to": header("To"), "from": header("From"), "sent": sent}
 
 
 def _with_links(text: str) -> Markup:
