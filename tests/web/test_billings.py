@@ -527,3 +527,13 @@ def test_every_change_needs_the_csrf_token(client, world, board):
     sent = client.post(billings_url(world, "/invites"), headers={**HX, "X-CSRFToken": header.group(1)},
                        data={"period": world.period.id, "commitment_ids": _ids(board["concrete"])})
     assert sent.status_code == 200 and "Invites sent for 1 contract." in sent.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "links"), [("admin", True), ("standard", False)])
+def test_an_empty_board_says_what_to_do_next(client, world, auth, who, links):
+    auth.sign_in(getattr(world, who).email)
+    html = client.get(billings_url(world)).get_data(as_text=True)
+    assert "This project has no commitments yet." in html
+    new, sheet = f'href="/projects/{world.project.id}/commitments/new"', f'href="/projects/{world.project.id}/import"'
+    assert (new in html and sheet in html) is links
+    assert ("A project Admin sets them up." in html) is not links
