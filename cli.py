@@ -89,6 +89,9 @@ def remind_command(day: date | None, digest: bool) -> None:
         if done.kind is None:
             click.echo(f"{head}: no reminder due ({done.policy_words}).")
             continue
+        if done.error:
+            click.echo(f"{head}: {done.kind.value}, NOT queued, the database refused: {done.error}", err=True)
+            continue
         click.echo(f"{head}: {done.kind.value}, {len(done.queued)} queued")
         for q in done.queued:
             click.echo(f"  queued   {q.contract} to {', '.join(q.recipients)}")
@@ -98,12 +101,14 @@ def remind_command(day: date | None, digest: bool) -> None:
         click.echo("No project has an open billing period.")
     click.echo(f"{report.queued} reminder(s) queued, {report.e_mails} e-mail(s); "
                "`flask --app app outbox` delivers them.")
+    if report.failed:  # cron mails the output of a failed job: run it again (nothing is queued twice)
+        raise SystemExit(1)
 
 
 def _print_digests(report: reminders.DigestReport) -> None:
     for admin, digests in report.queued:
         waiting = "; ".join(f"{d.project.number}: {len(d.to_review)} to review, {len(d.unanswered)} unanswered, "
-                            f"{len(d.overdue)} overdue, {len(d.due_soon)} period due soon" for d in digests)
+                            f"{len(d.overdue)} overdue, {len(d.due_soon)} period(s) due this week" for d in digests)
         click.echo(f"  queued   {admin.name} <{admin.email}>: {waiting}")
     for admin in report.already:
         click.echo(f"  skipped  {admin.name} <{admin.email}>: this week's digest is queued already")

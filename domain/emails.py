@@ -321,9 +321,12 @@ def _invite_reminder(message: OutboxMessage) -> Rendered:
     elif claim.status is ClaimStatus.REVISE_AND_RESUBMIT:
         expected = f"Your {word} #{claim.number} was sent back for revision: correct it and submit it again."
         button = ("Revise and resubmit", portal_claim)
-    else:
+    elif claim.status is ClaimStatus.DRAFT:
         expected = f"Your {word} #{claim.number} is a Draft: finish it and submit it."
         button = (f"Finish your {word}", portal_claim)
+    else:  # submitted (or withdrawn) after this reminder was queued: nothing is asked any more
+        expected = f"Your {word} #{claim.number} is {claim.status.value} now: nothing more is needed."
+        button = (f"View your {word}", portal_claim)
     policy = reminders.effective_policy(project, company)
     context = {
         "contact": contact, "invite": invite, "commitment": commitment, "period": period, "project": project,

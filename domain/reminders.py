@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import contains_eager
 
 from domain import audit
@@ -304,6 +304,7 @@ class ProjectRun:
     policy_words: str = ""
     queued: list[Queued] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    error: str = ""  # the project's reminders were not queued: the database refused them (nothing written)
 
 
 @dataclass
@@ -313,6 +314,10 @@ class RunReport:
     @property
     def queued(self) -> int:
         return sum(len(p.queued) for p in self.projects)
+
+    @property
+    def failed(self) -> list[ProjectRun]:
+        return [p for p in self.projects if p.error]
 
     @property
     def e_mails(self) -> int:
@@ -363,30 +368,40 @@ def run(today: date | None = None) -> RunReport:
         project = db.session.get(Project, project_id)
         day = today or project_today(project)
         policy = effective_policy(project, company)
-        kind = kind_on(policy, period.due_date, day)
         done = ProjectRun(project=f"{project.number} {project.name}", day=day, period_number=period.number,
-                          due_date=period.due_date, kind=kind)
+                          due_date=period.due_date, kind=kind_on(policy, period.due_date, day))
         report.projects.append(done)
-        if kind is None:
+        if done.kind is None:
             done.policy_words = _next_words(policy, period.due_date, day)
             continue
-        for row in load_rows(project, period, _DailyJob(), AccessLevel.ADMIN, day):  # type: ignore[arg-type]
-            if row.invite is None:
-                continue
-            contacts = [u for u in row.contacts if u.active]
-            why = why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
-                                   muted=row.invite.reminders_muted_at is not None,
-                                   eligible=_still_eligible(row.reasons), active_contacts=len(contacts))
-            contract = _contract(row.commitment)
-            if why is None and not queue_reminder(row.invite, kind, day, contacts, None):
-                why = ALREADY
-            if why is None:
-                done.queued.append(Queued(row.invite.id, contract, kind, [f"{u.name} <{u.email}>" for u in contacts]))
-            else:
-                done.skipped.append(Skipped(row.invite.id, contract, why))
-        db.session.commit()
-    db.session.commit()
+        try:
+            _remind_period(project, period, done, load_rows)
+            db.session.commit()
+        except SQLAlchemyError as exc:  # the database refused this project's work: the others go on
+            db.session.rollback()
+            done.queued.clear()
+            done.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
     return report
+
+
+def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, load_rows) -> None:  # type: ignore[no-untyped-def]
+    """Remind each invite of the period that why_not_reminded allows: two statements for the rows (the board's),
+    then each reminder's own writes."""
+    for row in load_rows(project, period, _DailyJob(), AccessLevel.ADMIN, done.day):
+        if row.invite is None:
+            continue
+        contacts = [u for u in row.contacts if u.active]
+        why = why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
+                               muted=row.invite.reminders_muted_at is not None,
+                               eligible=_still_eligible(row.reasons), active_contacts=len(contacts))
+        contract = _contract(row.commitment)
+        if why is None and not queue_reminder(row.invite, done.kind, done.day, contacts, None):
+            why = ALREADY
+        if why is None:
+            done.queued.append(Queued(row.invite.id, contract, done.kind,
+                                      [f"{u.name} <{u.email}>" for u in contacts]))
+        else:
+            done.skipped.append(Skipped(row.invite.id, contract, why))
 
 
 def _next_words(policy: Policy, due: date, day: date) -> str:

@@ -114,7 +114,9 @@ def test_remind_prints_what_it_queued_and_the_emails_say_what_is_expected(app, w
     result = remind(app, "--date", day.isoformat())
 
     assert result.exit_code == 0, result.output
-    assert f"P-1 Riverside Medical: {day}, period 1 due {setting['due']}: Before the due date, 3 queued" in result.output
+    head = f"P-1 Riverside Medical: {day}, period 1 due {setting['due']}: Before the due date, 3 queued"
+    assert head in result.output
+    assert {m.kind for m in db.session.scalars(select(OutboxMessage))} == {INVITE_REMINDER}
     assert "queued   SC-001 Concrete (Keystone Concrete Co.) to Maria <maria@keystone.example>" in result.output
     assert "3 reminder(s) queued, 3 e-mail(s)" in result.output
     mails = by_recipient(delivered(smtp))
@@ -321,8 +323,8 @@ def test_the_digest_lists_what_waits_per_project_with_links_once_a_week(app, wor
     first = remind(app, "--digest", "--date", monday.isoformat())
 
     assert first.exit_code == 0, first.output
-    assert "queued   Avery Admin <admin@pb.example>: P-1: 1 to review, 1 unanswered, 0 overdue, 1 period due soon; " \
-           "P-2: 0 to review, 0 unanswered, 1 overdue, 0 period due soon" in first.output
+    assert ("queued   Avery Admin <admin@pb.example>: P-1: 1 to review, 1 unanswered, 0 overdue, 1 period(s) due "
+            "this week; P-2: 0 to review, 0 unanswered, 1 overdue, 0 period(s) due this week") in first.output
     assert "queued   Ann Admin <ann@pb.example>: P-2: 0 to review, 0 unanswered, 1 overdue" in first.output
     assert "bea@pb.example" not in first.output and "standard@pb.example" not in first.output
     assert "2 digest(s) queued for " in first.output
@@ -362,3 +364,13 @@ def test_an_admin_with_nothing_waiting_gets_no_digest(app, world):
     assert "skipped  Avery Admin <admin@pb.example>: nothing waits" in result.output
     assert count(OutboxMessage) == 0
 
+
+
+def test_a_reminder_delivered_after_the_claim_was_submitted_asks_for_nothing(app, world, setting, smtp):
+    remind(app, "--date", setting["due"].isoformat())
+    claim = claims.invite_claim(setting["invites"][setting["framing"].id])
+    claim.status = ClaimStatus.UNDER_REVIEW
+    db.session.commit()
+    lee = by_recipient(delivered(smtp))["lee@steel.example"]
+    assert f"Your progress claim #{claim.number} is Under Review now: nothing more is needed." in lee.text
+    assert "finish it" not in lee.text
