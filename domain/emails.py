@@ -312,12 +312,19 @@ def _invite_reminder(message: OutboxMessage) -> Rendered:
     else:
         when, heading = f"{days_word(-left)} late", f"Your {word} for {commitment.number} is {days_word(-left)} late"
     portal_claim = f"{_base_url()}/portal/claims/{claim.id}" if claim is not None else ""
+    # Past the due date the portal starts no claim (domain/portal.accept): the sender creates it on request.
+    ask_sender = (f"The due date has passed, so the {word} can no longer be started in the portal: ask "
+                  f"{invite.sent_by.name} ({invite.sent_by.email}) to create it for you.")
     if invite.status is InviteStatus.INVITED:
         expected = f"Please answer the invite: will you submit a {word} for {period_name(period)}?"
+        if left < 0 and claim is None:
+            expected += " " + ask_sender + " If you will not bill, answer No, not this period."
         button = ("Answer the invite", invite_link(invite, contact, "", message.to_address))
     elif claim is None:
-        expected = f"You accepted the invite: start your {word}, fill it in and submit it."
-        button = (f"Start your {word}", invite_link(invite, contact, "", message.to_address))
+        expected = (ask_sender if left < 0 else
+                    f"You accepted the invite: start your {word}, fill it in and submit it.")
+        button = ("Open the invite" if left < 0 else f"Start your {word}",
+                  invite_link(invite, contact, "", message.to_address))
     elif claim.status is ClaimStatus.REVISE_AND_RESUBMIT:
         expected = f"Your {word} #{claim.number} was sent back for revision: correct it and submit it again."
         button = ("Revise and resubmit", portal_claim)

@@ -155,7 +155,13 @@ def test_on_the_due_date_and_after_it_the_email_says_so(app, world, setting, smt
     assert [s.split(" for SC-001")[0] for s in subjects] == [
         "Riverside Medical: reminder, progress claim 3 days late",
         "Riverside Medical: reminder, progress claim due today"]
-    assert any("Your progress claim for SC-001 is 3 days late." in m.text for m in mails)
+    late_mail = next(m for m in mails if "3 days late" in m.subject)
+    assert "Your progress claim for SC-001 is 3 days late." in late_mail.text
+    # past the due date the portal starts no claim: the e-mail says whom to ask instead
+    assert ("The due date has passed, so the progress claim can no longer be started in the portal: ask "
+            "Avery Admin (admin@pb.example) to create it for you.") in " ".join(late_mail.text.split())
+    on_time = next(m for m in mails if "due today" in m.subject)
+    assert "can no longer be started" not in on_time.text
 
 
 def test_a_second_run_the_same_day_queues_and_sends_nothing(app, world, setting, smtp):
