@@ -347,3 +347,38 @@ def test_runs_in_parallel_on_postgresql_remind_each_invite_once(app, world):
     assert sorted(n for _, n in per_invite) == [1] * 6
     assert count(OutboxMessage) == 6
     assert count(AuditEvent, AuditEvent.action == "reminder queued") == 6
+
+
+# --- cost ------------------------------------------------------------------------------------------------
+
+
+def statements_of_a_run(day: date) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count_it(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count_it)
+    try:
+        reminders.run(day)
+    finally:
+        event.remove(engine, "before_cursor_execute", count_it)
+    db.session.expire_all()
+    return len(seen)
+
+
+def test_the_reads_of_a_run_do_not_grow_with_the_invites(app, world):
+    """Reading who to remind costs the same for 2 invites or 12 (the board's two statements per project); only
+    the writes of each reminder queued add statements."""
+    period = open_period(world.project)
+    declined = [invited(world, period, factories.commitment(world.project, factories.vendor()), InviteStatus.DECLINED)
+                for _ in range(2)]
+    few = statements_of_a_run(DUE)
+    declined += [invited(world, period, factories.commitment(world.project, factories.vendor()),
+                         InviteStatus.DECLINED) for _ in range(10)]
+    many = statements_of_a_run(DUE)
+    assert len(declined) == 12 and few == many
+
