@@ -423,7 +423,7 @@ def mute(invite: Invite, contact: User) -> bool:
     invite.reminders_muted_by_id = contact.id
     audit.record(actor=contact, entity_type="invite", entity_id=invite.id,
                  project_id=invite.billing_period.project_id, action="reminders muted",
-                 field="reminders", old="on", new="muted")
+                 field="reminders", old="on", new="off, from the reminder e-mail's link")
     db.session.commit()
     return True
 
@@ -456,7 +456,8 @@ DUE_SOON_DAYS = 7
 
 def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
     """What waits for `admin` on each project they administer (the projects with nothing left out):
-    claims to review, invites not answered, claims late, a period due within a week. Four statements in all."""
+    claims to review, invites not answered, claims late, a period due within a week. Four statements whatever
+    the lists' length (and, for an admin who is not a company admin, one per project to check they are Admin)."""
     projects = [p for p in db.session.scalars(select(Project).order_by(Project.number))
                 if can_admin_project(admin, p)]
     if not projects:
