@@ -118,6 +118,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "DEMO_MAILDIR": str(Path(instance_path) / "maildir"),
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
         "PASSWORD_RESET_MAX_AGE": int(timedelta(hours=1).total_seconds()),
+        # The mute link in a reminder e-mail works this long (longer than a billing period's reminders last).
+        "REMINDER_MUTE_MAX_AGE": int(timedelta(days=90).total_seconds()),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         # A claim's package (its PDF with its backup) is refused above this total of attachments.
         "PACKAGE_MAX_BYTES": 100 * 1024 * 1024,

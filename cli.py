@@ -1,9 +1,11 @@
-"""Command-line entry points: `flask --app app demo | demo-serve | outbox | periods`."""
+"""Command-line entry points: `flask --app app demo | demo-serve | outbox | periods | remind`."""
 
 from __future__ import annotations
 
 import os
+import re
 import time
+from datetime import date
 from mailbox import Maildir
 
 import click
@@ -12,7 +14,7 @@ from aiosmtpd.handlers import Mailbox
 from flask import Flask, current_app
 from werkzeug.serving import run_simple
 
-from domain import outbox
+from domain import outbox, reminders
 from domain.demo import load_demo
 from domain.models import db
 from domain.periods import open_due_periods
@@ -24,6 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_serve)
     app.cli.add_command(outbox_command)
     app.cli.add_command(periods_command)
+    app.cli.add_command(remind_command)
 
 
 @click.command("outbox")
@@ -58,6 +61,61 @@ def periods_command() -> None:
                    f"{period.start_date} to {period.end_date}, due {period.due_date}")
     if not opened:
         click.echo("No new billing periods were due.")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a calendar date; write it as YYYY-MM-DD, e.g. 2026-12-01.",
+                                 ctx=ctx, param=param) from None
+
+
+@click.command("remind")
+@click.option("--date", "day", callback=_day, metavar="YYYY-MM-DD",
+              help="Run as of this calendar day in every project's time zone (to catch up a missed day).")
+@click.option("--digest", is_flag=True, help="Queue the admins' weekly digest instead of the daily reminders.")
+def remind_command(day: date | None, digest: bool) -> None:
+    """Queue the reminders due today (run daily; a second run the same day queues nothing)."""
+    if digest:
+        _print_digests(reminders.queue_digests(day))
+        return
+    report = reminders.run(day)  # each project's today, in its own time zone, unless --date
+    for done in report.projects:
+        head = (f"{done.project}: {done.day}, period {done.period_number} due {done.due_date}")
+        if done.kind is None:
+            click.echo(f"{head}: no reminder due ({done.policy_words}).")
+            continue
+        if done.error:
+            click.echo(f"{head}: {done.kind.value}, NOT queued, the database refused: {done.error}", err=True)
+            continue
+        click.echo(f"{head}: {done.kind.value}, {len(done.queued)} queued")
+        for q in done.queued:
+            click.echo(f"  queued   {q.contract} to {', '.join(q.recipients)}")
+        for s in done.skipped:
+            click.echo(f"  skipped  {s.contract}: {s.why}")
+    if not report.projects:
+        click.echo("No project has an open billing period.")
+    click.echo(f"{report.queued} reminder(s) queued, {report.e_mails} e-mail(s); "
+               "`flask --app app outbox` delivers them.")
+    if report.failed:  # cron mails the output of a failed job: run it again (nothing is queued twice)
+        raise SystemExit(1)
+
+
+def _print_digests(report: reminders.DigestReport) -> None:
+    for admin, digests in report.queued:
+        waiting = "; ".join(f"{d.project.number}: {len(d.to_review)} to review, {len(d.unanswered)} unanswered, "
+                            f"{len(d.overdue)} overdue, {len(d.due_soon)} period(s) due this week" for d in digests)
+        click.echo(f"  queued   {admin.name} <{admin.email}>: {waiting}")
+    for admin in report.already:
+        click.echo(f"  skipped  {admin.name} <{admin.email}>: this week's digest is queued already")
+    for admin in report.nothing:
+        click.echo(f"  skipped  {admin.name} <{admin.email}>: nothing waits")
+    click.echo(f"{len(report.queued)} digest(s) queued for {report.week}.")
 
 
 @click.command("demo")

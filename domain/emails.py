@@ -12,7 +12,19 @@ from flask import current_app, render_template
 
 from domain import accounts, statuses, tokens
 from domain.dates import day
-from domain.models import BillingPeriod, Commitment, Company, Dictionary, Invite, OutboxMessage, User, db
+from domain.models import (
+    BillingPeriod,
+    ClaimStatus,
+    Commitment,
+    Company,
+    Dictionary,
+    Invite,
+    InviteStatus,
+    OutboxMessage,
+    Reminder,
+    User,
+    db,
+)
 from domain.money import format_money
 from domain.periods import period_name
 from domain.terms import Terms
@@ -26,6 +38,7 @@ CLAIM_WITHDRAWN = "claim_withdrawn"
 ACCOUNT_ACTIVATION = "account_activation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - an e-mail kind, not a password
 INVITE_REMINDER = "invite_reminder"
+ADMIN_DIGEST = "admin_digest"
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,8 @@ def render(message: OutboxMessage) -> Rendered:
         CLAIM_WITHDRAWN: _claim_notice,
         ACCOUNT_ACTIVATION: _account_activation,
         PASSWORD_RESET: _password_reset,
+        INVITE_REMINDER: _invite_reminder,
+        ADMIN_DIGEST: _admin_digest,
     }[message.kind]
     return renderer(message)
 
@@ -260,3 +275,96 @@ def _password_reset(message: OutboxMessage) -> Rendered:
         text=render_template("email/password_reset.txt", **context),
         html=render_template("email/password_reset.html", **context),
     )
+
+
+def mute_link(invite: Invite, contact: User, address: str) -> str:
+    config = current_app.config
+    token = tokens.make_mute_token(config["SECRET_KEY"], invite.id, contact.id, address)
+    return f"{_base_url()}/portal/reminders/mute/{token}"
+
+
+def reminder_of(message: OutboxMessage) -> Reminder:
+    """The reminder an e-mail belongs to, named by its dedupe key `reminder:<id>:to:<user id>`."""
+    return db.session.get(Reminder, int(message.dedupe_key.split(":")[1]))
+
+
+def days_word(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _invite_reminder(message: OutboxMessage) -> Rendered:
+    """How near the due date is (or how late the claim is) counts from the reminder's day, the project's local
+    date it was queued for; what to do next from the invite and the claim as they are when it is sent."""
+    from domain import reminders
+    from domain.claims import invite_claim
+
+    reminder = reminder_of(message)
+    invite = db.session.get(Invite, message.invite_id)
+    contact = db.session.get(User, message.to_user_id)
+    company, term = _terms()
+    commitment, period = invite.commitment, invite.billing_period
+    project = commitment.project
+    claim = invite_claim(invite)
+    word = term("claim").lower()
+    left = (period.due_date - reminder.day).days
+    if left > 0:
+        when, heading = f"{days_word(left)} left", f"{days_word(left)} left to bill {commitment.number}"
+    elif left == 0:
+        when, heading = "due today", f"Your {word} for {commitment.number} is due today"
+    else:
+        when, heading = f"{days_word(-left)} late", f"Your {word} for {commitment.number} is {days_word(-left)} late"
+    portal_claim = f"{_base_url()}/portal/claims/{claim.id}" if claim is not None else ""
+    # Past the due date the portal starts no claim (domain/portal.accept): the sender creates it on request.
+    ask_sender = (f"The due date has passed, so the {word} can no longer be started in the portal: ask "
+                  f"{invite.sent_by.name} ({invite.sent_by.email}) to create it for you.")
+    if invite.status is InviteStatus.INVITED:
+        expected = f"Please answer the invite: will you submit a {word} for {period_name(period)}?"
+        if left < 0 and claim is None:
+            expected += " " + ask_sender + " If you will not bill, answer No, not this period."
+        button = ("Answer the invite", invite_link(invite, contact, "", message.to_address))
+    elif claim is None:
+        expected = (ask_sender if left < 0 else
+                    f"You accepted the invite: start your {word}, fill it in and submit it.")
+        button = ("Open the invite" if left < 0 else f"Start your {word}",
+                  invite_link(invite, contact, "", message.to_address))
+    elif claim.status is ClaimStatus.REVISE_AND_RESUBMIT:
+        expected = f"Your {word} #{claim.number} was sent back for revision: correct it and submit it again."
+        button = ("Revise and resubmit", portal_claim)
+    elif claim.status is ClaimStatus.DRAFT:
+        expected = f"Your {word} #{claim.number} is a Draft: finish it and submit it."
+        button = (f"Finish your {word}", portal_claim)
+    else:  # submitted (or withdrawn) after this reminder was queued: nothing is asked any more
+        expected = f"Your {word} #{claim.number} is {claim.status.value} now: nothing more is needed."
+        button = (f"View your {word}", portal_claim)
+    policy = reminders.effective_policy(project, company)
+    context = {
+        "contact": contact, "invite": invite, "commitment": commitment, "period": period, "project": project,
+        "company": company, "term": term, "sender_company": sender_company_name(company), "when": when,
+        "heading": heading, "expected": expected, "button": button, "message": policy.message,
+        "late": left < 0, "mute_url": mute_link(invite, contact, message.to_address),
+        "mute_days": int(current_app.config["REMINDER_MUTE_MAX_AGE"]) // 86400,
+    }
+    subject = (f"{project.name}: reminder, {when} to bill {contract_and_month(commitment, period)}" if left > 0
+               else f"{project.name}: reminder, {word} {when} for {contract_and_month(commitment, period)}")
+    return Rendered(subject=one_line(subject), text=render_template("email/invite_reminder.txt", **context),
+                    html=render_template("email/invite_reminder.html", **context))
+
+
+def _admin_digest(message: OutboxMessage) -> Rendered:
+    """What waits for one admin on their projects as the e-mail is sent (the digest is a summary of the
+    moment, not a record): recomputed at delivery."""
+    from domain import reminders
+
+    admin = db.session.get(User, message.to_user_id)
+    company, term = _terms()
+    digests = reminders.digest_for(admin)
+    counts = [(len(d.to_review), len(d.unanswered), len(d.overdue)) for d in digests]
+    review, unanswered, overdue = (sum(c[i] for c in counts) for i in range(3))
+    parts = [f"{review} to review" if review else "", f"{unanswered} unanswered" if unanswered else "",
+             f"{overdue} late" if overdue else ""]
+    summary = ", ".join(p for p in parts if p) or "periods due this week"
+    context = {"admin": admin, "digests": digests, "company": company, "term": term, "base": _base_url(),
+               "account_url": f"{_base_url()}/account"}
+    return Rendered(subject=one_line(f"{term('tool')} this week: {summary}"),
+                    text=render_template("email/admin_digest.txt", **context),
+                    html=render_template("email/admin_digest.html", **context))

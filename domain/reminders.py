@@ -5,26 +5,34 @@ period's due date, the progress claim contacts are reminded: some days before it
 N days after it a few times. `schedule` turns a policy and a period into those days; `describe`
 says them in words for the settings page. `queue_reminder` queues one reminder of an invite once:
 the `reminders` table's unique key (invite, kind, day) is what makes a second one impossible.
+`run` is the daily job (every project's due reminders), `mute` a contact's answer to the e-mail's
+mute link, `queue_digests` the admins' weekly digest and `digest_for` what it lists.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import contains_eager
 
 from domain import audit
-from domain.clock import utcnow
+from domain.clock import project_today, utcnow
 from domain.dates import day as day_text
 from domain.errors import Invalid, check_all
 from domain.models import (
+    AccessLevel,
     BillingPeriod,
+    Claim,
     ClaimStatus,
+    Commitment,
     Company,
     Invite,
     InviteStatus,
+    PeriodStatus,
     Project,
     Reminder,
     ReminderKind,
@@ -32,7 +40,7 @@ from domain.models import (
     User,
     db,
 )
-from domain.permissions import can_admin_project, require, require_company_admin
+from domain.permissions import can_admin_project, project_admins, require, require_company_admin
 from domain.statuses import EDITABLE
 from domain.text import without_control_characters
 
@@ -260,3 +268,290 @@ def queue_reminder(invite: Invite, kind: ReminderKind, on: date, contacts: list[
                  project_id=invite.billing_period.project_id, action="reminder queued",
                  field="reminder", new=f"{kind.value}, to {recipients}" if recipients else kind.value)
     return True
+
+
+# --- the daily job (`flask --app app remind`) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One reminder the run queued: to whom, about what."""
+
+    invite_id: int
+    contract: str  # "SC-001 Concrete works (Vendor Ltd.)"
+    kind: ReminderKind
+    recipients: list[str]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An invite of the Open period the run did not remind, and why, in words."""
+
+    invite_id: int
+    contract: str
+    why: str
+
+
+@dataclass
+class ProjectRun:
+    """What one project's run did, on the project's own date."""
+
+    project: str  # "P-1 Riverside Medical"
+    day: date
+    period_number: int
+    due_date: date
+    kind: ReminderKind | None  # None: the policy sends nothing on this day
+    policy_words: str = ""
+    queued: list[Queued] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    error: str = ""  # the project's reminders were not queued: the database refused them (nothing written)
+
+
+@dataclass
+class RunReport:
+    projects: list[ProjectRun] = field(default_factory=list)
+
+    @property
+    def queued(self) -> int:
+        return sum(len(p.queued) for p in self.projects)
+
+    @property
+    def failed(self) -> list[ProjectRun]:
+        return [p for p in self.projects if p.error]
+
+    @property
+    def e_mails(self) -> int:
+        return sum(len(q.recipients) for p in self.projects for q in p.queued)
+
+
+class _DailyJob:
+    """Who the daily job is on the board: it sees every commitment of a project, private ones too, as an
+    Admin does; it is nobody's user."""
+
+    id = None
+    is_collaborator = False
+
+
+ALREADY = "already reminded today"
+
+
+def _still_eligible(reasons: list) -> bool:  # type: ignore[type-arg]
+    """The board's reasons not to invite, read for a reminder: a passed due date is what overdue reminders
+    are for, and a missing contact is said on its own (why_not_reminded); any other reason (not Approved,
+    SOV not approved, fully billed, another claim to finish first) means the commitment is no longer eligible."""
+    from domain.board import Reason
+
+    return all(r in (Reason.DUE_PASSED, Reason.NO_CONTACT) for r in reasons)
+
+
+def _contract(commitment: Commitment) -> str:
+    return f"{commitment.number} {commitment.title} ({commitment.vendor.name})"
+
+
+def open_periods() -> list[BillingPeriod]:
+    """Every Open billing period with its project, in one statement, by project number."""
+    return list(db.session.scalars(
+        select(BillingPeriod).join(BillingPeriod.project).where(BillingPeriod.status == PeriodStatus.OPEN)
+        .options(contains_eager(BillingPeriod.project)).order_by(Project.number)
+    ))
+
+
+def run(today: date | None = None) -> RunReport:
+    """Queue every reminder due today (each project's local date, or `today` in every project's zone), each
+    once however often it runs; commits project by project, so one project's trouble costs only its own."""
+    from domain.board import load_rows
+
+    company = db.session.scalar(select(Company).where(Company.is_own.is_(True)))
+    report = RunReport()
+    for period_id, project_id in [(p.id, p.project_id) for p in open_periods()]:
+        period = db.session.get(BillingPeriod, period_id)
+        project = db.session.get(Project, project_id)
+        day = today or project_today(project)
+        policy = effective_policy(project, company)
+        done = ProjectRun(project=f"{project.number} {project.name}", day=day, period_number=period.number,
+                          due_date=period.due_date, kind=kind_on(policy, period.due_date, day))
+        report.projects.append(done)
+        if done.kind is None:
+            done.policy_words = _next_words(policy, period.due_date, day)
+            continue
+        try:
+            _remind_period(project, period, done, load_rows)
+            db.session.commit()
+        except SQLAlchemyError as exc:  # the database refused this project's work: the others go on
+            db.session.rollback()
+            done.queued.clear()
+            done.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return report
+
+
+def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, load_rows) -> None:  # type: ignore[no-untyped-def]
+    """Remind each invite of the period that why_not_reminded allows: two statements for the rows (the board's),
+    then each reminder's own writes."""
+    for row in load_rows(project, period, _DailyJob(), AccessLevel.ADMIN, done.day):
+        if row.invite is None:
+            continue
+        contacts = [u for u in row.contacts if u.active]
+        why = why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
+                               muted=row.invite.reminders_muted_at is not None,
+                               eligible=_still_eligible(row.reasons), active_contacts=len(contacts))
+        contract = _contract(row.commitment)
+        if why is None and not queue_reminder(row.invite, done.kind, done.day, contacts, None):
+            why = ALREADY
+        if why is None:
+            done.queued.append(Queued(row.invite.id, contract, done.kind,
+                                      [f"{u.name} <{u.email}>" for u in contacts]))
+        else:
+            done.skipped.append(Skipped(row.invite.id, contract, why))
+
+
+def _next_words(policy: Policy, due: date, day: date) -> str:
+    if not policy.enabled:
+        return "reminders are off"
+    coming = [when for when, _ in schedule(policy, due) if when > day]
+    return f"next reminder {coming[0].isoformat()}" if coming else "no reminder left for this period"
+
+
+# --- muting, from the reminder e-mail ---------------------------------------------------------------
+
+
+def mute(invite: Invite, contact: User) -> bool:
+    """Stop the reminders of one invite, at a contact's request from the e-mail's link (the caller checked
+    the link); recorded in the invite's history. False, with nothing written, when they are muted already."""
+    if invite.reminders_muted_at is not None:
+        return False
+    invite.reminders_muted_at = utcnow()
+    invite.reminders_muted_by_id = contact.id
+    audit.record(actor=contact, entity_type="invite", entity_id=invite.id,
+                 project_id=invite.billing_period.project_id, action="reminders muted",
+                 field="reminders", old="on", new="off, from the reminder e-mail's link")
+    db.session.commit()
+    return True
+
+
+# --- the admins' weekly digest (`flask --app app remind --digest`) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    text: str
+    url_path: str  # under BASE_URL
+
+
+@dataclass
+class ProjectDigest:
+    project: Project
+    period: BillingPeriod | None
+    to_review: list[DigestItem] = field(default_factory=list)
+    unanswered: list[DigestItem] = field(default_factory=list)
+    overdue: list[DigestItem] = field(default_factory=list)
+    due_soon: list[DigestItem] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.to_review or self.unanswered or self.overdue or self.due_soon)
+
+
+DUE_SOON_DAYS = 7
+
+
+def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
+    """What waits for `admin` on each project they administer (the projects with nothing left out):
+    claims to review, invites not answered, claims late, a period due within a week. Four statements whatever
+    the lists' length (and, for an admin who is not a company admin, one per project to check they are Admin)."""
+    projects = [p for p in db.session.scalars(select(Project).order_by(Project.number))
+                if can_admin_project(admin, p)]
+    if not projects:
+        return []
+    ids = [p.id for p in projects]
+    digests = {p.id: ProjectDigest(project=p, period=None) for p in projects}
+    for period in db.session.scalars(select(BillingPeriod).where(BillingPeriod.project_id.in_(ids),
+                                                                  BillingPeriod.status == PeriodStatus.OPEN)):
+        digests[period.project_id].period = period
+    for claim in db.session.scalars(
+        select(Claim).join(Claim.commitment).where(Commitment.project_id.in_(ids),
+                                                   Claim.status == ClaimStatus.UNDER_REVIEW)
+        .options(contains_eager(Claim.commitment)).order_by(Commitment.number)
+    ):
+        c = claim.commitment
+        digests[c.project_id].to_review.append(DigestItem(
+            f"{_contract(c)}: claim #{claim.number}, submitted {day_text(claim.submitted_at, c.project.time_zone)}",
+            f"/projects/{c.project_id}/billings/claims/{claim.id}"))
+    open_ids = [d.period.id for d in digests.values() if d.period is not None]
+    rows = db.session.execute(
+        select(Invite, Claim.status).join(Invite.commitment)
+        .outerjoin(Claim, (Claim.commitment_id == Invite.commitment_id)
+                   & (Claim.billing_period_id == Invite.billing_period_id))
+        .where(Invite.billing_period_id.in_(open_ids), Invite.status != InviteStatus.DECLINED)
+        .options(contains_eager(Invite.commitment)).order_by(Commitment.number)
+    ).all() if open_ids else []
+    for invite, claim_status in rows:
+        digest = digests[invite.commitment.project_id]
+        board = f"/projects/{digest.project.id}/billings?period={digest.period.id}"
+        local_today = today or project_today(digest.project)
+        if invite.status is InviteStatus.INVITED:
+            digest.unanswered.append(DigestItem(
+                f"{_contract(invite.commitment)}: invited {day_text(invite.last_sent_at, digest.project.time_zone)}",
+                board))
+        if digest.period.due_date < local_today and (claim_status is None or claim_status in EDITABLE):
+            late = (local_today - digest.period.due_date).days
+            digest.overdue.append(DigestItem(
+                f"{_contract(invite.commitment)}: {'no claim yet' if claim_status is None else claim_status.value}, "
+                f"{late} day{'s' if late != 1 else ''} late", board))
+    for digest in digests.values():
+        local_today = today or project_today(digest.project)
+        period = digest.period
+        if period is not None and local_today <= period.due_date <= local_today + timedelta(days=DUE_SOON_DAYS):
+            left = (period.due_date - local_today).days
+            when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
+            digest.due_soon.append(DigestItem(
+                f"Billing period #{period.number} is due {day_text(period.due_date, digest.project.time_zone)} "
+                f"({when})", f"/projects/{digest.project.id}/billings?period={period.id}"))
+    return [d for d in digests.values() if not d.empty]
+
+
+def digest_key(admin_id: int, day: date) -> str:
+    """One digest per admin and ISO week: a second run in the same week queues nothing."""
+    year, week, _ = day.isocalendar()
+    return f"digest:{admin_id}:{year}-W{week:02d}"
+
+
+@dataclass
+class DigestReport:
+    week: str  # "2026-W49"
+    queued: list[tuple[User, list[ProjectDigest]]] = field(default_factory=list)
+    already: list[User] = field(default_factory=list)  # had this week's digest queued by an earlier run
+    nothing: list[User] = field(default_factory=list)  # nothing waits for them: no e-mail
+
+
+def queue_digests(today: date | None = None) -> DigestReport:
+    """Queue this week's digest for every active project admin who has it on and has something waiting;
+    each admin once per ISO week (the outbox's unique key), whoever runs it how often."""
+    from domain import outbox
+    from domain.emails import ADMIN_DIGEST
+    from domain.models import OutboxMessage
+
+    week_of = today or utcnow().date()
+    report = DigestReport(week="{}-W{:02d}".format(*week_of.isocalendar()[:2]))
+    admins: dict[int, User] = {}
+    for project_id in db.session.scalars(select(Project.id).order_by(Project.number)):
+        for admin in project_admins(project_id):
+            if admin.weekly_digest and not admin.is_collaborator:
+                admins.setdefault(admin.id, admin)
+    keys = {admin_id: digest_key(admin_id, week_of) for admin_id in admins}
+    sent = set(db.session.scalars(select(OutboxMessage.dedupe_key)
+                                  .where(OutboxMessage.dedupe_key.in_(list(keys.values()))))) if keys else set()
+    rows = []
+    for admin in sorted(admins.values(), key=lambda u: u.email):
+        if keys[admin.id] in sent:
+            report.already.append(admin)
+            continue
+        digests = digest_for(admin, today)
+        if not digests:
+            report.nothing.append(admin)
+            continue
+        rows.append({"dedupe_key": keys[admin.id], "kind": ADMIN_DIGEST, "to_address": admin.email,
+                     "to_user_id": admin.id, "actor_id": None})
+        report.queued.append((admin, digests))
+    outbox.queue_rows(rows)
+    db.session.commit()
+    return report

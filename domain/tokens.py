@@ -138,3 +138,27 @@ def read_password_reset_token(secret_key: str, token: str, max_age_seconds: int)
             or not isinstance(data.get("p"), str)):
         raise TokenInvalid
     return PasswordResetToken(user_id=data["u"], address_digest=data["e"], fingerprint=data["p"])
+
+
+MUTE_SALT = "reminder-mute"
+
+
+def make_mute_token(secret_key: str, invite_id: int, contact_id: int, email: str) -> str:
+    """A link in a reminder e-mail that stops the reminders of one invite, for the contact it was mailed
+    to and that address: it mutes nothing else, and nothing once the contact's address changed."""
+    return _serializer(secret_key, MUTE_SALT).dumps({"i": invite_id, "c": contact_id, "e": _address_digest(email)})
+
+
+def read_mute_token(secret_key: str, token: str, max_age_seconds: int) -> InviteToken:
+    """The invite, contact and address a mute link names. The caller checks the contact still has that
+    address and is still a contact of that invite."""
+    try:
+        data = _serializer(secret_key, MUTE_SALT).loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        raise TokenExpired from None
+    except BadSignature:
+        raise TokenInvalid from None
+    if (not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("c"), int)
+            or not isinstance(data.get("e"), str)):
+        raise TokenInvalid
+    return InviteToken(invite_id=data["i"], contact_id=data["c"], address_digest=data["e"])

@@ -22,3 +22,7 @@ class DeclineForm(AppForm):
 
 class AnswerForm(AppForm):
     """Accept: no fields, only the CSRF token."""
+
+
+class MuteForm(AppForm):
+    """Mute reminders: no fields, only the CSRF token (the link's token is the proof)."""

@@ -14,9 +14,9 @@ from blueprints.auth.routes import SIGN_IN_AS
 from blueprints.auth.sessions import start_session
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.field_errors import show_problems
-from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm
+from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm, MuteForm
 from blueprints.web import claim_preview, deliver_mail_after_response, link_problem, read_link
-from domain import accounts, claims, emails, portal, tokens
+from domain import accounts, claims, emails, portal, reminders, tokens
 from domain.models import Invite, User, db
 from domain.permissions import can_change_attachments
 from domain.statuses import EDITABLE
@@ -182,3 +182,38 @@ def _claim_page(claim, form, entries=None, entered=None, status: int = 200):  # 
                            can_attach=can_change_attachments(current_user, claim),
                            project=claim.commitment.project, history=claims.history(claim)), status
 
+
+
+def _read_mute_token(token: str):  # type: ignore[no-untyped-def]
+    """The invite and contact a mute link names, or the page that says what is wrong with it: it mutes only
+    the invite it was made for, for a contact who still has the address it went to and is still its contact."""
+    config = current_app.config
+    try:
+        data = tokens.read_mute_token(config["SECRET_KEY"], token, config["REMINDER_MUTE_MAX_AGE"])
+    except tokens.TokenExpired:
+        return None, None, link_problem("expired", "mute")
+    except tokens.TokenInvalid:
+        return None, None, link_problem("invalid", "mute")
+    invite = db.session.get(Invite, data.invite_id)
+    contact = db.session.get(User, data.contact_id)
+    if (invite is None or contact is None or not contact.active or not data.sent_to(contact.email)
+            or portal.invite_for_contact(contact, invite.id) is None):
+        return None, None, link_problem("invalid", "mute")
+    return invite, contact, None
+
+
+@bp.route("/reminders/mute/<token>", methods=["GET", "POST"])
+def mute_reminders(token: str):
+    """GET shows what will be muted and asks to confirm (mail scanners open links); POST mutes. Signed out
+    too: the token is the proof, and it names one invite."""
+    invite, contact, problem = _read_mute_token(token)
+    if problem:
+        return problem
+    form = MuteForm()
+    muted_now = False
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        muted_now = reminders.mute(invite, contact)
+    return render_template("portal/mute.html", invite=invite, contact=contact, form=form, muted_now=muted_now,
+                           sender_company=emails.sender_company_name(accounts.own_company()))
