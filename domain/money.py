@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
@@ -93,7 +94,8 @@ SYMBOLS = {"USD": "$", "CAD": "CA$"}
 
 def format_money(value: Decimal | None, currency: str = "USD") -> str:
     """$1,234.50 or -$1,234.50, as Babel's en_US says it, without its cost on a 1,000-row page.
-    Pages (the `money` filter) and e-mails write money with this one function."""
+    Pages (the `money` filter) and e-mails write money with this one function (or, for many amounts
+    in one currency, with `format_money_in`, which writes the same)."""
     if value is None:
         return ""
     if not isinstance(value, Decimal):
@@ -102,3 +104,20 @@ def format_money(value: Decimal | None, currency: str = "USD") -> str:
     if symbol is None:
         return format_currency(value, currency, locale="en_US")
     return f"{'-' if value < 0 else ''}{symbol}{cents(abs(value)):,.2f}"
+
+
+def format_money_in(currency: str = "USD") -> Callable[[Decimal | None], str]:
+    """format_money for one currency, its symbol looked up once: a 1,000-row board writes 3,000 amounts."""
+    symbol = SYMBOLS.get(currency)
+    if symbol is None:
+        return lambda value: format_money(value, currency)
+    minus = f"-{symbol}"
+
+    def write(value: Decimal | None) -> str:
+        if value.__class__ is not Decimal:  # None, a float, a subclass: the general path decides
+            return format_money(value, currency)
+        if value < 0:
+            return f"{minus}{(-value).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+        return f"{symbol}{abs(value).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"  # abs: -0.00 is $0.00
+
+    return write
