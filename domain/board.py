@@ -188,7 +188,6 @@ class Row:
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
     bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
-    contact_names: str = field(init=False)  # "Ann Lee, Bo Chen": the row's names, joined once
 
     def __post_init__(self) -> None:
         counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
@@ -196,7 +195,6 @@ class Row:
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED
-        self.contact_names = ", ".join(u.name for u in self.contacts)
 
     @property
     def amount_due(self) -> Decimal | None:
@@ -367,7 +365,7 @@ def load_rows(
         query = query.where(Commitment.id.in_(commitment_ids))
     # Columns only, through the session's connection: no ORM entities to build or track.
     results = db.session.connection().execute(query, {"project_id": project.id, "period_id": period.id,
-                                                      "period_start": period.start_date})
+                                                      "period_start": period.start_date}).all()
     contacts = _claim_contacts(project)
     no_contacts: list[Contact] = []
     rows = []
@@ -462,17 +460,24 @@ def _rows_query():  # type: ignore[no-untyped-def]
 def _claim_contacts(project: Project) -> dict[int, list[Contact]]:
     """Every claim contact of the project's commitments, in one statement (selectinload would
     send one per 500 commitments)."""
-    link = commitment_claim_contacts.c
     contacts: dict[int, list[Contact]] = defaultdict(list)
+    # fetched at once: row by row costs a call into the driver for each
     for commitment_id, user_id, name, email, active in db.session.connection().execute(
+            _contacts_query(), {"project_id": project.id}).all():
+        contacts[commitment_id].append(Contact(user_id, name, email, active))
+    return contacts
+
+
+@functools.cache
+def _contacts_query():  # type: ignore[no-untyped-def]
+    link = commitment_claim_contacts.c
+    return (
         select(link.commitment_id, User.id, User.name, User.email, User.active)
         .join(User, User.id == link.user_id)
         .join(Commitment, Commitment.id == link.commitment_id)
-        .where(Commitment.project_id == project.id)
+        .where(Commitment.project_id == bindparam("project_id"))
         .order_by(User.name)
-    ):
-        contacts[commitment_id].append(Contact(user_id, name, email, active))
-    return contacts
+    )
 
 
 def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[Reason | OpenClaimElsewhere]:

@@ -11,6 +11,7 @@ from babel.numbers import format_currency
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
+TENTH = Decimal("0.1")
 MAX_AMOUNT = Decimal("999999999999.99")  # what a MONEY column, Numeric(14, 2), holds
 
 # Plain decimal notation, ASCII digits, commas only as thousands separators.
@@ -63,7 +64,7 @@ def percent_of(part: Decimal, whole: Decimal) -> Decimal:
     """part / whole as a percentage to one decimal; 0 when whole is 0."""
     if whole == 0:
         return Decimal("0.0")
-    return (part * HUNDRED / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (part * HUNDRED / whole).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def sum_cents(column):  # type: ignore[no-untyped-def]
@@ -85,7 +86,8 @@ def as_cents(column):  # type: ignore[no-untyped-def]
 
 
 def from_cents(value: int | None) -> Decimal:
-    return (Decimal(int(value or 0)) / HUNDRED).quantize(CENT)
+    """Whole cents back into money: exact (a shift of the exponent), so no rounding."""
+    return Decimal(int(value or 0)).scaleb(-2)
 
 
 # Babel's en_US symbols for the currencies a project can use; others go through Babel itself.

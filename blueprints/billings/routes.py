@@ -61,9 +61,11 @@ def _page(project, level, board, status=200, **extra):  # type: ignore[no-untype
     if htmx and not htmx.history_restore_request:
         return htmx_answer("billings/partials/_board.html", banner="", status=status, project=project, level=level,
                            board=board, can_admin=can_admin, **extra)
+    if can_admin:  # only Admins see the forms of the billing periods card
+        extra.setdefault("period_form", PeriodForm(formdata=None))
+        extra.setdefault("rule_form", _rule_form(project))
     return render_template("billings/index.html", project=project, level=level, board=board, can_admin=can_admin,
-                           period_form=extra.pop("period_form", PeriodForm(formdata=None)),
-                           rule_form=extra.pop("rule_form", _rule_form(project)), **extra), status
+                           **extra), status
 
 
 @bp.get("")
