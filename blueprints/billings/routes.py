@@ -110,7 +110,7 @@ def send_invites(project_id: int):
     if outcome.sent:
         deliver_mail_after_response()
     return _answer(project, level, board, outcome.banner, outcome.category, rows=_rows(board, ids),
-                   oob=("billings/partials/_counts.html", "billings/partials/_send_bar.html"))
+                   oob=("billings/partials/_invite_state_counts.html", "billings/partials/_send_bar.html"))
 
 
 @bp.post("/invites/<int:commitment_id>/resend")

@@ -48,8 +48,11 @@ def test_send_invites_with_htmx_answers_only_the_sent_rows_counts_bar_and_banner
         row = html.split(f'<tr id="row-{row_id}"')[1].split("</tr>")[0]
         assert "Invited" in row and "by Avery Admin" in row and "Resend" in row and "checked" not in row
     assert 'id="board-list"' not in html and "<table" not in html and 'id="period-picker"' not in html
-    assert re.search(r'<div id="invite-counts"[^>]*hx-swap-oob="true"', html)
+    # the counts of the invite states, the only ones a send changes; the claim counts stay as they are
+    assert re.search(r'<span id="invite-state-counts"[^>]*hx-swap-oob="true"', html)
     assert re.search(r'data-count="invited">Invited <span>2<', html)
+    assert re.search(r'data-count="not_invited">Not Invited <span>21<', html)
+    assert 'id="invite-counts"' not in html and 'data-count="claim_' not in html
     assert re.search(r'<div id="send-bar"[^>]*hx-swap-oob="true"', html)
     assert "20 of 23 shown can be invited now." in html and "data-selected-count>0<" in html
     assert "Invites sent for 2 contracts." in html
