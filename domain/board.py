@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from domain.claims import COUNTS_AS_BILLED
@@ -151,7 +151,7 @@ def clean_search(text: str | None) -> str:
     return " ".join(text.split())[:MAX_SEARCH]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     commitment: CommitmentView
     contacts: list[Contact]  # the commitment's progress claim contacts, by name
@@ -426,6 +426,9 @@ def _rows_query():  # type: ignore[no-untyped-def]
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.attempts > 0,
     )
+    # A row not invited has no e-mails: asked only for the invited ones (NULL otherwise, read as none).
+    queued, failing = (case((Invite.id.is_(None), None), else_=queued),
+                       case((Invite.id.is_(None), None), else_=failing))
     # The commitment's open claim of another period, if any: a small grouped table joined once, so the rows
     # stay one statement. The rule keeps one open claim per commitment; data from before it may hold more,
     # and then the first number and the earliest period are named.
