@@ -180,6 +180,6 @@ def row_writer(project: Project, board: Board, can_admin: bool, term: Callable[.
     """The writer of this answer's rows (the list's and the changed rows' share it)."""
     key = (id(board), can_admin)
     writers = g.setdefault("_row_writers", {})
-    if key not in writers:
-        writers[key] = RowWriter(project, board, can_admin, term)
-    return writers[key]
+    if key not in writers:  # the board is kept with its writer, so that its id is not another's this request
+        writers[key] = (board, RowWriter(project, board, can_admin, term))
+    return writers[key][1]
