@@ -71,7 +71,11 @@ def moment(value: datetime | None, time_zone: str | None = None) -> str:
 def page_time_zone(context: Context) -> str:
     """The time zone a page shows times in: its project's, else the own company's (looked up once per
     request), else UTC."""
-    project = context.get("project")
+    return time_zone_of(context.get("project"))
+
+
+def time_zone_of(project: object) -> str:
+    """The time zone of a page about `project` (None: a page about no project); see page_time_zone."""
     if getattr(project, "time_zone", None):
         return project.time_zone
     if "time_zone" not in g:

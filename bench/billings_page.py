@@ -266,11 +266,11 @@ def bench_size(app: Flask, log: StatementLog, size: int, runs: int, send_runs: i
     reset = reset_invites(app, fx.period_id, admin)
     one = {"period": str(fx.period_id), "commitment_ids": [str(fx.commitment_ids[0])]}
     for scenario, data, headers, check in [
-        ("Send Invites, htmx", form, {"HX-Request": "true"}, expect(200, banner, 'id="invite-counts"')),
+        ("Send Invites, htmx", form, {"HX-Request": "true"}, expect(200, banner, 'id="invite-state-counts"')),
         ("Send Invites, form post", form, {}, expect(303)),
         # The everyday click: a few rows ticked on a long board. Its answer should be small.
         ("Send Invites (1), htmx", one, {"HX-Request": "true"},
-         expect(200, "Invites sent for 1 contract.", 'id="invite-counts"')),
+         expect(200, "Invites sent for 1 contract.", 'id="invite-state-counts"')),
     ]:
         sent = len(data["commitment_ids"])
         m = Measurement(size, scenario, sent)

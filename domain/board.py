@@ -2,7 +2,9 @@
 
 Loaded in a fixed number of statements whatever the number of rows: one for the rows
 (commitment, vendor, invite, claim and every figure as a column) and one for the
-progress claim contacts of the whole project.
+progress claim contacts of the whole project. Both read plain columns into small read-only
+views (`CommitmentView`, `InviteView`, `ClaimView`, `Contact`), not ORM entities: building
+and tracking entities was a third of a 1,000-row page's time, and the board changes nothing.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import enum
 import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, exists, func, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy import and_, bindparam, case, exists, func, select
+from sqlalchemy.orm import aliased
 
 from domain.claims import COUNTS_AS_BILLED
 from domain.clock import project_today
@@ -63,6 +65,57 @@ class OpenClaimElsewhere:
     period_name: str
 
 
+# What the board reads of each record: plain values, the same attribute names as the models, so that
+# code reading a row (the page, the exports, the invite services) reads it the same way.
+
+
+@dataclass(slots=True)
+class Vendor:
+    name: str
+
+
+@dataclass(slots=True)
+class CommitmentView:
+    id: int
+    number: str
+    title: str
+    vendor: Vendor
+    status: CommitmentStatus
+    sov_status: SovStatus
+    is_private: bool
+
+
+@dataclass(slots=True)
+class InviteView:
+    id: int
+    status: InviteStatus
+    decline_reason: str
+    first_sent_at: datetime
+    last_sent_at: datetime
+    send_count: int
+
+
+@dataclass(slots=True)
+class ClaimView:
+    id: int
+    number: int
+    status: ClaimStatus
+    work_completed_to_date: Decimal
+    total_completed_and_stored: Decimal
+    retention_total: Decimal
+    current_amount_due: Decimal
+
+
+@dataclass(slots=True)
+class Contact:
+    """A progress claim contact of a commitment."""
+
+    id: int
+    name: str
+    email: str
+    active: bool
+
+
 # Filters: the four invite states, then the claim statuses.
 NOT_INVITED = "not_invited"
 INVITE_FILTERS = {NOT_INVITED: "Not Invited", **{s.name.lower(): s.value for s in InviteStatus}}
@@ -98,12 +151,12 @@ def clean_search(text: str | None) -> str:
     return " ".join(text.split())[:MAX_SEARCH]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
-    commitment: Commitment
-    contacts: list[User]  # the commitment's progress claim contacts, by name
-    invite: Invite | None
-    claim: Claim | None
+    commitment: CommitmentView
+    contacts: list[Contact]  # the commitment's progress claim contacts, by name
+    invite: InviteView | None
+    claim: ClaimView | None
     sender_name: str
     scheduled_value: Decimal
     billed_to_date: Decimal  # G of the last Approved claim before this period
@@ -135,7 +188,6 @@ class Row:
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
     bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
-    contact_names: str = field(init=False)  # "Ann Lee, Bo Chen": the row's names, joined once
 
     def __post_init__(self) -> None:
         counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
@@ -143,7 +195,6 @@ class Row:
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED
-        self.contact_names = ", ".join(u.name for u in self.contacts)
 
     @property
     def amount_due(self) -> Decimal | None:
@@ -207,14 +258,20 @@ class Board:
     descending: bool = False
     search: str = ""
     _by_id: dict[int, Row] = field(default_factory=dict, repr=False)
+    _shown: tuple[tuple, list[Row]] | None = field(default=None, repr=False)  # type: ignore[type-arg]
 
     @property
     def rows(self) -> list[Row]:
-        """The rows shown: filtered, searched, sorted (ties by contract number, as loaded)."""
+        """The rows shown: filtered, searched, sorted (ties by contract number, as loaded). Worked out once
+        for a view of the board (a page asks for them five times), again when the view or a row changes."""
+        view = (self.status_filter, self.search, self.sort, self.descending, *map(id, self.all_rows))
+        if self._shown is not None and self._shown[0] == view:
+            return list(self._shown[1])
         rows = [r for r in self.all_rows if r.matches(self.status_filter) and r.found_by(self.search)]
         if self.sort != DEFAULT_SORT or self.descending:
             rows.sort(key=SORTS[self.sort], reverse=self.descending)
-        return rows
+        self._shown = (view, rows)
+        return list(rows)
 
     @property
     def totals(self) -> Totals:
@@ -306,14 +363,24 @@ def load_rows(
     query = _rows_query().where(visible_commitments(user, level))
     if commitment_ids is not None:
         query = query.where(Commitment.id.in_(commitment_ids))
-    results = db.session.execute(query, {"project_id": project.id, "period_id": period.id,
-                                         "period_start": period.start_date}).all()
+    # Columns only, through the session's connection: no ORM entities to build or track.
+    results = db.session.connection().execute(query, {"project_id": project.id, "period_id": period.id,
+                                                      "period_start": period.start_date}).all()
     contacts = _claim_contacts(project)
+    no_contacts: list[Contact] = []
     rows = []
-    for (commitment, invite, claim, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
+    for (cid, number, title, vendor_name, status, sov_status, is_private,
+         invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count,
+         claim_id, claim_number, claim_status, work_to_date, completed_and_stored, retention_total, amount_due,
+         sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
          open_number, open_start, open_end) in results:
         row = Row(
-            commitment=commitment, contacts=contacts.get(commitment.id, []), invite=invite, claim=claim,
+            commitment=CommitmentView(cid, number, title, Vendor(vendor_name), status, sov_status, is_private),
+            contacts=contacts.get(cid, no_contacts),
+            invite=(InviteView(invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count)
+                    if invite_id is not None else None),
+            claim=(ClaimView(claim_id, claim_number, claim_status, work_to_date, completed_and_stored,
+                             retention_total, amount_due) if claim_id is not None else None),
             sender_name=sender_name or "",
             scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
             mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
@@ -359,6 +426,9 @@ def _rows_query():  # type: ignore[no-untyped-def]
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.attempts > 0,
     )
+    # A row not invited has no e-mails: asked only for the invited ones (NULL otherwise, read as none).
+    queued, failing = (case((Invite.id.is_(None), None), else_=queued),
+                       case((Invite.id.is_(None), None), else_=failing))
     # The commitment's open claim of another period, if any: a small grouped table joined once, so the rows
     # stay one statement. The rule keeps one open claim per commitment; data from before it may hold more,
     # and then the first number and the earliest period are named.
@@ -372,35 +442,45 @@ def _rows_query():  # type: ignore[no-untyped-def]
         .subquery()
     )
     return (
-        select(Commitment, Invite, Claim, sender.name, scheduled, billed, queued, failing, oldest_open.c.number,
+        select(Commitment.id, Commitment.number, Commitment.title, Company.name, Commitment.status,
+               Commitment.sov_status, Commitment.is_private,
+               Invite.id, Invite.status, Invite.decline_reason, Invite.first_sent_at, Invite.last_sent_at,
+               Invite.send_count,
+               Claim.id, Claim.number, Claim.status, Claim.work_completed_to_date,
+               Claim.total_completed_and_stored, Claim.retention_total, Claim.current_amount_due,
+               sender.name, scheduled, billed, queued, failing, oldest_open.c.number,
                oldest_open.c.start, oldest_open.c.end)
-        .join(Commitment.vendor)
+        .join(Company, Company.id == Commitment.vendor_id)
         .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period_id))
         .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period_id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
         .outerjoin(oldest_open, oldest_open.c.commitment_id == Commitment.id)
         .where(Commitment.project_id == project_id)
-        # The vendor is only named on the board: its other columns (a dozen) stay unloaded.
-        .options(contains_eager(Commitment.vendor).load_only(Company.id, Company.name))
         .order_by(Commitment.number)
     )
 
 
-def _claim_contacts(project: Project) -> dict[int, list[User]]:
+def _claim_contacts(project: Project) -> dict[int, list[Contact]]:
     """Every claim contact of the project's commitments, in one statement (selectinload would
-    send one per 500 commitments). Kept on the rows, not set on each commitment's relationship:
-    that costs more than the query on a 1,000-row page."""
+    send one per 500 commitments)."""
+    contacts: dict[int, list[Contact]] = defaultdict(list)
+    # fetched at once: row by row costs a call into the driver for each
+    for commitment_id, user_id, name, email, active in db.session.connection().execute(
+            _contacts_query(), {"project_id": project.id}).all():
+        contacts[commitment_id].append(Contact(user_id, name, email, active))
+    return contacts
+
+
+@functools.cache
+def _contacts_query():  # type: ignore[no-untyped-def]
     link = commitment_claim_contacts.c
-    contacts: dict[int, list[User]] = defaultdict(list)
-    for commitment_id, user in db.session.execute(
-        select(link.commitment_id, User)
+    return (
+        select(link.commitment_id, User.id, User.name, User.email, User.active)
         .join(User, User.id == link.user_id)
         .join(Commitment, Commitment.id == link.commitment_id)
-        .where(Commitment.project_id == project.id)
+        .where(Commitment.project_id == bindparam("project_id"))
         .order_by(User.name)
-    ):
-        contacts[commitment_id].append(user)
-    return contacts
+    )
 
 
 def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[Reason | OpenClaimElsewhere]:
@@ -421,7 +501,7 @@ def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[
     return reasons
 
 
-def reason_text(reason: Reason | OpenClaimElsewhere, commitment: Commitment, term) -> str:  # type: ignore[no-untyped-def]
+def reason_text(reason: Reason | OpenClaimElsewhere, commitment: CommitmentView, term) -> str:  # type: ignore[no-untyped-def]
     """The words a person reads on the row."""
     if isinstance(reason, OpenClaimElsewhere):
         return f"Finish {term('claim').lower()} #{reason.number} for {reason.period_name} first"
@@ -439,5 +519,5 @@ _FIXED_REASONS = {
 }
 
 
-__all__ = ["SORTS", "Board", "OpenClaimElsewhere", "Reason", "Row", "Totals", "clean_search", "load_board",
-           "load_rows", "reason_text"]
+__all__ = ["SORTS", "Board", "ClaimView", "CommitmentView", "Contact", "InviteView", "OpenClaimElsewhere", "Reason",
+           "Row", "Totals", "clean_search", "load_board", "load_rows", "reason_text"]

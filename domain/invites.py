@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from domain import outbox
-from domain.board import Board, Row, load_rows, reason_text
+from domain.board import Board, Contact, InviteView, Row, load_rows, reason_text
 from domain.clock import utcnow
 from domain.emails import INVITE_TO_BILL
 from domain.models import (
@@ -117,9 +117,8 @@ def send_invites(board: Board, commitment_ids: list[int], by: User, term) -> Sen
         contacts = [u for u in row.contacts if u.active]
         mails += _mail_rows(invite_id, 1, contacts, by)
         events.append(_event(by, board, invite_id, "invite sent", new=_recipients(contacts)))
-        row.invite = Invite(id=invite_id, commitment_id=row.commitment.id, billing_period_id=period.id,
-                            status=InviteStatus.INVITED, sent_by_id=by.id, first_sent_at=now,
-                            last_sent_at=now, send_count=1)
+        row.invite = InviteView(id=invite_id, status=InviteStatus.INVITED, decline_reason="", first_sent_at=now,
+                                last_sent_at=now, send_count=1)
         row.sender_name, row.mail_queued, row.mail_failing = by.name, len(contacts), False
         outcome.sent.append(row)
     outbox.queue_rows(mails)
@@ -173,8 +172,8 @@ def resend_invite(  # type: ignore[no-untyped-def]
     ).scalar()
     if new_count is None:
         db.session.rollback()
-        db.session.refresh(row.invite)
-        return ResendOutcome(row=row, resent=False)
+        _reload_rows(board, [commitment_id], by)  # what the other click made of it
+        return ResendOutcome(row=board.row_for(commitment_id) or row, resent=False)
     outbox.queue_rows(_mail_rows(row.invite.id, new_count, contacts, by))
     db.session.add(AuditEvent(**_event(by, board, row.invite.id, "invite resent", field="send_count",
                                        old=str(new_count - 1), new=f"{new_count} to {_recipients(contacts)}")))
@@ -216,13 +215,13 @@ def _require_admin(board: Board, by: User) -> None:
     require(can_admin_project(by, board.project), "Only an Admin on this project's Commitments tool may send invites.")
 
 
-def _mail_rows(invite_id: int, send_number: int, contacts: list[User], by: User) -> list[dict]:
+def _mail_rows(invite_id: int, send_number: int, contacts: list[Contact], by: User) -> list[dict]:
     return [{"dedupe_key": f"invite:{invite_id}:send:{send_number}:to:{u.id}", "kind": INVITE_TO_BILL,
              "to_address": u.email, "to_user_id": u.id, "actor_id": by.id, "invite_id": invite_id}
             for u in contacts]
 
 
-def _recipients(contacts: list[User]) -> str:
+def _recipients(contacts: list[Contact]) -> str:
     return ", ".join(f"{u.name} <{u.email}>" for u in contacts)
 
 

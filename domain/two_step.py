@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 
 from domain import audit
 from domain.clock import utcnow
-from domain.models import Company, RecoveryCode, User, db
+from domain.models import RecoveryCode, User, db
 
 ISSUER = "Progress Billings"
 RECOVERY_CODE_COUNT = 10
@@ -64,7 +64,8 @@ def required_for(user: User) -> bool:
     """Company admins of the own company, when its settings say so; contacts never."""
     if not user.is_company_admin or user.is_collaborator:
         return False
-    return bool(db.session.scalar(select(Company.two_step_required_for_admins).where(Company.id == user.company_id)))
+    # The company came along with the user (extensions._load_user), read in this same request: no query.
+    return bool(user.company.two_step_required_for_admins)
 
 
 def turn_on(user: User, secret: str, code: str) -> list[str]:

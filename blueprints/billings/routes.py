@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
+from blueprints.billings.board_rows import board_links, row_writer
 from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm, WithdrawForm
 from blueprints.field_errors import show_problems
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
@@ -40,23 +41,9 @@ from templating import current_terms
 bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/billings")
 
 
-@bp.app_template_global()
-def billing_links(project_id: int, period_id: int | None, status: str | None) -> dict[str, str]:
-    """A board row's links as str.format patterns ({} for the ids), built with url_for once per answer:
-    url_for for each link of each row is a good share of a 1,000-row page's time."""
-    first, second = "9876543210", "9876543211"  # stand-ins for the ids, taken out again below
-
-    def pattern(url: str) -> str:
-        return url.replace(first, "{0}").replace(second, "{1}")
-
-    return {
-        "history": pattern(url_for("billings.invite_history", project_id=project_id, invite_id=int(first))),
-        "resend": pattern(url_for("billings.resend_invite", project_id=project_id, commitment_id=int(first),
-                                  seen=int(second), period=period_id, status=status)),
-        "claim": pattern(url_for("billings.claim", project_id=project_id, claim_id=int(first))),
-        # the current period, the only one whose rows offer it: the confirm step names it
-        "create": pattern(url_for("billings.create_claim", project_id=project_id, commitment=int(first))),
-    }
+# The rows of the list and of the answers: written in Python, one writer per answer (board_rows.py).
+bp.add_app_template_global(row_writer, "row_writer")
+bp.add_app_template_global(board_links, "board_links")
 
 
 def _board(project, level, source=None) -> boards.Board:  # type: ignore[no-untyped-def]
@@ -74,9 +61,11 @@ def _page(project, level, board, status=200, **extra):  # type: ignore[no-untype
     if htmx and not htmx.history_restore_request:
         return htmx_answer("billings/partials/_board.html", banner="", status=status, project=project, level=level,
                            board=board, can_admin=can_admin, **extra)
+    if can_admin:  # only Admins see the forms of the billing periods card
+        extra.setdefault("period_form", PeriodForm(formdata=None))
+        extra.setdefault("rule_form", _rule_form(project))
     return render_template("billings/index.html", project=project, level=level, board=board, can_admin=can_admin,
-                           period_form=extra.pop("period_form", PeriodForm(formdata=None)),
-                           rule_form=extra.pop("rule_form", _rule_form(project)), **extra), status
+                           **extra), status
 
 
 @bp.get("")
@@ -121,7 +110,7 @@ def send_invites(project_id: int):
     if outcome.sent:
         deliver_mail_after_response()
     return _answer(project, level, board, outcome.banner, outcome.category, rows=_rows(board, ids),
-                   oob=("billings/partials/_counts.html", "billings/partials/_send_bar.html"))
+                   oob=("billings/partials/_invite_state_counts.html", "billings/partials/_send_bar.html"))
 
 
 @bp.post("/invites/<int:commitment_id>/resend")

@@ -48,8 +48,11 @@ def test_send_invites_with_htmx_answers_only_the_sent_rows_counts_bar_and_banner
         row = html.split(f'<tr id="row-{row_id}"')[1].split("</tr>")[0]
         assert "Invited" in row and "by Avery Admin" in row and "Resend" in row and "checked" not in row
     assert 'id="board-list"' not in html and "<table" not in html and 'id="period-picker"' not in html
-    assert re.search(r'<div id="invite-counts"[^>]*hx-swap-oob="true"', html)
+    # the counts of the invite states, the only ones a send changes; the claim counts stay as they are
+    assert re.search(r'<span id="invite-state-counts"[^>]*hx-swap-oob="true"', html)
     assert re.search(r'data-count="invited">Invited <span>2<', html)
+    assert re.search(r'data-count="not_invited">Not Invited <span>21<', html)
+    assert 'id="invite-counts"' not in html and 'data-count="claim_' not in html
     assert re.search(r'<div id="send-bar"[^>]*hx-swap-oob="true"', html)
     assert "20 of 23 shown can be invited now." in html and "data-selected-count>0<" in html
     assert "Invites sent for 2 contracts." in html
@@ -246,3 +249,26 @@ def test_the_private_badge_looks_the_same_on_the_board_and_the_commitments_list(
     board = client.get(billings_url(world)).get_data(as_text=True)
     listing = client.get(commitments_url(world)).get_data(as_text=True)
     assert badge.search(board) and badge.search(listing)
+
+
+def test_what_people_typed_comes_out_escaped_on_the_page_and_in_the_answers(client, world, auth):
+    """The row writer escapes every value it writes: vendor, number, title, contact, sender, decline reason."""
+    evil = '"><script>alert(1)</script>'
+    vendor = factories.vendor(f"Bad & Co {evil}", "bad@vendor.example")
+    vendor.default_claim_contact.name = f"Contact {evil}"
+    world.admin.name = f"Avery {evil}"
+    made = [factories.commitment(world.project, vendor, number=f"SC-1{n}'<b>", title=f"Title {evil}")
+            for n in range(2)]
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    answer = client.post(billings_url(world, "/invites"), headers=HX,
+                         data={"period": world.period.id, "commitment_ids": [made[0].id]}).get_data(as_text=True)
+    invite = db.session.scalar(select(Invite))
+    invite.status, invite.decline_reason = InviteStatus.DECLINED, f"No {evil}"
+    db.session.commit()
+    page = client.get(billings_url(world)).get_data(as_text=True)
+    for html in (page, answer):
+        assert "<script>alert" not in html and "'<b>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "SC-10&#39;&lt;b&gt;" in html
+    assert "Bad &amp; Co &#34;&gt;&lt;script&gt;" in page and "Contact &#34;&gt;&lt;script&gt;" in page
+    assert "“No &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;”" in page and "Sent by Avery &#34;&gt;" in page
