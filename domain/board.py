@@ -93,6 +93,8 @@ class InviteView:
     first_sent_at: datetime
     last_sent_at: datetime
     send_count: int
+    last_reminded_at: datetime | None = None
+    reminders_muted_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -370,15 +372,16 @@ def load_rows(
     no_contacts: list[Contact] = []
     rows = []
     for (cid, number, title, vendor_name, status, sov_status, is_private,
-         invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count,
+         invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count, last_reminded_at,
+         reminders_muted_at,
          claim_id, claim_number, claim_status, work_to_date, completed_and_stored, retention_total, amount_due,
          sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
          open_number, open_start, open_end) in results:
         row = Row(
             commitment=CommitmentView(cid, number, title, Vendor(vendor_name), status, sov_status, is_private),
             contacts=contacts.get(cid, no_contacts),
-            invite=(InviteView(invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count)
-                    if invite_id is not None else None),
+            invite=(InviteView(invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count,
+                               last_reminded_at, reminders_muted_at) if invite_id is not None else None),
             claim=(ClaimView(claim_id, claim_number, claim_status, work_to_date, completed_and_stored,
                              retention_total, amount_due) if claim_id is not None else None),
             sender_name=sender_name or "",
@@ -445,7 +448,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
         select(Commitment.id, Commitment.number, Commitment.title, Company.name, Commitment.status,
                Commitment.sov_status, Commitment.is_private,
                Invite.id, Invite.status, Invite.decline_reason, Invite.first_sent_at, Invite.last_sent_at,
-               Invite.send_count,
+               Invite.send_count, Invite.last_reminded_at, Invite.reminders_muted_at,
                Claim.id, Claim.number, Claim.status, Claim.work_completed_to_date,
                Claim.total_completed_and_stored, Claim.retention_total, Claim.current_amount_due,
                sender.name, scheduled, billed, queued, failing, oldest_open.c.number,

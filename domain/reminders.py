@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import contains_eager
 
@@ -246,9 +247,24 @@ def why_not_reminded(invite_status: InviteStatus | None, claim_status: ClaimStat
     return None
 
 
-def queue_reminder(invite: Invite, kind: ReminderKind, on: date, contacts: list[User], by: User | None) -> bool:
+class InviteRef(Protocol):
+    """An invite, as a model or as a board row's view of one."""
+
+    id: int
+    last_reminded_at: datetime | None
+
+
+class Person(Protocol):
+    id: int
+    name: str
+    email: str
+
+
+def queue_reminder(invite: InviteRef, project_id: int, kind: ReminderKind, on: date, contacts: list[Person],
+                   by: User | None) -> bool:
     """Record one reminder of `invite` for the day `on` (the project's local date) and queue its e-mails,
-    in the caller's transaction; False, with nothing written, when that reminder exists already."""
+    in the caller's transaction; False, with nothing written, when that reminder exists already. The invite
+    may be a model or a board row's view of one: its `last_reminded_at` is set on both."""
     from domain import outbox  # the outbox imports the e-mail renderers, which import this module
     from domain.emails import INVITE_REMINDER
 
@@ -260,13 +276,15 @@ def queue_reminder(invite: Invite, kind: ReminderKind, on: date, contacts: list[
             db.session.add(reminder)
     except IntegrityError:
         return False
+    db.session.execute(update(Invite).where(Invite.id == invite.id).values(last_reminded_at=reminder.queued_at)
+                       .execution_options(synchronize_session=False))
     invite.last_reminded_at = reminder.queued_at
     outbox.queue_rows([{"dedupe_key": f"reminder:{reminder.id}:to:{u.id}", "kind": INVITE_REMINDER,
                         "to_address": u.email, "to_user_id": u.id, "actor_id": by.id if by else None,
                         "invite_id": invite.id} for u in contacts])
-    audit.record(actor=by, entity_type="invite", entity_id=invite.id,
-                 project_id=invite.billing_period.project_id, action="reminder queued",
-                 field="reminder", new=f"{kind.value}, to {recipients}" if recipients else kind.value)
+    audit.record(actor=by, entity_type="invite", entity_id=invite.id, project_id=project_id,
+                 action="reminder queued", field="reminder",
+                 new=f"{kind.value}, to {recipients}" if recipients else kind.value)
     return True
 
 
@@ -395,7 +413,7 @@ def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, lo
                                muted=row.invite.reminders_muted_at is not None,
                                eligible=_still_eligible(row.reasons), active_contacts=len(contacts))
         contract = _contract(row.commitment)
-        if why is None and not queue_reminder(row.invite, done.kind, done.day, contacts, None):
+        if why is None and not queue_reminder(row.invite, project.id, done.kind, done.day, contacts, None):
             why = ALREADY
         if why is None:
             done.queued.append(Queued(row.invite.id, contract, done.kind,
