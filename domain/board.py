@@ -379,7 +379,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
         .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period_id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
         .outerjoin(oldest_open, oldest_open.c.commitment_id == Commitment.id)
-        .where(Commitment.project_id == project_id)
+        .where(Commitment.project_id == project_id, Commitment.is_subcontract)
         # The vendor is only named on the board: its other columns (a dozen) stay unloaded.
         .options(contains_eager(Commitment.vendor).load_only(Company.id, Company.name))
         .order_by(Commitment.number)
