@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +38,8 @@ from domain.models import (
     CommitmentKind,
     CommitmentStatus,
     Company,
+    Invite,
+    InviteStatus,
     Project,
     SovLine,
     SovStatus,
@@ -294,6 +296,8 @@ def submit_to_client(claim: Claim, by: User) -> g702.ClaimTotals:
     claims.snapshot_contract(claim)
     claims.refresh_snapshot(claim)
     claim.updated_at = utcnow()
+    # a resubmission waits for a new decision: the one that sent it back stays in the history
+    claim.client_decision_date = claim.client_approved_amount = claim.client_decision_note = None
     transition(claim, ClaimStatus.UNDER_REVIEW, by=by)
     totals = claims.refresh_snapshot(claim)
     db.session.commit()
@@ -420,6 +424,16 @@ class PendingClaim:
 
 
 @dataclass(frozen=True)
+class NotClaimed:
+    """A commitment invited to bill this period (and not declined) without a claim yet."""
+
+    commitment_id: int
+    commitment_number: str
+    vendor_name: str
+    invite_status: InviteStatus
+
+
+@dataclass(frozen=True)
 class NeedsChoice:
     """A subcontractor line whose cost code the head contract has on several lines: left out until the admin
     chooses one (`choices={feed.sov_line_id: head SOV line id}`); the choice is remembered."""
@@ -432,6 +446,7 @@ class NeedsChoice:
 class PrefillReport:
     lines: list[LineReport] = field(default_factory=list)  # in SOV order
     pending: list[PendingClaim] = field(default_factory=list)
+    not_claimed: list[NotClaimed] = field(default_factory=list)
     needs_choice: list[NeedsChoice] = field(default_factory=list)
     unmatched: list[Feed] = field(default_factory=list)  # no head contract line has their cost code
     over_scheduled: list[int] = field(default_factory=list)  # SOV line ids billed above their scheduled value
@@ -493,6 +508,7 @@ def plan_prefill(claim: Claim, *, overwrite: set[int] | None = None,
                 report.needs_choice.append(NeedsChoice(feed, candidates))
             else:
                 report.unmatched.append(feed)
+    report.not_claimed = _not_claimed(claim)
     by_sov = claim.lines_by_sov
     for sov_line in head_lines:
         line = by_sov.get(sov_line.id)
@@ -507,6 +523,19 @@ def plan_prefill(claim: Claim, *, overwrite: set[int] | None = None,
                                        sov_line.description, new[0], new[1], billed[0], billed[1], adjusted, fed))
     report.over_scheduled = _over_scheduled(claim, report)
     return report
+
+
+def _not_claimed(claim: Claim) -> list[NotClaimed]:
+    """Invited (or accepted) commitments of the period with no claim in it: missing from prefill too."""
+    rows = db.session.execute(
+        select(Commitment.id, Commitment.number, Company.name, Invite.status)
+        .join(Invite, Invite.commitment_id == Commitment.id).join(Company, Company.id == Commitment.vendor_id)
+        .where(Invite.billing_period_id == claim.billing_period_id, Invite.status != InviteStatus.DECLINED,
+               Commitment.is_subcontract,
+               ~exists().where(Claim.commitment_id == Commitment.id,
+                               Claim.billing_period_id == claim.billing_period_id))
+        .order_by(Commitment.number)).all()
+    return [NotClaimed(*row) for row in rows]
 
 
 def _over_scheduled(claim: Claim, report: PrefillReport) -> list[int]:
@@ -633,7 +662,7 @@ def position(project: Project, period: BillingPeriod) -> Position:
     )
 
 
-__all__ = ["Feed", "HeadContractData", "LineReport", "NeedsChoice", "PendingClaim", "Position", "PrefillReport",
-           "claim_for", "create_head_contract", "head_contract_of", "is_adjusted", "plan_prefill", "position",
-           "prefill", "record_client_decision", "save_lines", "start_claim", "submit_to_client",
+__all__ = ["Feed", "HeadContractData", "LineReport", "NeedsChoice", "NotClaimed", "PendingClaim", "Position",
+           "PrefillReport", "claim_for", "create_head_contract", "head_contract_of", "is_adjusted", "plan_prefill",
+           "position", "prefill", "record_client_decision", "save_lines", "start_claim", "submit_to_client",
            "update_head_contract"]

@@ -6,14 +6,16 @@ Every figure here is worked out by hand in the comments; money is exact to the c
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from domain import claims, head_contract, sov
+from domain import claims, head_contract, pay_application, sov
 from domain.claims import ClaimRefused, LineEntry
 from domain.errors import Invalid
 from domain.head_contract import HeadContractData
@@ -27,6 +29,8 @@ from domain.models import (
     CommitmentKind,
     CommitmentStatus,
     Company,
+    Invite,
+    InviteStatus,
     PeriodStatus,
     Project,
     SovLine,
@@ -233,8 +237,15 @@ def test_prefill_adds_up_the_approved_claims_to_the_cent_by_cost_code(site):
                        {"26 05 00": ("999.00", "0")}, ClaimStatus.UNDER_REVIEW)
     claim_in(world, subcontract(world, "SC-4", [("26 05 00", "9000.00")]), world.period,
              {"26 05 00": ("500.00", "0")}, ClaimStatus.WITHDRAWN)
+    for number, status in [("SC-6", InviteStatus.ACCEPTED), ("SC-8", InviteStatus.DECLINED)]:
+        db.session.add(Invite(commitment=subcontract(world, number, [("26 05 00", "100.00")]),
+                              billing_period=world.period, sent_by=world.admin, status=status))
+    db.session.commit()
     claim = head_contract.start_claim(world.project, world.period, world.admin)
     report = head_contract.prefill(claim, world.admin)
+    # invited, accepted, no claim yet: missing too (a declined invite is not)
+    assert [(n.commitment_number, n.vendor_name, n.invite_status) for n in report.not_claimed] == [
+        ("SC-6", "SC-6 Builders", InviteStatus.ACCEPTED)]
     # 03 30 00: 1,234.56 + 0.01 (its cost code spaced otherwise); 26 05 00: only the approved 333.33;
     # 01 50 00: nobody's, so zero
     assert lines_of(claim) == {"03 30 00": (D("1234.57"), D("100.01")), "26 05 00": (D("333.33"), D("0.00")),
@@ -489,6 +500,9 @@ def test_revise_and_resubmit_gives_the_claim_back_to_prefill_and_submit_again(su
     head_contract.prefill(claim, world.admin)
     head_contract.submit_to_client(claim, world.admin)
     assert claim_status_words(claim) == "Submitted to client"
+    assert (claim.client_decision_date, claim.client_decision_note) == (None, None)  # waits for a new one
+    assert [c.new for c in claims.history(claim) if c.field == "status"] == [
+        "Submitted to client", "Revise and Resubmit: Split the concrete line", "Submitted to client"]
 
 
 def test_submitting_nothing_or_over_the_scheduled_value_is_refused(site):
@@ -558,3 +572,15 @@ def test_position_without_a_head_contract_claim_this_period(world):
     # nothing billed this period; to date, the earlier approved claim
     assert (now.billed_this_period, now.billed_to_date, now.retention_held_by_client) == (
         D("0"), D("1080.00"), D("120.00"))
+
+
+def test_its_pay_application_goes_from_the_contractor_to_the_client(submitted):
+    world, claim = submitted
+    application = pay_application.from_claim(claim)
+    assert (application.to_label, application.to.name, application.from_label, application.vendor.name) == (
+        "To (client)", "Riverside Health Partners", "From (contractor)", "Harbor & Pine Builders")
+    assert (application.contract, application.status) == ("Head Contract HC-1", "Submitted to client")
+    assert application.totals.current_amount_due == D("900.00")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pay_application.render_pdf(application)))
+                    .pages)
+    assert "To (client)" in text and "Riverside Health Partners" in text and "$900.00" in text
