@@ -501,8 +501,8 @@ def test_revise_and_resubmit_gives_the_claim_back_to_prefill_and_submit_again(su
     head_contract.submit_to_client(claim, world.admin)
     assert claim_status_words(claim) == "Submitted to client"
     assert (claim.client_decision_date, claim.client_decision_note) == (None, None)  # waits for a new one
-    assert [c.new for c in claims.history(claim) if c.field == "status"] == [
-        "Submitted to client", "Revise and Resubmit: Split the concrete line", "Submitted to client"]
+    assert [(c.new, c.comment) for c in claims.history(claim) if c.field == "status"] == [
+        ("Submitted to client", ""), ("Revise and Resubmit", "Split the concrete line"), ("Submitted to client", "")]
 
 
 def test_submitting_nothing_or_over_the_scheduled_value_is_refused(site):
