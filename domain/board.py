@@ -458,7 +458,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
         .outerjoin(Claim, and_(Claim.commitment_id == Commitment.id, Claim.billing_period_id == period_id))
         .outerjoin(sender, Invite.sent_by_id == sender.id)
         .outerjoin(oldest_open, oldest_open.c.commitment_id == Commitment.id)
-        .where(Commitment.project_id == project_id)
+        .where(Commitment.project_id == project_id, Commitment.is_subcontract)
         .order_by(Commitment.number)
     )
 

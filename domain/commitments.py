@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from domain import audit
 from domain.errors import Invalid
 from domain.models import (
+    SUBCONTRACT_KINDS,
     AccessLevel,
     Claim,
     ClaimLine,
@@ -146,6 +147,8 @@ def _check(project: Project, data: CommitmentData, editing: Commitment | None = 
             raise Invalid(field, f"Enter the {label}.")
         if len(value) > limit:
             raise Invalid(field, f"Use at most {limit} characters.")
+    if data.kind not in SUBCONTRACT_KINDS:  # the head contract is made in domain/head_contract.py
+        raise Invalid("kind", "Choose Subcontract or Purchase Order.")
     vendor = db.session.get(Company, data.vendor_id)
     if vendor is None or vendor.is_own:
         raise Invalid("vendor_id", "Choose a vendor from the list.")

@@ -157,6 +157,30 @@ MAPLE = [
 ]
 
 
+@dataclass(frozen=True)
+class HeadContractSpec:
+    """The project's head contract: the client, and its SOV with the commitments' cost codes, marked up."""
+
+    number: str
+    title: str
+    client: str
+    client_address: str
+    contact: tuple[str, str]  # (name, email): not a user, they never sign in
+    own_lines: list[tuple[str, str, str]]  # the contractor's own work (general conditions), not subcontracted
+    markup: str = "1.12"
+    retention: str = "10.00"
+
+
+RIVERSIDE_HEAD = HeadContractSpec(
+    "HC-1001", "Riverside Medical Office Building: prime contract", "Riverside Health Partners",
+    "900 NE Multnomah St, Portland, OR 97232", ("Elena Brooks", "elena.brooks@riverside-health.example"),
+    [("01 50 00", "General conditions and site management", "420000.00")])
+MAPLE_HEAD = HeadContractSpec(
+    "HC-1002", "Maple Street Townhomes: prime contract", "Maple Street Development LLC",
+    "1100 Main St, Vancouver, WA 98660", ("Marcus Hale", "marcus@maplestreetdev.example"),
+    [("01 50 00", "General conditions", "64000.00")], markup="1.10", retention="5.00")
+
+
 def load_demo(today: date | None = None) -> list[tuple[str, str, str | None]]:
     """Load the demo data once; returns every demo sign-in as (role, e-mail, password)."""
     today = today or date.today()
@@ -177,6 +201,7 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str | None]]:
         )
         _periods(riverside, today, closed=2)
         _commitments(riverside, RIVERSIDE, vendors, admin)
+        _head_contract(riverside, RIVERSIDE_HEAD, RIVERSIDE, admin, history=())
         _grant(riverside, standard, AccessLevel.STANDARD)
         _grant(riverside, readonly, AccessLevel.READ_ONLY)
         private = next(c for c in riverside.commitments if c.is_private)
@@ -185,6 +210,7 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str | None]]:
         maple = _project("P-1002", "Maple Street Townhomes", "2280 Maple St, Vancouver, WA 98660")
         _periods(maple, today, closed=1)
         _commitments(maple, MAPLE, vendors, admin)
+        _head_contract(maple, MAPLE_HEAD, MAPLE, admin, history=("0.30",))
         _grant(maple, standard, AccessLevel.STANDARD)
         _grant(maple, readonly, AccessLevel.NONE)
     db.session.commit()
@@ -322,3 +348,55 @@ def _approved_history(
         db.session.flush()
         claims.snapshot_contract(claim)
         claims.refresh_snapshot(claim)
+
+
+def _head_contract(project: Project, spec: HeadContractSpec, commitments: list[CommitmentSpec], admin: User, *,
+                   history: tuple[str, ...]) -> None:
+    """The head contract, its SOV (the approved commitments' lines, marked up, and the contractor's own), and
+    Approved claims in the earliest closed periods: each line billed at the subcontractors' figure marked up,
+    which shows beside it, and the contractor's own lines at the share of `history`."""
+    client = db.session.scalar(select(Company).where(Company.name == spec.client, Company.is_own.is_(False)))
+    if client is None:
+        client = Company(name=spec.client, address=spec.client_address)
+        db.session.add(client)
+    head = Commitment(
+        project=project, kind=CommitmentKind.HEAD_CONTRACT, number=spec.number, title=spec.title, vendor=client,
+        status=CommitmentStatus.APPROVED, retention_pct=Decimal(spec.retention), sov_status=SovStatus.APPROVED,
+        sov_approved_at=utcnow(), client_contact_name=spec.contact[0], client_contact_email=spec.contact[1],
+        contract_date=min(p.start_date for p in project.billing_periods) - timedelta(days=45),
+    )
+    markup = Decimal(spec.markup)
+    lines = [(code, description, cents(Decimal(value) * markup))
+             for c in commitments if c.status is CommitmentStatus.APPROVED for code, description, value in c.lines]
+    lines += [(code, description, Decimal(value)) for code, description, value in spec.own_lines]
+    for position, (code, description, value) in enumerate(lines, start=1):
+        head.sov_lines.append(SovLine(position=position, cost_code=code, description=description,
+                                      original_value=value))
+    db.session.add(head)
+    db.session.flush()
+    periods = sorted(project.billing_periods, key=lambda p: p.number)
+    for number, (period, fraction) in enumerate(zip(periods, history, strict=False), start=1):
+        decided = utcnow() - timedelta(days=30 * (len(periods) - number))
+        claim = Claim(commitment=head, billing_period=period, number=number, status=ClaimStatus.APPROVED,
+                      created_by=admin, submitted_at=decided, decided_at=decided, decided_by_id=admin.id,
+                      client_decision_date=period.end_date, client_decision_note="Paid in the next payment run.")
+        # What the subcontractors' approved claims of the period said, by cost code.
+        fed: dict[str, Decimal] = {}
+        for sub in db.session.scalars(select(Claim).where(Claim.billing_period_id == period.id,
+                                                          Claim.status == ClaimStatus.APPROVED)):
+            for sub_line in sub.lines:
+                code = sub_line.sov_line.cost_code
+                fed[code] = fed.get(code, Decimal("0.00")) + sub_line.work_completed_this_period
+        for line in head.sov_lines:
+            prefilled = fed.get(line.cost_code, Decimal("0.00"))
+            billed = cents(prefilled * markup) if line.cost_code in fed else cents(
+                line.original_value * Decimal(fraction))  # the contractor's own work, not subcontracted
+            claim.lines.append(ClaimLine(
+                sov_line=line, work_completed_this_period=billed,
+                materials_presently_stored=Decimal("0.00"), prefilled_this_period=prefilled,
+                prefilled_stored=Decimal("0.00"), review=LineReview.APPROVED))
+        db.session.add(claim)
+        db.session.flush()
+        claims.snapshot_contract(claim)
+        claims.refresh_snapshot(claim)
+        claim.client_approved_amount = claim.current_amount_due

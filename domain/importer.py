@@ -12,6 +12,7 @@ Between the preview and the confirmation the uploaded file waits in domain/uploa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -23,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from domain import accounts, audit
 from domain.models import (
+    SUBCONTRACT_KINDS,
     Commitment,
     CommitmentKind,
     CommitmentStatus,
@@ -216,7 +218,7 @@ def _text(cells: dict[str, str], column: str, problem, missing: str | None) -> s
 
 def _header(cells, problem, vendors, default_retention, own, *, required: bool) -> dict:  # type: ignore[no-untyped-def]
     """The commitment fields of one row; on a commitment's later rows an empty cell means "as above"."""
-    kind = _choice(cells, "kind", CommitmentKind, problem, required)
+    kind = _choice(cells, "kind", SUBCONTRACT_KINDS, problem, required)
     title = _text(cells, "title", problem, "Enter the title." if required else None)
     vendor = None
     vendor_name = cells.get("vendor", "")
@@ -241,7 +243,7 @@ def _header(cells, problem, vendors, default_retention, own, *, required: bool) 
             "retention_pct": _percent(cells, problem, default_retention if required else None)}
 
 
-def _choice(cells, column: str, enum: type[Enum], problem, required: bool):  # type: ignore[no-untyped-def]
+def _choice(cells, column: str, enum: Iterable[Enum], problem, required: bool):  # type: ignore[no-untyped-def]
     value = cells.get(column, "")
     labels = [m.value for m in enum]
     allowed = ", ".join(labels[:-1]) + " or " + labels[-1]
@@ -339,7 +341,8 @@ def import_commitments(project: Project, table: Table, by: User, source: str = "
 
 def commitment_count(project: Project) -> int:
     """How many commitments the project has (what the export will hold)."""
-    return db.session.scalar(select(func.count(Commitment.id)).where(Commitment.project_id == project.id)) or 0
+    return db.session.scalar(select(func.count(Commitment.id)).where(Commitment.project_id == project.id,
+                                                                     Commitment.is_subcontract)) or 0
 
 
 # --- export and sample ----------------------------------------------------------------------------
@@ -348,7 +351,8 @@ def commitment_count(project: Project) -> int:
 def export_csv(project: Project) -> bytes:
     """The project's commitments and SOV lines in the import's columns; text neutralised, amounts plain."""
     commitments = db.session.scalars(
-        select(Commitment).where(Commitment.project_id == project.id).order_by(Commitment.number)
+        select(Commitment).where(Commitment.project_id == project.id, Commitment.is_subcontract)
+        .order_by(Commitment.number)
         .options(selectinload(Commitment.sov_lines), selectinload(Commitment.vendor))
     ).all()
     rows: list[list[str | Decimal]] = []

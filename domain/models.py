@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from domain.clock import utcnow
@@ -93,6 +94,12 @@ class AccessLevel(enum.IntEnum):
 class CommitmentKind(enum.Enum):
     SUBCONTRACT = "Subcontract"
     PURCHASE_ORDER = "Purchase Order"
+    # The contractor's own contract with its client (domain/head_contract.py): at most one per project.
+    HEAD_CONTRACT = "Head Contract"
+
+
+# What a person creates or imports as a commitment; the head contract has its own pages.
+SUBCONTRACT_KINDS = (CommitmentKind.SUBCONTRACT, CommitmentKind.PURCHASE_ORDER)
 
 
 class CommitmentStatus(enum.Enum):
@@ -301,11 +308,20 @@ commitment_private_users = Table(
 
 
 class Commitment(db.Model):
-    """A subcontract or purchase order, with its schedule of values (SOV)."""
+    """A subcontract or purchase order, with its schedule of values (SOV); or the project's head contract,
+    whose `vendor` is the client and which every list of subcontracts leaves out (`is_subcontract`)."""
 
     __tablename__ = "commitments"
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
+        # At most one head contract per project.
+        Index(
+            "uq_commitments_one_head_contract",
+            "project_id",
+            unique=True,
+            sqlite_where=text("kind = 'HEAD_CONTRACT'"),
+            postgresql_where=text("kind = 'HEAD_CONTRACT'"),
+        ),
         CheckConstraint("retention_pct >= 0 AND retention_pct <= 100", name="retention_range"),
         CheckConstraint(
             "stored_materials_retention_pct IS NULL OR "
@@ -330,6 +346,10 @@ class Commitment(db.Model):
     sov_status: Mapped[SovStatus] = mapped_column(_enum(SovStatus, "sov_status"), default=SovStatus.DRAFT)
     sov_approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     sov_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A head contract's client contact (not a user: they never sign in) and contract date; NULL on the others.
+    client_contact_name: Mapped[str | None] = mapped_column(String(120))
+    client_contact_email: Mapped[str | None] = mapped_column(String(254))
+    contract_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="commitments")
@@ -345,6 +365,16 @@ class Commitment(db.Model):
     @property
     def label(self) -> str:
         return f"{self.number} {self.title}"
+
+    @hybrid_property
+    def is_subcontract(self) -> bool:
+        """A subcontract or purchase order, not the head contract: in Python and, as
+        `Commitment.is_subcontract`, in SQL (every list of commitments filters on it)."""
+        return self.kind != CommitmentKind.HEAD_CONTRACT
+
+    @property
+    def is_head_contract(self) -> bool:
+        return self.kind is CommitmentKind.HEAD_CONTRACT
 
 
 class SovLine(db.Model):
@@ -362,6 +392,9 @@ class SovLine(db.Model):
     approved_changes: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     # True for a line that an approved change order added (its original value is 0).
     from_change_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    # On a subcontract's line: the head contract line it bills to, as an admin chose it when the head
+    # contract has several lines with its cost code (domain/head_contract.prefill); NULL: by cost code.
+    head_contract_line_id: Mapped[int | None] = mapped_column(ForeignKey("sov_lines.id", ondelete="SET NULL"))
 
     commitment: Mapped[Commitment] = relationship(back_populates="sov_lines")
 
@@ -473,6 +506,10 @@ class Claim(db.Model):
     retention_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     stored_retention_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     previous_claims: Mapped[Decimal | None] = mapped_column(MONEY)
+    # A head contract claim's decision by the client, as the admin records it (domain/head_contract.py).
+    client_decision_date: Mapped[date | None] = mapped_column(Date)
+    client_approved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    client_decision_note: Mapped[str | None] = mapped_column(Text)
 
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
@@ -518,6 +555,10 @@ class ClaimLine(db.Model):
     pct_complete_entered: Mapped[Decimal | None] = mapped_column(PERCENT)
     review: Mapped[LineReview] = mapped_column(_enum(LineReview, "line_review"), default=LineReview.PENDING)
     review_comment: Mapped[str] = mapped_column(Text, default="")
+    # On a head contract claim: E and F as the period's approved subcontractor claims said at the last
+    # prefill (domain/head_contract.prefill); NULL until prefilled. A line whose E or F differs is adjusted.
+    prefilled_this_period: Mapped[Decimal | None] = mapped_column(MONEY)
+    prefilled_stored: Mapped[Decimal | None] = mapped_column(MONEY)
 
     claim: Mapped[Claim] = relationship(back_populates="lines")
     sov_line: Mapped[SovLine] = relationship()

@@ -109,6 +109,9 @@ class PayApplication:
     decision: str = ""  # "Approved on Nov 5, 2026 by Avery Admin" once reviewed
     notary_block: bool = False
     notes: list[str] = field(default_factory=list)
+    # Who bills whom: a head contract claim goes from the contractor to its client.
+    to_label: str = "To (contractor)"
+    from_label: str = "From (vendor)"
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency)
@@ -118,9 +121,11 @@ class PayApplication:
 
 
 def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
-    """The pay application of a subcontractor's claim, with the figures `claims.figures` gives."""
+    """The pay application of a subcontractor's claim, or of the head contract's claim to the client, with the
+    figures `claims.figures` gives."""
     from domain import accounts, claims
     from domain.models import ClaimStatus, Dictionary, User, db
+    from domain.statuses import claim_status_words
 
     commitment, period = claim.commitment, claim.billing_period
     project = commitment.project
@@ -149,15 +154,25 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         reviewer = db.session.get(User, claim.decided_by_id) if claim.decided_by_id else None
         decision = f"{claim.status.value} on {dates.moment(claim.decided_at, project.time_zone, full=True)}"
         decision += f" by {reviewer.name}" if reviewer else ""
+        if claim.client_decision_date is not None:  # a head contract claim: the client decided
+            decision = f"{claim.status.value} by the client on {dates.day(claim.client_decision_date, full=True)}"
+            if claim.client_approved_amount is not None:
+                decision += f", {format_money(claim.client_approved_amount, project.currency.value)} approved"
+            decision += f": {claim.client_decision_note}" if claim.client_decision_note else ""
     submitted = claim.signed_at or claim.submitted_at
+    contractor = Party(own.name if own else "", own.address if own else "")
+    other = Party(commitment.vendor.name, commitment.vendor.address)
+    head_contract = not commitment.is_subcontract
     return PayApplication(
-        to=Party(own.name if own else "", own.address if own else ""),
-        vendor=Party(commitment.vendor.name, commitment.vendor.address),
+        to=other if head_contract else contractor,
+        vendor=contractor if head_contract else other,
+        to_label="To (client)" if head_contract else "To (contractor)",
+        from_label="From (contractor)" if head_contract else "From (vendor)",
         project=f"{project.number} {project.name}", project_address=project.address,
         contract=f"{commitment.kind.value} {commitment.number}", contract_title=commitment.title,
         application_number=claim.number, period_from=period.start_date, period_to=period.end_date,
         application_date=dates.local(submitted, zone).date() if submitted else None, due_date=period.due_date,
-        currency=project.currency.value, status=claim.status.value, lines=lines, totals=totals,
+        currency=project.currency.value, status=claim_status_words(claim), lines=lines, totals=totals,
         change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
@@ -349,9 +364,9 @@ def _summary(a: PayApplication) -> list:
     if a.status == "Withdrawn":  # a withdrawn claim counts for nothing: say so before any figure
         story[-1:-1] = [p(text("WITHDRAWN: not for payment"), "title")]
     parties = Table([
-        [*labelled("To (contractor)", f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
+        [*labelled(a.to_label, f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
          *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
-        [*labelled("From (vendor)", f"<b>{text(a.vendor.name)}</b><br/>{text(a.vendor.address)}"),
+        [*labelled(a.from_label, f"<b>{text(a.vendor.name)}</b><br/>{text(a.vendor.address)}"),
          *labelled("Contract", f"<b>{text(a.contract)}</b><br/>{text(a.contract_title)}")],
         [*labelled("Application no.", f"<b>{a.application_number}</b>"),
          *labelled("Period", f"{_day(a.period_from)} to {_day(a.period_to)}")],

@@ -126,7 +126,7 @@ def open_work(project: Project) -> OpenWork | None:
     waiting = [key for _, _, statuses in OPEN_CLAIM_GROUPS for key in statuses]
     claims = list(db.session.scalars(
         select(Claim).join(Commitment, Claim.commitment_id == Commitment.id)
-        .where(Claim.billing_period_id == current.id, Claim.status.in_(waiting))
+        .where(Claim.billing_period_id == current.id, Claim.status.in_(waiting), Commitment.is_subcontract)
         .order_by(Commitment.number)))
     unanswered = db.session.scalar(select(func.count(Invite.id)).where(
         Invite.billing_period_id == current.id, Invite.status == InviteStatus.INVITED)) or 0

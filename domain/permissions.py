@@ -3,12 +3,14 @@
 Every "may this person ...?" is a predicate here; services call them at their top (through
 `require`), route guards call them before loading anything, and views hand templates the
 answers as flags (`can_admin`, `can_edit`), so no template compares access levels itself.
-`visible_commitments` is the same rule as `can_see_commitment`, for a whole list in SQL.
+`visible_commitments` is the same rule as `can_see_commitment`, for a whole list in SQL. Both
+speak of subcontracts and purchase orders only: the head contract has its own rule
+(`can_see_head_contract`), so no list, guard or portal query of commitments ever shows it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select
 
 from domain.models import (
     AccessLevel,
@@ -144,7 +146,9 @@ def require_commitment_editor(by: User, project: Project) -> None:
 def can_see_commitment(user: User, commitment: Commitment, level: AccessLevel) -> bool:
     """Staff see a project's commitments from Read Only up; a private one shows only to Admins and to
     users on its Private list. A collaborator sees only commitments they are a claim contact of,
-    and a private one only while on its Private list."""
+    and a private one only while on its Private list. The head contract is not one of them."""
+    if not commitment.is_subcontract:
+        return False
     if user.is_collaborator:
         return _not_kept_private(user, commitment) and any(u.id == user.id for u in commitment.claim_contacts)
     if level is AccessLevel.NONE:
@@ -166,12 +170,12 @@ def visible_commitments(user: User, level: AccessLevel):  # type: ignore[no-unty
     if user.is_collaborator:
         is_contact = exists().where(commitment_claim_contacts.c.commitment_id == Commitment.id,
                                     commitment_claim_contacts.c.user_id == user.id)
-        return and_(is_contact, not_kept_private)
+        return and_(Commitment.is_subcontract, is_contact, not_kept_private)
     if level is AccessLevel.NONE:
         return false()
     if level is AccessLevel.ADMIN:
-        return true()
-    return not_kept_private
+        return Commitment.is_subcontract
+    return and_(Commitment.is_subcontract, not_kept_private)
 
 
 def visible_commitments_everywhere(user: User):  # type: ignore[no-untyped-def]
@@ -185,7 +189,7 @@ def visible_commitments_everywhere(user: User):  # type: ignore[no-untyped-def]
     reads = exists().where(on_project,
                            ProjectPermission.level.in_([lv for lv in AccessLevel if lv >= AccessLevel.READ_ONLY]))
     admin = exists().where(on_project, ProjectPermission.level == AccessLevel.ADMIN)
-    return and_(reads, or_(admin, _not_kept_private_sql(user)))
+    return and_(Commitment.is_subcontract, reads, or_(admin, _not_kept_private_sql(user)))
 
 
 def _not_kept_private_sql(user: User):  # type: ignore[no-untyped-def]
@@ -194,12 +198,37 @@ def _not_kept_private_sql(user: User):  # type: ignore[no-untyped-def]
     return or_(Commitment.is_private.is_(False), on_private_list)
 
 
+# --- the head contract ----------------------------------------------------------------------------
+
+
+def can_see_head_contract(user: User, project: Project, level: AccessLevel | None = None) -> bool:
+    """The project's head contract and its claims: staff from Read Only up, as for commitments (it is never
+    private); vendor contacts never."""
+    if user.is_collaborator:
+        return False
+    return (project_level(user, project) if level is None else level) >= AccessLevel.READ_ONLY
+
+
+def can_edit_head_contract(user: User, project: Project, level: AccessLevel | None = None) -> bool:
+    """Project Admins create and change the head contract, its SOV and its claims (prefill, adjust, submit
+    to the client, record the client's decision)."""
+    return not user.is_collaborator and can_admin_project(user, project, level)
+
+
+def require_head_contract_editor(by: User, project: Project) -> None:
+    require(can_edit_head_contract(by, project),
+            "Only an Admin on this project's Commitments tool may change the head contract and its claims.")
+
+
 # --- claims and their attachments -----------------------------------------------------------------
 
 
 def can_see_claim(user: User, claim: Claim) -> bool:
-    """Whoever sees the claim's commitment sees the claim (its page, its attachments)."""
+    """Whoever sees the claim's commitment sees the claim (its page, its attachments); a head contract
+    claim, whoever sees the head contract."""
     commitment = claim.commitment
+    if not commitment.is_subcontract:
+        return can_see_head_contract(user, commitment.project)
     level = AccessLevel.NONE if user.is_collaborator else project_level(user, commitment.project)
     return can_see_commitment(user, commitment, level)
 

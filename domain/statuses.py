@@ -24,6 +24,20 @@ FINAL = {S.APPROVED, S.APPROVED_AS_NOTED}
 # A commitment has at most one claim that is not one of these (SPEC §9): the next one waits for it.
 CLOSED = FINAL | {S.WITHDRAWN}
 REVIEW_DECISIONS = {S.REVISE_AND_RESUBMIT, S.PENDING_OWNER_APPROVAL, S.APPROVED_AS_NOTED, S.APPROVED}
+# A head contract claim is decided by the client, as the admin records it: no owner approval step.
+CLIENT_DECISIONS = (S.APPROVED, S.APPROVED_AS_NOTED, S.REVISE_AND_RESUBMIT)
+# The words a head contract claim's status reads as, where they differ from a subcontractor claim's:
+# it is with the client, not under the contractor's review.
+HEAD_CONTRACT_WORDS = {S.UNDER_REVIEW: "Submitted to client"}
+
+
+def status_words(status: ClaimStatus, *, head_contract: bool = False) -> str:
+    """The status as a person reads it: the one place a head contract claim's words are chosen."""
+    return HEAD_CONTRACT_WORDS.get(status, status.value) if head_contract else status.value
+
+
+def claim_status_words(claim: Claim) -> str:
+    return status_words(claim.status, head_contract=not claim.commitment.is_subcontract)
 
 
 class InvalidTransition(Exception):
@@ -37,9 +51,10 @@ def transition(claim: Claim, target: ClaimStatus, *, by: User | None, note: str 
     on it if any ("Approved as Noted: <note>"). The caller commits."""
     if target not in ALLOWED[claim.status]:
         raise InvalidTransition(claim.status, target)
+    head_contract = not claim.commitment.is_subcontract
+    old, new = (status_words(s, head_contract=head_contract) for s in (claim.status, target))
     audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.billing_period.project_id,
-                 action="status changed", field="status", old=claim.status,
-                 new=f"{target.value}: {note}" if note else target)
+                 action="status changed", field="status", old=old, new=f"{new}: {note}" if note else new)
     claim.status = target
     now = utcnow()
     if target is S.UNDER_REVIEW:

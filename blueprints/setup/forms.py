@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, StopValidation
 
 from blueprints.forms import AppForm, time_zone_choices
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
-from domain.models import CommitmentKind, CommitmentStatus, Country, Currency
+from domain.models import SUBCONTRACT_KINDS, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
 from domain.projects import ADDRESS_MAX, NAME_MAX
 from domain.projects import NUMBER_MAX as PROJECT_NUMBER_MAX
@@ -127,7 +127,7 @@ class ProjectForm(AppForm):
 
 
 class CommitmentForm(AppForm):
-    kind = Choice("Type", choices=[choice(k.name, k.value) for k in CommitmentKind],
+    kind = Choice("Type", choices=[choice(k.name, k.value) for k in SUBCONTRACT_KINDS],
                   invalid="Choose Subcontract or Purchase Order.")
     number = _text("Number", "Enter the number.", NUMBER_MAX)
     title = _text("Title", "Enter the title.", TITLE_MAX)
