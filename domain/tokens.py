@@ -47,8 +47,13 @@ def make_invite_token(secret_key: str, invite_id: int, contact_id: int, email: s
 
 
 def read_invite_token(secret_key: str, token: str, max_age_seconds: int) -> InviteToken:
+    return _read_invite_and_contact(secret_key, INVITE_SALT, token, max_age_seconds)
+
+
+def _read_invite_and_contact(secret_key: str, salt: str, token: str, max_age_seconds: int) -> InviteToken:
+    """An invite link's or a mute link's payload: invite, contact and the address digest."""
     try:
-        data = _serializer(secret_key, INVITE_SALT).loads(token, max_age=max_age_seconds)
+        data = _serializer(secret_key, salt).loads(token, max_age=max_age_seconds)
     except SignatureExpired:
         raise TokenExpired from None
     except BadSignature:
@@ -152,13 +157,4 @@ def make_mute_token(secret_key: str, invite_id: int, contact_id: int, email: str
 def read_mute_token(secret_key: str, token: str, max_age_seconds: int) -> InviteToken:
     """The invite, contact and address a mute link names. The caller checks the contact still has that
     address and is still a contact of that invite."""
-    try:
-        data = _serializer(secret_key, MUTE_SALT).loads(token, max_age=max_age_seconds)
-    except SignatureExpired:
-        raise TokenExpired from None
-    except BadSignature:
-        raise TokenInvalid from None
-    if (not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("c"), int)
-            or not isinstance(data.get("e"), str)):
-        raise TokenInvalid
-    return InviteToken(invite_id=data["i"], contact_id=data["c"], address_digest=data["e"])
+    return _read_invite_and_contact(secret_key, MUTE_SALT, token, max_age_seconds)
