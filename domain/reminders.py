@@ -218,13 +218,26 @@ def describe(policy: Policy, period: BillingPeriod | None, time_zone: str | None
 
 
 def _counted(days: tuple[int, ...]) -> str:
-    numbers = [str(d) for d in days]
-    unit = "day" if days == (1,) else "days"
-    return f"{_joined(numbers)} {unit}"
+    """(5, 1) -> "5 days and 1 day": each number with its own unit."""
+    return _joined([f"{d} day" if d == 1 else f"{d} days" for d in days])
 
 
 def _joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def sample_period() -> tuple[Project, BillingPeriod] | None:
+    """A project whose Open period shows what the company's policy does: the first by number that follows
+    the company's policy, else the first with an Open period at all; None when no period is open."""
+    periods = open_periods()
+    following = [p for p in periods if p.project.reminder_policy is None]
+    chosen = (following or periods or [None])[0]
+    return (chosen.project, chosen) if chosen is not None else None
+
+
+def open_period_of(project: Project) -> BillingPeriod | None:
+    return db.session.scalar(select(BillingPeriod).where(BillingPeriod.project_id == project.id,
+                                                         BillingPeriod.status == PeriodStatus.OPEN))
 
 
 def why_not_reminded(invite_status: InviteStatus | None, claim_status: ClaimStatus | None, *, muted: bool,
