@@ -415,6 +415,15 @@ def run(today: date | None = None) -> RunReport:
     return report
 
 
+def why_row_not_reminded(row) -> str | None:  # type: ignore[no-untyped-def]
+    """why_not_reminded for a board row: None when its contacts may be reminded now."""
+    if row.invite is None:
+        return "not invited yet"
+    return why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
+                            muted=row.invite.reminders_muted_at is not None, eligible=_still_eligible(row.reasons),
+                            active_contacts=sum(1 for u in row.contacts if u.active))
+
+
 def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, load_rows) -> None:  # type: ignore[no-untyped-def]
     """Remind each invite of the period that why_not_reminded allows: two statements for the rows (the board's),
     then each reminder's own writes."""
@@ -422,9 +431,7 @@ def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, lo
         if row.invite is None:
             continue
         contacts = [u for u in row.contacts if u.active]
-        why = why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
-                               muted=row.invite.reminders_muted_at is not None,
-                               eligible=_still_eligible(row.reasons), active_contacts=len(contacts))
+        why = why_row_not_reminded(row)
         contract = _contract(row.commitment)
         if why is None and not queue_reminder(row.invite, project.id, done.kind, done.day, contacts, None):
             why = ALREADY
@@ -440,6 +447,83 @@ def _next_words(policy: Policy, due: date, day: date) -> str:
         return "reminders are off"
     coming = [when for when, _ in schedule(policy, due) if when > day]
     return f"next reminder {coming[0].isoformat()}" if coming else "no reminder left for this period"
+
+
+# --- Remind now, on the board ---------------------------------------------------------------------------
+
+
+class NothingRemindable(Exception):
+    """None of the chosen rows may be reminded: nothing was written; the message says why, for the banner."""
+
+
+class PeriodClosed(NothingRemindable):
+    """The page showed a period closed since: reminders go out only for the Open period."""
+
+
+@dataclass
+class RemindOutcome:
+    reminded: list = field(default_factory=list)  # the board's rows, their views carrying the new reminder
+    already: list = field(default_factory=list)  # reminded now earlier today
+    refused: list = field(default_factory=list)  # (row, why) rows that are not reminded
+    unknown: int = 0
+
+    @property
+    def banner(self) -> str:
+        n = len(self.reminded)
+        if not (self.already or self.refused or self.unknown):
+            return f"Reminder sent for {n} contract{'s' if n != 1 else ''}."
+        parts = [f"{n} reminded"]
+        if self.already:
+            parts.append(f"{len(self.already)} reminded earlier today ("
+                         + ", ".join(r.commitment.number for r in self.already) + ")")
+        if self.refused:
+            parts.append(f"{len(self.refused)} not reminded ("
+                         + "; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused) + ")")
+        if self.unknown:
+            parts.append(f"{self.unknown} no longer available")
+        return ", ".join(parts) + "."
+
+    @property
+    def category(self) -> str:
+        return "success" if not (self.already or self.refused or self.unknown) else "info"
+
+
+def remind_now(board, commitment_ids: list[int], by: User) -> RemindOutcome:  # type: ignore[no-untyped-def]
+    """Remind the contacts of each chosen row that may be reminded (Invited, or Accepted with no claim submitted),
+    once a day per invite (the reminders' unique key), through the outbox, in each invite's history.
+    Raises invites.NothingSelected, PeriodClosed or NothingRemindable with nothing written."""
+    from domain.invites import NothingSelected
+
+    require(can_admin_project(by, board.project), "Only an Admin on this project may send reminders.")
+    if not commitment_ids:
+        raise NothingSelected
+    if not board.can_send:
+        raise PeriodClosed(f"Nobody was reminded: billing period #{board.period.number} is closed. Reminders go "
+                           "out only for the current period.")
+    outcome = RemindOutcome()
+    wanted = []
+    for commitment_id in dict.fromkeys(commitment_ids):
+        row = board.row_for(commitment_id)
+        why = why_row_not_reminded(row) if row is not None else None
+        if row is None:
+            outcome.unknown += 1
+        elif why is not None:
+            outcome.refused.append((row, why))
+        else:
+            wanted.append(row)
+    if not wanted:
+        why = "; ".join(f"{row.commitment.number}: {why}" for row, why in outcome.refused) or "no longer available"
+        raise NothingRemindable(f"Nobody was reminded: only contracts invited and not yet submitted can be "
+                                f"reminded ({why}).")
+    today = project_today(board.project)
+    for row in wanted:
+        contacts = [u for u in row.contacts if u.active]
+        if queue_reminder(row.invite, board.project.id, ReminderKind.MANUAL, today, contacts, by):
+            outcome.reminded.append(row)
+        else:
+            outcome.already.append(row)
+    db.session.commit()
+    return outcome
 
 
 # --- muting, from the reminder e-mail ---------------------------------------------------------------
