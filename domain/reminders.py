@@ -41,7 +41,13 @@ from domain.models import (
     User,
     db,
 )
-from domain.permissions import can_admin_project, project_admins, require, require_company_admin
+from domain.permissions import (
+    can_admin_project,
+    gets_admin_digest,
+    project_admins,
+    require,
+    require_company_admin,
+)
 from domain.statuses import EDITABLE
 from domain.text import without_control_characters
 
@@ -622,6 +628,18 @@ def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
                 f"Billing period #{period.number} is due {day_text(period.due_date, digest.project.time_zone)} "
                 f"({when})", f"/projects/{digest.project.id}/billings?period={period.id}"))
     return [d for d in digests.values() if not d.empty]
+
+
+def set_weekly_digest(user: User, on: bool) -> bool:
+    """An admin turns their own weekly digest off or on; False, with nothing written, when it is so already."""
+    require(gets_admin_digest(user), "Only project admins get the weekly digest.")
+    if user.weekly_digest == on:
+        return False
+    audit.record(actor=user, entity_type="user", entity_id=user.id, action="changed", field="weekly_digest",
+                 old="on" if user.weekly_digest else "off", new="on" if on else "off")
+    user.weekly_digest = on
+    db.session.commit()
+    return True
 
 
 def digest_key(admin_id: int, day: date) -> str:
