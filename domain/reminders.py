@@ -478,7 +478,7 @@ class RemindOutcome:
         n = len(self.reminded)
         if not (self.already or self.refused or self.unknown):
             return f"Reminder sent for {n} contract{'s' if n != 1 else ''}."
-        parts = [f"{n} reminded"]
+        parts = [f"{n} reminded"] if n else []
         if self.already:
             parts.append(f"{len(self.already)} reminded earlier today ("
                          + ", ".join(r.commitment.number for r in self.already) + ")")
@@ -487,7 +487,7 @@ class RemindOutcome:
                          + "; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused) + ")")
         if self.unknown:
             parts.append(f"{self.unknown} no longer available")
-        return ", ".join(parts) + "."
+        return ("" if n else "Nothing sent: ") + ", ".join(parts) + "."
 
     @property
     def category(self) -> str:

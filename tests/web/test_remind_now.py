@@ -130,6 +130,10 @@ def test_a_second_remind_now_the_same_day_sends_nothing_again(admin, world, site
     response = remind(admin, world, site, "SC-001", "SC-002", headers=HX)
     assert "1 reminded, 1 reminded earlier today (SC-001)." in text(response)
     assert written()[0] == before[0] + 1
+    before = written()
+    response = remind(admin, world, site, "SC-001", "SC-002", headers=HX)
+    assert "Nothing sent: 2 reminded earlier today (SC-001, SC-002)." in text(response)
+    assert written() == before
 
 
 def test_rows_that_cannot_be_reminded_are_named_and_the_others_reminded(admin, world, site):
