@@ -5,8 +5,9 @@ period's due date, the progress claim contacts are reminded: some days before it
 N days after it a few times. `schedule` turns a policy and a period into those days; `describe`
 says them in words for the settings page. `queue_reminder` queues one reminder of an invite once:
 the `reminders` table's unique key (invite, kind, day) is what makes a second one impossible.
-`run` is the daily job (every project's due reminders), `mute` a contact's answer to the e-mail's
-mute link, `queue_digests` the admins' weekly digest and `digest_for` what it lists.
+`run` is the daily job (every project's due reminders), `remind_now` an admin's reminder from the board,
+`mute` a contact's answer to the e-mail's mute link, `queue_digests` the admins' weekly digest, `digest_for`
+what it lists and `set_weekly_digest` an admin's own switch.
 """
 
 from __future__ import annotations

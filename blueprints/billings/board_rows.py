@@ -1,5 +1,5 @@
 """The board's rows as HTML: the one place a row is written, for the list and for the htmx answers
-(Send Invites, Resend), so that they never differ.
+(Send Invites, Resend, Remind now), so that they never differ.
 
 Written in Python rather than in a Jinja template: a 1,000-row page is some 20,000 values, and Jinja's
 work per value (attribute look-ups, escaping through Markup, a filter call for each amount) was most of

@@ -1,4 +1,4 @@
-"""The Progress Billings page: billing periods, the Subcontractor tab, Send Invites and Resend.
+"""The Progress Billings page: billing periods, the Subcontractor tab, Send Invites, Resend and Remind now.
 
 Every action answers a plain form post with 303 and a flash message, and an htmx request
 with the fragments to swap (the list or row, and out of band the banner and the counts).
