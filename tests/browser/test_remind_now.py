@@ -49,3 +49,28 @@ def test_remind_two_invited_rows_in_place(app, live_server, page: Page, smtp: Sm
     reminders = sorted(m.rcpt_tos[0] for m in smtp.messages if "remind" in m.subject.lower())
     assert reminders == ["dev@brightline-electric.example", "maria@keystone-concrete.example"], \
         [m.subject for m in smtp.messages]
+
+
+def test_the_policy_pages_say_what_is_wrong_next_to_the_field(app, live_server, page: Page):
+    """The settings' reminder section and a project's Reminders page, as an admin fills them in (axe checks both)."""
+    app.test_cli_runner().invoke(args=["demo"])
+    sign_in_as(page, live_server.url)
+    page.goto(live_server.url + "/settings/company")
+    expect(page.get_by_role("note")).to_contain_text("reminded 5 days and 1 day before the due date")
+    page.get_by_label("Days before the due date").fill("400")
+    page.get_by_role("button", name="Save reminder policy").click()
+    expect(page.get_by_label("Days before the due date")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#days_before-feedback")).to_have_text("Each number of days must be between 1 and 365.")
+    page.get_by_label("Days before the due date").fill("7")
+    page.get_by_role("button", name="Save reminder policy").click()
+    expect(page.get_by_role("status")).to_have_text("Reminder policy saved.")
+    expect(page.get_by_role("note")).to_contain_text("reminded 7 days before the due date")
+
+    page.goto(live_server.url + "/projects/1")
+    page.get_by_role("link", name="Set reminders").click()
+    expect(page.get_by_role("heading", name="Reminders", exact=True)).to_be_visible()
+    page.get_by_label("Use this project's own policy").check()
+    page.get_by_label("Days before the due date").fill("2")
+    page.get_by_role("button", name="Save reminders").click()
+    expect(page.get_by_role("status")).to_have_text("Reminders saved: this project has its own policy.")
+    expect(page.get_by_role("note")).to_contain_text("reminded 2 days before the due date")
