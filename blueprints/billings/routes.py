@@ -22,9 +22,11 @@ from blueprints.guards import (
     project_for_current_user,
 )
 from blueprints.htmx_answer import htmx_answer
+from blueprints.page_cache import kept_page
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
 from domain import claims, dates, invites, periods, reminders
+from domain.clock import project_today
 from domain.errors import Invalid
 from domain.models import AccessLevel, ClaimStatus
 from domain.permissions import (
@@ -72,7 +74,8 @@ def _page(project, level, board, status=200, **extra):  # type: ignore[no-untype
 @login_required
 def index(project_id: int):
     project, level = project_for_current_user(project_id)
-    return _page(project, level, _board(project, level))
+    # Kept while nothing changed; the project's date decides which due dates have passed.
+    return kept_page(lambda: _page(project, level, _board(project, level)), project_today(project))
 
 
 @bp.get("/list")
