@@ -9,11 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
 from blueprints.forms import AppForm, time_zone_choices
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
-from domain.head_contract import CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX
+from domain.head_contract import CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, EMAIL_PROBLEM
 from domain.models import SUBCONTRACT_KINDS, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
 from domain.projects import ADDRESS_MAX, NAME_MAX
@@ -154,7 +154,8 @@ class HeadContractForm(AppForm):
     client_contact_email = EmailField(
         "Client contact's e-mail", filters=[_strip],
         validators=[DataRequired("Enter the client contact's e-mail: the claims are sent to it."),
-                    Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters.")],
+                    Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
+                    Email(EMAIL_PROBLEM)],  # so it shows with the other fields' messages, not after them
         render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
     contract_date = DateField("Contract date", validators=[InputRequired("Enter the contract date.")],
                               render_kw={"type": "date"})

@@ -194,6 +194,8 @@ def test_every_missing_client_field_is_reported_at_once(client, world, s, auth):
                                                                 client_contact_email="")))
     for field in ("client_name", "client_contact_name", "client_contact_email"):
         assert f'id="{field}-feedback"' in page, field
+    page = _text(client.post(hc_url(world, "/new"), data=_form(client_contact_email="jo@harbour", retention_pct="120")))
+    assert "Enter a valid e-mail address" in page and "Enter a percentage from 0 to 100." in page
 
 
 # --- edit -----------------------------------------------------------------------------------------
