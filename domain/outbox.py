@@ -20,18 +20,18 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_mail import Mail, Message
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from domain import accounts, emails
 from domain.clock import utcnow
+from domain.mailer import Attachment, Composer, Sender, TimedMail
 from domain.models import Claim, Commitment, Invite, OutboxMessage, OutboxStatus, User, db
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,12 @@ LONGEST_RETRY = timedelta(hours=1)
 GROUP_MOST = 50  # messages sent between two commits, at most (see _Groups)
 GROUP_TIME = timedelta(seconds=0.2)  # ... and for about this long at most
 SUBJECT_KEPT = OutboxMessage.__table__.c.subject.type.length
+
+# What a kind of e-mail carries attached, made when it is delivered (as its text is): kind -> a
+# function of the message returning (filename, content type, bytes) tuples. A kind not named here
+# has none. A function that raises fails that one message, which is retried like a refused one.
+#     ATTACHMENTS[emails.CLAIM_APPROVED] = lambda message: [("claim.pdf", "application/pdf", pdf(message))]
+ATTACHMENTS: dict[str, Callable[[OutboxMessage], Sequence[Attachment | tuple[str, str, bytes]]]] = {}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -136,13 +142,13 @@ def claim_due(now: datetime, batch: int, due_by: datetime | None = None) -> list
     return sorted(claimed)
 
 
-def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
+def deliver_due(mail: TimedMail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
     """Send one batch of what is due over one SMTP connection; safe to run in several processes at once."""
     now = now or utcnow()
     return deliver_claimed(mail, claim_due(now, batch), now)
 
 
-def deliver_all_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
+def deliver_all_due(mail: TimedMail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
     """Send everything that is due now, batch after batch, then stop. A message that fails is due
     again only after its retry delay, later than now, and one queued meanwhile is not due yet:
     so this ends, having tried each due message once, even while the SMTP server is down."""
@@ -158,7 +164,7 @@ def deliver_all_due(mail: Mail, *, batch: int = 100, now: datetime | None = None
         report.failed += done.failed
 
 
-def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport:
+def deliver_claimed(mail: TimedMail, ids: list[int], now: datetime) -> DeliveryReport:
     """Send the messages this worker claimed, each only while its claim is still this worker's.
 
     Group by group (see `_Groups`): one statement renews the claims of the next few messages and
@@ -172,7 +178,9 @@ def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport
         held = {m.id: m.claimed_until for m in messages}
         done = _Outcomes()
         try:
-            with mail.connect() as connection, emails.rendering_for(accounts.own_company()):
+            settings = mail.settings()
+            composer = Composer(settings.default_sender)
+            with Sender(settings) as connection, emails.rendering_for(accounts.own_company()):
                 groups = _Groups(messages)
                 for group in groups:
                     ours = _renew_claims(group, held, done)
@@ -180,7 +188,7 @@ def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport
                         if groups.cut_short():  # slow going: what was sent gets marked before the rest go
                             groups.put_back(ours[i:])
                             break
-                        _deliver_one(connection, message, done, now)
+                        _deliver_one(connection, composer, message, done, now)
                         groups.sent_one()
                 done.write()
                 db.session.commit()
@@ -329,12 +337,14 @@ def _renew_claims(group: list[OutboxMessage], held: dict[int, datetime | None],
     return ours
 
 
-def _deliver_one(connection: Any, message: OutboxMessage, done: _Outcomes, now: datetime) -> None:
+def _deliver_one(connection: Sender, composer: Composer, message: OutboxMessage, done: _Outcomes,
+                 now: datetime) -> None:
     try:
         rendered = emails.render(message)
-        connection.send(Message(
-            subject=rendered.subject, recipients=[message.to_address], body=rendered.text, html=rendered.html,
-        ))
+        attach = ATTACHMENTS.get(message.kind)
+        composed = composer.compose(message.to_address, rendered.subject, rendered.text, rendered.html,
+                                    attach(message) if attach else ())
+        connection.send(composed)
     except MESSAGE_REFUSED as exc:  # this one message was refused; the others go on
         _refused(message, exc, done, now)
         return
