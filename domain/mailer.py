@@ -9,11 +9,11 @@ subject is made one line and encoded (RFC 2047) when it is not plain ASCII, addr
 break or a control character are refused.
 
 `Sender` keeps one connection for a batch and, when the server offers PIPELINING (RFC 2920),
-sends a message's MAIL FROM, RCPT TO and DATA in one write and reads the three replies together,
-then the message: two round trips an e-mail instead of four. A refusal raises what `smtplib`
-raises (`SMTPSenderRefused`, `SMTPRecipientsRefused`, `SMTPDataError`: this message only; the
-connection stays usable), a broken connection an `OSError`. Without PIPELINING it is plain
-`smtplib.sendmail`.
+sends a message's MAIL FROM, RCPT TO and DATA in one write with the message before it, and reads
+the replies together: one round trip an e-mail instead of four. A refusal is what `smtplib`
+raises (`SMTPSenderRefused`, `SMTPRecipientsRefused`, `SMTPDataError`: that message only; the
+connection goes on), a broken connection an `OSError`. Without PIPELINING it is plain
+`smtplib.sendmail`, one message after the other.
 
 Every SMTP connection gives up after MAIL_TIMEOUT seconds: a server that accepts the connection
 and never answers would otherwise hold the outbox worker, or a web process's delivery thread,
@@ -28,8 +28,9 @@ import re
 import secrets
 import smtplib
 import time
+from collections.abc import Callable, Iterable, Iterator
 from email.utils import formataddr, formatdate, parseaddr
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from flask import current_app
@@ -218,10 +219,21 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
-class Sender:
-    """One SMTP connection for many messages; `with Sender(mail.settings()) as sender: sender.send(composed)`.
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+T = TypeVar("T")
 
-    With MAIL_SUPPRESS_SEND (tests, a dry run) nothing connects and every message is taken."""
+
+class Sender:
+    """One SMTP connection for many messages:
+
+        with Sender(mail.settings()) as sender:
+            for key, refusal in sender.send_all((key, composed) for ...):
+                ...  # refusal is None when the server took the message
+
+    With PIPELINING, a message's envelope (MAIL FROM, RCPT TO, DATA) goes in the same write as the
+    message before it, so each message costs one round trip: the replies to the previous message's
+    data and to this envelope come back together. With MAIL_SUPPRESS_SEND (tests, a dry run)
+    nothing connects and every message is taken."""
 
     def __init__(self, state: Any) -> None:
         self.state = state
@@ -247,43 +259,92 @@ class Sender:
                 self.smtp = None
 
     def send(self, message: Composed) -> None:
-        """Send one message; raises a refusal for this message, or OSError when the connection is gone."""
-        if self.state.suppress:
-            return
-        smtp = self.smtp
-        if smtp is None or smtp.sock is None:
-            raise smtplib.SMTPServerDisconnected("the SMTP connection was closed")
-        if not self.pipelining:
-            smtp.sendmail(message.sender, [message.recipient], message.data)
-            return
-        size = f" SIZE={len(message.data)}" if smtp.has_extn("size") else ""
-        smtp.send(f"MAIL FROM:<{message.sender}>{size}\r\nRCPT TO:<{message.recipient}>\r\nDATA\r\n")
-        mail_from, rcpt_to, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
-        if data[0] == 354:  # accepted whatever the other two said (RFC 2920 asks servers not to)
-            if mail_from[0] != 250 or rcpt_to[0] not in (250, 251):
-                smtp.send(b".\r\n")  # an empty message to no one, to end the data
-                smtp.getreply()
-            else:
-                smtp.send(_dot_stuffed(message.data))
-                data = smtp.getreply()
-                if data[0] == 250:
-                    return
-                self._after_refusal(data[0])
-                raise smtplib.SMTPDataError(*data)
-        self._after_refusal(mail_from[0], rcpt_to[0], data[0])
-        if mail_from[0] != 250:
-            raise smtplib.SMTPSenderRefused(mail_from[0], mail_from[1], message.sender)
-        if rcpt_to[0] not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({message.recipient: rcpt_to})
-        raise smtplib.SMTPDataError(*data)
+        """Send one message; raises its refusal, or OSError when the connection is gone."""
+        for _, refusal in self.send_all([(None, message)]):
+            if refusal is not None:
+                raise refusal
 
-    def _after_refusal(self, *codes: int) -> None:
-        """A 421 closes the connection (the next send says so); any other refusal resets the transaction."""
-        assert self.smtp is not None
-        if 421 in codes or -1 in codes:
-            self.smtp.close()
+    def send_all(self, items: Iterable[tuple[T, Composed]],
+                 stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[T, Exception | None]]:
+        """Send each message in turn, yielding its key and its refusal (None: taken), in order. `stop()`
+        is asked before each message after the first: True leaves the rest of `items` unread and unsent.
+        A broken connection raises OSError (smtplib's errors are OSErrors); the message whose outcome
+        was not yielded yet may or may not have reached the server."""
+        items = iter(items)
+
+        def following(first: bool = False) -> tuple[T, Composed] | None:
+            return None if not first and stop() else next(items, None)
+
+        if self.smtp is None:  # suppressed
+            item = following(True)
+            while item is not None:
+                yield item[0], None
+                item = following()
+            return
+        if not self.pipelining:
+            yield from self._one_at_a_time(following)
+            return
+        yield from self._pipelined(following)
+
+    def _one_at_a_time(self, following: Callable[..., Any]) -> Iterator[tuple[Any, Exception | None]]:
+        item = following(True)
+        while item is not None:
+            key, message = item
+            try:
+                self._connected().sendmail(message.sender, [message.recipient], message.data)
+            except REFUSED as refusal:
+                yield key, refusal
+            else:
+                yield key, None
+            item = following()
+
+    def _pipelined(self, following: Callable[..., Any]) -> Iterator[tuple[Any, Exception | None]]:
+        item = following(True)
+        if item is None:
+            return
+        self._connected().send(self._envelope(item[1]))
+        while item is not None:
+            key, message = item
+            smtp = self._connected()
+            mail_from, rcpt_to, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+            if data[0] != 354 or mail_from[0] != 250 or rcpt_to[0] not in (250, 251):
+                yield key, self._refused_envelope(message, mail_from, rcpt_to, data)
+                item = following()
+                if item is not None:
+                    self._connected().send(self._envelope(item[1]))
+                continue
+            item = following()  # its envelope goes with this message's data
+            smtp.send(_dot_stuffed(message.data) + (self._envelope(item[1]) if item is not None else b""))
+            reply = smtp.getreply()
+            if reply[0] == 421:
+                smtp.close()  # the server is going away: the next envelope is not answered
+            yield key, None if reply[0] == 250 else smtplib.SMTPDataError(*reply)
+
+    def _connected(self) -> smtplib.SMTP:
+        if self.smtp is None or self.smtp.sock is None:
+            raise smtplib.SMTPServerDisconnected("the SMTP connection was closed")
+        return self.smtp
+
+    def _envelope(self, message: Composed) -> bytes:
+        size = f" SIZE={len(message.data)}" if self._connected().has_extn("size") else ""
+        return f"MAIL FROM:<{message.sender}>{size}\r\nRCPT TO:<{message.recipient}>\r\nDATA\r\n".encode("ascii")
+
+    def _refused_envelope(self, message: Composed, mail_from: tuple[int, bytes], rcpt_to: tuple[int, bytes],
+                          data: tuple[int, bytes]) -> Exception:
+        """End the refused transaction (a 421 ends the connection) and say why, as smtplib would."""
+        smtp = self._connected()
+        if data[0] == 354:  # DATA taken despite a refused envelope (RFC 2920 asks servers not to)
+            smtp.send(b".\r\n")  # an empty message to no one
+            smtp.getreply()
+        if 421 in (mail_from[0], rcpt_to[0], data[0]):
+            smtp.close()
         else:
-            self.smtp.rset()
+            smtp.rset()
+        if mail_from[0] != 250:
+            return smtplib.SMTPSenderRefused(mail_from[0], mail_from[1], message.sender)
+        if rcpt_to[0] not in (250, 251):
+            return smtplib.SMTPRecipientsRefused({message.recipient: rcpt_to})
+        return smtplib.SMTPDataError(*data)
 
 
 def connect(state: Any) -> smtplib.SMTP:

@@ -18,7 +18,6 @@ own commit. Why groups: a commit waits for the disk (milliseconds), and so did t
 from __future__ import annotations
 
 import logging
-import smtplib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,12 +30,11 @@ from sqlalchemy.orm import selectinload
 
 from domain import accounts, emails
 from domain.clock import utcnow
-from domain.mailer import Attachment, Composer, Sender, TimedMail
+from domain.mailer import Attachment, Composed, Composer, Sender, TimedMail
 from domain.models import Claim, Commitment, Invite, OutboxMessage, OutboxStatus, User, db
 
 log = logging.getLogger(__name__)
 
-MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 RESERVE_FOR = timedelta(seconds=10)  # a batch, while its worker connects and sends the messages before
 CLAIM_FOR = timedelta(minutes=5)  # the group being sent: more than one message's SMTP timeouts add up to
 FIRST_RETRY = timedelta(seconds=30)
@@ -104,6 +102,7 @@ def _insert(model):  # type: ignore[no-untyped-def]
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
+    group: int = field(default=1, repr=False, compare=False)  # the size the next batch's first group can take
 
     def __str__(self) -> str:
         return f"{self.sent} sent, {self.failed} failed"
@@ -159,12 +158,14 @@ def deliver_all_due(mail: TimedMail, *, batch: int = 100, now: datetime | None =
         ids = claim_due(this_pass, batch, due_by)
         if not ids:
             return report
-        done = deliver_claimed(mail, ids, this_pass)
+        # The pace carries over: a batch after a fast one starts with groups as large, not at one.
+        done = deliver_claimed(mail, ids, this_pass, first_group=report.group)
         report.sent += done.sent
         report.failed += done.failed
+        report.group = done.group
 
 
-def deliver_claimed(mail: TimedMail, ids: list[int], now: datetime) -> DeliveryReport:
+def deliver_claimed(mail: TimedMail, ids: list[int], now: datetime, *, first_group: int = 1) -> DeliveryReport:
     """Send the messages this worker claimed, each only while its claim is still this worker's.
 
     Group by group (see `_Groups`): one statement renews the claims of the next few messages and
@@ -181,17 +182,22 @@ def deliver_claimed(mail: TimedMail, ids: list[int], now: datetime) -> DeliveryR
             settings = mail.settings()
             composer = Composer(settings.default_sender)
             with Sender(settings) as connection, emails.rendering_for(accounts.own_company()):
-                groups = _Groups(messages)
+                groups = _Groups(messages, first_group)
                 for group in groups:
                     ours = _renew_claims(group, held, done)
-                    for i, message in enumerate(ours):
-                        if groups.cut_short():  # slow going: what was sent gets marked before the rest go
-                            groups.put_back(ours[i:])
-                            break
-                        _deliver_one(connection, composer, message, done, now)
+                    started: set[int] = set()
+                    # Slow going (groups.cut_short): what was sent gets marked before the rest go.
+                    for (message, rendered), refusal in connection.send_all(
+                            _composed(ours, composer, started, done, now), stop=groups.cut_short):
+                        if refusal is None:
+                            _sent(message, rendered, done)
+                        else:
+                            _refused(message, refusal, done, now)
                         groups.sent_one()
+                    groups.put_back([m for m in ours if m.id not in started])
                 done.write()
                 db.session.commit()
+                report.group = groups.next_size
         except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
             log.warning("outbox: SMTP connection failed: %s", exc)
             db.session.rollback()
@@ -250,9 +256,9 @@ class _Groups:
     has accepted but the database does not yet say are Sent are never more than GROUP_MOST, nor
     more than were sent in about GROUP_TIME."""
 
-    def __init__(self, messages: list[OutboxMessage]) -> None:
+    def __init__(self, messages: list[OutboxMessage], first: int = 1) -> None:
         self._waiting = list(reversed(messages))
-        self._size = 1
+        self._size = max(1, min(first, GROUP_MOST))
         self._started = 0.0
         self._sent = 0
 
@@ -265,6 +271,10 @@ class _Groups:
                 self._size = min(self._size * 2, GROUP_MOST)
             else:
                 self._size = max(self._sent // 2, 1)
+
+    @property
+    def next_size(self) -> int:
+        return self._size
 
     def cut_short(self) -> bool:
         return self._sent > 0 and time.monotonic() - self._started > GROUP_TIME.total_seconds()
@@ -337,22 +347,24 @@ def _renew_claims(group: list[OutboxMessage], held: dict[int, datetime | None],
     return ours
 
 
-def _deliver_one(connection: Sender, composer: Composer, message: OutboxMessage, done: _Outcomes,
-                 now: datetime) -> None:
-    try:
-        rendered = emails.render(message)
-        attach = ATTACHMENTS.get(message.kind)
-        composed = composer.compose(message.to_address, rendered.subject, rendered.text, rendered.html,
-                                    attach(message) if attach else ())
-        connection.send(composed)
-    except MESSAGE_REFUSED as exc:  # this one message was refused; the others go on
-        _refused(message, exc, done, now)
-        return
-    except OSError:
-        raise  # the connection is gone (smtplib's errors are OSErrors): retry the rest of the batch later
-    except Exception as exc:  # noqa: BLE001 - rendering failed for this message; the others go on
-        _refused(message, exc, done, now)
-        return
+def _composed(messages: list[OutboxMessage], composer: Composer, started: set[int], done: _Outcomes,
+              now: datetime) -> Iterator[tuple[tuple[OutboxMessage, emails.Rendered], Composed]]:
+    """Each message rendered and composed as the connection asks for it (`started` says which were);
+    one that cannot be (a rendering error, an address unfit to send to) fails alone, the others go on."""
+    for message in messages:
+        started.add(message.id)
+        try:
+            rendered = emails.render(message)
+            attach = ATTACHMENTS.get(message.kind)
+            composed = composer.compose(message.to_address, rendered.subject, rendered.text, rendered.html,
+                                        attach(message) if attach else ())
+        except Exception as exc:  # noqa: BLE001 - this message failed; the others go on
+            _refused(message, exc, done, now)
+            continue
+        yield (message, rendered), composed
+
+
+def _sent(message: OutboxMessage, rendered: emails.Rendered, done: _Outcomes) -> None:
     # Kept to the column's length: a longer subject (200-character project name, 120-character
     # sender) must not fail the write of Sent after the server accepted the e-mail, or it goes again.
     done.sent_rows.append({
