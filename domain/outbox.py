@@ -13,6 +13,11 @@ while a group is going out, the messages of that group the server had accepted g
 their claims run out (CLAIM_FOR). A group is at most GROUP_MOST messages and no more than were
 sent in about GROUP_TIME; with a slow server it is one message, as when every message had its
 own commit. Why groups: a commit waits for the disk (milliseconds), and so did two per e-mail.
+Within a group the e-mails go pipelined when the server allows it (domain/mailer.Sender: an
+e-mail's envelope rides with the e-mail before it), never across the commit that ends a group.
+
+Attachments are made at delivery, like the text: ATTACHMENTS names, for a kind of e-mail, the
+function that makes them from the message.
 """
 
 from __future__ import annotations
