@@ -219,7 +219,6 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
-REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 T = TypeVar("T")
 
 
@@ -292,7 +291,9 @@ class Sender:
             key, message = item
             try:
                 self._connected().sendmail(message.sender, [message.recipient], message.data)
-            except REFUSED as refusal:
+            except smtplib.SMTPServerDisconnected:
+                raise
+            except smtplib.SMTPException as refusal:  # refused, or asked for what the server lacks
                 yield key, refusal
             else:
                 yield key, None

@@ -137,6 +137,29 @@ def test_a_message_refused_at_data_is_retried_and_only_it(app: Flask, world: fac
     assert {m.to_address: m.attempts for m in outbox_rows()}[addresses[2]] == 2
 
 
+def test_a_server_that_closes_mid_batch_leaves_the_rest_for_later(app: Flask, world: factories.World,
+                                                                   smtp: SmtpServer):
+    """A 421 (the server is shutting down) after an e-mail's data: that one and the rest of the batch
+    stay queued for their next attempt; what went before is Sent; nothing goes twice."""
+    addresses = queue_invites_to(world, 4)
+    smtp.refuse_data(addresses[1], "421 4.3.2 Shutting down")
+    with smtp:
+        report = deliver_due(mail)
+        assert (report.sent, report.failed) == (1, 3)
+        by_address = {m.to_address: m for m in outbox_rows()}
+        assert by_address[addresses[0]].status is OutboxStatus.SENT
+        for address in addresses[1:]:
+            waiting = by_address[address]
+            assert waiting.status is OutboxStatus.PENDING and waiting.attempts == 1
+            assert waiting.claimed_until is None and waiting.next_attempt_at > utcnow()
+        assert "421" in by_address[addresses[1]].last_error
+
+        smtp.accept(addresses[1])
+        later = max(m.next_attempt_at for m in outbox_rows()) + timedelta(seconds=1)
+        assert deliver_due(mail, now=later).sent == 3
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == sorted(addresses)  # each once
+
+
 def test_once_delivers_batch_after_batch_over_a_connection_each(app: Flask, world: factories.World,
                                                                  smtp: SmtpServer):
     addresses = queue_invites_to(world, 10)
