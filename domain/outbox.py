@@ -193,7 +193,7 @@ def deliver_claimed(mail: TimedMail, ids: list[int], now: datetime, *, first_gro
                     started: set[int] = set()
                     # Slow going (groups.cut_short): what was sent gets marked before the rest go.
                     for (message, rendered), refusal in connection.send_all(
-                            _composed(ours, composer, started, done, now), stop=groups.cut_short):
+                            _composed(ours, composer, started, groups, done, now), stop=groups.cut_short):
                         if refusal is None:
                             _sent(message, rendered, done)
                         else:
@@ -352,8 +352,8 @@ def _renew_claims(group: list[OutboxMessage], held: dict[int, datetime | None],
     return ours
 
 
-def _composed(messages: list[OutboxMessage], composer: Composer, started: set[int], done: _Outcomes,
-              now: datetime) -> Iterator[tuple[tuple[OutboxMessage, emails.Rendered], Composed]]:
+def _composed(messages: list[OutboxMessage], composer: Composer, started: set[int], groups: _Groups,
+              done: _Outcomes, now: datetime) -> Iterator[tuple[tuple[OutboxMessage, emails.Rendered], Composed]]:
     """Each message rendered and composed as the connection asks for it (`started` says which were);
     one that cannot be (a rendering error, an address unfit to send to) fails alone, the others go on."""
     for message in messages:
@@ -365,6 +365,7 @@ def _composed(messages: list[OutboxMessage], composer: Composer, started: set[in
                                         attach(message) if attach else ())
         except Exception as exc:  # noqa: BLE001 - this message failed; the others go on
             _refused(message, exc, done, now)
+            groups.sent_one()  # done with, as far as the group's pace goes
             continue
         yield (message, rendered), composed
 

@@ -137,6 +137,19 @@ def test_a_message_refused_at_data_is_retried_and_only_it(app: Flask, world: fac
     assert {m.to_address: m.attempts for m in outbox_rows()}[addresses[2]] == 2
 
 
+def test_an_address_unfit_to_send_to_fails_only_its_own_email(app: Flask, world: factories.World,
+                                                               smtp: SmtpServer):
+    addresses = queue_invites_to(world, 3)
+    unfit = outbox_rows()[1]
+    unfit.to_address = "dänä@vendor.example"  # a letter outside ASCII before the @: no plain SMTP takes it
+    db.session.commit()
+    with smtp:
+        assert (deliver_due(mail).sent, deliver_due(mail).sent) == (2, 0)
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == sorted([addresses[0], addresses[2]])
+    failed = {m.to_address: m for m in outbox_rows()}["dänä@vendor.example"]
+    assert failed.status is OutboxStatus.PENDING and failed.attempts == 1 and "ValueError" in failed.last_error
+
+
 def test_a_server_that_closes_mid_batch_leaves_the_rest_for_later(app: Flask, world: factories.World,
                                                                    smtp: SmtpServer):
     """A 421 (the server is shutting down) after an e-mail's data: that one and the rest of the batch
