@@ -63,7 +63,8 @@ _WORD_BYTES = 45  # UTF-8 bytes an encoded word carries: 60 base64 characters, a
 
 
 def one_line(text: str) -> str:
-    """Any run of whitespace, line breaks of every kind included, becomes one space."""
+    """Any run of whitespace, line breaks of every kind included, becomes one space: the rule of
+    `emails.one_line`, applied here again so that no caller can put a break in a header."""
     return " ".join(text.split())
 
 
@@ -133,8 +134,11 @@ def _base64(data: bytes) -> bytes:
 
 
 def _parameter(name: str, value: str) -> str:
-    """A MIME parameter: quoted when ASCII, RFC 2231 (percent-encoded UTF-8) when not."""
+    """A MIME parameter: quoted when ASCII, RFC 2231 (percent-encoded UTF-8) when not; a name longer
+    than 120 characters keeps its first 100 and last 20 (the extension), so the line stays short."""
     value = one_line(_BREAKS.sub(" ", value)) or "attachment"
+    if len(value) > 120:
+        value = value[:100] + value[-20:]
     if value.isascii():
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'{name}="{escaped}"'

@@ -8,7 +8,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 from datetime import timedelta
-from email import policy
+from email import message_from_bytes, policy
 from types import SimpleNamespace
 
 import pytest
@@ -227,6 +227,15 @@ def test_what_the_composer_writes_reads_back_as_it_was_given(smtp: SmtpServer, s
 def test_an_address_that_could_carry_a_header_is_refused(address: str):
     with pytest.raises(ValueError):
         Composer("billing@pb.example").compose(address, "Hi", "text", "<p>html</p>")
+
+
+def test_a_long_attachment_name_keeps_the_header_lines_short():
+    name = "Pay application " + "é" * 300 + ".pdf"
+    composed = Composer("billing@pb.example").compose("dana@x.example", "Hi", "text", "<p>html</p>",
+                                                      [(name, "application/pdf", PDF)])
+    assert max(len(line) for line in composed.data.split(b"\r\n")) <= 998
+    (attachment,) = message_from_bytes(composed.data, policy=policy.default).iter_attachments()
+    assert attachment.get_filename() == name[:100] + name[-20:] and attachment.get_content() == PDF
 
 
 def test_an_international_domain_is_written_in_idna():
