@@ -63,8 +63,9 @@ _WORD_BYTES = 45  # UTF-8 bytes an encoded word carries: 60 base64 characters, a
 
 
 def one_line(text: str) -> str:
-    """Any run of whitespace, line breaks of every kind included, becomes one space: the rule of
-    `emails.one_line`, applied here again so that no caller can put a break in a header."""
+    """Headers are plain text without line breaks: any run of whitespace, every kind of break included
+    (\v, \f, \x1c-\x1e, \x85, \u2028 too: the e-mail header encoder splits lines on them), becomes
+    one space. Subjects are written with it (domain/emails.py), and every header goes through it again."""
     return " ".join(text.split())
 
 
