@@ -546,6 +546,21 @@ def _over_scheduled(claim: Claim, report: PrefillReport) -> list[int]:
             if f.completed_and_stored > f.scheduled_value]
 
 
+def check_prefill(claim: Claim, by: User) -> None:
+    """ClaimRefused unless `by` may prefill the claim now: before the page asks what prefill may overwrite."""
+    _require_head_claim(claim, by)
+    period = claim.billing_period
+    if not period.is_open:
+        raise ClaimRefused(f"{period_name(period)} is closed: its head contract claim can no longer be prefilled.")
+    _require_editable(claim, "prefilled")
+
+
+def prefill_questions(report: PrefillReport) -> tuple[list[LineReport], list[NeedsChoice]]:
+    """What prefill has to ask before it writes: the adjusted lines whose figures it would change, and the
+    subcontractor lines whose cost code is on several head contract lines."""
+    return [line for line in report.lines if line.adjusted and line.kept], list(report.needs_choice)
+
+
 def prefill(claim: Claim, by: User, *, overwrite: set[int] | None = None,
             choices: dict[int, int] | None = None) -> PrefillReport:
     """Fill each line's work this period (E) and stored materials (F) from the period's Approved and Approved
@@ -553,11 +568,8 @@ def prefill(claim: Claim, by: User, *, overwrite: set[int] | None = None,
     keep the admin's figures unless their claim line id is in `overwrite`; a subcontract line whose cost code
     is on several head contract lines waits for a choice (`choices`, remembered on the subcontract line).
     ClaimRefused, nothing written, for a closed period or a claim that is not Draft or Revise and Resubmit."""
-    _require_head_claim(claim, by)
+    check_prefill(claim, by)
     period = claim.billing_period
-    if not period.is_open:
-        raise ClaimRefused(f"{period_name(period)} is closed: its head contract claim can no longer be prefilled.")
-    _require_editable(claim, "prefilled")
     report = plan_prefill(claim, overwrite=overwrite, choices=choices)
     project_id = period.project_id
     sub_lines = {f.sov_line_id for line in report.lines for f in line.feeds}
@@ -663,6 +675,6 @@ def position(project: Project, period: BillingPeriod) -> Position:
 
 
 __all__ = ["Feed", "HeadContractData", "LineReport", "NeedsChoice", "NotClaimed", "PendingClaim", "Position",
-           "PrefillReport", "claim_for", "create_head_contract", "head_contract_of", "is_adjusted", "plan_prefill",
-           "position", "prefill", "record_client_decision", "save_lines", "start_claim", "submit_to_client",
-           "update_head_contract"]
+           "PrefillReport", "check_prefill", "claim_for", "create_head_contract", "head_contract_of", "is_adjusted",
+           "plan_prefill", "position", "prefill", "prefill_questions", "record_client_decision", "save_lines",
+           "start_claim", "submit_to_client", "update_head_contract"]
