@@ -194,15 +194,6 @@ def decision(project_id: int, claim_id: int):
     return _page(project, level, claim, status=422, decision_form=form)
 
 
-@bp.get("/claims/<int:claim_id>/history")
-@login_required
-def history(project_id: int, claim_id: int):
-    """The claim page shows the history; its own address for a link in an e-mail or the audit log."""
-    head_contract_claim_for_current_user(project_id, claim_id)
-    return redirect(url_for("head_contract.claim", project_id=project_id, claim_id=claim_id) + "#claim-history-card",
-                    code=303)
-
-
 # --- downloads: the same documents and spreadsheets as a subcontractor claim's --------------------
 
 
