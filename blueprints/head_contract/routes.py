@@ -175,11 +175,12 @@ def decision(project_id: int, claim_id: int):
     status = form.status()
     if status is None:
         form.decision.errors = ["Choose Approved, Approved as Noted or Revise and Resubmit."]
-    try:
-        amount = form.amount()
-    except ValueError as problem:
-        form.approved_amount.errors = [str(problem)]
-        amount = None
+    amount = None
+    if not form.approved_amount.errors:  # a control character's message stays
+        try:
+            amount = form.amount()
+        except ValueError as problem:
+            form.approved_amount.errors = [str(problem)]
     if not form.errors:
         try:
             head_contract.record_client_decision(claim, status, current_user, decided_on=form.decided_on.data,
