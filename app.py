@@ -119,6 +119,7 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "DEMO_MAILDIR": str(Path(instance_path) / "maildir"),
         "INVITE_TOKEN_MAX_AGE": int(timedelta(days=14).total_seconds()),
         "PASSWORD_RESET_MAX_AGE": int(timedelta(hours=1).total_seconds()),
+        "PASSWORD_HASH_METHOD": accounts.DEFAULT_HASH_METHOD,  # Werkzeug's notation, e.g. scrypt
         # The mute link in a reminder e-mail works this long (longer than a billing period's reminders last).
         "REMINDER_MUTE_MAX_AGE": int(timedelta(days=90).total_seconds()),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),

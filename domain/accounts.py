@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from flask import current_app, has_app_context
 from sqlalchemy import exists, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -10,10 +13,24 @@ from domain.clock import utcnow
 from domain.models import AuditEvent, Company, User, db
 
 MIN_PASSWORD_LENGTH = 10
+# Werkzeug's notation; the tests configure a cheap one (a hash is checked at every sign-in).
+DEFAULT_HASH_METHOD = "scrypt"
 
-# Checked against when the e-mail is unknown, so a wrong e-mail costs as much time as a
-# wrong password and the answer time does not tell which one it was.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+
+def hash_password(password: str) -> str:
+    """The one place a password is hashed: by the app's PASSWORD_HASH_METHOD."""
+    return generate_password_hash(password, method=_hash_method())
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_HASH_METHOD
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the e-mail is unknown, so a wrong e-mail costs as much time as a
+    wrong password and the answer time does not tell which one it was."""
+    return generate_password_hash("not-a-real-password-0", method=method)
 
 
 class SetupAlreadyDone(Exception):
@@ -29,7 +46,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
 
 
 # --- sign-in history and password changes (issue 10) ---------------------------------------------
@@ -50,7 +67,7 @@ def check_password(email: str, password: str, client: str) -> User | None:
     trail (against the account when the address names one) and committed."""
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
     elif check_password_hash(user.password_hash, password) and user.active:
         return user
     record_failed_sign_in(user, client, "wrong password" if user is not None else "unknown address")
@@ -121,7 +138,7 @@ def activate(user: User, password: str) -> None:
     # One statement that only a password-less row matches: two clicks at once set it once.
     changed = db.session.execute(
         update(User).where(User.id == user.id, User.password_hash.is_(None))
-        .values(password_hash=generate_password_hash(password))
+        .values(password_hash=hash_password(password))
     ).rowcount
     if changed != 1:
         db.session.rollback()

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from domain import claims
+from domain.accounts import hash_password
 from domain.clock import utcnow
 from domain.models import (
     AccessLevel,
@@ -249,7 +249,7 @@ def _user(company: Company, email: str, name: str, password: str | None) -> User
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         user = User(company=company, email=email, name=name)
-        user.password_hash = generate_password_hash(password) if password else None
+        user.password_hash = hash_password(password) if password else None
         db.session.add(user)
     return user
 

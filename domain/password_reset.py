@@ -9,10 +9,9 @@ Asking for a link for an address nobody has writes nothing and answers the same.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from werkzeug.security import generate_password_hash
 
 from domain import audit, outbox
-from domain.accounts import find_user_by_email
+from domain.accounts import find_user_by_email, hash_password
 from domain.emails import PASSWORD_RESET
 from domain.models import AuditEvent, OutboxMessage, User, db
 from domain.people import ActionRefused
@@ -67,7 +66,7 @@ def reset_password(user: User, password: str) -> None:
     # One statement that only the unchanged row matches: a second click (or tab) changes nothing.
     changed = db.session.execute(
         update(User).where(User.id == user.id, User.session_version == old_version, still_old)
-        .values(password_hash=generate_password_hash(password), session_version=old_version + 1)
+        .values(password_hash=hash_password(password), session_version=old_version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:

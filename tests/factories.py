@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from werkzeug.security import generate_password_hash
-
-from domain.accounts import SIGN_IN_ACTIONS
+from domain.accounts import SIGN_IN_ACTIONS, hash_password
 from domain.models import (
     AccessLevel,
     AuditEvent,
@@ -28,8 +26,6 @@ from domain.models import (
 )
 
 PASSWORD = "correct-horse-battery"
-# Hashing with scrypt costs ~50 ms; one hash serves every test user.
-_HASH = generate_password_hash(PASSWORD)
 _seq = itertools.count(1)
 
 
@@ -48,7 +44,7 @@ class World:
 def user(company: Company, email: str, name: str | None = None, *, admin: bool = False,
          password: bool = True) -> User:
     u = User(company=company, email=email, name=name or email.split("@")[0].title(), is_company_admin=admin,
-             password_hash=_HASH if password else None)
+             password_hash=hash_password(PASSWORD) if password else None)
     db.session.add(u)
     return u
 

@@ -40,6 +40,9 @@ def test_config(database_uri: str, tmp_path: Path, **overrides: object) -> dict[
         # Limits are tested on their own (tests/web/test_rate_limits.py); elsewhere they would
         # only make tests that sign in many times depend on one another's counts.
         "RATELIMIT_ENABLED": False,
+        # A sign-in checks the password: scrypt's ~50 ms each, hundreds of times, is minutes of the suite.
+        # One round of PBKDF2 tests the same code path; tests/domain/test_password_hashing.py checks the default.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     config.update(overrides)
     return config
