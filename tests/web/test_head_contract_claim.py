@@ -14,7 +14,7 @@ from sqlalchemy import select
 from domain import claims, head_contract
 from domain.models import AuditEvent, Claim, ClaimLine, ClaimStatus, PeriodStatus, Project, db
 from tests import factories
-from tests.domain.test_head_contract import claim_in, make_head, subcontract
+from tests.domain.test_head_contract import claim_in, data, make_head, subcontract
 from tests.helpers import billings_url, count
 
 D = Decimal
@@ -330,3 +330,24 @@ def test_the_downloads_are_the_head_contract_claims(admin_client, world, head_cl
     rows = list(csv.reader(io.StringIO(admin_client.get(claim_url(world, head_claim, "/lines.csv"))
                                        .get_data().decode("utf-8-sig"))))
     assert any("03 30 00" in row for row in rows)
+
+
+def test_revise_and_resubmit_gives_the_claim_back_to_the_admin(admin_client, world, head_claim):
+    head_contract.prefill(head_claim, world.admin)
+    head_contract.submit_to_client(head_claim, world.admin)
+    response = admin_client.post(claim_url(world, head_claim, "/decision"), data={
+        "decision": "REVISE_AND_RESUBMIT", "decided_on": world.period.start_date.isoformat(),
+        "note": "Split the concrete line by floor."})
+    assert response.status_code == 303
+    html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
+    assert "Revise and Resubmit" in html and "Split the concrete line by floor." in html
+    assert "Prefill from" in html and "Submit to client" in html  # the admin's again
+    assert admin_client.post(claim_url(world, head_claim, "/submit")).status_code == 303
+    db.session.expire_all()
+    assert head_claim.status is ClaimStatus.UNDER_REVIEW
+
+
+def test_a_head_contract_whose_schedule_is_a_draft_says_what_to_do_first(admin_client, world):
+    head_contract.create_head_contract(world.project, data(), world.admin)
+    html = admin_client.get(tab_url(world)).get_data(as_text=True)
+    assert "schedule of values before its first claim" in html and "Start the claim" not in html
