@@ -14,7 +14,8 @@ from sqlalchemy import select
 from domain import claims, head_contract
 from domain.models import AuditEvent, Claim, ClaimLine, ClaimStatus, PeriodStatus, Project, db
 from tests import factories
-from tests.domain.test_head_contract import claim_in, data, make_head, subcontract
+from tests.domain.test_head_contract import claim_in, make_head, subcontract
+from tests.domain.test_head_contract import data as head_data
 from tests.helpers import billings_url, count
 
 D = Decimal
@@ -348,6 +349,6 @@ def test_revise_and_resubmit_gives_the_claim_back_to_the_admin(admin_client, wor
 
 
 def test_a_head_contract_whose_schedule_is_a_draft_says_what_to_do_first(admin_client, world):
-    head_contract.create_head_contract(world.project, data(), world.admin)
+    head_contract.create_head_contract(world.project, head_data(), world.admin)
     html = admin_client.get(tab_url(world)).get_data(as_text=True)
     assert "schedule of values before its first claim" in html and "Start the claim" not in html
