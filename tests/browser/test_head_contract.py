@@ -75,6 +75,14 @@ def test_prefill_adjust_submit_and_approve_the_claim_to_the_client(app, live_ser
     adjusted_due = page.locator('[data-g702="8"] dd').inner_text()
     assert adjusted_due != due
 
+    # Prefill again: it asks about the adjusted line first, and keeps it unless ticked.
+    page.get_by_role("button", name=re.compile("Prefill from approved")).click()
+    expect(page.get_by_role("heading", name=re.compile("before anything changes"))).to_be_visible()
+    expect(page.locator("#adjusted-lines")).to_contain_text("You adjusted 1 line")
+    page.get_by_role("button", name="Prefill", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("1 adjusted line keeps your figures.")
+    expect(page.locator("input[name$='-this_period']").first).to_have_value(str(typed))
+
     page.get_by_role("button", name="Submit to client").click()
     expect(page.locator("[data-claim-status]")).to_have_text("Submitted to client")
 
