@@ -317,7 +317,10 @@ def test_submit_to_client_then_the_clients_decision(admin_client, world, head_cl
     html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
     assert "data-client-decision" in html and "approved" in html
     assert "client&#39;s decision recorded" in html  # the history
-    # decided: a second decision is refused
+    # decided: its figures and a second decision are refused
+    field = line_field(head_claim, "01 50 00", "this_period")
+    response = admin_client.post(claim_url(world, head_claim), data=typed(head_claim, **{field: "1.00"}))
+    assert response.status_code == 409 and "it can no longer be changed" in response.get_data(as_text=True)
     before = written(head_claim)
     response = admin_client.post(claim_url(world, head_claim, "/decision"), data={
         "decision": "APPROVED", "decided_on": today, "approved_amount": "1"})
