@@ -32,6 +32,7 @@ from blueprints.forms import IdConverter
 from blueprints.head_contract.routes import bp as head_contract_bp
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
+from blueprints.page_cache import register_page_cache
 from blueprints.portal.routes import bp as portal_bp
 from blueprints.setup.routes import bp as setup_bp
 from blueprints.web import (
@@ -86,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_pages(app)
     register_database_outage_page(app)
     register_vary(app)
+    register_page_cache(app)
     register_rate_limits(app)
     register_session_rules(app)
     register_sign_in_prompt(login_manager)
@@ -149,6 +151,9 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         # Seconds without a request before a session ends (blueprints/auth/sessions.py).
         "SESSION_IDLE_TIMEOUT": int(timedelta(hours=12).total_seconds()),
         "REMEMBERED_CONTACT_IDLE_TIMEOUT": int(timedelta(days=7).total_seconds()),
+        # The Progress Billings page kept per worker while nothing changed (blueprints/page_cache.py).
+        "PAGE_CACHE_SIZE": 256,
+        "PAGE_CACHE_SECONDS": 300,
     }
 
 

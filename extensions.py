@@ -5,14 +5,17 @@ Blueprints, services and commands import them from this module; nothing imports 
 
 from __future__ import annotations
 
+from flask import g
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from domain import data_version
 from domain.mailer import TimedMail
 from domain.models import User, db
 
@@ -26,6 +29,11 @@ htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="fixed-window")
 
 
+# Built once: the statement's shape never changes, only the id.
+_USER_WITH_DATA_VERSION = (select(User, data_version.current_column()).options(joinedload(User.company))
+                           .where(User.id == bindparam("user_id")))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     # "id:session version" (User.get_id): a session from before a password change or from before
@@ -33,8 +41,11 @@ def _load_user(user_id: str) -> User | None:
     user_part, _, version = user_id.partition(":")
     if not (user_part.isdigit() and version.isdigit() and len(user_part) < 19):
         return None
-    # The company comes along: every page asks whether the user is a collaborator.
-    user = db.session.get(User, int(user_part), options=[joinedload(User.company)])
-    if user is None or user.session_version != int(version):
+    # The company comes along: every page asks whether the user is a collaborator. So does the data
+    # version, read before anything else the request reads: a page made from what follows is at least
+    # that current (blueprints/page_cache.py).
+    found = db.session.execute(_USER_WITH_DATA_VERSION, {"user_id": int(user_part)}).first()
+    if found is None or found[0].session_version != int(version):
         return None
-    return user
+    g.data_version = found[1]
+    return found[0]

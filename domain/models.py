@@ -15,6 +15,7 @@ from decimal import Decimal
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -681,3 +682,13 @@ class AuditEvent(db.Model):
     new_value: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship()
+
+
+class DataVersion(db.Model):
+    """One row whose number moves with every committed write (domain/data_version.py): a page kept in
+    memory (blueprints/page_cache.py) is good for as long as the number it was made at is current."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

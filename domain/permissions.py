@@ -92,6 +92,15 @@ def can_admin_project(user: User, project: Project, level: AccessLevel | None = 
     return (project_level(user, project) if level is None else level) is AccessLevel.ADMIN
 
 
+def gets_admin_digest(user: User) -> bool:
+    """Whom the weekly digest is for, and so who may turn it off or on: a company admin, or an Admin on some
+    project (the people `project_admins` names)."""
+    if not user.is_authenticated or not user.active or user.is_collaborator:
+        return False
+    return user.is_company_admin or db.session.scalar(select(exists().where(
+        ProjectPermission.user_id == user.id, ProjectPermission.level == AccessLevel.ADMIN))) is True
+
+
 def project_admins(project_id: int) -> list[User]:
     """Every active user who is Admin on the project (company admins among them), by id: who hears of a
     submitted claim. The same people as `can_admin_project`, for a whole list."""

@@ -5,8 +5,9 @@ period's due date, the progress claim contacts are reminded: some days before it
 N days after it a few times. `schedule` turns a policy and a period into those days; `describe`
 says them in words for the settings page. `queue_reminder` queues one reminder of an invite once:
 the `reminders` table's unique key (invite, kind, day) is what makes a second one impossible.
-`run` is the daily job (every project's due reminders), `mute` a contact's answer to the e-mail's
-mute link, `queue_digests` the admins' weekly digest and `digest_for` what it lists.
+`run` is the daily job (every project's due reminders), `remind_now` an admin's reminder from the board,
+`mute` a contact's answer to the e-mail's mute link, `queue_digests` the admins' weekly digest, `digest_for`
+what it lists and `set_weekly_digest` an admin's own switch.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from domain.models import (
     User,
     db,
 )
-from domain.permissions import can_admin_project, project_admins, require, require_company_admin
+from domain.permissions import (
+    can_admin_project,
+    gets_admin_digest,
+    project_admins,
+    require,
+    require_company_admin,
+)
 from domain.statuses import EDITABLE
 from domain.text import without_control_characters
 
@@ -218,13 +225,26 @@ def describe(policy: Policy, period: BillingPeriod | None, time_zone: str | None
 
 
 def _counted(days: tuple[int, ...]) -> str:
-    numbers = [str(d) for d in days]
-    unit = "day" if days == (1,) else "days"
-    return f"{_joined(numbers)} {unit}"
+    """(5, 1) -> "5 days and 1 day": each number with its own unit."""
+    return _joined([f"{d} day" if d == 1 else f"{d} days" for d in days])
 
 
 def _joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def sample_period() -> tuple[Project, BillingPeriod] | None:
+    """A project whose Open period shows what the company's policy does: the first by number that follows
+    the company's policy, else the first with an Open period at all; None when no period is open."""
+    periods = open_periods()
+    following = [p for p in periods if p.project.reminder_policy is None]
+    chosen = (following or periods or [None])[0]
+    return (chosen.project, chosen) if chosen is not None else None
+
+
+def open_period_of(project: Project) -> BillingPeriod | None:
+    return db.session.scalar(select(BillingPeriod).where(BillingPeriod.project_id == project.id,
+                                                         BillingPeriod.status == PeriodStatus.OPEN))
 
 
 def why_not_reminded(invite_status: InviteStatus | None, claim_status: ClaimStatus | None, *, muted: bool,
@@ -402,6 +422,15 @@ def run(today: date | None = None) -> RunReport:
     return report
 
 
+def why_row_not_reminded(row) -> str | None:  # type: ignore[no-untyped-def]
+    """why_not_reminded for a board row: None when its contacts may be reminded now."""
+    if row.invite is None:
+        return "not invited yet"
+    return why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
+                            muted=row.invite.reminders_muted_at is not None, eligible=_still_eligible(row.reasons),
+                            active_contacts=sum(1 for u in row.contacts if u.active))
+
+
 def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, load_rows) -> None:  # type: ignore[no-untyped-def]
     """Remind each invite of the period that why_not_reminded allows: two statements for the rows (the board's),
     then each reminder's own writes."""
@@ -409,9 +438,7 @@ def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, lo
         if row.invite is None:
             continue
         contacts = [u for u in row.contacts if u.active]
-        why = why_not_reminded(row.invite.status, row.claim.status if row.claim else None,
-                               muted=row.invite.reminders_muted_at is not None,
-                               eligible=_still_eligible(row.reasons), active_contacts=len(contacts))
+        why = why_row_not_reminded(row)
         contract = _contract(row.commitment)
         if why is None and not queue_reminder(row.invite, project.id, done.kind, done.day, contacts, None):
             why = ALREADY
@@ -427,6 +454,83 @@ def _next_words(policy: Policy, due: date, day: date) -> str:
         return "reminders are off"
     coming = [when for when, _ in schedule(policy, due) if when > day]
     return f"next reminder {coming[0].isoformat()}" if coming else "no reminder left for this period"
+
+
+# --- Remind now, on the board ---------------------------------------------------------------------------
+
+
+class NothingRemindable(Exception):
+    """None of the chosen rows may be reminded: nothing was written; the message says why, for the banner."""
+
+
+class PeriodClosed(NothingRemindable):
+    """The page showed a period closed since: reminders go out only for the Open period."""
+
+
+@dataclass
+class RemindOutcome:
+    reminded: list = field(default_factory=list)  # the board's rows, their views carrying the new reminder
+    already: list = field(default_factory=list)  # reminded now earlier today
+    refused: list = field(default_factory=list)  # (row, why) rows that are not reminded
+    unknown: int = 0
+
+    @property
+    def banner(self) -> str:
+        n = len(self.reminded)
+        if not (self.already or self.refused or self.unknown):
+            return f"Reminder sent for {n} contract{'s' if n != 1 else ''}."
+        parts = [f"{n} reminded"] if n else []
+        if self.already:
+            parts.append(f"{len(self.already)} reminded earlier today ("
+                         + ", ".join(r.commitment.number for r in self.already) + ")")
+        if self.refused:
+            parts.append(f"{len(self.refused)} not reminded ("
+                         + "; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused) + ")")
+        if self.unknown:
+            parts.append(f"{self.unknown} no longer available")
+        return ("" if n else "Nothing sent: ") + ", ".join(parts) + "."
+
+    @property
+    def category(self) -> str:
+        return "success" if not (self.already or self.refused or self.unknown) else "info"
+
+
+def remind_now(board, commitment_ids: list[int], by: User) -> RemindOutcome:  # type: ignore[no-untyped-def]
+    """Remind the contacts of each chosen row that may be reminded (Invited, or Accepted with no claim submitted),
+    once a day per invite (the reminders' unique key), through the outbox, in each invite's history.
+    Raises invites.NothingSelected, PeriodClosed or NothingRemindable with nothing written."""
+    from domain.invites import NothingSelected
+
+    require(can_admin_project(by, board.project), "Only an Admin on this project may send reminders.")
+    if not commitment_ids:
+        raise NothingSelected
+    if not board.can_send:
+        raise PeriodClosed(f"Nobody was reminded: billing period #{board.period.number} is closed. Reminders go "
+                           "out only for the current period.")
+    outcome = RemindOutcome()
+    wanted = []
+    for commitment_id in dict.fromkeys(commitment_ids):
+        row = board.row_for(commitment_id)
+        why = why_row_not_reminded(row) if row is not None else None
+        if row is None:
+            outcome.unknown += 1
+        elif why is not None:
+            outcome.refused.append((row, why))
+        else:
+            wanted.append(row)
+    if not wanted:
+        why = "; ".join(f"{row.commitment.number}: {why}" for row, why in outcome.refused) or "no longer available"
+        raise NothingRemindable(f"Nobody was reminded: only contracts invited and not yet submitted can be "
+                                f"reminded ({why}).")
+    today = project_today(board.project)
+    for row in wanted:
+        contacts = [u for u in row.contacts if u.active]
+        if queue_reminder(row.invite, board.project.id, ReminderKind.MANUAL, today, contacts, by):
+            outcome.reminded.append(row)
+        else:
+            outcome.already.append(row)
+    db.session.commit()
+    return outcome
 
 
 # --- muting, from the reminder e-mail ---------------------------------------------------------------
@@ -525,6 +629,18 @@ def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
                 f"Billing period #{period.number} is due {day_text(period.due_date, digest.project.time_zone)} "
                 f"({when})", f"/projects/{digest.project.id}/billings?period={period.id}"))
     return [d for d in digests.values() if not d.empty]
+
+
+def set_weekly_digest(user: User, on: bool) -> bool:
+    """An admin turns their own weekly digest off or on; False, with nothing written, when it is so already."""
+    require(gets_admin_digest(user), "Only project admins get the weekly digest.")
+    if user.weekly_digest == on:
+        return False
+    audit.record(actor=user, entity_type="user", entity_id=user.id, action="changed", field="weekly_digest",
+                 old="on" if user.weekly_digest else "off", new="on" if on else "off")
+    user.weekly_digest = on
+    db.session.commit()
+    return True
 
 
 def digest_key(admin_id: int, day: date) -> str:

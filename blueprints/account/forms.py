@@ -1,5 +1,6 @@
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm
@@ -22,3 +23,12 @@ class TwoStepSetupForm(AppForm):
 
 class CurrentPasswordForm(AppForm):
     current_password = PasswordField("Current password", validators=CURRENT_PASSWORD_RULES)
+
+
+class WeeklyDigestForm(AppForm):
+    weekly_digest = RadioField("Weekly digest", validate_choice=False,
+                               choices=[SelectChoice("on", "On"), SelectChoice("off", "Off")])
+
+    def validate_weekly_digest(self, field: RadioField) -> None:
+        if field.data not in ("on", "off"):
+            raise ValidationError("Choose on or off.")

@@ -6,14 +6,15 @@ two-step sign-in ends the person's other sessions; this one goes on.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from blueprints.account.forms import CurrentPasswordForm, PasswordChangeForm, TwoStepSetupForm
+from blueprints.account.forms import CurrentPasswordForm, PasswordChangeForm, TwoStepSetupForm, WeeklyDigestForm
 from blueprints.auth.limits import limit_attempts
 from blueprints.auth.sessions import renew_session
-from domain import accounts, two_step
+from domain import accounts, reminders, two_step
 from domain.models import db
+from domain.permissions import gets_admin_digest
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -30,7 +31,8 @@ def _page(status: int = 200, **forms):  # type: ignore[no-untyped-def]
     forms.setdefault("codes_form", CurrentPasswordForm(formdata=None, prefix="codes"))
     return render_template("account/index.html", sign_ins=accounts.recent_sign_ins(current_user),
                            codes_left=two_step.recovery_codes_left(current_user),
-                           required=two_step.required_for(current_user), **forms), status
+                           required=two_step.required_for(current_user),
+                           gets_digest=gets_admin_digest(current_user), **forms), status
 
 
 @bp.get("")
@@ -54,6 +56,22 @@ def change_password():
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("account.index"), code=303)
     return _page(422, password_form=form)
+
+
+@bp.post("/weekly-digest")
+def weekly_digest():
+    """An admin turns their own weekly digest off or on."""
+    if not gets_admin_digest(current_user):
+        abort(403)
+    form = WeeklyDigestForm()
+    if not form.validate_on_submit():
+        flash("Choose whether to get the weekly digest: on or off.", "warning")
+        return _page(422)
+    on = form.weekly_digest.data == "on"
+    changed = reminders.set_weekly_digest(current_user, on)
+    flash(("The weekly digest is on: it comes on Mondays." if on else "The weekly digest is off.")
+          if changed else "Nothing changed.", "success" if changed else "info")
+    return redirect(url_for("account.index") + "#digest-heading", code=303)
 
 
 @bp.route("/two-step", methods=["GET", "POST"], endpoint="two_step")

@@ -1,5 +1,5 @@
 """The board's rows as HTML: the one place a row is written, for the list and for the htmx answers
-(Send Invites, Resend), so that they never differ.
+(Send Invites, Resend, Remind now), so that they never differ.
 
 Written in Python rather than in a Jinja template: a 1,000-row page is some 20,000 values, and Jinja's
 work per value (attribute look-ups, escaping through Markup, a filter call for each amount) was most of
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from domain.board import Board, Reason, Row, reason_text
 from domain.models import ClaimStatus, InviteStatus, Project
 from domain.money import format_money_in
+from domain.reminders import why_row_not_reminded
 from templating import day, time_zone_of
 
 TO_REVIEW = frozenset({ClaimStatus.UNDER_REVIEW, ClaimStatus.PENDING_OWNER_APPROVAL})
@@ -66,15 +67,19 @@ class RowWriter:
         cid, number, title = c.id, escaped(c.number), escaped(c.title)
         vendor = escaped(c.vendor.name)
         pick = self.can_pick and invite is None and not reasons  # row.selectable, without the property call
+        # an invited row is ticked for Remind now instead, when its contacts may be reminded
+        remind = self.can_pick and invite is not None and why_row_not_reminded(row) is None
         parts = [f'<tr id="row-{cid}" data-commitment="{number}"{_GREYED if reasons and invite is None else ""}>\n']
         if self.can_pick:
             parts.append(f'<td><input type="checkbox" name="commitment_ids" value="{cid}" id="pick-{cid}" '
                          f'aria-label="Invite {number} {title}"></td>\n' if pick else
+                         f'<td><input type="checkbox" name="remind_ids" value="{cid}" id="pick-{cid}" '
+                         f'aria-label="Remind {number} {title}"></td>\n' if remind else
                          f'<td><input type="checkbox" disabled aria-label="{number} cannot be invited"></td>\n')
         contacts = row.contacts
         names = [escaped(u.name) for u in contacts]  # each name escaped once, for both cells
         joined = f" · {', '.join(names)}" if names else ""
-        label_for = f' for="pick-{cid}"' if pick else ""
+        label_for = f' for="pick-{cid}"' if pick or remind else ""
         parts.append(f'<td><label{label_for}><code>{number}</code>'
                      f'{_PRIVATE if c.is_private else ""}<b>{title}</b><small>{vendor}{joined}</small></label></td>'
                      f'\n<td>{vendor}</td>\n<td>{_contacts(contacts, names)}</td>\n'
@@ -97,6 +102,11 @@ class RowWriter:
         if invite.send_count > 1:
             sent += f"; sent {invite.send_count} times, last {day(invite.last_sent_at, self.time_zone)}"
         text.append(f"<small>{sent}</small>\n")
+        if invite.last_reminded_at is not None:
+            reminded = day(invite.last_reminded_at, self.time_zone)
+            text.append(f"<small data-last-reminder>Last reminder {reminded}</small>\n")
+        if invite.reminders_muted_at is not None:
+            text.append("<small data-reminders-muted>Reminders muted</small>\n")
         if row.mail_failing:
             text.append('<small class="text-danger">E-mail not delivered yet, retrying</small>')
         elif row.mail_queued:

@@ -1,4 +1,4 @@
-"""The Progress Billings page: billing periods, the Subcontractor tab, Send Invites and Resend.
+"""The Progress Billings page: billing periods, the Subcontractor tab, Send Invites, Resend and Remind now.
 
 Every action answers a plain form post with 303 and a flash message, and an htmx request
 with the fragments to swap (the list or row, and out of band the banner and the counts).
@@ -22,9 +22,11 @@ from blueprints.guards import (
     project_for_current_user,
 )
 from blueprints.htmx_answer import htmx_answer
+from blueprints.page_cache import kept_page
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain import claims, dates, invites, periods
+from domain import claims, dates, invites, periods, reminders
+from domain.clock import project_today
 from domain.errors import Invalid
 from domain.models import AccessLevel, ClaimStatus
 from domain.permissions import (
@@ -72,7 +74,8 @@ def _page(project, level, board, status=200, **extra):  # type: ignore[no-untype
 @login_required
 def index(project_id: int):
     project, level = project_for_current_user(project_id)
-    return _page(project, level, _board(project, level))
+    # Kept while nothing changed; the project's date decides which due dates have passed.
+    return kept_page(lambda: _page(project, level, _board(project, level)), project_today(project))
 
 
 @bp.get("/list")
@@ -132,6 +135,35 @@ def resend_invite(project_id: int, commitment_id: int):
         deliver_mail_after_response()
     return _answer(project, level, board, outcome.banner, "success" if outcome.resent else "info",
                    rows=[outcome.row])
+
+
+@bp.post("/reminders")
+@login_required
+@limit_mail
+def remind_now(project_id: int):
+    """Remind now: the ticked rows that may be reminded, answered like Send Invites (rows, bar, banner)."""
+    project, level = project_for_current_user(project_id, AccessLevel.ADMIN)
+    board = _board(project, level, request.form)
+    ids = request.form.getlist("remind_ids", type=db_int)
+    try:
+        outcome = reminders.remind_now(board, ids, current_user)
+    except invites.NothingSelected:
+        return _answer(project, level, board, "Select at least one invited contract to remind.", "warning", 422)
+    except reminders.PeriodClosed as reason:
+        return _current_period_instead(project, level, str(reason))
+    except reminders.NothingRemindable as reason:
+        return _answer(project, level, board, str(reason), "warning", 409, rows=_rows(board, ids))
+    if outcome.reminded:
+        deliver_mail_after_response()
+    return _answer(project, level, board, outcome.banner, outcome.category, rows=_rows(board, ids),
+                   oob=("billings/partials/_send_bar.html",))
+
+
+def _remindable_count(board) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for row in board.rows if row.invite is not None and reminders.why_row_not_reminded(row) is None)
+
+
+bp.add_app_template_global(_remindable_count, "remindable_count")
 
 
 def _rows(board, commitment_ids: list[int | None]) -> list:  # type: ignore[no-untyped-def]

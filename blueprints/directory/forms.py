@@ -6,14 +6,24 @@ decide whether a company or a contact may be chosen, and say why not next to the
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm, id_or_none, time_zone_choices
-from domain import company_settings, directory, people, vendors
+from domain import company_settings, directory, people, reminders, vendors
 from domain.dates import known_zones
+from domain.errors import Invalid
 from domain.models import Dictionary
 from domain.money import PERCENT_PROBLEM, parse_percent
 
@@ -87,6 +97,75 @@ class CompanySettingsForm(AppForm):
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data,
             two_step_required_for_admins=bool(self.two_step_required_for_admins.data),
             notary_block_on_pay_applications=bool(self.notary_block_on_pay_applications.data))
+
+
+class ReminderPolicyForm(AppForm):
+    """A reminder policy, the company's or a project's own (the project's page adds its choice to follow the
+    company's). The ranges are the domain's: `policy()` reads the values and the service says what is wrong."""
+
+    enabled = BooleanField("Send reminders")
+    days_before = StringField("Days before the due date", filters=[_strip], render_kw={"inputmode": "numeric"})
+    on_due_date = BooleanField("Remind on the due date")
+    overdue_every_days = IntegerField("Overdue: remind every … days",
+                                      validators=[InputRequired("Enter a number of days, like 3.")],
+                                      render_kw={"inputmode": "numeric"})
+    overdue_times = IntegerField("Overdue: at most … times",
+                                 validators=[InputRequired("Enter how many times, like 3 (0 for none).")],
+                                 render_kw={"inputmode": "numeric"})
+    message = TextAreaField("Custom message in reminders", filters=[_unix_newlines],
+                            render_kw={"rows": 3, "maxlength": reminders.MAX_MESSAGE})
+
+    @staticmethod
+    def initial(policy: reminders.Policy) -> dict[str, object]:
+        return {"enabled": policy.enabled, "days_before": ", ".join(str(d) for d in policy.days_before),
+                "on_due_date": policy.on_due_date, "overdue_every_days": policy.overdue_every_days,
+                "overdue_times": policy.overdue_times, "message": policy.message}
+
+    def policy(self) -> reminders.Policy:
+        """The values as a checked policy, or Invalid naming every field at fault at once."""
+        problems: dict[str, str] = {}
+        try:
+            days = reminders.parse_days(self.days_before.data or "")
+        except Invalid as refused:
+            problems.update(refused.problems)
+            days = ()
+        policy = reminders.Policy(enabled=bool(self.enabled.data), days_before=days,
+                                  on_due_date=bool(self.on_due_date.data),
+                                  overdue_every_days=self.overdue_every_days.data,
+                                  overdue_times=self.overdue_times.data, message=self.message.data or "")
+        try:
+            policy = reminders.checked(policy)
+        except Invalid as refused:
+            problems.update({k: v for k, v in refused.problems.items() if k not in problems})
+        if problems:
+            first, message = next(iter(problems.items()))
+            raise Invalid(first, message, more=problems)
+        return policy
+
+
+FOLLOW = "Choose the company's policy or this project's own."
+
+
+def _chosen_follow(form: AppForm, field: RadioField) -> None:
+    if field.data not in ("company", "own"):
+        raise ValidationError(FOLLOW)
+
+
+class ProjectReminderPolicyForm(ReminderPolicyForm):
+    """A project's reminders: the company's policy, or its own (then the policy's fields count)."""
+
+    follow = RadioField("Reminders on this project", validate_choice=False, validators=[_chosen_follow],
+                        choices=[SelectChoice("company", "Use the company's policy"),
+                                 SelectChoice("own", "Use this project's own policy")])
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.follow.data == "company":  # the fields of a policy the project will not have are not read
+            for field in self:
+                if field.name not in ("follow", "csrf_token"):
+                    field.errors = []
+            valid = not any(field.errors for field in self)
+        return valid
 
 
 class VendorForm(AppForm):

@@ -19,6 +19,7 @@ from blueprints.directory.forms import (
     CompanySettingsForm,
     PersonEditForm,
     PersonForm,
+    ReminderPolicyForm,
     VendorEditForm,
     VendorForm,
 )
@@ -26,7 +27,7 @@ from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
 from blueprints.htmx_answer import htmx_answer
 from blueprints.web import deliver_mail_after_response, link_problem, read_link
-from domain import accounts, password_reset, tokens
+from domain import accounts, password_reset, reminders, tokens
 from domain import company_settings as settings_service
 from domain import people as people_service
 from domain import vendors as vendor_service
@@ -62,11 +63,27 @@ def _form_page(template: str, form, **context):  # type: ignore[no-untyped-def]
 # --- company settings ---------------------------------------------------------------------------
 
 
+def _settings_page(company: Company, form: CompanySettingsForm | None = None,
+                   reminder_form: ReminderPolicyForm | None = None):  # type: ignore[no-untyped-def]
+    """The settings page with both its forms: the one posted keeps what was typed, the other shows what is stored."""
+    form = form or CompanySettingsForm(formdata=None, obj=company)
+    form.default_retention_pct.label.text = f"Default {current_terms().lower('retention')} %"
+    policy = reminders.company_policy(company)
+    reminder_form = reminder_form or ReminderPolicyForm(formdata=None, data=ReminderPolicyForm.initial(policy))
+    sample = reminders.sample_period()
+    words = reminders.describe(policy, sample[1] if sample else None, sample[0].time_zone if sample else None)
+    failed = form.errors or reminder_form.errors
+    return render_template("directory/settings.html", form=form, reminder_form=reminder_form, company=company,
+                           terms=TERMS, policy_words=words, sample_project=sample[0] if sample else None), \
+        422 if failed else 200
+
+
 @bp.route("/settings/company", methods=["GET", "POST"])
 def company_settings():
     company = accounts.own_company()
+    if request.method == "GET":
+        return _settings_page(company)
     form = CompanySettingsForm(obj=company)
-    form.default_retention_pct.label.text = f"Default {current_terms().lower('retention')} %"
     if form.validate_on_submit():
         try:
             changed = settings_service.update_company_settings(company, form.settings(), current_user)
@@ -75,7 +92,22 @@ def company_settings():
         else:
             flash("Company settings saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("directory.company_settings"), code=303)
-    return _form_page("directory/settings.html", form, company=company, terms=TERMS)
+    return _settings_page(company, form=form)
+
+
+@bp.post("/settings/company/reminders")
+def company_reminders():
+    company = accounts.own_company()
+    form = ReminderPolicyForm()
+    if form.validate_on_submit():
+        try:
+            changed = reminders.save_company_policy(company, form.policy(), current_user)
+        except Invalid as problem:
+            show_problems(form, problem)
+        else:
+            flash("Reminder policy saved." if changed else "Nothing changed.", "success" if changed else "info")
+            return redirect(url_for("directory.company_settings") + "#reminders", code=303)
+    return _settings_page(company, reminder_form=form)
 
 
 # --- vendors --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from blueprints.guards import project_for_current_user
-from blueprints.setup import bp, commitments, projects, sov  # noqa: F401 - the imports register their views
+from blueprints.setup import bp, commitments, projects, reminders, sov  # noqa: F401 - the imports register their views
 from domain import permissions, waiting
 
 
@@ -31,4 +31,5 @@ def project_home(project_id: int):
     return render_template("setup/project_home.html", project=project, level=level,
                            can_edit_project=permissions.can_edit_project(current_user),
                            can_manage_team=permissions.can_manage_team(current_user, project, level),
-                           can_edit_commitments=permissions.can_edit_commitments(current_user, project, level))
+                           can_edit_commitments=permissions.can_edit_commitments(current_user, project, level),
+                           can_admin_project=permissions.can_admin_project(current_user, project, level))

@@ -1,4 +1,4 @@
-// Progress Billings: keep the Send Invites button in step with the ticked rows, with no server round trip,
+// Progress Billings: keep the Send Invites and Remind now buttons in step with the ticked rows, with no server round trip,
 // and the forms around the list in step with its sort and search.
 (function () {
   "use strict";
@@ -12,6 +12,13 @@
     if (button) {
       button.disabled = ticked === 0;
       button.querySelector("[data-selected-count]").textContent = String(ticked);
+    }
+    // Remind now counts the ticked invited rows (their boxes are named remind_ids) the same way.
+    var reminded = form.querySelectorAll('input[name="remind_ids"]:checked').length;
+    var remind = form.querySelector("[data-remind-button]");
+    if (remind) {
+      remind.disabled = reminded === 0;
+      remind.querySelector("[data-remind-count]").textContent = String(reminded);
     }
     var all = form.querySelector("[data-select-all]");
     if (all) {

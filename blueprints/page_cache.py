@@ -1,0 +1,90 @@
+"""A finished page kept in this worker's memory and sent again to the same request while nothing changed.
+
+A page is kept under everything it was made from: the data version read with the signed-in user
+before anything else (domain/data_version.py: every committed write, by any process, moves it), the
+user and their session version, the session's CSRF token (the page's forms carry it), the URL with
+its query, and whatever else the view names (the project's date, which a due date is compared with).
+The guard that lets the user see the page runs before every answer, kept or not. Not kept: htmx
+requests, pages with a message waiting to be shown once (a flash), answers other than 200, and
+anything made before the database had a data version. At most `PAGE_CACHE_SIZE` pages a worker
+(0 turns it off), each for at most `PAGE_CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+
+from flask import Flask, Response, current_app, g, make_response, request, session
+from flask_login import current_user
+
+from extensions import htmx
+
+_EXTENSION = "page_cache"
+
+
+class PageCache:
+    """Least recently used pages, each dropped once older than `seconds`."""
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size, self.seconds = size, seconds
+        self._pages: OrderedDict[Hashable, tuple[float, bytes, str]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is None:
+                return None
+            if time.monotonic() - kept[0] > self.seconds:
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return kept[1], kept[2]
+
+    def put(self, key: Hashable, body: bytes, mimetype: str) -> None:
+        with self._lock:
+            self._pages[key] = (time.monotonic(), body, mimetype)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+def register_page_cache(app: Flask) -> None:
+    app.extensions[_EXTENSION] = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["PAGE_CACHE_SECONDS"])
+
+
+def page_cache(app: Flask | None = None) -> PageCache:
+    return (app or current_app).extensions[_EXTENSION]
+
+
+def kept_page(make: Callable[[], object], *made_from: Hashable) -> object:
+    """The page `make()` answers, or the same page kept from an identical earlier request."""
+    key = _key(made_from)
+    if key is None:
+        return make()
+    cache = page_cache()
+    kept = cache.get(key)
+    if kept is not None:
+        return Response(kept[0], mimetype=kept[1])
+    response = make_response(make())
+    if response.status_code == 200 and not response.is_streamed and "_flashes" not in session:
+        cache.put(key, response.get_data(), response.mimetype)
+    return response
+
+
+def _key(made_from: tuple[Hashable, ...]) -> Hashable | None:
+    version = g.get("data_version")
+    token = session.get("csrf_token")
+    if (not current_app.config["PAGE_CACHE_SIZE"] or version is None or token is None or htmx
+            or request.method != "GET" or "_flashes" in session or not current_user.is_authenticated):
+        return None
+    token_digest = hashlib.sha256(str(token).encode()).hexdigest()
+    return (version, current_user.get_id(), token_digest, request.full_path, *made_from)
