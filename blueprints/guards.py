@@ -13,6 +13,7 @@ from flask import abort
 from flask_login import current_user
 
 from domain import permissions
+from domain.head_contract import head_contract_of
 from domain.models import AccessLevel, BillingPeriod, Claim, Commitment, Invite, Project, SovLine, db
 
 T = TypeVar("T", Commitment, Claim, Invite)
@@ -63,6 +64,20 @@ def invite_for_current_user(
 ) -> tuple[Project, AccessLevel, Invite]:
     """The project, the user's level on it and the invite of one of its commitments."""
     return _in_project(project_id, Invite, invite_id, lambda i: i.commitment, minimum)
+
+
+def head_contract_for_current_user(
+    project_id: int, minimum: AccessLevel = AccessLevel.READ_ONLY
+) -> tuple[Project, AccessLevel, Commitment]:
+    """The project, the user's level on it and its head contract: 404 when the project has none or the user may
+    not see it (vendor contacts never do), 403 when the user sees it but lacks `minimum`."""
+    project, level = _project(project_id)
+    head = head_contract_of(project)
+    if head is None or not permissions.can_see_head_contract(current_user, project, level):
+        abort(404)
+    if level < minimum:
+        abort(403)
+    return project, level, head
 
 
 def period_in(project: Project, period_id: int) -> BillingPeriod:

@@ -12,7 +12,7 @@ Between the preview and the confirmation the uploaded file waits in domain/uploa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -36,8 +36,8 @@ from domain.models import (
     db,
 )
 from domain.money import ZERO, cents, parse_money, parse_percent
-from domain.permissions import can_edit_commitments, require
-from domain.spreadsheet import Table, looks_like_formula, read_table, unneutralise, write_csv
+from domain.permissions import can_edit_commitments, can_edit_head_contract, require
+from domain.spreadsheet import Row, Table, looks_like_formula, read_table, unneutralise, write_csv
 from domain.text import has_control_characters
 
 COLUMNS = ("commitment_number", "kind", "title", "vendor", "status", "retention_pct",
@@ -146,22 +146,11 @@ def plan_import(project: Project, table: Table) -> Plan:
     planned: dict[str, PlannedCommitment] = {}
     spellings: dict[str, PlannedCommitment] = {}  # casefolded number -> the first commitment spelled so
     problems: list[Problem] = []
-    for row in table.rows:
-        cells = {column: unneutralise(value) for column, value in row.cells.items()}
-
-        def problem(column: str, message: str, row=row, cells=cells) -> None:  # type: ignore[no-untyped-def]
-            problems.append(Problem(row.number, column, cells.get(column, ""), message))
-
+    for row, cells, problem in _rows(table, problems):
         number = _text(cells, "commitment_number", problem, "Enter the commitment number.")
         first = planned.get(number) if number else None
         header = _header(cells, problem, vendors, default_retention, own, required=first is None)
-        line = PlannedLine(row=row.number,
-                           cost_code=_text(cells, "cost_code", problem, "Enter the cost code."),
-                           description=_text(cells, "description", problem, "Enter the description."),
-                           scheduled_value=_amount(cells, problem))
-        if row.extra:
-            problems.append(Problem(row.number, "", ", ".join(row.extra),
-                                    "This row has cells to the right of the last column: remove them."))
+        line = _line(row, cells, problem)
         if not number:
             continue
         if first is None:
@@ -178,8 +167,38 @@ def plan_import(project: Project, table: Table) -> Plan:
         else:
             _agree(first, header, cells, problem)
         first.lines.append(line)
-    problems.sort(key=lambda p: (p.row, COLUMNS.index(p.column) if p.column in COLUMNS else len(COLUMNS)))
+    _sort(problems)
     return Plan(commitments=list(planned.values()), problems=problems, rows=len(table.rows))
+
+
+# --- what both imports read: the rows, and an SOV line of each --------------------------------------
+
+
+def _rows(table: Table, problems: list[Problem]) -> Iterator[tuple[Row, dict[str, str], Callable[[str, str], None]]]:
+    """Each row, its cells as typed, and how to note a problem in one of them; cells to the right of the last
+    column are a problem of the row's own."""
+    for row in table.rows:
+        cells = {column: unneutralise(value) for column, value in row.cells.items()}
+
+        def problem(column: str, message: str, row=row, cells=cells) -> None:  # type: ignore[no-untyped-def]
+            problems.append(Problem(row.number, column, cells.get(column, ""), message))
+
+        if row.extra:
+            problems.append(Problem(row.number, "", ", ".join(row.extra),
+                                    "This row has cells to the right of the last column: remove them."))
+        yield row, cells, problem
+
+
+def _line(row: Row, cells: dict[str, str], problem: Callable[[str, str], None]) -> PlannedLine:
+    return PlannedLine(row=row.number,
+                       cost_code=_text(cells, "cost_code", problem, "Enter the cost code."),
+                       description=_text(cells, "description", problem, "Enter the description."),
+                       scheduled_value=_amount(cells, problem))
+
+
+def _sort(problems: list[Problem]) -> None:
+    """By row, then in the order of the columns (a row's extra cells last)."""
+    problems.sort(key=lambda p: (p.row, COLUMNS.index(p.column) if p.column in COLUMNS else len(COLUMNS)))
 
 
 def default_retention_of(own: Company | None) -> Decimal:
@@ -387,3 +406,99 @@ SAMPLE = [
 def sample_csv() -> bytes:
     """A small, realistic file to start from: three commitments and their SOV lines."""
     return write_csv(COLUMNS, [list(row) for row in SAMPLE])
+
+
+# --- the head contract's schedule of values ---------------------------------------------------------
+
+SOV_COLUMNS = ("cost_code", "description", "scheduled_value")
+SOV_SAMPLE = [
+    ("01 00 00", "General conditions", "96500.00"),
+    ("03 30 00", "Cast-in-place concrete", "712400.00"),
+    ("05 12 00", "Structural steel", "486250.00"),
+    ("26 05 00", "Electrical", "318900.50"),
+    ("26 05 00", "Electrical: owner's allowance", "25000.00"),
+]
+
+
+@dataclass
+class SovPlan:
+    """What a head contract SOV file would add: its lines after the SOV's own, and every row's problem."""
+
+    lines: list[PlannedLine]
+    problems: list[Problem]
+    rows: int
+    existing: int  # lines the SOV has already
+    shared_codes: set[str] = field(default_factory=set)  # cost codes on more than one line, once added
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.lines)
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.scheduled_value or ZERO for line in self.lines), ZERO)
+
+    @property
+    def problem_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+def read_sov(stream: BinaryIO) -> Table:
+    """A head contract SOV file as a table of text in its three columns; SpreadsheetRefused if it cannot be."""
+    return read_table(stream, columns=SOV_COLUMNS, required=SOV_COLUMNS, max_rows=MAX_ROWS)
+
+
+def plan_sov_import(head: Commitment, table: Table) -> SovPlan:
+    """The lines the file would add to the head contract's SOV, and every row's problem; writes nothing.
+    Lines may share a cost code (allowed: prefill then asks which line a subcontractor's line goes to)."""
+    problems: list[Problem] = []
+    lines = [_line(row, cells, problem) for row, cells, problem in _rows(table, problems)]
+    _sort(problems)
+    codes = [s.cost_code.casefold() for s in head.sov_lines] + [line.cost_code.casefold() for line in lines]
+    shared = {line.cost_code for line in [*head.sov_lines, *lines]
+              if line.cost_code and codes.count(line.cost_code.casefold()) > 1}
+    return SovPlan(lines=lines, problems=problems, rows=len(table.rows), existing=len(head.sov_lines),
+                   shared_codes=shared)
+
+
+SOV_NOT_DRAFT = ("The schedule of values is approved and locked: a file cannot add lines to it. Add them one by "
+                 "one, as approved change orders.")
+
+
+def import_sov(head: Commitment, table: Table, by: User, source: str = "") -> Imported:
+    """Add every line of the file to the head contract's Draft SOV, after its own, in one transaction; or raise
+    ImportRefused and write nothing."""
+    require(can_edit_head_contract(by, head.project),
+            "Only an Admin on this project's Commitments tool may change the head contract and its schedule of values.")
+    db.session.refresh(head, with_for_update=True)  # as every SOV change: one at a time, the status read afresh
+    if head.sov_status is not SovStatus.DRAFT:
+        db.session.rollback()
+        raise ImportRefused(SOV_NOT_DRAFT)
+    plan = plan_sov_import(head, table)
+    if not plan.ok:
+        db.session.rollback()
+        raise ImportRefused("Nothing was imported: the file has problems. Correct them and upload it again.", plan)
+    start = (db.session.scalar(select(func.max(SovLine.position)).where(SovLine.commitment_id == head.id)) or 0) + 1
+    for position, line in enumerate(plan.lines, start=start):
+        head.sov_lines.append(SovLine(position=position, cost_code=line.cost_code, description=line.description,
+                                      original_value=line.scheduled_value, approved_changes=ZERO))
+    try:
+        db.session.flush()
+    except IntegrityError:  # a person added a line at the same moment
+        db.session.rollback()
+        raise ImportRefused("Nothing was imported: the schedule of values changed a moment ago. "
+                            "Confirm again.") from None
+    origin = f" from {source}" if source else ""
+    audit.record(actor=by, entity_type="commitment", entity_id=head.id, project_id=head.project_id,
+                 action="SOV imported", new=f"{plan.line_count} SOV lines, {plan.total}{origin}")
+    db.session.commit()
+    return Imported(commitments=1, lines=plan.line_count, total=plan.total)
+
+
+def sov_sample_csv() -> bytes:
+    """A small head contract SOV to start from (two lines share a cost code, which is allowed)."""
+    return write_csv(SOV_COLUMNS, [list(row) for row in SOV_SAMPLE])

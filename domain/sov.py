@@ -1,4 +1,5 @@
 """A commitment's schedule of values: lines edited while Draft, approval, then change orders (SPEC §2).
+The head contract's schedule is the same, with its own permission.
 
 SOV changes lock the commitment row first, so two people editing one schedule take turns.
 """
@@ -26,7 +27,7 @@ from domain.models import (
     db,
 )
 from domain.money import ZERO
-from domain.permissions import require_commitment_editor
+from domain.permissions import require_commitment_editor, require_head_contract_editor
 from domain.statuses import CLOSED
 
 
@@ -49,6 +50,15 @@ def _check_line(data: LineData) -> LineData:
     if data.value < ZERO:
         raise Invalid("scheduled_value", "Enter an amount of zero or more.")
     return data
+
+
+def _require_editor(by: User, commitment: Commitment) -> None:
+    """The head contract's schedule is changed by whoever may change the head contract; a commitment's, by
+    whoever may change commitments."""
+    if commitment.is_head_contract:
+        require_head_contract_editor(by, commitment.project)
+    else:
+        require_commitment_editor(by, commitment.project)
 
 
 def _lock(commitment: Commitment) -> None:
@@ -88,7 +98,7 @@ def _describe(line: SovLine) -> str:
 
 def add_line(commitment: Commitment, data: LineData, by: User) -> SovLine:
     """Append a line to a Draft SOV."""
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     _require_draft(commitment)
     data = _check_line(data)
@@ -104,7 +114,7 @@ def add_line(commitment: Commitment, data: LineData, by: User) -> SovLine:
 def update_line(line: SovLine, data: LineData, by: User) -> list[str]:
     """Change a line of a Draft SOV; returns what changed."""
     commitment = line.commitment
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     _require_draft(commitment)
     data = _check_line(data)
@@ -123,7 +133,7 @@ def update_line(line: SovLine, data: LineData, by: User) -> list[str]:
 def move_line(line: SovLine, direction: int, by: User) -> bool:
     """Swap the line with its neighbour above (-1) or below (+1); False at either end."""
     commitment = line.commitment
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     _require_draft(commitment)
     db.session.refresh(line)
@@ -150,7 +160,7 @@ def move_line(line: SovLine, direction: int, by: User) -> bool:
 def remove_line(line: SovLine, by: User) -> None:
     """Remove a line of a Draft SOV that no claim has billed; the lines below move up."""
     commitment = line.commitment
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     _require_draft(commitment)
     if db.session.scalar(select(exists().where(ClaimLine.sov_line_id == line.id))):
@@ -169,7 +179,7 @@ def remove_line(line: SovLine, by: User) -> None:
 
 def approve_sov(commitment: Commitment, by: User) -> None:
     """Lock the SOV: from now on only approved change orders change it."""
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     if commitment.sov_status is SovStatus.APPROVED:
         raise Refused("The schedule of values is approved already.")
@@ -184,7 +194,7 @@ def approve_sov(commitment: Commitment, by: User) -> None:
 
 def add_change_order_line(commitment: Commitment, data: LineData, by: User) -> SovLine:
     """An approved change order adds a line: original value 0, the amount as an approved change."""
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     _require_approved(commitment)
     data = _check_line(data)
@@ -218,7 +228,7 @@ def billed_to_date(line: SovLine) -> Decimal:
 def change_scheduled_value(line: SovLine, new_value: Decimal, by: User) -> Decimal:
     """An approved change order sets the line's scheduled value; the original stays. Returns the change."""
     commitment = line.commitment
-    require_commitment_editor(by, commitment.project)
+    _require_editor(by, commitment)
     _lock(commitment)
     _require_approved(commitment)
     db.session.refresh(line)

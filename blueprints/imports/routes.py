@@ -1,4 +1,5 @@
-"""Import commitments with their schedules of values from a spreadsheet: upload, preview, confirm.
+"""Import commitments with their schedules of values from a spreadsheet: upload, preview, confirm; and
+the same three steps for the head contract's schedule of values (its lines only, into a Draft SOV).
 
 Company admins and the project's Admins only (others 403, no access 404). Nothing is
 written until the confirmation, which imports the whole file in one transaction or nothing.
@@ -17,10 +18,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, send
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
-from blueprints.guards import project_for_current_user
+from blueprints.guards import head_contract_for_current_user, project_for_current_user
 from blueprints.imports.forms import UploadForm
 from domain import importer
-from domain.models import AccessLevel, Project
+from domain.models import AccessLevel, Commitment, Project, SovStatus
 from domain.spreadsheet import SpreadsheetRefused
 from domain.text import without_control_characters
 from domain.upload_stash import Stashed, UploadStash
@@ -32,9 +33,10 @@ bp = Blueprint("imports", __name__, url_prefix="/projects/<int:project_id>/impor
 MAX_PROBLEMS_SHOWN = 500
 
 
-def _stash() -> UploadStash:
-    return UploadStash(current_app.config.get("IMPORT_FOLDER")
-                                or Path(current_app.instance_path) / "imports")
+def _stash(kind: str = "") -> UploadStash:
+    """Each import keeps its uploads in its own folder, so one's token never opens in the other."""
+    folder = Path(current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path) / "imports")
+    return UploadStash(folder / kind if kind else folder)
 
 
 def _admin_project(project_id: int) -> Project:
@@ -156,3 +158,117 @@ def _csv(data: bytes, filename: str):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- the head contract's schedule of values -------------------------------------------------------
+
+HC_SOV = "head-contract-sov"
+
+
+def _admin_head_contract(project_id: int) -> tuple[Project, Commitment]:
+    project, _level, head = head_contract_for_current_user(project_id, AccessLevel.ADMIN)
+    return project, head
+
+
+@bp.get("/head-contract-sov")
+@login_required
+def head_contract_sov(project_id: int):
+    return _sov_index(*_admin_head_contract(project_id), UploadForm())
+
+
+@bp.post("/head-contract-sov")
+@login_required
+def head_contract_sov_upload(project_id: int):
+    project, head = _admin_head_contract(project_id)
+    form = UploadForm()
+    if head.sov_status is not SovStatus.DRAFT:
+        show_problems(form, {"file": importer.SOV_NOT_DRAFT})
+        return _sov_index(project, head, form, status=422)
+    if not form.validate_on_submit():
+        return _sov_index(project, head, form, status=422)
+    upload = form.file.data
+    filename = without_control_characters(Path(upload.filename or "").name, multi_line=False)
+    try:
+        plan = importer.plan_sov_import(head, importer.read_sov(upload.stream))
+    except SpreadsheetRefused as refused:
+        show_problems(form, {"file": f"{filename}: {refused.message}" if filename else refused.message})
+        return _sov_index(project, head, form, status=422)
+    if not plan.ok:
+        return _sov_preview(project, head, plan, filename, form=form, status=422)
+    token = _stash(HC_SOV).keep(upload.stream, user_id=current_user.id, project_id=project.id, filename=filename)
+    return redirect(url_for("imports.head_contract_sov_preview", project_id=project.id, token=token), code=303)
+
+
+@bp.get("/head-contract-sov/<token>")
+@login_required
+def head_contract_sov_preview(project_id: int, token: str):
+    project, head = _admin_head_contract(project_id)
+    stashed = _stash(HC_SOV).find(token, user_id=current_user.id, project_id=project.id)
+    if stashed is None:
+        return _sov_index(project, head, UploadForm(), gone=True, status=404)
+    if stashed.state != "pending":
+        return _sov_already(project, stashed)
+    with stashed.data.open("rb") as stream:
+        plan = importer.plan_sov_import(head, importer.read_sov(stream))
+    return _sov_preview(project, head, plan, stashed.filename, token=token, form=UploadForm())
+
+
+@bp.post("/head-contract-sov/<token>/confirm")
+@login_required
+def head_contract_sov_confirm(project_id: int, token: str):
+    project, head = _admin_head_contract(project_id)
+    stash = _stash(HC_SOV)
+    stashed = stash.find(token, user_id=current_user.id, project_id=project.id)
+    if stashed is None:
+        return _sov_index(project, head, UploadForm(), gone=True, status=404)
+    path = stash.take(stashed) if stashed.state == "pending" else None
+    if path is None:
+        return _sov_already(project, stash.find(token, user_id=current_user.id, project_id=project.id) or stashed)
+    try:
+        with path.open("rb") as stream:
+            imported = importer.import_sov(head, importer.read_sov(stream), current_user, stashed.filename)
+    except importer.ImportRefused as refused:
+        stash.put_back(stashed)
+        if refused.plan is None:
+            flash(refused.message, "danger")
+            return redirect(url_for("imports.head_contract_sov_preview", project_id=project.id, token=token),
+                            code=303)
+        return _sov_preview(project, head, refused.plan, stashed.filename, token=token, form=UploadForm(),
+                            status=422)
+    except BaseException:
+        stash.put_back(stashed)  # nothing was written: the upload can be confirmed again
+        raise
+    stash.finish(stashed, imported)
+    flash(f"Imported {imported.lines:,} SOV lines, {money(imported.total, project.currency.value)} in all. The "
+          "schedule of values is still Draft: check it and approve it.", "success")
+    return redirect(url_for("setup.head_contract_sov", project_id=project.id), code=303)
+
+
+@bp.get("/head-contract-sov/sample.csv")
+@login_required
+def head_contract_sov_sample(project_id: int):
+    _admin_head_contract(project_id)
+    return _csv(importer.sov_sample_csv(), "head-contract-sov-sample.csv")
+
+
+def _sov_index(project: Project, head: Commitment, form: UploadForm, *, gone: bool = False, status: int = 200):
+    return render_template("imports/head_contract_sov.html", project=project, head=head, form=form, gone=gone,
+                           columns=importer.SOV_COLUMNS, max_rows=importer.MAX_ROWS, max_length=importer.MAX_LENGTH,
+                           upload_url=url_for("imports.head_contract_sov_upload", project_id=project.id)), status
+
+
+def _sov_preview(project: Project, head: Commitment, plan: importer.SovPlan, filename: str, *, form: UploadForm,
+                 token: str | None = None, status: int = 200):
+    return render_template("imports/head_contract_sov_preview.html", project=project, head=head, plan=plan,
+                           filename=filename, form=form, token=token, max_problems=MAX_PROBLEMS_SHOWN,
+                           max_rows=importer.MAX_ROWS, problem_rows={p.row for p in plan.problems},
+                           upload_url=url_for("imports.head_contract_sov_upload", project_id=project.id)), status
+
+
+def _sov_already(project: Project, stashed: Stashed):
+    if stashed.state == "imported":
+        flash(f"This file was already imported ({stashed.imported.get('lines', '?')} SOV lines). "
+              "Nothing was imported twice.", "info")
+    else:
+        flash("This file is being imported right now. Wait a moment and reload.", "info")
+    return redirect(url_for("imports.head_contract_sov", project_id=project.id), code=303)

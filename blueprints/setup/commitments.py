@@ -12,12 +12,13 @@ from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
 from blueprints.setup.common import status_of, validate_with_number
 from blueprints.setup.forms import ChangeValueForm, CommitmentForm, SovLineForm, choice
+from blueprints.setup.sov_home import home_of
 from domain import accounts
 from domain import commitment_people as people_service
 from domain import commitments as service
 from domain.errors import Invalid
 from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, SovStatus, User, db
-from domain.permissions import can_edit_commitments
+from domain.permissions import can_edit_commitments, can_edit_head_contract
 from extensions import htmx
 from templating import current_terms
 
@@ -123,6 +124,7 @@ def commitment_page(project, level, commitment, *, status: int = 200, add_form=N
 
 
 def sov_context(project, level, commitment, *, add_form=None, edit_line=None, line_form=None) -> dict:  # type: ignore[no-untyped-def]
+    """What the SOV partials need, for a commitment or the head contract (its home builds the addresses)."""
     approved = commitment.sov_status is SovStatus.APPROVED
     add_form = add_form or SovLineForm(formdata=None, prefix="new")
     if approved:
@@ -133,8 +135,9 @@ def sov_context(project, level, commitment, *, add_form=None, edit_line=None, li
                      SovLineForm(formdata=None, prefix=f"line-{edit_line.id}",
                                  data={"cost_code": edit_line.cost_code, "description": edit_line.description,
                                        "scheduled_value": f"{edit_line.original_value:.2f}"}))
+    may_edit = can_edit_head_contract if commitment.is_head_contract else can_edit_commitments
     return {"project": project, "level": level, "commitment": commitment,
-            "can_edit": can_edit_commitments(current_user, project, level),
+            "can_edit": may_edit(current_user, project, level), **home_of(commitment).urls(commitment),
             "approved": approved, "value": service.value_of(commitment),
             "claimed": service.claimed_line_ids(commitment),
             "add_form": add_form,

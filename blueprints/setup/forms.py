@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
 from blueprints.forms import AppForm, time_zone_choices
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
+from domain.head_contract import CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, EMAIL_PROBLEM
 from domain.models import SUBCONTRACT_KINDS, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
 from domain.projects import ADDRESS_MAX, NAME_MAX
@@ -139,6 +140,36 @@ class CommitmentForm(AppForm):
         description="Leave empty to retain stored materials at the same % as work.")
     is_private = BooleanField("Private",
                               description="Only admins and the people on the Private list see a private commitment.")
+
+
+class HeadContractForm(AppForm):
+    """The head contract's own fields; the service (domain/head_contract.py) checks the client and the e-mail."""
+
+    number = _text("Number", "Enter the number.", NUMBER_MAX)
+    title = _text("Title", "Enter the title.", TITLE_MAX)
+    status = Choice("Status", choices=[choice(s.name, s.value) for s in CommitmentStatus], invalid="Choose a status.")
+    client_name = _text("Client company", "Enter the client company's name.", CLIENT_NAME_MAX,
+                        description="The company you bill. One from the directory, or a new one, added as you save.")
+    client_contact_name = _text("Client contact", "Enter the client contact's name.", CONTACT_NAME_MAX)
+    client_contact_email = EmailField(
+        "Client contact's e-mail", filters=[_strip],
+        validators=[DataRequired("Enter the client contact's e-mail: the claims are sent to it."),
+                    Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
+                    Email(EMAIL_PROBLEM)],  # so it shows with the other fields' messages, not after them
+        render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
+    contract_date = DateField("Contract date", validators=[InputRequired("Enter the contract date.")],
+                              render_kw={"type": "date"})
+    retention_pct = PercentField("Retention %")
+    stored_materials_retention_pct = PercentField(
+        "Stored materials retention %", optional=True,
+        description="Leave empty to retain stored materials at the same % as work.")
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        # WTForms says "Not a valid date value." for a non-date; say what to type instead.
+        self.contract_date.errors = ["Enter a date like 2026-11-30." if "Not a valid date" in e else e
+                                     for e in self.contract_date.errors]
+        return valid
 
 
 class SovLineForm(AppForm):

@@ -1,4 +1,4 @@
-"""Projects (list, home, create, edit, team), commitments and their schedules of values.
+"""Projects (list, home, create, edit, team), commitments, the head contract and their schedules of values.
 
 The views live in the modules beside this one; importing them here registers them on `bp`.
 """
@@ -9,8 +9,16 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from blueprints.guards import project_for_current_user
-from blueprints.setup import bp, commitments, projects, reminders, sov  # noqa: F401 - the imports register their views
+from blueprints.setup import (  # noqa: F401 - the imports register their views
+    bp,
+    commitments,
+    head_contract,
+    projects,
+    reminders,
+    sov,
+)
 from domain import permissions, waiting
+from domain.head_contract import head_contract_of
 
 
 @bp.get("/")
@@ -29,7 +37,9 @@ def home():
 def project_home(project_id: int):
     project, level = project_for_current_user(project_id)
     return render_template("setup/project_home.html", project=project, level=level,
+                           head_contract=head_contract_of(project),
                            can_edit_project=permissions.can_edit_project(current_user),
                            can_manage_team=permissions.can_manage_team(current_user, project, level),
                            can_edit_commitments=permissions.can_edit_commitments(current_user, project, level),
-                           can_admin_project=permissions.can_admin_project(current_user, project, level))
+                           can_admin_project=permissions.can_admin_project(current_user, project, level),
+                           can_edit_head_contract=permissions.can_edit_head_contract(current_user, project, level))
