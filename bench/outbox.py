@@ -53,10 +53,19 @@ PER_SECOND_GOAL = 200.0
 
 
 class Counting:
-    """Accepts every e-mail and counts it by recipient (shared with the parent through a queue)."""
+    """Accepts every e-mail and counts it by recipient (shared with the parent through a queue);
+    offers PIPELINING unless told not to."""
 
-    def __init__(self, received: Any) -> None:
+    def __init__(self, received: Any, pipelining: bool) -> None:
         self.received = received
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         for rcpt in envelope.rcpt_tos:
@@ -64,10 +73,10 @@ class Counting:
         return "250 Message accepted for delivery"
 
 
-def serve(port: int, received: Any, ready: Any, stop: Any) -> None:
+def serve(port: int, received: Any, ready: Any, stop: Any, pipelining: bool) -> None:
     from aiosmtpd.controller import Controller
 
-    controller = Controller(Counting(received), hostname=HOST, port=port, ready_timeout=10)
+    controller = Controller(Counting(received, pipelining), hostname=HOST, port=port, ready_timeout=10)
     controller.start()
     ready.set()
     stop.wait()
@@ -75,13 +84,13 @@ def serve(port: int, received: Any, ready: Any, stop: Any) -> None:
 
 
 class SmtpProcess:
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool) -> None:
         self.port = free_port()
         context = multiprocessing.get_context("spawn")
         self.received = context.Queue()
         self._ready, self._stop = context.Event(), context.Event()
-        self._process = context.Process(target=serve, args=(self.port, self.received, self._ready, self._stop),
-                                        daemon=True)
+        self._process = context.Process(target=serve, daemon=True,
+                                        args=(self.port, self.received, self._ready, self._stop, pipelining))
 
     def __enter__(self) -> SmtpProcess:
         self._process.start()
@@ -92,6 +101,14 @@ class SmtpProcess:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._process.join(10)
+
+    def cpu(self) -> float:
+        """The server process's CPU seconds so far (Linux: /proc; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def drain(self, expected: int, wait: float = 10.0) -> list[str]:
         """The recipients received so far (waiting up to `wait` s for `expected` of them)."""
@@ -114,6 +131,8 @@ class SmtpProcess:
 class Run:
     emails: int
     seconds: float
+    cpu: float  # this process's CPU seconds (the worker's; the SMTP server runs in another process)
+    server_cpu: float  # the SMTP server process's
     statements: int
     commits: int
     invocations: int
@@ -140,8 +159,8 @@ def pending() -> int:
                              .where(OutboxMessage.status == OutboxStatus.PENDING)) or 0
 
 
-def one_run(url: str, n: int) -> Run:
-    with tempfile.TemporaryDirectory(prefix="pb-bench-files-") as tmp, SmtpProcess() as smtp:
+def one_run(url: str, n: int, pipelining: bool = True) -> Run:
+    with tempfile.TemporaryDirectory(prefix="pb-bench-files-") as tmp, SmtpProcess(pipelining) as smtp:
         app = create_app({
             "TESTING": True,
             "SECRET_KEY": "bench-secret-key-not-for-production",
@@ -171,7 +190,7 @@ def one_run(url: str, n: int) -> Run:
             invocations = 0
             with log.record() as statements:
                 commits[0] = 0
-                started = time.perf_counter()
+                started, cpu_started, server_started = time.perf_counter(), time.process_time(), smtp.cpu()
                 while True:  # what an operator's `outbox --once` in a loop would need to empty the queue
                     invocations += 1
                     with app.app_context():  # as `flask` gives the command one
@@ -184,14 +203,15 @@ def one_run(url: str, n: int) -> Run:
                         log.recording = True
                     if not left or invocations > n:
                         break
-                seconds = time.perf_counter() - started
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
                 counted, commits_seen = len(statements), commits[0]
             got = smtp.drain(n)
+            server_cpu = smtp.cpu() - server_started
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-    return Run(n, seconds, counted, commits_seen, invocations, len(got), len(set(got)))
+    return Run(n, seconds, cpu, server_cpu, counted, commits_seen, invocations, len(got), len(set(got)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="PostgreSQL database to connect to for CREATE/DROP DATABASE (default: postgres)")
     parser.add_argument("--emails", type=int, default=EMAILS, help="e-mails queued per run (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="runs, each on a fresh queue (default: %(default)s)")
+    parser.add_argument("--no-pipelining", action="store_true",
+                        help="the SMTP server does not offer PIPELINING: one round trip per SMTP command")
     args = parser.parse_args(argv)
     runs: list[Run] = []
     try:
@@ -209,19 +231,23 @@ def main(argv: list[str] | None = None) -> int:
             dialect = make_url(url).get_backend_name()
             for i in range(args.runs):
                 print(f"  run {i + 1}: {args.emails} e-mails on {dialect} ...", file=sys.stderr, flush=True)
-                runs.append(one_run(url, args.emails))
+                runs.append(one_run(url, args.emails, pipelining=not args.no_pipelining))
     except OperationalError as exc:
         raise SystemExit(f"cannot reach the database: {str(exc).splitlines()[0]}") from None
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    server = "aiosmtpd on loopback in another process" + (" without PIPELINING" if args.no_pipelining else "")
     print(f"\nOutbox delivery on {dialect}: {args.emails} queued Invite to Bill e-mails, `outbox --once` until none "
-          f"is pending, aiosmtpd on loopback in another process. Load average at the end: {load}.\n")
-    header = f"{'run':>3} {'e-mails/s':>9} {'seconds':>8} {'statements/e-mail':>17} {'commits/e-mail':>14} " \
-             f"{'--once runs':>11} {'received':>8} {'distinct':>8}"
+          f"is pending, {server}. Load average at the end: {load}.\n")
+    header = f"{'run':>3} {'e-mails/s':>9} {'seconds':>8} {'CPU ms/e-mail':>13} {'server CPU ms':>13} " \
+             f"{'statements/e-mail':>17} " \
+             f"{'commits/e-mail':>14} {'--once runs':>11} {'received':>8} {'distinct':>8}"
     print(header)
     print("-" * len(header))
     for i, r in enumerate(runs, start=1):
-        print(f"{i:>3} {r.per_second:>9.0f} {r.seconds:>8.2f} {r.statements / r.emails:>17.2f} "
+        print(f"{i:>3} {r.per_second:>9.0f} {r.seconds:>8.2f} {1000 * r.cpu / r.emails:>13.2f} "
+              f"{1000 * r.server_cpu / r.emails:>13.2f} "
+              f"{r.statements / r.emails:>17.2f} "
               f"{r.commits / r.emails:>14.2f} {r.invocations:>11} {r.received:>8} {r.distinct:>8}")
     median = statistics.median(r.per_second for r in runs)
     exact = all(r.received == r.distinct == r.emails for r in runs)

@@ -12,6 +12,7 @@ from flask import current_app, render_template
 
 from domain import accounts, statuses, tokens
 from domain.dates import day
+from domain.mailer import one_line
 from domain.models import (
     BillingPeriod,
     ClaimStatus,
@@ -62,13 +63,6 @@ def render(message: OutboxMessage) -> Rendered:
         ADMIN_DIGEST: _admin_digest,
     }[message.kind]
     return renderer(message)
-
-
-def one_line(text: str) -> str:
-    """Subject lines are plain text: no escaping, but no line breaks either. Every kind of break
-    (\v, \f, \x1c-\x1e, \x85, \u2028 too: the e-mail header encoder splits lines on them)
-    becomes one space."""
-    return " ".join(text.split())
 
 
 def contract_and_month(commitment: Commitment, period: BillingPeriod) -> str:

@@ -13,30 +13,33 @@ while a group is going out, the messages of that group the server had accepted g
 their claims run out (CLAIM_FOR). A group is at most GROUP_MOST messages and no more than were
 sent in about GROUP_TIME; with a slow server it is one message, as when every message had its
 own commit. Why groups: a commit waits for the disk (milliseconds), and so did two per e-mail.
+Within a group the e-mails go pipelined when the server allows it (domain/mailer.Sender: an
+e-mail's envelope rides with the e-mail before it), never across the commit that ends a group.
+
+Attachments are made at delivery, like the text: ATTACHMENTS names, for a kind of e-mail, the
+function that makes them from the message.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_mail import Mail, Message
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from domain import accounts, emails
 from domain.clock import utcnow
+from domain.mailer import Attachment, Composed, Composer, Sender, TimedMail
 from domain.models import Claim, Commitment, Invite, OutboxMessage, OutboxStatus, User, db
 
 log = logging.getLogger(__name__)
 
-MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 RESERVE_FOR = timedelta(seconds=10)  # a batch, while its worker connects and sends the messages before
 CLAIM_FOR = timedelta(minutes=5)  # the group being sent: more than one message's SMTP timeouts add up to
 FIRST_RETRY = timedelta(seconds=30)
@@ -44,6 +47,12 @@ LONGEST_RETRY = timedelta(hours=1)
 GROUP_MOST = 50  # messages sent between two commits, at most (see _Groups)
 GROUP_TIME = timedelta(seconds=0.2)  # ... and for about this long at most
 SUBJECT_KEPT = OutboxMessage.__table__.c.subject.type.length
+
+# What a kind of e-mail carries attached, made when it is delivered (as its text is): kind -> a
+# function of the message returning (filename, content type, bytes) tuples. A kind not named here
+# has none. A function that raises fails that one message, which is retried like a refused one.
+#     ATTACHMENTS[emails.CLAIM_APPROVED] = lambda message: [("claim.pdf", "application/pdf", pdf(message))]
+ATTACHMENTS: dict[str, Callable[[OutboxMessage], Sequence[Attachment | tuple[str, str, bytes]]]] = {}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -98,6 +107,7 @@ def _insert(model):  # type: ignore[no-untyped-def]
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
+    group: int = field(default=1, repr=False, compare=False)  # the size the next batch's first group can take
 
     def __str__(self) -> str:
         return f"{self.sent} sent, {self.failed} failed"
@@ -136,13 +146,13 @@ def claim_due(now: datetime, batch: int, due_by: datetime | None = None) -> list
     return sorted(claimed)
 
 
-def deliver_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
+def deliver_due(mail: TimedMail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
     """Send one batch of what is due over one SMTP connection; safe to run in several processes at once."""
     now = now or utcnow()
     return deliver_claimed(mail, claim_due(now, batch), now)
 
 
-def deliver_all_due(mail: Mail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
+def deliver_all_due(mail: TimedMail, *, batch: int = 100, now: datetime | None = None) -> DeliveryReport:
     """Send everything that is due now, batch after batch, then stop. A message that fails is due
     again only after its retry delay, later than now, and one queued meanwhile is not due yet:
     so this ends, having tried each due message once, even while the SMTP server is down."""
@@ -153,12 +163,14 @@ def deliver_all_due(mail: Mail, *, batch: int = 100, now: datetime | None = None
         ids = claim_due(this_pass, batch, due_by)
         if not ids:
             return report
-        done = deliver_claimed(mail, ids, this_pass)
+        # The pace carries over: a batch after a fast one starts with groups as large, not at one.
+        done = deliver_claimed(mail, ids, this_pass, first_group=report.group)
         report.sent += done.sent
         report.failed += done.failed
+        report.group = done.group
 
 
-def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport:
+def deliver_claimed(mail: TimedMail, ids: list[int], now: datetime, *, first_group: int = 1) -> DeliveryReport:
     """Send the messages this worker claimed, each only while its claim is still this worker's.
 
     Group by group (see `_Groups`): one statement renews the claims of the next few messages and
@@ -172,18 +184,25 @@ def deliver_claimed(mail: Mail, ids: list[int], now: datetime) -> DeliveryReport
         held = {m.id: m.claimed_until for m in messages}
         done = _Outcomes()
         try:
-            with mail.connect() as connection, emails.rendering_for(accounts.own_company()):
-                groups = _Groups(messages)
+            settings = mail.settings()
+            composer = Composer(settings.default_sender)
+            with Sender(settings) as connection, emails.rendering_for(accounts.own_company()):
+                groups = _Groups(messages, first_group)
                 for group in groups:
                     ours = _renew_claims(group, held, done)
-                    for i, message in enumerate(ours):
-                        if groups.cut_short():  # slow going: what was sent gets marked before the rest go
-                            groups.put_back(ours[i:])
-                            break
-                        _deliver_one(connection, message, done, now)
+                    started: set[int] = set()
+                    # Slow going (groups.cut_short): what was sent gets marked before the rest go.
+                    for (message, rendered), refusal in connection.send_all(
+                            _composed(ours, composer, started, groups, done, now), stop=groups.cut_short):
+                        if refusal is None:
+                            _sent(message, rendered, done)
+                        else:
+                            _refused(message, refusal, done, now)
                         groups.sent_one()
+                    groups.put_back([m for m in ours if m.id not in started])
                 done.write()
                 db.session.commit()
+                report.group = groups.next_size
         except Exception as exc:  # noqa: BLE001 - the SMTP server is down or refused us: retry later
             log.warning("outbox: SMTP connection failed: %s", exc)
             db.session.rollback()
@@ -242,9 +261,9 @@ class _Groups:
     has accepted but the database does not yet say are Sent are never more than GROUP_MOST, nor
     more than were sent in about GROUP_TIME."""
 
-    def __init__(self, messages: list[OutboxMessage]) -> None:
+    def __init__(self, messages: list[OutboxMessage], first: int = 1) -> None:
         self._waiting = list(reversed(messages))
-        self._size = 1
+        self._size = max(1, min(first, GROUP_MOST))
         self._started = 0.0
         self._sent = 0
 
@@ -257,6 +276,10 @@ class _Groups:
                 self._size = min(self._size * 2, GROUP_MOST)
             else:
                 self._size = max(self._sent // 2, 1)
+
+    @property
+    def next_size(self) -> int:
+        return self._size
 
     def cut_short(self) -> bool:
         return self._sent > 0 and time.monotonic() - self._started > GROUP_TIME.total_seconds()
@@ -329,20 +352,25 @@ def _renew_claims(group: list[OutboxMessage], held: dict[int, datetime | None],
     return ours
 
 
-def _deliver_one(connection: Any, message: OutboxMessage, done: _Outcomes, now: datetime) -> None:
-    try:
-        rendered = emails.render(message)
-        connection.send(Message(
-            subject=rendered.subject, recipients=[message.to_address], body=rendered.text, html=rendered.html,
-        ))
-    except MESSAGE_REFUSED as exc:  # this one message was refused; the others go on
-        _refused(message, exc, done, now)
-        return
-    except OSError:
-        raise  # the connection is gone (smtplib's errors are OSErrors): retry the rest of the batch later
-    except Exception as exc:  # noqa: BLE001 - rendering failed for this message; the others go on
-        _refused(message, exc, done, now)
-        return
+def _composed(messages: list[OutboxMessage], composer: Composer, started: set[int], groups: _Groups,
+              done: _Outcomes, now: datetime) -> Iterator[tuple[tuple[OutboxMessage, emails.Rendered], Composed]]:
+    """Each message rendered and composed as the connection asks for it (`started` says which were);
+    one that cannot be (a rendering error, an address unfit to send to) fails alone, the others go on."""
+    for message in messages:
+        started.add(message.id)
+        try:
+            rendered = emails.render(message)
+            attach = ATTACHMENTS.get(message.kind)
+            composed = composer.compose(message.to_address, rendered.subject, rendered.text, rendered.html,
+                                        attach(message) if attach else ())
+        except Exception as exc:  # noqa: BLE001 - this message failed; the others go on
+            _refused(message, exc, done, now)
+            groups.sent_one()  # done with, as far as the group's pace goes
+            continue
+        yield (message, rendered), composed
+
+
+def _sent(message: OutboxMessage, rendered: emails.Rendered, done: _Outcomes) -> None:
     # Kept to the column's length: a longer subject (200-character project name, 120-character
     # sender) must not fail the write of Sent after the server accepted the e-mail, or it goes again.
     done.sent_rows.append({

@@ -8,7 +8,9 @@
 
 Flask-Mail reads MAIL_* once, at `init_app`: the port must be in the app's configuration
 when the app is created, so pick the port first (`SmtpServer()`), start the server when
-the test wants it up. `server.refuse(address)` answers RCPT TO for that address with 550.
+the test wants it up. `server.refuse(address)` answers RCPT TO for that address with 550;
+`server.refuse_data(address)` takes RCPT TO and refuses the message itself, after its DATA.
+The server offers PIPELINING (RFC 2920) unless made with `SmtpServer(pipelining=False)`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class RecordingHandler:
         self.received: list[Received] = []
         self.sessions: list[Any] = []  # kept alive, so every connection stays a distinct object
         self.refused: dict[str, str] = {}  # lower-cased address -> the reply to RCPT TO
+        self.refused_data: dict[str, str] = {}  # lower-cased address -> the reply to its message's DATA
+        self.pipelining = True
 
     def _greeted(self, session: Any) -> None:
         with self.lock:
@@ -76,6 +80,8 @@ class RecordingHandler:
                           responses: list[str]) -> list[str]:
         self._greeted(session)
         session.host_name = hostname
+        if self.pipelining:  # aiosmtpd reads commands one by one off the stream: pipelined ones work
+            responses.insert(1, "250-PIPELINING")
         return responses
 
     async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
@@ -92,6 +98,10 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        for rcpt in envelope.rcpt_tos:
+            reply = self.refused_data.get(rcpt.lower())
+            if reply:
+                return reply
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
             self.received.append(Received(mail_from=envelope.mail_from, rcpt_tos=tuple(envelope.rcpt_tos),
@@ -102,9 +112,10 @@ class RecordingHandler:
 class SmtpServer:
     """An aiosmtpd server on 127.0.0.1:`port`, started and stopped at will (the port is kept)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, pipelining: bool = True) -> None:
         self.port = port or free_port()
         self.handler = RecordingHandler()
+        self.handler.pipelining = pipelining
         self._controller: Controller | None = None
 
     @property
@@ -138,8 +149,12 @@ class SmtpServer:
     def refuse(self, address: str, reply: str = "550 5.1.1 Mailbox unavailable") -> None:
         self.handler.refused[address.lower()] = reply
 
+    def refuse_data(self, address: str, reply: str = "554 5.7.1 Message rejected as spam") -> None:
+        self.handler.refused_data[address.lower()] = reply
+
     def accept(self, address: str) -> None:
         self.handler.refused.pop(address.lower(), None)
+        self.handler.refused_data.pop(address.lower(), None)
 
     @property
     def messages(self) -> list[Received]:
