@@ -12,12 +12,13 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from blueprints.auth.limits import limit_mail
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
 from blueprints.guards import head_contract_claim_for_current_user, project_for_current_user
 from blueprints.head_contract.forms import DecisionForm
-from blueprints.web import claim_preview
+from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
 from domain import claim_package, claims, exports, head_contract, pay_application
 from domain.claims import ClaimRefused
@@ -164,6 +165,21 @@ def submit(project_id: int, claim_id: int):
     return _to_claim(claim)
 
 
+@bp.post("/claims/<int:claim_id>/send")
+@login_required
+@limit_mail
+def send(project_id: int, claim_id: int):
+    """E-mail the claim to the client contact, its PDF and package attached (made when it is delivered)."""
+    project, level, claim = head_contract_claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
+    try:
+        address = head_contract.send_to_client(claim, current_user)
+    except ClaimRefused as refused:
+        return _page(project, level, claim, status=409, send_problem=str(refused))
+    deliver_mail_after_response()
+    flash(f"Claim #{claim.number} is on its way to {address}, with its pay application PDF and package.", "success")
+    return _to_claim(claim)
+
+
 @bp.post("/claims/<int:claim_id>/decision")
 @login_required
 def decision(project_id: int, claim_id: int):
@@ -266,7 +282,8 @@ def _page(project, level, claim, *, form=None, entries=None, entered=None,  # ty
         adjusted={line.sov_line_id for line in claim.lines if head_contract.is_adjusted(line)},
         decision_form=decision_form or DecisionForm(formdata=None),
         deciding=claim.status is ClaimStatus.UNDER_REVIEW and can_edit,
+        sendable=can_edit and claim.status not in EDITABLE and claim.status is not ClaimStatus.WITHDRAWN,
         line_note="head_contract/partials/_line_said.html",
         **{name: problems.get(name, "") for name in ("lines_problem", "prefill_problem", "submit_problem",
-                                                     "decision_problem")})
+                                                     "send_problem", "decision_problem")})
     return render_template("head_contract/claim.html", **context), status

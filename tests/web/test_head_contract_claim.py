@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from domain import claims, head_contract
-from domain.models import AuditEvent, Claim, ClaimLine, ClaimStatus, PeriodStatus, Project, db
+from domain.models import AuditEvent, Claim, ClaimLine, ClaimStatus, OutboxMessage, PeriodStatus, Project, db
+from domain.outbox import deliver_due
+from domain.periods import period_name
+from extensions import mail
 from tests import factories
 from tests.domain.test_head_contract import claim_in, make_head, subcontract
 from tests.domain.test_head_contract import data as head_data
 from tests.helpers import billings_url, count
+from tests.smtp import SmtpServer
 
 D = Decimal
 
@@ -355,3 +360,54 @@ def test_a_head_contract_whose_schedule_is_a_draft_says_what_to_do_first(admin_c
     head_contract.create_head_contract(world.project, head_data(), world.admin)
     html = admin_client.get(tab_url(world)).get_data(as_text=True)
     assert "schedule of values before its first claim" in html and "Start the claim" not in html
+
+
+# --- sending it to the client -------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config_overrides(smtp: SmtpServer) -> dict[str, object]:
+    return smtp.config  # Flask-Mail reads MAIL_* once, when the app is created
+
+
+def test_send_to_client_e_mails_the_pdf_and_the_package(admin_client, world, head_claim, smtp):
+    before = count(OutboxMessage), count(AuditEvent)
+    response = admin_client.post(claim_url(world, head_claim, "/send"))
+    assert response.status_code == 409  # a Draft is not sent
+    assert "submit it to the client before sending it." in response.get_data(as_text=True)
+    assert (count(OutboxMessage), count(AuditEvent)) == before
+    head_contract.prefill(head_claim, world.admin)
+    head_contract.submit_to_client(head_claim, world.admin)
+    html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
+    assert "Send to client" in html and "elena@riverside.example" in html
+    response = admin_client.post(claim_url(world, head_claim, "/send"))
+    assert response.status_code == 303
+    with smtp:
+        report = deliver_due(mail)
+    assert (report.sent, report.failed) == (1, 0)
+    (got,) = smtp.messages
+    assert got.rcpt_tos == ("elena@riverside.example",)
+    assert got.subject.endswith(f"pay application #{head_claim.number} on HC-1 for {period_name(world.period)}")
+    assert "Hello Elena Brooks" in got.text and "are attached" in got.text
+    pdf, package = got.message.iter_attachments()
+    assert pdf.get_filename().endswith(".pdf") and pdf.get_content().startswith(b"%PDF")
+    assert package.get_filename().endswith("_package.pdf") and package.get_content().startswith(b"%PDF")
+    html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
+    assert "sent to the client" in html  # the history
+
+
+@pytest.mark.parametrize("role", ["standard", "readonly", "nobody", "contact"])
+def test_only_an_admin_sends_it(client, auth, world, head_claim, role):  # type: ignore[no-untyped-def]
+    head_contract.prefill(head_claim, world.admin)
+    head_contract.submit_to_client(head_claim, world.admin)
+    sign_in_as(client, auth, world, role)
+    before = count(OutboxMessage)
+    assert client.post(claim_url(world, head_claim, "/send")).status_code == POST_ANSWER[role]
+    assert count(OutboxMessage) == before
