@@ -1,10 +1,11 @@
 """In a real Chromium, the head contract's month: approve two subcontractor claims, open the Head Contract tab,
-start the claim to the client, prefill it, adjust a line, submit it to the client and record the client's
-approval (issue 16)."""
+start the claim to the client, prefill it, adjust a line, submit it to the client, send it (the e-mail with the
+PDF at the SMTP server) and record the client's approval (issue 16)."""
 
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from domain import claims
 from domain.clock import project_today
-from domain.models import BillingPeriod, Commitment, PeriodStatus, Project, User, db
+from domain.models import BillingPeriod, Commitment, CommitmentKind, PeriodStatus, Project, User, db
 from tests.browser.conftest import sign_in_as
 from tests.smtp import SmtpServer
 
@@ -37,6 +38,12 @@ def submitted_claims(numbers: tuple[str, ...]) -> list[int]:
         assert entered.ok
         ids.append(claim.id)
     return ids
+
+
+def client_address() -> str:
+    head = db.session.scalar(select(Commitment).where(Commitment.project_id == 1,
+                                                      Commitment.kind == CommitmentKind.HEAD_CONTRACT))
+    return head.client_contact_email
 
 
 def test_prefill_adjust_submit_and_approve_the_claim_to_the_client(app, live_server, browser: Browser,
@@ -85,6 +92,17 @@ def test_prefill_adjust_submit_and_approve_the_claim_to_the_client(app, live_ser
 
     page.get_by_role("button", name="Submit to client").click()
     expect(page.locator("[data-claim-status]")).to_have_text("Submitted to client")
+
+    # Sent to the client contact: the e-mail arrives with the pay application PDF.
+    page.get_by_role("button", name="Send to client").click()
+    expect(page.get_by_role("status").first).to_contain_text("is on its way to")
+    address = client_address()
+    deadline = time.monotonic() + 30
+    while not smtp.to(address) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (mail,) = smtp.to(address)
+    files = {part.get_filename(): part.get_content() for part in mail.message.iter_attachments()}
+    assert any(name.endswith(".pdf") and body.startswith(b"%PDF") for name, body in files.items()), files.keys()
 
     # The client approves the whole amount.
     project = db.session.get(Project, 1)
