@@ -29,6 +29,7 @@ from blueprints.directory.routes import bp as directory_bp
 from blueprints.documents.routes import bp as documents_bp
 from blueprints.exports.routes import bp as exports_bp
 from blueprints.forms import IdConverter
+from blueprints.head_contract.routes import bp as head_contract_bp
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
 from blueprints.page_cache import register_page_cache
@@ -47,7 +48,7 @@ from extensions import csrf, htmx, limiter, login_manager, mail, migrate
 from templating import register_templating
 
 BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp,
-              exports_bp, documents_bp, demo_bp)
+              exports_bp, documents_bp, head_contract_bp, demo_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "favicon", "auth.setup"}
 

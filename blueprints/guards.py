@@ -44,6 +44,21 @@ def claim_for_current_user(
     return _in_project(project_id, Claim, claim_id, lambda c: c.commitment, minimum)
 
 
+def head_contract_claim_for_current_user(
+    project_id: int, claim_id: int, minimum: AccessLevel = AccessLevel.READ_ONLY
+) -> tuple[Project, AccessLevel, Claim]:
+    """The project, the user's level on it and its head contract's claim: 404 for a subcontractor's claim,
+    another project's, or a user who does not see the head contract (vendor contacts); then 403 below `minimum`."""
+    project, level = _project(project_id)
+    claim = db.session.get(Claim, claim_id)
+    if (claim is None or claim.commitment.is_subcontract or claim.commitment.project_id != project.id
+            or not permissions.can_see_head_contract(current_user, project, level)):
+        abort(404)
+    if level < minimum:
+        abort(403)
+    return project, level, claim
+
+
 def invite_for_current_user(
     project_id: int, invite_id: int, minimum: AccessLevel = AccessLevel.READ_ONLY
 ) -> tuple[Project, AccessLevel, Invite]:

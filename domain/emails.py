@@ -40,6 +40,7 @@ ACCOUNT_ACTIVATION = "account_activation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - an e-mail kind, not a password
 INVITE_REMINDER = "invite_reminder"
 ADMIN_DIGEST = "admin_digest"
+HEAD_CLAIM_TO_CLIENT = "head_claim_to_client"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def render(message: OutboxMessage) -> Rendered:
         PASSWORD_RESET: _password_reset,
         INVITE_REMINDER: _invite_reminder,
         ADMIN_DIGEST: _admin_digest,
+        HEAD_CLAIM_TO_CLIENT: _head_claim_to_client,
     }[message.kind]
     return renderer(message)
 
@@ -176,6 +178,40 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
         recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",
         paragraphs=[f"{actor.name} approved it" + (", subject to the note below." if note else ".")],
         facts=facts, quote=note, button=("View it", portal), links=[("Pay application (PDF)", f"{portal}/pdf")])
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Someone e-mailed who has no account here: the head contract's client contact."""
+
+    name: str
+
+
+def _head_claim_to_client(message: OutboxMessage) -> Rendered:
+    """The head contract claim to the client contact, with its pay application PDF and package attached
+    (domain/head_contract.py makes them at delivery). The client has no account: no link to the app."""
+    from domain.models import Claim
+
+    claim = db.session.get(Claim, message.claim_id)
+    actor = db.session.get(User, message.actor_id)
+    head, period = claim.commitment, claim.billing_period
+    project = head.project
+    company, _ = _terms()
+    month = period_name(period)
+    package_fits = sum(a.size_bytes for a in claim.attachments) <= current_app.config["PACKAGE_MAX_BYTES"]
+    attached = ("The pay application (PDF) and its package (the PDF with the backup) are attached."
+                if package_fits else "The pay application (PDF) is attached; its backup is too large to e-mail "
+                                     "and follows separately.")
+    return _notice(
+        subject=f"{project.name}: pay application #{claim.number} on {head.number} for {month}",
+        recipient=Addressee(head.client_contact_name or head.vendor.name),
+        heading=f"Pay application #{claim.number} for {month}",
+        paragraphs=[f"{actor.name} of {sender_company_name(company)} sends you pay application #{claim.number} "
+                    f"on {head.number} {head.title}.", attached],
+        facts=[("Contract", f"{head.number} {head.title}"),
+               ("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
+               ("Current amount due", format_money(claim.current_amount_due, project.currency.value))],
+        button=None)
 
 
 def invite_link(invite: Invite, contact: User, answer: str, address: str) -> str:

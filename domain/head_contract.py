@@ -20,11 +20,12 @@ from datetime import date
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from domain import accounts, audit, claims, dates, g702
+from domain import accounts, audit, claim_package, claims, dates, emails, g702, outbox, pay_application
 from domain.claims import COUNTS_AS_BILLED, ClaimRefused, Entered, LineEntry
 from domain.clock import project_today, utcnow
 from domain.commitments import NUMBER_MAX, TITLE_MAX, number_clash, record_event
@@ -40,6 +41,7 @@ from domain.models import (
     Company,
     Invite,
     InviteStatus,
+    OutboxMessage,
     Project,
     SovLine,
     SovStatus,
@@ -366,6 +368,47 @@ def record_client_decision(claim: Claim, decision: ClaimStatus, by: User, *, dec
     db.session.commit()
 
 
+# --- sending it to the client ---------------------------------------------------------------------
+
+
+def send_to_client(claim: Claim, by: User) -> str:
+    """Queue the e-mail of a claim Submitted to client (or decided) to the head contract's client contact,
+    its pay application PDF and package attached when it is delivered; returns the address. ClaimRefused,
+    nothing queued, for a claim not submitted yet."""
+    _require_head_claim(claim, by)
+    if claim.status in EDITABLE or claim.status is ClaimStatus.WITHDRAWN:
+        raise ClaimRefused(f"This claim is {status_words(claim.status, head_contract=True)}: submit it to the "
+                           "client before sending it.")
+    head = claim.commitment
+    address = head.client_contact_email
+    if not address:
+        raise ClaimRefused("The head contract has no client contact e-mail: add it on the head contract's page.")
+    outbox.queue_rows([{"dedupe_key": f"{emails.HEAD_CLAIM_TO_CLIENT}:{claim.id}:{utcnow():%Y%m%d%H%M%S%f}",
+                        "kind": emails.HEAD_CLAIM_TO_CLIENT, "to_address": address, "actor_id": by.id,
+                        "claim_id": claim.id}])
+    audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=head.project_id,
+                 action="sent to the client", new=f"{head.client_contact_name} <{address}>")
+    db.session.commit()
+    return address
+
+
+def client_email_attachments(message: OutboxMessage) -> list[tuple[str, str, bytes]]:
+    """What the e-mail to the client carries, made when it is delivered: the pay application PDF, and the
+    package when the claim's attachments fit in one (the e-mail's text says which)."""
+    claim = db.session.get(Claim, message.claim_id)
+    files = [(pay_application.filename(claim), "application/pdf",
+              pay_application.render_pdf(pay_application.from_claim(claim)))]
+    config = current_app.config
+    try:
+        package = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"])
+    except claim_package.PackageTooLarge:
+        return files
+    return [*files, (pay_application.filename(claim, "package"), "application/pdf", package)]
+
+
+outbox.ATTACHMENTS[emails.HEAD_CLAIM_TO_CLIENT] = client_email_attachments
+
+
 # --- prefill --------------------------------------------------------------------------------------
 
 
@@ -546,6 +589,21 @@ def _over_scheduled(claim: Claim, report: PrefillReport) -> list[int]:
             if f.completed_and_stored > f.scheduled_value]
 
 
+def check_prefill(claim: Claim, by: User) -> None:
+    """ClaimRefused unless `by` may prefill the claim now: before the page asks what prefill may overwrite."""
+    _require_head_claim(claim, by)
+    period = claim.billing_period
+    if not period.is_open:
+        raise ClaimRefused(f"{period_name(period)} is closed: its head contract claim can no longer be prefilled.")
+    _require_editable(claim, "prefilled")
+
+
+def prefill_questions(report: PrefillReport) -> tuple[list[LineReport], list[NeedsChoice]]:
+    """What prefill has to ask before it writes: the adjusted lines whose figures it would change, and the
+    subcontractor lines whose cost code is on several head contract lines."""
+    return [line for line in report.lines if line.adjusted and line.kept], list(report.needs_choice)
+
+
 def prefill(claim: Claim, by: User, *, overwrite: set[int] | None = None,
             choices: dict[int, int] | None = None) -> PrefillReport:
     """Fill each line's work this period (E) and stored materials (F) from the period's Approved and Approved
@@ -553,11 +611,8 @@ def prefill(claim: Claim, by: User, *, overwrite: set[int] | None = None,
     keep the admin's figures unless their claim line id is in `overwrite`; a subcontract line whose cost code
     is on several head contract lines waits for a choice (`choices`, remembered on the subcontract line).
     ClaimRefused, nothing written, for a closed period or a claim that is not Draft or Revise and Resubmit."""
-    _require_head_claim(claim, by)
+    check_prefill(claim, by)
     period = claim.billing_period
-    if not period.is_open:
-        raise ClaimRefused(f"{period_name(period)} is closed: its head contract claim can no longer be prefilled.")
-    _require_editable(claim, "prefilled")
     report = plan_prefill(claim, overwrite=overwrite, choices=choices)
     project_id = period.project_id
     sub_lines = {f.sov_line_id for line in report.lines for f in line.feeds}
@@ -663,6 +718,6 @@ def position(project: Project, period: BillingPeriod) -> Position:
 
 
 __all__ = ["Feed", "HeadContractData", "LineReport", "NeedsChoice", "NotClaimed", "PendingClaim", "Position",
-           "PrefillReport", "claim_for", "create_head_contract", "head_contract_of", "is_adjusted", "plan_prefill",
-           "position", "prefill", "record_client_decision", "save_lines", "start_claim", "submit_to_client",
-           "update_head_contract"]
+           "PrefillReport", "check_prefill", "claim_for", "create_head_contract", "head_contract_of", "is_adjusted",
+           "plan_prefill", "position", "prefill", "prefill_questions", "record_client_decision", "save_lines",
+           "send_to_client", "start_claim", "submit_to_client", "update_head_contract"]

@@ -13,6 +13,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from wtforms.fields.core import UnboundField
 
 from app import create_app
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, DB_INT_MAX, AppForm, IdConverter
+from domain import claims, head_contract, sov
 from domain.importer import COLUMNS as COLUMNS_OF_IMPORT
 from domain.models import Base, Claim, Commitment, Company, SovLine, User, db
 from tests import factories
@@ -63,6 +65,7 @@ class Scene:
     claim: Claim  # under review
     invite_id: int  # accepted, its claim still a draft
     open_claim: Claim
+    head_claim: Claim  # the head contract's, Submitted to client: the client's decision form shows
 
     def ids(self, commitment: Commitment, claim: Claim | None = None) -> dict[str, int | str]:
         line = db.session.scalars(select(SovLine).where(SovLine.commitment_id == commitment.id)).first()
@@ -91,7 +94,21 @@ def scene(client: FlaskClient, world: factories.World) -> Scene:
     location = client.post(f"/portal/invites/{invites[other.id].id}/accept").headers["Location"]
     open_claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     client.post("/sign-out")
-    return Scene(world, vendor, contact, approved, draft, claim, invites[other.id].id, open_claim)
+    return Scene(world, vendor, contact, approved, draft, claim, invites[other.id].id, open_claim,
+                 _head_claim_submitted(world))
+
+
+def _head_claim_submitted(world: factories.World) -> Claim:
+    head = head_contract.create_head_contract(world.project, head_contract.HeadContractData(
+        number="HC-1", title="Prime contract", client_name="Riverside Health Partners",
+        client_contact_name="Elena Brooks", client_contact_email="elena@riverside.example",
+        contract_date=world.period.start_date), world.admin)
+    sov.add_line(head, sov.LineData("01 00 00", "Concrete", Decimal("1000.00")), world.admin)
+    sov.approve_sov(head, world.admin)
+    claim = head_contract.start_claim(world.project, world.period, world.admin)
+    head_contract.save_lines(claim, [claims.LineEntry(head.sov_lines[0].id, this_period="100")], world.admin)
+    head_contract.submit_to_client(claim, world.admin)
+    return claim
 
 
 @pytest.fixture
@@ -460,7 +477,8 @@ def _post_forms(html: str) -> list[dict]:
 
 
 def _pages(app: Flask, scene: Scene) -> Iterator[str]:
-    for ids in (scene.ids(scene.approved), scene.ids(scene.draft, scene.open_claim)):
+    for ids in (scene.ids(scene.approved), scene.ids(scene.draft, scene.open_claim),
+                scene.ids(scene.approved, scene.head_claim)):
         for rule in _rules(app, "GET"):
             if set(rule.arguments) <= set(ids):
                 yield _path(rule, {k: str(v) for k, v in ids.items()})
