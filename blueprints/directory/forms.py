@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from blueprints.auth.forms import new_password_rules, repeated_password
-from blueprints.forms import AppForm, id_or_none, time_zone_choices
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, id_or_none, time_zone_choices
 from domain import company_settings, directory, people, reminders, vendors
 from domain.dates import known_zones
 from domain.errors import Invalid
@@ -160,10 +160,10 @@ class ProjectReminderPolicyForm(ReminderPolicyForm):
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         valid = super().validate(extra_validators)
-        if self.follow.data == "company":  # the fields of a policy the project will not have are not read
-            for field in self:
+        if self.follow.data == "company":  # the fields of a policy the project will not have are not read,
+            for field in self:             # but invisible control characters are refused wherever they come
                 if field.name not in ("follow", "csrf_token"):
-                    field.errors = []
+                    field.errors = [e for e in field.errors if e == CONTROL_CHARACTERS_MESSAGE]
             valid = not any(field.errors for field in self)
         return valid
 

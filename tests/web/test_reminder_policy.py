@@ -183,6 +183,14 @@ def test_follow_must_be_one_of_the_two_choices(admin_client, world):
     assert stored() == before
 
 
+def test_control_characters_are_refused_even_in_the_fields_a_company_follower_leaves_unread(admin_client, world):
+    before = stored()
+    response = admin_client.post(reminders_url(world), data={**GOOD, "follow": "company", "days_before": "5,\x00 1"})
+    assert response.status_code == 422
+    assert "invisible control characters" in message_next_to(html_of(response), "days_before")
+    assert stored() == before
+
+
 def test_a_project_admin_who_is_not_a_company_admin_sets_the_project_policy(client, world, auth):
     pat = factories.user(world.company, "padmin@pb.example", "Pat Projectadmin")
     db.session.add(ProjectPermission(project=world.project, user=pat, level=AccessLevel.ADMIN))
