@@ -112,6 +112,7 @@ class PayApplication:
     # Who bills whom: a head contract claim goes from the contractor to its client.
     to_label: str = "To (contractor)"
     from_label: str = "From (vendor)"
+    head_contract: bool = False  # the contractor's own claim: its words are not the subcontractors'
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency)
@@ -167,7 +168,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         to=other if head_contract else contractor,
         vendor=contractor if head_contract else other,
         to_label="To (client)" if head_contract else "To (contractor)",
-        from_label="From (contractor)" if head_contract else "From (vendor)",
+        from_label="From (contractor)" if head_contract else "From (vendor)", head_contract=head_contract,
         project=f"{project.number} {project.name}", project_address=project.address,
         contract=f"{commitment.kind.value} {commitment.number}", contract_title=commitment.title,
         application_number=claim.number, period_from=period.start_date, period_to=period.end_date,
@@ -359,7 +360,10 @@ def _summary(a: PayApplication) -> list:
     def labelled(label: str, value: str) -> list:
         return [p(text(label), "label"), p(value)]
 
-    story: list = [p(text(f"Pay application · {term('claim')} #{a.application_number}"), "title"),
+    claim_title = (f"Claim #{a.application_number} to the client" if a.head_contract
+                   else f"{term('claim')} #{a.application_number}")
+    previous_claims = "claims to the client" if a.head_contract else term("claim", plural=True).lower()
+    story: list = [p(text(f"Pay application · {claim_title}"), "title"),
                    p(text(f"Application summary · {a.status}"), "small"), Spacer(1, 8)]
     if a.status == "Withdrawn":  # a withdrawn claim counts for nothing: say so before any figure
         story[-1:-1] = [p(text("WITHDRAWN: not for payment"), "title")]
@@ -388,7 +392,7 @@ def _summary(a: PayApplication) -> list:
         ("", f"b. {_pct(a.stored_retention_pct)} of stored materials", t.retention_stored),
         ("", f"Total {retention.lower()}", t.retention_total),
         ("6", f"Total earned less {retention.lower()} (4 - 5)", t.earned_less_retention),
-        ("7", f"Less previous {term('claim', plural=True).lower()} (line 6 of the last approved one)",
+        ("7", f"Less previous {previous_claims} (line 6 of the last approved one)",
          t.previous_claims),
         ("8", "Current amount due (6 - 7)", t.current_amount_due),
         ("9", f"Balance to finish, including {retention.lower()} (3 - 6)",
@@ -423,7 +427,7 @@ def _summary(a: PayApplication) -> list:
                                       ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
     _right_align(change_table, 1, s["base"])
     _right_align(change_table, 2, s["base"])
-    story += [change_table, p("Vendor's certification", "h2"),
+    story += [change_table, p("Contractor's certification" if a.head_contract else "Vendor's certification", "h2"),
               p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, the work covered by this "
                      "application has been completed as the contract requires, that every amount shown was "
                      "earned in the period, that what earlier applications were paid for has been paid on to "

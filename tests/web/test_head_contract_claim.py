@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from domain import claims, head_contract
@@ -336,6 +337,11 @@ def test_the_downloads_are_the_head_contract_claims(admin_client, world, head_cl
     head_contract.prefill(head_claim, world.admin)
     pdf = admin_client.get(claim_url(world, head_claim, "/pdf"))
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    # in the contractor's words: its claim to the client, certified by the contractor, from the contractor
+    words = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert f"Pay application · Claim #{head_claim.number} to the client" in words
+    assert "Contractor's certification" in words and "Vendor's certification" not in words
+    assert "Less previous claims to the client" in words and "From (contractor)" in words
     rows = list(csv.reader(io.StringIO(admin_client.get(claim_url(world, head_claim, "/lines.csv"))
                                        .get_data().decode("utf-8-sig"))))
     assert any("03 30 00" in row for row in rows)
