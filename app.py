@@ -127,6 +127,8 @@ def _defaults(instance_path: str) -> dict[str, Any]:
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         # A claim's package (its PDF with its backup) is refused above this total of attachments.
         "PACKAGE_MAX_BYTES": 100 * 1024 * 1024,
+        # An e-mail carries a claim's package only when its backup is at most this (mail servers refuse more).
+        "MAIL_ATTACHMENTS_MAX_BYTES": 7 * 1024 * 1024,
         "IMPORT_FOLDER": str(Path(instance_path) / "imports"),
         # Several attachments go in one upload, 20 MB each (domain/attachments.py checks each file).
         "MAX_CONTENT_LENGTH": 101 * 1024 * 1024,

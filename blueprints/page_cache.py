@@ -7,7 +7,8 @@ its query, and whatever else the view names (the project's date, which a due dat
 The guard that lets the user see the page runs before every answer, kept or not. Not kept: htmx
 requests, pages with a message waiting to be shown once (a flash), answers other than 200, and
 anything made before the database had a data version. At most `PAGE_CACHE_SIZE` pages a worker
-(0 turns it off), each for at most `PAGE_CACHE_SECONDS`.
+(0 turns it off) and 64 MB, each for at most `PAGE_CACHE_SECONDS`; a write drops them all at the next
+page kept.
 """
 
 from __future__ import annotations
@@ -26,12 +27,19 @@ from extensions import htmx
 _EXTENSION = "page_cache"
 
 
+MAX_BYTES = 64 * 1024 * 1024  # a worker's kept pages in all (a 1,000-row board is about 0.7 MB)
+
+
 class PageCache:
-    """Least recently used pages, each dropped once older than `seconds`."""
+    """Least recently used pages, each dropped once older than `seconds`, at most `size` of them and
+    MAX_BYTES in all. Keys start with the data version: a page of an older one is never asked for again,
+    so the first page of a new version drops them all."""
 
     def __init__(self, size: int, seconds: float) -> None:
         self.size, self.seconds = size, seconds
         self._pages: OrderedDict[Hashable, tuple[float, bytes, str]] = OrderedDict()
+        self._version: object = None
+        self._bytes = 0
         self._lock = Lock()
 
     def get(self, key: Hashable) -> tuple[bytes, str] | None:
@@ -41,20 +49,31 @@ class PageCache:
                 return None
             if time.monotonic() - kept[0] > self.seconds:
                 del self._pages[key]
+                self._bytes -= len(kept[1])
                 return None
             self._pages.move_to_end(key)
             return kept[1], kept[2]
 
-    def put(self, key: Hashable, body: bytes, mimetype: str) -> None:
+    def put(self, key: tuple, body: bytes, mimetype: str) -> None:
+        if len(body) > MAX_BYTES:
+            return
         with self._lock:
+            if key[0] != self._version:
+                self._pages.clear()
+                self._version, self._bytes = key[0], 0
+            old = self._pages.pop(key, None)
+            self._bytes += len(body) - (len(old[1]) if old else 0)
             self._pages[key] = (time.monotonic(), body, mimetype)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            while len(self._pages) > self.size or self._bytes > MAX_BYTES:
+                self._bytes -= len(self._pages.popitem(last=False)[1][1])
+
+    def __len__(self) -> int:
+        return len(self._pages)
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
 
 
 def register_page_cache(app: Flask) -> None:
@@ -80,7 +99,7 @@ def kept_page(make: Callable[[], object], *made_from: Hashable) -> object:
     return response
 
 
-def _key(made_from: tuple[Hashable, ...]) -> Hashable | None:
+def _key(made_from: tuple[Hashable, ...]) -> tuple | None:
     version = g.get("data_version")
     token = session.get("csrf_token")
     if (not current_app.config["PAGE_CACHE_SIZE"] or version is None or token is None or htmx

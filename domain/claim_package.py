@@ -40,6 +40,12 @@ def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def fits_in_email(claim: Claim, max_bytes: int) -> bool:
+    """Whether the claim's backup may go in an e-mail with its package: mail servers refuse large messages
+    (Postfix's default is 10 MB, and base64 makes attachments a third larger)."""
+    return sum(a.size_bytes for a in claim.attachments) <= max_bytes
+
+
 def build(claim: Claim, folder: str, max_bytes: int = MAX_BYTES) -> bytes:
     """The package PDF; PackageTooLarge (before any file is read) when the attachments exceed max_bytes."""
     total = sum(a.size_bytes for a in claim.attachments)

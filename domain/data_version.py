@@ -8,9 +8,12 @@ afterwards is at least that current; a page made then can be served again for as
 has not moved (blueprints/page_cache.py). Every process that writes (web workers, the outbox worker,
 the daily jobs) runs this code, so every worker's pages go stale together.
 
-Listened for on every engine. A database without the table yet (during `flask db upgrade`) is asked
+Listened for on every engine, on what goes through SQLAlchemy's connections (the ORM, Core, text(),
+an AUTOCOMMIT connection at once); a raw DBAPI connection (`engine.raw_connection()`) is not seen, and
+the app uses none for writing. A database without the table yet (during `flask db upgrade`) is asked
 again at each commit until it has one; rows changed by hand outside the app do not move the number
-(restart the app after such an edit or after restoring a backup).
+(restart the app after such an edit or after restoring a backup). The app reads the number with every
+signed-in user (extensions.py), so `flask db upgrade` must run before new code serves requests.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ def current_column():  # type: ignore[no-untyped-def]
 def _note_writes(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
     start = statement.lstrip()[:9].lower()
     if not start.startswith(_READS):
-        conn.info[_WROTE] = True
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            _move(conn)  # no commit to wait for: the write is already in
+        else:
+            conn.info[_WROTE] = True
     if start.startswith(_SCHEMA_CHANGES):  # a migration may drop the table: ask again
         conn.info.pop(_HAS_TABLE, None)
 
@@ -54,8 +60,11 @@ def _forget_writes(conn: Connection) -> None:
 
 @event.listens_for(Engine, "commit")
 def _move_on_commit(conn: Connection) -> None:
-    if not conn.info.pop(_WROTE, False):
-        return
+    if conn.info.pop(_WROTE, False):
+        _move(conn)
+
+
+def _move(conn: Connection) -> None:
     # On the DBAPI connection itself: inside the transaction about to commit, without SQLAlchemy's
     # events (this statement must not count as a write of its own).
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

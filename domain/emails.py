@@ -198,10 +198,12 @@ def _head_claim_to_client(message: OutboxMessage) -> Rendered:
     project = head.project
     company, _ = _terms()
     month = period_name(period)
-    package_fits = sum(a.size_bytes for a in claim.attachments) <= current_app.config["PACKAGE_MAX_BYTES"]
+    from domain.head_contract import package_goes_by_email
+
     attached = ("The pay application (PDF) and its package (the PDF with the backup) are attached."
-                if package_fits else "The pay application (PDF) is attached; its backup is too large to e-mail "
-                                     "and follows separately.")
+                if package_goes_by_email(claim) else
+                f"The pay application (PDF) is attached; its backup is too large to e-mail: ask {actor.name} "
+                "for it.")
     return _notice(
         subject=f"{project.name}: pay application #{claim.number} on {head.number} for {month}",
         recipient=Addressee(head.client_contact_name or head.vendor.name),

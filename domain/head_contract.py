@@ -42,6 +42,7 @@ from domain.models import (
     Invite,
     InviteStatus,
     OutboxMessage,
+    OutboxStatus,
     Project,
     SovLine,
     SovStatus,
@@ -356,6 +357,8 @@ def record_client_decision(claim: Claim, decision: ClaimStatus, by: User, *, dec
     check_all(check_decision, check_date, check_amount, check_note)
     claims.refresh_snapshot(claim)  # D and line 7 as they stand at the decision: an approval keeps them
     transition(claim, decision, by=by, note=note)
+    if decision in EDITABLE:
+        _cancel_unsent(claim, by)
     claim.client_decision_date = decided_on
     claim.client_approved_amount = approved_amount if approving else None
     claim.client_decision_note = note or None
@@ -392,21 +395,39 @@ def send_to_client(claim: Claim, by: User) -> str:
     return address
 
 
+def package_goes_by_email(claim: Claim) -> bool:
+    """Whether the e-mail to the client carries the package as well as the PDF (its text says which)."""
+    return claim_package.fits_in_email(claim, current_app.config["MAIL_ATTACHMENTS_MAX_BYTES"])
+
+
 def client_email_attachments(message: OutboxMessage) -> list[tuple[str, str, bytes]]:
     """What the e-mail to the client carries, made when it is delivered: the pay application PDF, and the
-    package when the claim's attachments fit in one (the e-mail's text says which)."""
+    package when the claim's backup fits in an e-mail. A claim given back for changes meanwhile is not sent
+    (its unsent e-mails are taken out of the outbox then: `_cancel_unsent`); this refuses the rest."""
     claim = db.session.get(Claim, message.claim_id)
+    if claim.status in EDITABLE or claim.status is ClaimStatus.WITHDRAWN:
+        raise ClaimRefused(f"Claim {claim.id} is {claim.status.value} again: not sent to the client.")
     files = [(pay_application.filename(claim), "application/pdf",
               pay_application.render_pdf(pay_application.from_claim(claim)))]
-    config = current_app.config
-    try:
-        package = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"])
-    except claim_package.PackageTooLarge:
+    if not package_goes_by_email(claim):
         return files
+    package = claim_package.build(claim, current_app.config["UPLOAD_FOLDER"], current_app.config["PACKAGE_MAX_BYTES"])
     return [*files, (pay_application.filename(claim, "package"), "application/pdf", package)]
 
 
-outbox.ATTACHMENTS[emails.HEAD_CLAIM_TO_CLIENT] = client_email_attachments
+def _cancel_unsent(claim: Claim, by: User) -> None:
+    """Take the claim's e-mails to the client that no worker has sent or holds out of the outbox, in the
+    caller's transaction: the client is not sent figures that are being changed."""
+    now = utcnow()
+    unsent = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == emails.HEAD_CLAIM_TO_CLIENT, OutboxMessage.claim_id == claim.id,
+        OutboxMessage.status == OutboxStatus.PENDING,
+        (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now))).all()
+    for message in unsent:
+        db.session.delete(message)
+        audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.commitment.project_id,
+                     action="e-mail to the client cancelled", old=message.to_address,
+                     new="not sent: the claim was given back for changes")
 
 
 # --- prefill --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ Between the preview and the confirmation the uploaded file waits in domain/uploa
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -458,9 +459,9 @@ def plan_sov_import(head: Commitment, table: Table) -> SovPlan:
     problems: list[Problem] = []
     lines = [_line(row, cells, problem) for row, cells, problem in _rows(table, problems)]
     _sort(problems)
-    codes = [s.cost_code.casefold() for s in head.sov_lines] + [line.cost_code.casefold() for line in lines]
+    codes = Counter(line.cost_code.casefold() for line in [*head.sov_lines, *lines])
     shared = {line.cost_code for line in [*head.sov_lines, *lines]
-              if line.cost_code and codes.count(line.cost_code.casefold()) > 1}
+              if line.cost_code and codes[line.cost_code.casefold()] > 1}
     return SovPlan(lines=lines, problems=problems, rows=len(table.rows), existing=len(head.sov_lines),
                    shared_codes=shared)
 

@@ -48,11 +48,19 @@ GROUP_MOST = 50  # messages sent between two commits, at most (see _Groups)
 GROUP_TIME = timedelta(seconds=0.2)  # ... and for about this long at most
 SUBJECT_KEPT = OutboxMessage.__table__.c.subject.type.length
 
+def _head_claim_attachments(message: OutboxMessage) -> Sequence[Attachment | tuple[str, str, bytes]]:
+    from domain.head_contract import client_email_attachments  # it queues through this module
+
+    return client_email_attachments(message)
+
+
 # What a kind of e-mail carries attached, made when it is delivered (as its text is): kind -> a
 # function of the message returning (filename, content type, bytes) tuples. A kind not named here
 # has none. A function that raises fails that one message, which is retried like a refused one.
-#     ATTACHMENTS[emails.CLAIM_APPROVED] = lambda message: [("claim.pdf", "application/pdf", pdf(message))]
-ATTACHMENTS: dict[str, Callable[[OutboxMessage], Sequence[Attachment | tuple[str, str, bytes]]]] = {}
+# Named here, not by the modules that make them, so that every worker knows them whatever it imported.
+ATTACHMENTS: dict[str, Callable[[OutboxMessage], Sequence[Attachment | tuple[str, str, bytes]]]] = {
+    emails.HEAD_CLAIM_TO_CLIENT: _head_claim_attachments,
+}
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -16,7 +16,7 @@ from blueprints.auth.limits import limit_mail
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
-from blueprints.guards import head_contract_claim_for_current_user, project_for_current_user
+from blueprints.guards import head_contract_claim_for_current_user, period_in, project_for_current_user
 from blueprints.head_contract.forms import DecisionForm
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
@@ -59,7 +59,10 @@ def index(project_id: int):
 @login_required
 def start_claim(project_id: int):
     project, _level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    period = boards.choose_period(boards.periods_of(project), request.form.get("period", type=db_int))
+    asked = request.form.get("period", type=db_int)
+    # A period named is this project's or a 404; none named is the Open one (or the newest).
+    period = period_in(project, asked) if asked is not None else boards.choose_period(boards.periods_of(project),
+                                                                                      None)
     if period is None:
         flash("Open a billing period first: a head contract claim belongs to one.", "warning")
         return redirect(url_for("head_contract.index", project_id=project.id), code=303)

@@ -14,7 +14,18 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from domain import claims, head_contract
-from domain.models import AuditEvent, Claim, ClaimLine, ClaimStatus, OutboxMessage, PeriodStatus, Project, db
+from domain.clock import project_today
+from domain.models import (
+    Attachment,
+    AuditEvent,
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    OutboxMessage,
+    PeriodStatus,
+    Project,
+    db,
+)
 from domain.outbox import deliver_due
 from domain.periods import period_name
 from extensions import mail
@@ -176,6 +187,11 @@ def test_the_admin_starts_the_claim_from_the_tab_and_others_see_there_is_none(cl
     auth.switch(world.admin.email)
     html = client.get(tab_url(world)).get_data(as_text=True)
     assert "Start the claim for" in html
+    foreign = factories.period(Project(number="P-9", name="Elsewhere", address=""))
+    db.session.commit()
+    before = count(Claim)  # another project's period is a 404, not this project's Open period
+    assert client.post(tab_url(world, "/claims"), data={"period": foreign.id}).status_code == 404
+    assert count(Claim) == before
     response = client.post(tab_url(world, "/claims"), data={"period": world.period.id})
     assert response.status_code == 303
     claim = head_contract.claim_for(world.project, world.period)
@@ -407,6 +423,40 @@ def test_send_to_client_e_mails_the_pdf_and_the_package(admin_client, world, hea
     assert package.get_filename().endswith("_package.pdf") and package.get_content().startswith(b"%PDF")
     html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
     assert "sent to the client" in html  # the history
+
+
+def test_a_backup_too_large_to_e_mail_stays_out_and_the_e_mail_says_whom_to_ask(app, admin_client, world, head_claim,
+                                                                              smtp):
+    head_contract.prefill(head_claim, world.admin)
+    head_contract.submit_to_client(head_claim, world.admin)
+    db.session.add(Attachment(claim_id=head_claim.id, filename="photos.pdf", content_type="application/pdf",
+                              size_bytes=8 * 1024 * 1024, sha256="0" * 64, storage_key="gone/photos.pdf",
+                              uploaded_by_id=world.admin.id))
+    db.session.commit()
+    assert app.config["MAIL_ATTACHMENTS_MAX_BYTES"] < 8 * 1024 * 1024 < app.config["PACKAGE_MAX_BYTES"]
+    assert admin_client.post(claim_url(world, head_claim, "/send")).status_code == 303
+    with smtp:
+        assert deliver_due(mail).sent == 1
+    (got,) = smtp.messages
+    (pdf,) = got.message.iter_attachments()  # the pay application alone
+    assert pdf.get_filename().endswith(".pdf") and not pdf.get_filename().endswith("_package.pdf")
+    assert "its backup is too large to e-mail: ask Avery Admin for it." in " ".join(got.text.split())
+
+
+def test_a_claim_sent_back_by_the_client_takes_its_unsent_e_mail_out_of_the_outbox(admin_client, world,
+                                                                                    head_claim, smtp):
+    head_contract.prefill(head_claim, world.admin)
+    head_contract.submit_to_client(head_claim, world.admin)
+    assert admin_client.post(claim_url(world, head_claim, "/send")).status_code == 303  # the SMTP server is down
+    assert count(OutboxMessage, OutboxMessage.claim_id == head_claim.id) == 1
+    head_contract.record_client_decision(head_claim, ClaimStatus.REVISE_AND_RESUBMIT, world.admin,
+                                         decided_on=project_today(world.project), note="Split line 3.")
+    assert count(OutboxMessage, OutboxMessage.claim_id == head_claim.id) == 0
+    html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
+    assert "e-mail to the client cancelled" in html  # the history says so
+    with smtp:
+        assert deliver_due(mail).sent == 0
+    assert smtp.messages == []
 
 
 @pytest.mark.parametrize("role", ["standard", "readonly", "nobody", "contact"])

@@ -144,8 +144,33 @@ def test_htmx_requests_and_a_zero_size_are_never_kept(app, client, world, board,
     client.get(url)
     client.get(url, headers={"HX-Request": "true"})
     client.get(url, headers={"HX-Request": "true"})
-    assert len(page_cache(app)._pages) == 1  # the full page alone
+    assert len(page_cache(app)) == 1  # the full page alone
     app.config["PAGE_CACHE_SIZE"] = 0
     first, _ = _statements(app, client, url)
     again, _ = _statements(app, client, url)
     assert again == first > 2
+
+
+def test_a_new_data_version_drops_the_older_pages_and_the_bytes_stay_bounded(monkeypatch):
+    import blueprints.page_cache as kept
+
+    cache = kept.PageCache(size=10, seconds=300)
+    cache.put((1, "a"), b"x" * 10, "text/html")
+    cache.put((1, "b"), b"x" * 10, "text/html")
+    assert len(cache) == 2 and cache.get((1, "a")) == (b"x" * 10, "text/html")
+    cache.put((2, "a"), b"y" * 10, "text/html")  # something was written: version 1's pages are dead
+    assert len(cache) == 1 and cache.get((1, "b")) is None
+    monkeypatch.setattr(kept, "MAX_BYTES", 25)
+    for n in range(5):
+        cache.put((2, n), b"z" * 10, "text/html")
+    assert len(cache) == 2  # the least recently used go first, by bytes as well as by count
+    assert cache.get((2, 4)) is not None and cache.get((2, 0)) is None
+    cache.put((2, "huge"), b"h" * 26, "text/html")  # larger than the whole budget: not kept at all
+    assert cache.get((2, "huge")) is None and len(cache) == 2
+
+
+def test_a_write_on_an_autocommit_connection_moves_the_version_at_once(app, world):
+    before = _version() or 0
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("UPDATE companies SET trade = 'General' WHERE id = :id"), {"id": world.company.id})
+        assert _version() == before + 1
