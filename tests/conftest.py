@@ -41,7 +41,7 @@ BROWSER_ARGS = [
 
 @pytest.fixture(scope="session", autouse=True)
 def _compile_once() -> Iterator[None]:
-    """The apps of a session share their compiled templates and URL builders (tests/compiled.py)."""
+    """The apps of a session share compiled templates, URL builders and engines (tests/compiled.py)."""
     with shared_across_apps():
         yield
 
