@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from domain.models import Base, db
 from tests import factories
-from tests.compiled import shared_across_apps
+from tests.compiled import close_connections, shared_across_apps
 from tests.helpers import IN_CI, PG_URL, AuthActions, IsolatedClient, test_config
 
 BROWSER_ARGS = [
@@ -41,7 +41,7 @@ BROWSER_ARGS = [
 
 @pytest.fixture(scope="session", autouse=True)
 def _compile_once() -> Iterator[None]:
-    """The apps of a session share their compiled templates and URL builders (tests/compiled.py)."""
+    """The apps of a session share compiled templates, URL builders and engines (tests/compiled.py)."""
     with shared_across_apps():
         yield
 
@@ -129,14 +129,21 @@ def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=_databases())
-def database_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_uri(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
-        path = tmp_path / "test.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_schema"), path)
+        # One address for every test, so that their apps share one engine (tests/compiled.py); the
+        # previous test's file is removed, not overwritten: a connection left open keeps to the old one.
+        schema = request.getfixturevalue("sqlite_schema")
+        path = schema.parent / "test.sqlite3"
+        for leftover in ("", "-journal", "-wal", "-shm"):
+            Path(f"{path}{leftover}").unlink(missing_ok=True)
+        shutil.copyfile(schema, path)
         yield f"sqlite:///{path}"
+        close_connections()
         return
     engine = request.getfixturevalue("pg_engine")
     yield request.getfixturevalue("pg_schema")
+    close_connections()
     _empty(engine)
 
 

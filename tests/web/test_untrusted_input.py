@@ -267,7 +267,7 @@ def test_the_reads_found_in_the_source_include_the_ids_the_issue_names(app):
 def test_no_id_like_value_in_a_query_string_or_form_is_a_500_anywhere(app, clients, scene):
     names = _names_read_from_requests() | {n for cls in _form_classes() for n, kind in _fields(cls).items()
                                            if issubclass(kind, SelectField | IntegerField)}
-    requests = 0
+    sent: set[tuple[str, str, str, str]] = set()
     for ids in (scene.ids(scene.approved), scene.ids(scene.draft)):
         # Row actions run too: let them deactivate someone no other request signs in as.
         real = {k: str(v) for k, v in {**ids, "user_id": scene.world.readonly.id}.items()}
@@ -278,12 +278,16 @@ def test_no_id_like_value_in_a_query_string_or_form_is_a_500_anywhere(app, clien
                         continue
                     path = _path(rule, real)
                     for value in NOT_AN_ID:
+                        # A route without a commitment's id has the same address for both commitments:
+                        # the request went out in the first round (some 1,400 of 3,300).
+                        if (request := (role, method, path, value)) in sent:
+                            continue
+                        sent.add(request)
                         fields = {name: value for name in names}
                         response = (clients[role].get(path, query_string=fields) if method == "GET"
                                     else clients[role].post(path, data=fields))
                         assert response.status_code < 500, (role, method, path, value, response.status_code)
-                        requests += 1
-    assert requests > 300
+    assert len(sent) > 300
     assert _stored_with("\x00") == []
 
 
