@@ -27,6 +27,7 @@ from domain.models import Base, db
 from tests import factories
 from tests.compiled import close_connections, shared_across_apps
 from tests.helpers import IN_CI, PG_URL, AuthActions, IsolatedClient, test_config
+from tests.smtp import smtp  # noqa: F401 - a fixture: an SMTP server on loopback for any test that asks
 
 BROWSER_ARGS = [
     "--no-sandbox",

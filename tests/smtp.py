@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
@@ -208,3 +210,18 @@ class SilentServer:
         self._listener.close()
         for conn in self._held:
             conn.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A port for an SMTP server on loopback; the server itself runs inside `with smtp:`."""
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app_config(smtp: SmtpServer) -> dict[str, object]:
+    """A module's `config_overrides` when its app sends to `smtp` (import it under that name): Flask-Mail
+    reads MAIL_* once, when the app is created."""
+    return smtp.config

@@ -4,7 +4,6 @@ money as the pages do; delivered to a real SMTP server on loopback (tests/smtp.p
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -27,19 +26,8 @@ from extensions import mail
 from tests import factories
 from tests.helpers import AuthActions
 from tests.smtp import Received, SmtpServer
+from tests.smtp import smtp_app_config as config_overrides  # noqa: F401 - a fixture: these apps send to `smtp`
 from tests.web.portal_helpers import SIGN, send_invites
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return smtp.config  # Flask-Mail reads MAIL_* once, when the app is created
 
 
 def this_month(world: factories.World) -> str:

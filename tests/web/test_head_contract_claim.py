@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -33,7 +32,7 @@ from tests import factories
 from tests.domain.test_head_contract import claim_in, make_head, subcontract
 from tests.domain.test_head_contract import data as head_data
 from tests.helpers import billings_url, count
-from tests.smtp import SmtpServer
+from tests.smtp import smtp_app_config as config_overrides  # noqa: F401 - a fixture: these apps send to `smtp`
 
 D = Decimal
 
@@ -385,18 +384,6 @@ def test_a_head_contract_whose_schedule_is_a_draft_says_what_to_do_first(admin_c
 
 
 # --- sending it to the client -------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return smtp.config  # Flask-Mail reads MAIL_* once, when the app is created
 
 
 def test_send_to_client_e_mails_the_pdf_and_the_package(admin_client, world, head_claim, smtp):

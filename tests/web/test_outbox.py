@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -37,6 +36,7 @@ from extensions import mail
 from templating import day
 from tests import factories
 from tests.smtp import RecordingHandler, SmtpServer
+from tests.smtp import smtp_app_config as config_overrides  # noqa: F401 - a fixture: these apps send to `smtp`
 
 SUBJECT_MIDDLE = ": invite to bill "
 
@@ -50,20 +50,6 @@ def this_month(world: factories.World) -> str:
     world.period.due_date = today + timedelta(days=10)
     db.session.commit()
     return start.strftime("%B %Y")  # e.g. "November 2026"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    """A port for the SMTP server; the server itself starts only when a test starts it."""
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    # Flask-Mail reads MAIL_* once, in init_app: the port must be there when the app is created.
-    return smtp.config
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,23 +25,11 @@ from domain.outbox import deliver_due
 from extensions import mail
 from tests import factories
 from tests.helpers import AuthActions, count
-from tests.smtp import SmtpServer
+from tests.smtp import smtp_app_config as config_overrides  # noqa: F401 - a fixture: these apps send to `smtp`
 from tests.web.portal_helpers import send_invites
 from tests.web.portal_helpers import token as invite_token
 
 NEW_PASSWORD = "a-brand-new-password"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return smtp.config
 
 
 @pytest.fixture

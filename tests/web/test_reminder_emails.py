@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -37,19 +36,8 @@ from extensions import mail
 from tests import factories
 from tests.helpers import AuthActions, count
 from tests.smtp import Received, SmtpServer
+from tests.smtp import smtp_app_config as config_overrides  # noqa: F401 - a fixture: these apps send to `smtp`
 from tests.web.portal_helpers import send_invites
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp: SmtpServer) -> dict[str, object]:
-    return smtp.config  # Flask-Mail reads MAIL_* once, when the app is created
 
 
 @pytest.fixture
