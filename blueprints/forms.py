@@ -18,7 +18,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import Field, StringField
+from wtforms import DateField, Field, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextArea
 
@@ -112,3 +112,14 @@ def time_zone_choices(current: str | None, first: str = "United States") -> dict
     """The time zone picker's options, grouped (domain/dates.zone_choices), for a select field."""
     return {group: [SelectChoice(value, words) for value, words in zones]
             for group, zones in zone_choices(first, current).items()}
+
+
+class DayField(DateField):
+    """A date, typed as 2026-11-30 (the browser's date picker sends that too); anything else is refused
+    in words that say what to type, not WTForms' "Not a valid date value."."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a date like 2026-11-30.") from None

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
 from domain import claims
 from domain.models import Claim, ClaimStatus, LineReview
 
 
-def _date(label: str) -> DateField:
-    return DateField(label, validators=[InputRequired(f"Enter the {label.lower()}.")],
+def _date(label: str) -> DayField:
+    return DayField(label, validators=[InputRequired(f"Enter the {label.lower()}.")],
                      render_kw={"type": "date"})
 
 
@@ -23,12 +23,6 @@ class PeriodForm(AppForm):
     @property
     def confirmed(self) -> bool:
         return bool(self.confirm.data)
-
-    def process_formdata_errors(self) -> None:
-        # WTForms says "Not a valid date value." for a non-date; say what to type instead.
-        for field in (self.start_date, self.end_date, self.due_date):
-            field.errors = ["Enter a date like 2026-11-30." if "Not a valid date" in e else e
-                            for e in field.errors]
 
 
 class RuleForm(AppForm):

@@ -238,7 +238,6 @@ def create_period(project_id: int):
             flash(f"Billing period {period.number} is open: {periods.period_name(period)}, "
                   f"due {dates.day(period.due_date)}.", "success")
             return _to(url_for("billings.index", project_id=project.id))
-    form.process_formdata_errors()
     return _periods_answer(project, level, form, 422)
 
 
@@ -275,7 +274,6 @@ def edit_period(project_id: int, period_id: int):
         else:
             flash(f"Billing period {period.number} is saved.", "success")
             return redirect(url_for("billings.index", project_id=project.id, period=period.id), code=303)
-    form.process_formdata_errors()
     status = 422 if form.errors else 200
     return render_template("billings/period_edit.html", project=project, period=period, form=form), status
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from blueprints.forms import AppForm
+from blueprints.forms import AppForm, DayField
 from blueprints.setup.forms import choice
 from domain.head_contract import NOTE_MAX
 from domain.models import ClaimStatus
@@ -22,7 +22,7 @@ class DecisionForm(AppForm):
 
     decision = SelectField("Client's decision", choices=[choice(s.name, status_words(s, head_contract=True))
                                                          for s in CLIENT_DECISIONS], validate_choice=False)
-    decided_on = DateField("Date of the decision", validators=[Optional()], render_kw={"type": "date"})
+    decided_on = DayField("Date of the decision", validators=[Optional()], render_kw={"type": "date"})
     approved_amount = StringField("Amount approved", description="To approve: at most the current amount due.",
                                   render_kw={"inputmode": "decimal", "autocomplete": "off"})
     note = TextAreaField("Note", description="Needed to approve as noted: what the approval is subject to.",
@@ -37,8 +37,3 @@ class DecisionForm(AppForm):
         """The amount typed (None when empty); ValueError with the message when it is not money."""
         typed = (self.approved_amount.data or "").strip()
         return parse_money(typed) if typed else None
-
-    def date_problems(self) -> None:
-        # WTForms says "Not a valid date value." for a non-date; say what to type instead.
-        self.decided_on.errors = ["Enter a date like 2026-11-30." if "Not a valid date" in e else e
-                                  for e in self.decided_on.errors]

@@ -190,7 +190,6 @@ def decision(project_id: int, claim_id: int):
     project, level, claim = head_contract_claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
     form = DecisionForm()
     form.validate()
-    form.date_problems()
     status = form.status()
     if status is None:
         form.decision.errors = ["Choose Approved, Approved as Noted or Revise and Resubmit."]

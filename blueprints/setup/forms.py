@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
-from blueprints.forms import AppForm, time_zone_choices
+from blueprints.forms import AppForm, DayField, time_zone_choices
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
 from domain.head_contract import CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, EMAIL_PROBLEM
 from domain.models import SUBCONTRACT_KINDS, CommitmentStatus, Country, Currency
@@ -157,19 +157,12 @@ class HeadContractForm(AppForm):
                     Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
                     Email(EMAIL_PROBLEM)],  # so it shows with the other fields' messages, not after them
         render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
-    contract_date = DateField("Contract date", validators=[InputRequired("Enter the contract date.")],
+    contract_date = DayField("Contract date", validators=[InputRequired("Enter the contract date.")],
                               render_kw={"type": "date"})
     retention_pct = PercentField("Retention %")
     stored_materials_retention_pct = PercentField(
         "Stored materials retention %", optional=True,
         description="Leave empty to retain stored materials at the same % as work.")
-
-    def validate(self, extra_validators: dict | None = None) -> bool:
-        valid = super().validate(extra_validators)
-        # WTForms says "Not a valid date value." for a non-date; say what to type instead.
-        self.contract_date.errors = ["Enter a date like 2026-11-30." if "Not a valid date" in e else e
-                                     for e in self.contract_date.errors]
-        return valid
 
 
 class SovLineForm(AppForm):

@@ -330,6 +330,8 @@ def test_submit_to_client_then_the_clients_decision(admin_client, world, head_cl
         assert response.status_code == 422
         assert f'id="{field}-feedback"' in response.get_data(as_text=True), data
         assert written(head_claim) == before
+        if field == "decided_on":
+            assert "Enter a date like 2026-11-30." in response.get_data(as_text=True)
     response = admin_client.post(claim_url(world, head_claim, "/decision"), data={
         "decision": "APPROVED", "decided_on": today, "approved_amount": str(due)})
     assert response.status_code == 303
