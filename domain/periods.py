@@ -117,10 +117,15 @@ class OpenWorkLeft(Exception):
         self.work = work
 
 
+def open_period_of(project: Project) -> BillingPeriod | None:
+    """The project's Open billing period, if it has one (at most one: a partial unique index)."""
+    return db.session.scalar(select(BillingPeriod).where(BillingPeriod.project_id == project.id,
+                                                         BillingPeriod.status == PeriodStatus.OPEN))
+
+
 def open_work(project: Project) -> OpenWork | None:
     """What is still open in the project's Open period (None without one): two statements."""
-    current = db.session.scalar(select(BillingPeriod).where(BillingPeriod.project_id == project.id,
-                                                            BillingPeriod.status == PeriodStatus.OPEN))
+    current = open_period_of(project)
     if current is None:
         return None
     waiting = [key for _, _, statuses in OPEN_CLAIM_GROUPS for key in statuses]
@@ -144,10 +149,7 @@ def create_period(project: Project, dates: PeriodDates, by: User | None, *, conf
         work = open_work(project)
         if work:
             raise OpenWorkLeft(work)
-    previous = db.session.scalar(
-        select(BillingPeriod).where(BillingPeriod.project_id == project.id,
-                                    BillingPeriod.status == PeriodStatus.OPEN)
-    )
+    previous = open_period_of(project)
     if previous is not None:
         previous.status = PeriodStatus.CLOSED
         audit.record(actor=by, entity_type="billing_period", entity_id=previous.id, project_id=project.id,

@@ -242,11 +242,6 @@ def sample_period() -> tuple[Project, BillingPeriod] | None:
     return (chosen.project, chosen) if chosen is not None else None
 
 
-def open_period_of(project: Project) -> BillingPeriod | None:
-    return db.session.scalar(select(BillingPeriod).where(BillingPeriod.project_id == project.id,
-                                                         BillingPeriod.status == PeriodStatus.OPEN))
-
-
 def why_not_reminded(invite_status: InviteStatus | None, claim_status: ClaimStatus | None, *, muted: bool,
                      eligible: bool, active_contacts: int) -> str | None:
     """Whether an invite's contacts are reminded (None) or why not, in words for the admin (SPEC §3):

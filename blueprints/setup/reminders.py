@@ -10,7 +10,7 @@ from blueprints.field_errors import show_problems
 from blueprints.guards import project_for_current_user
 from blueprints.setup import bp
 from blueprints.setup.common import status_of
-from domain import accounts, reminders
+from domain import accounts, periods, reminders
 from domain.errors import Invalid
 from domain.models import AccessLevel
 
@@ -37,7 +37,7 @@ def project_reminders(project_id: int):
                 flash(f"Reminders saved: this project {'has ' if own else ''}{follows}." if changed
                       else "Nothing changed.", "success" if changed else "info")
                 return redirect(url_for("setup.project_reminders", project_id=project.id), code=303)
-    period = reminders.open_period_of(project)
+    period = periods.open_period_of(project)
     words = reminders.describe(reminders.effective_policy(project, company), period, project.time_zone)
     return render_template("setup/reminders.html", project=project, form=form, policy_words=words,
                            period=period, own=project.reminder_policy is not None), status_of(form)
