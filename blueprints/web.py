@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sqlite3
 import threading
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, g, make_response, redirect, render_template, request
+from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, send_file
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -195,3 +196,10 @@ def read_link(read, max_age_setting: str, about: str):  # type: ignore[no-untype
         return None, link_problem("expired", about)
     except tokens.TokenInvalid:
         return None, link_problem("invalid", about)
+
+
+def download(body: bytes, media_type: str, name: str) -> Response:
+    """A file to save (a PDF, a package, an export): a contract's figures, so never kept by a shared cache."""
+    response = send_file(io.BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

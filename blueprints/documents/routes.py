@@ -6,12 +6,11 @@ through the portal (their own claims only); both get the same files from the sam
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from blueprints.guards import claim_for_current_user
+from blueprints.web import download
 from domain import claim_package, pay_application, portal
 from domain.models import Claim
 
@@ -22,7 +21,7 @@ bp = Blueprint("documents", __name__)
 @login_required
 def claim_pdf(project_id: int, claim_id: int):
     _project, _level, claim = claim_for_current_user(project_id, claim_id)
-    return _pdf(claim)
+    return pdf_download(claim)
 
 
 @bp.get("/projects/<int:project_id>/billings/claims/<int:claim_id>/package")
@@ -30,39 +29,34 @@ def claim_pdf(project_id: int, claim_id: int):
 def claim_package_pdf(project_id: int, claim_id: int):
     _project, _level, claim = claim_for_current_user(project_id, claim_id)
     back = url_for("billings.claim", project_id=project_id, claim_id=claim.id)
-    return _package(claim, back)
+    return package_download(claim, back)
 
 
 @bp.get("/portal/claims/<int:claim_id>/pdf")
 @login_required
 def portal_claim_pdf(claim_id: int):
-    return _pdf(portal.claim_for_contact(current_user, claim_id) or abort(404))
+    return pdf_download(portal.claim_for_contact(current_user, claim_id) or abort(404))
 
 
 @bp.get("/portal/claims/<int:claim_id>/package")
 @login_required
 def portal_claim_package(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
-    return _package(claim, url_for("portal.claim", claim_id=claim.id))
+    return package_download(claim, url_for("portal.claim", claim_id=claim.id))
 
 
-def _pdf(claim: Claim):  # type: ignore[no-untyped-def]
+def pdf_download(claim: Claim):  # type: ignore[no-untyped-def]
+    """The claim's pay application PDF, whoever's claim it is (the caller's guard decided who may have it)."""
     document = pay_application.render_pdf(pay_application.from_claim(claim))
-    return _download(document, pay_application.filename(claim))
+    return download(document, "application/pdf", pay_application.filename(claim))
 
 
-def _package(claim: Claim, back: str):  # type: ignore[no-untyped-def]
+def package_download(claim: Claim, back: str):  # type: ignore[no-untyped-def]
+    """The claim's package, or back to `back` saying why it is too large."""
     config = current_app.config
     try:
         document = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"])
     except claim_package.PackageTooLarge as refused:
         flash(str(refused), "warning")
         return redirect(back, code=303)
-    return _download(document, pay_application.filename(claim, "package"))
-
-
-def _download(document: bytes, name: str):  # type: ignore[no-untyped-def]
-    response = send_file(io.BytesIO(document), mimetype="application/pdf", as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(document, "application/pdf", pay_application.filename(claim, "package"))

@@ -3,13 +3,12 @@ for the claim's contact in the portal. Whoever sees the page may download what i
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
 from blueprints.forms import db_int
 from blueprints.guards import claim_for_current_user, project_for_current_user
+from blueprints.web import download
 from domain import board as boards
 from domain import exports, portal
 from templating import current_terms
@@ -29,25 +28,22 @@ def board(project_id: int, kind: str):
                                search=args.get("q"))
     if loaded.period is None:
         abort(404)
-    return _download(exports.board_export(loaded, current_terms()), kind)
+    return export_download(exports.board_export(loaded, current_terms()), kind)
 
 
 @bp.get(f"/projects/<int:project_id>/billings/claims/<int:claim_id>/lines.{KIND}")
 @login_required
 def claim_lines(project_id: int, claim_id: int, kind: str):
     _project, _level, claim = claim_for_current_user(project_id, claim_id)
-    return _download(exports.claim_lines_export(claim, current_terms()), kind)
+    return export_download(exports.claim_lines_export(claim, current_terms()), kind)
 
 
 @bp.get(f"/portal/claims/<int:claim_id>/lines.{KIND}")
 @login_required
 def portal_claim_lines(claim_id: int, kind: str):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
-    return _download(exports.claim_lines_export(claim, current_terms()), kind)
+    return export_download(exports.claim_lines_export(claim, current_terms()), kind)
 
 
-def _download(export: exports.Export, kind: str):  # type: ignore[no-untyped-def]
-    response = send_file(io.BytesIO(export.render(kind)), mimetype=exports.MEDIA_TYPES[kind], as_attachment=True,
-                         download_name=export.file_name(kind), max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"  # figures of a contract: not for shared caches
-    return response
+def export_download(export: exports.Export, kind: str):  # type: ignore[no-untyped-def]
+    return download(export.render(kind), exports.MEDIA_TYPES[kind], export.file_name(kind))

@@ -7,20 +7,20 @@ what it is about, and nothing written); the domain (domain/head_contract.py) dec
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
 from blueprints.billings.forms import ClaimLinesForm
+from blueprints.documents.routes import package_download, pdf_download
+from blueprints.exports.routes import export_download
 from blueprints.field_errors import show_problems
 from blueprints.forms import db_int
 from blueprints.guards import head_contract_claim_for_current_user, period_in, project_for_current_user
 from blueprints.head_contract.forms import DecisionForm
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain import claim_package, claims, exports, head_contract, pay_application
+from domain import claims, exports, head_contract
 from domain.claims import ClaimRefused
 from domain.errors import Invalid
 from domain.models import AccessLevel, Claim, ClaimStatus
@@ -220,35 +220,21 @@ def decision(project_id: int, claim_id: int):
 @login_required
 def claim_pdf(project_id: int, claim_id: int):
     _project, _level, claim = head_contract_claim_for_current_user(project_id, claim_id)
-    document = pay_application.render_pdf(pay_application.from_claim(claim))
-    return _download(document, "application/pdf", pay_application.filename(claim))
+    return pdf_download(claim)
 
 
 @bp.get("/claims/<int:claim_id>/package")
 @login_required
 def claim_package_pdf(project_id: int, claim_id: int):
     _project, _level, claim = head_contract_claim_for_current_user(project_id, claim_id)
-    config = current_app.config
-    try:
-        document = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"])
-    except claim_package.PackageTooLarge as refused:
-        flash(str(refused), "warning")
-        return _to_claim(claim)
-    return _download(document, "application/pdf", pay_application.filename(claim, "package"))
+    return package_download(claim, url_for("head_contract.claim", project_id=project_id, claim_id=claim.id))
 
 
 @bp.get(f"/claims/<int:claim_id>/lines.{KIND}")
 @login_required
 def claim_lines(project_id: int, claim_id: int, kind: str):
     _project, _level, claim = head_contract_claim_for_current_user(project_id, claim_id)
-    export = exports.claim_lines_export(claim, current_terms())
-    return _download(export.render(kind), exports.MEDIA_TYPES[kind], export.file_name(kind))
-
-
-def _download(body: bytes, media_type: str, name: str):  # type: ignore[no-untyped-def]
-    response = send_file(io.BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"  # a contract's figures: not for shared caches
-    return response
+    return export_download(exports.claim_lines_export(claim, current_terms()), kind)
 
 
 # --- the page -------------------------------------------------------------------------------------
