@@ -151,3 +151,20 @@ def normalise_tax_number(text: str) -> str:
     if not re.fullmatch(r"\d{9}RT\d{4}", cleaned, re.ASCII):
         raise Invalid("tax_number", TAX_NUMBER_PROBLEM)
     return cleaned
+
+
+def billing_company(claim):  # type: ignore[no-untyped-def]
+    """Who bills the claim, and so whose GST/HST number it carries: the vendor, or on a head contract
+    claim the own company."""
+    from domain import accounts
+
+    return accounts.own_company() if claim.commitment.is_head_contract else claim.commitment.vendor
+
+
+def registration(claim, taxes) -> str:  # type: ignore[no-untyped-def]
+    """"GST/HST no. 123456789RT0001"; without a number on file, the note that says so when the claim bills
+    tax; otherwise nothing."""
+    company = billing_company(claim)
+    if company is not None and company.tax_number:
+        return f"GST/HST no. {company.tax_number}"
+    return NO_TAX_NUMBER if taxes else ""
