@@ -175,10 +175,13 @@ class VendorForm(AppForm):
                         description="Concrete, Electrical, Plumbing supply, ...")
     address = TextAreaField("Address", filters=[_strip], validators=_at_most(directory.MAX_ADDRESS),
                             render_kw={"rows": 2})
+    tax_number = StringField("GST/HST registration number", filters=[_strip], validators=_at_most(40),
+                             description="Canada: 9 digits, RT and 4 digits, like 123456789RT0001. "
+                                         "Printed on its claims' PDFs. Leave empty if it has none.")
 
     def details(self) -> vendors.VendorDetails:
         return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
-                                       trade=self.trade.data or "")
+                                       trade=self.trade.data or "", tax_number=self.tax_number.data or "")
 
 
 class VendorEditForm(VendorForm):
@@ -186,7 +189,7 @@ class VendorEditForm(VendorForm):
 
     def details(self) -> vendors.VendorDetails:
         return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
-                                       trade=self.trade.data or "",
+                                       trade=self.trade.data or "", tax_number=self.tax_number.data or "",
                                        default_claim_contact_id=self.default_claim_contact_id.data)
 
 
