@@ -282,3 +282,17 @@ def test_the_claim_e_mails_name_the_amount_due_with_its_tax(world, taxed_claim):
 
     assert amount_due_facts(taxed_claim, "USD") == [("Current amount due before tax", "$11,111.10"),
                                                     ("Sales tax", "$1,663.89"), ("Current amount due", "$12,774.99")]
+
+
+SETTINGS = {"name": "Harbor & Pine Builders", "dictionary": "SPECIALTY", "default_retention_pct": "10",
+            "invite_message": "", "time_zone": "America/New_York"}
+
+
+def test_the_company_records_its_own_number_for_its_head_contract_claims(admin_client, world):
+    response = admin_client.post("/settings/company", data={**SETTINGS, "tax_number": "111 222 333 RT 0001"})
+    assert response.status_code == 303
+    assert db.session.get(Company, world.company.id).tax_number == "111222333RT0001"
+    response = admin_client.post("/settings/company", data={**SETTINGS, "tax_number": "111222333"})
+    assert response.status_code == 422
+    assert_message_next_to(html_of(response), "tax_number", "9 digits, RT and 4 digits")
+    assert db.session.get(Company, world.company.id).tax_number == "111222333RT0001"
