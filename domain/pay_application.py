@@ -415,6 +415,9 @@ def _summary(a: PayApplication) -> list:
         ("BACKGROUND", (0, due), (-1, due), colors.HexColor("#e9eef5")),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
+    if t.taxes:  # the tax rows sit under line 8, as 5a and 5b sit under line 5
+        first_tax = rows.index(("8", "Current amount due before tax (6 - 7)", t.current_amount_due)) + 1
+        summary.setStyle(TableStyle([("LEFTPADDING", (1, first_tax), (1, first_tax + len(t.taxes) - 1), 14)]))
     _right_align(summary, 2, s["base"])
     for cell in summary._cellvalues[due]:
         cell.style = _bold(cell.style)
