@@ -296,3 +296,29 @@ def test_the_company_records_its_own_number_for_its_head_contract_claims(admin_c
     assert response.status_code == 422
     assert_message_next_to(html_of(response), "tax_number", "9 digits, RT and 4 digits")
     assert db.session.get(Company, world.company.id).tax_number == "111222333RT0001"
+
+
+def test_a_head_contract_claim_bills_the_projects_taxes_under_the_own_companys_number(admin_client, world):
+    from domain import head_contract
+    from tests.domain.test_head_contract import claim_in, make_head, subcontract
+
+    make_head(world, [("03 30 00", "100000.00")])
+    concrete = subcontract(world, "SC-1", [("03 30 00", "60000.00")])
+    claim_in(world, concrete, world.period, {"03 30 00": ("12000.00", "0")})
+    sales_taxes.save_project_taxes(world.project, [Tax("HST", D("13"))], world.admin)
+    world.company.tax_number = "111222333RT0001"
+    db.session.commit()
+    claim = head_contract.start_claim(world.project, world.period, world.admin)
+    head_contract.prefill(claim, world.admin)
+    head_contract.submit_to_client(claim, world.admin)
+    sales_taxes.save_project_taxes(world.project, [Tax("HST", D("15"))], world.admin)  # after: no effect
+    db.session.expire_all()
+    _, totals = claims.figures(claim)
+    # 8 = 12,000.00 less 10% retention = 10,800.00; HST 13% = 1,404.00; due with tax 12,204.00
+    assert totals.current_amount_due == D("10800.00")
+    assert [(t.label, t.amount) for t in totals.taxes] == [("HST 13%", D("1404.00"))]
+    url = f"/projects/{world.project.id}/billings/head-contract/claims/{claim.id}"
+    text = _pdf_text(admin_client.get(url + "/pdf"))
+    assert "GST/HST no. 111222333RT0001" in text and "HST 13%" in text
+    assert "$12,204.00" in text and "$1,404.00" in text
+    assert "$12,204.00" in html_of(admin_client.get(url))
