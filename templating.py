@@ -107,12 +107,13 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     from domain.board import reason_text
+    from domain.sales_taxes import registration
 
     app.jinja_env.filters.update(money=money, number=number, day=_day_filter, moment=_moment_filter,
                                  period_name=period_name)
     app.jinja_env.filters["zone_words"] = dates.zone_words
     app.jinja_env.globals.update(reason_text=reason_text, rule_words=rule_words, zip=zip, invite_badge=INVITE_BADGE,
-                                  claim_badge=CLAIM_BADGE)
+                                  claim_badge=CLAIM_BADGE, tax_registration=registration)
 
     @app.context_processor
     def _inject() -> dict[str, object]:

@@ -106,6 +106,7 @@ class ClaimView:
     total_completed_and_stored: Decimal
     retention_total: Decimal
     current_amount_due: Decimal
+    sales_tax: Decimal  # on line 8 (domain/g702.tax_figures)
 
 
 @dataclass(slots=True)
@@ -375,7 +376,7 @@ def load_rows(
          invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count, last_reminded_at,
          reminders_muted_at,
          claim_id, claim_number, claim_status, work_to_date, completed_and_stored, retention_total, amount_due,
-         sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
+         sales_tax, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
          open_number, open_start, open_end) in results:
         row = Row(
             commitment=CommitmentView(cid, number, title, Vendor(vendor_name), status, sov_status, is_private),
@@ -383,7 +384,7 @@ def load_rows(
             invite=(InviteView(invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count,
                                last_reminded_at, reminders_muted_at) if invite_id is not None else None),
             claim=(ClaimView(claim_id, claim_number, claim_status, work_to_date, completed_and_stored,
-                             retention_total, amount_due) if claim_id is not None else None),
+                             retention_total, amount_due, sales_tax) if claim_id is not None else None),
             sender_name=sender_name or "",
             scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
             mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
@@ -450,7 +451,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
                Invite.id, Invite.status, Invite.decline_reason, Invite.first_sent_at, Invite.last_sent_at,
                Invite.send_count, Invite.last_reminded_at, Invite.reminders_muted_at,
                Claim.id, Claim.number, Claim.status, Claim.work_completed_to_date,
-               Claim.total_completed_and_stored, Claim.retention_total, Claim.current_amount_due,
+               Claim.total_completed_and_stored, Claim.retention_total, Claim.current_amount_due, Claim.sales_tax,
                sender.name, scheduled, billed, queued, failing, oldest_open.c.number,
                oldest_open.c.start, oldest_open.c.end)
         .join(Company, Company.id == Commitment.vendor_id)

@@ -21,6 +21,7 @@ from domain.models import (
     Claim,
     ClaimLine,
     ClaimStatus,
+    ClaimTax,
     Commitment,
     Invite,
     InviteStatus,
@@ -111,6 +112,7 @@ class Contract:
     retention_pct: Decimal
     stored_retention_pct: Decimal
     as_submitted: bool
+    taxes: tuple[g702.Tax, ...] = ()  # the sales taxes billed on line 8
 
 
 def contract(claim: Claim) -> Contract:
@@ -127,6 +129,7 @@ def contract(claim: Claim) -> Contract:
             retention_pct=claim.retention_pct,  # type: ignore[arg-type]  # shows_snapshot: it is set
             stored_retention_pct=claim.stored_retention_pct,  # type: ignore[arg-type]
             as_submitted=True,
+            taxes=tuple(g702.Tax(t.name, t.rate) for t in claim.taxes),
         )
     commitment = claim.commitment
     stored_pct = commitment.stored_materials_retention_pct
@@ -137,13 +140,19 @@ def contract(claim: Claim) -> Contract:
         retention_pct=commitment.retention_pct,
         stored_retention_pct=stored_pct if stored_pct is not None else commitment.retention_pct,
         as_submitted=False,
+        taxes=tuple(g702.Tax(t.name, t.rate) for t in commitment.project.taxes),
     )
 
 
 def snapshot_contract(claim: Claim) -> None:
-    """Record on the claim and its lines the contract it is submitted against (SOV values, retention %),
-    so that its document never follows a later change order or retention change. The caller commits."""
+    """Record on the claim and its lines the contract it is submitted against (SOV values, retention %,
+    the project's sales taxes), so that its document never follows a later change order, retention or
+    tax rate change. The caller commits."""
     commitment = claim.commitment
+    if claim.taxes:
+        claim.taxes.clear()
+        db.session.flush()  # the old rows go before the new take their positions
+    claim.taxes.extend(ClaimTax(position=t.position, name=t.name, rate=t.rate) for t in commitment.project.taxes)
     stored_pct = commitment.stored_materials_retention_pct
     claim.retention_pct = commitment.retention_pct
     claim.stored_retention_pct = stored_pct if stored_pct is not None else commitment.retention_pct
@@ -195,6 +204,7 @@ def figures(
         lines,
         original_contract_sum=sum(terms.original_value.values(), ZERO),
         previous_earned_less_retention=previous_claims,
+        taxes=terms.taxes,
     )
     return lines, totals
 
@@ -212,6 +222,7 @@ def refresh_snapshot(claim: Claim) -> g702.ClaimTotals:
     claim.retention_total = totals.retention_total
     claim.earned_less_retention = totals.earned_less_retention
     claim.current_amount_due = totals.current_amount_due
+    claim.sales_tax = totals.sales_tax
     claim.previous_claims = totals.previous_claims
     return totals
 

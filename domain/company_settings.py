@@ -14,6 +14,7 @@ from domain.errors import Invalid
 from domain.models import Company, Dictionary, User, db
 from domain.money import PERCENT_PROBLEM
 from domain.permissions import PermissionDenied, require_company_admin
+from domain.sales_taxes import normalise_tax_number
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class CompanySettings:
     time_zone: str
     two_step_required_for_admins: bool = False
     notary_block_on_pay_applications: bool = False
+    tax_number: str = ""  # GST/HST registration number as typed (domain/sales_taxes.normalise_tax_number)
 
 
 def update_company_settings(company: Company, settings: CompanySettings, by: User) -> list[str]:
@@ -38,6 +40,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
         raise Invalid("default_retention_pct", PERCENT_PROBLEM)
     if len(settings.invite_message) > MAX_INVITE_MESSAGE:
         raise Invalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
+    tax_number = normalise_tax_number(settings.tax_number)
     changed = audit.record_changes(company, {
         "name": settings.name.strip(),
         "dictionary": settings.dictionary,
@@ -46,6 +49,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
         "time_zone": settings.time_zone,
         "two_step_required_for_admins": settings.two_step_required_for_admins,
         "notary_block_on_pay_applications": settings.notary_block_on_pay_applications,
+        "tax_number": tax_number,
     }, by)
     db.session.commit()
     return changed

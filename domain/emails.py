@@ -148,7 +148,7 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
     about = f"{word.lower()} #{claim.number} on {contract_and_month(commitment, period)}"
     facts = [(commitment.kind.value, f"{commitment.number} {commitment.title}"),
              ("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
-             ("Current amount due", format_money(claim.current_amount_due, project.currency.value))]
+             *amount_due_facts(claim, project.currency.value)]
     if message.kind == CLAIM_SUBMITTED:
         return _notice(
             subject=f"{project.name}: {commitment.vendor.name} submitted {about}",
@@ -212,7 +212,7 @@ def _head_claim_to_client(message: OutboxMessage) -> Rendered:
                     f"on {head.number} {head.title}.", attached],
         facts=[("Contract", f"{head.number} {head.title}"),
                ("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
-               ("Current amount due", format_money(claim.current_amount_due, project.currency.value))],
+               *amount_due_facts(claim, project.currency.value)],
         button=None)
 
 
@@ -400,3 +400,12 @@ def _admin_digest(message: OutboxMessage) -> Rendered:
     return Rendered(subject=one_line(f"{term('tool')} this week: {summary}"),
                     text=render_template("email/admin_digest.txt", **context),
                     html=render_template("email/admin_digest.html", **context))
+
+
+def amount_due_facts(claim, currency: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Line 8, and with sales tax on it, the tax and the amount due with tax, as the claim page shows them."""
+    if not claim.sales_tax:
+        return [("Current amount due", format_money(claim.current_amount_due, currency))]
+    return [("Current amount due before tax", format_money(claim.current_amount_due, currency)),
+            ("Sales tax", format_money(claim.sales_tax, currency)),
+            ("Current amount due", format_money(claim.current_amount_due + claim.sales_tax, currency))]

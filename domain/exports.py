@@ -86,22 +86,27 @@ def board_export(board: Board, terms: Terms) -> Export:
         SheetColumn("Balance to finish", MONEY), SheetColumn(terms("retention"), MONEY),
         SheetColumn("Current amount due", MONEY),
     ]
+    taxed = bool(board.project.taxes) or any(r.claim is not None and r.claim.sales_tax for r in rows)
+    if taxed:  # line 8 above is before tax, as on the claim
+        columns[-1] = SheetColumn("Current amount due before tax", MONEY)
+        columns += [SheetColumn("Sales tax", MONEY), SheetColumn("Current amount due", MONEY)]
     out: list[list[Cell]] = []
     for row in rows:
         c, claim = row.commitment, row.claim
         # Without a claim this period only what the board shows: to date is what was approved before.
-        previous = work = stored = retention = due = None
+        previous = work = stored = retention = due = tax = None
         if claim is not None and claim.status is not ClaimStatus.WITHDRAWN:  # a withdrawn claim counts for nothing
             # D + E and G are stored on the claim; D and F follow from them, so D + E + F = G always.
             work = this_period.get(claim.id, ZERO)
             previous = claim.work_completed_to_date - work
             stored = claim.total_completed_and_stored - claim.work_completed_to_date
-            retention, due = claim.retention_total, claim.current_amount_due
+            retention, due, tax = claim.retention_total, claim.current_amount_due, claim.sales_tax
         out.append([
             c.number, c.title, c.vendor.name, "; ".join(u.name for u in row.contacts), row.invite_label,
             str(claim.number) if claim else "", claim.status.value if claim else "",
             *map(_money, (row.scheduled_value, previous, work, stored, row.to_date)), row.percent_complete,
             *map(_money, (row.scheduled_value - row.to_date, retention, due)),
+            *(map(_money, (tax, None if due is None else due + tax)) if taxed else ()),  # type: ignore[operator]
         ])
     project = board.project
     return Export(title=terms("tool"), columns=columns, rows=out,
@@ -134,15 +139,21 @@ def claim_lines_export(claim: Claim, terms: Terms) -> Export:
         SheetColumn("Completed and stored to date (G)", MONEY, 20), SheetColumn("% (G/C)", PERCENT, 9),
         SheetColumn("Balance to finish (H)", MONEY), SheetColumn(f"{terms('retention')} (I)", MONEY),
     ]
+    if totals.taxes:  # line 8 and its taxes, on the totals row only
+        columns += [SheetColumn("Current amount due before tax", MONEY),
+                    *(SheetColumn(tax.label, MONEY) for tax in totals.taxes), SheetColumn("Current amount due", MONEY)]
+    blank: list[Cell] = [None] * (len(totals.taxes) + 2 if totals.taxes else 0)
     out: list[list[Cell]] = []
     for sov, f in zip(claims.contract(claim).sov_lines, lines, strict=True):
         out.append([sov.cost_code, sov.description, *map(_money, (
             f.scheduled_value, f.previous, f.this_period, f.stored, f.completed_and_stored)),
-            f.percent_complete, _money(f.balance_to_finish), _money(f.retention)])
+            f.percent_complete, _money(f.balance_to_finish), _money(f.retention), *blank])
     out.append(["", "Totals", *map(_money, (
         totals.contract_sum_to_date, totals.work_completed_to_date - totals.this_period, totals.this_period,
         totals.stored, totals.total_completed_and_stored)),
-        totals.percent_complete, _money(totals.balance_to_finish), _money(totals.retention_total)])
+        totals.percent_complete, _money(totals.balance_to_finish), _money(totals.retention_total),
+        *(map(_money, (totals.current_amount_due, *(t.amount for t in totals.taxes),
+                       totals.current_amount_due_with_tax)) if totals.taxes else ())])
     commitment = claim.commitment
     stem = "_".join([_name_part(commitment.project.number), _name_part(commitment.number), f"claim-{claim.number}",
                      _month(claim.billing_period.end_date)])

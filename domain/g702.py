@@ -65,6 +65,35 @@ def line_figures(line: LineInput) -> LineFigures:
 
 
 @dataclass(frozen=True)
+class Tax:
+    """A sales tax billed on line 8: its name and rate in percent (HST 13, QST 9.975)."""
+
+    name: str
+    rate: Decimal
+
+    @property
+    def label(self) -> str:
+        text = f"{self.rate:f}"
+        return f"{self.name} {text.rstrip('0').rstrip('.') if '.' in text else text}%"
+
+
+@dataclass(frozen=True)
+class TaxFigure:
+    tax: Tax
+    amount: Decimal
+
+    @property
+    def label(self) -> str:
+        return self.tax.label
+
+
+def tax_figures(base: Decimal, taxes: Iterable[Tax]) -> tuple[TaxFigure, ...]:
+    """Each tax on line 8 (the work of the period less its retention: tax on retention is billed when it is
+    released), rounded half-up to the cent once, each on its own."""
+    return tuple(TaxFigure(tax, cents(base * tax.rate / HUNDRED)) for tax in taxes)
+
+
+@dataclass(frozen=True)
 class ClaimTotals:
     original_contract_sum: Decimal  # 1
     net_change_orders: Decimal  # 2
@@ -84,6 +113,16 @@ class ClaimTotals:
     this_period: Decimal = ZERO
     stored: Decimal = ZERO
     balance_to_finish: Decimal = ZERO
+    taxes: tuple[TaxFigure, ...] = ()  # after line 8, on line 8
+
+    @property
+    def sales_tax(self) -> Decimal:
+        return sum((t.amount for t in self.taxes), ZERO)
+
+    @property
+    def current_amount_due_with_tax(self) -> Decimal:
+        """Line 8 and its taxes: what the claim asks to be paid."""
+        return self.current_amount_due + self.sales_tax
 
 
 def claim_totals(
@@ -91,8 +130,9 @@ def claim_totals(
     *,
     original_contract_sum: Decimal,
     previous_earned_less_retention: Decimal = ZERO,
+    taxes: Iterable[Tax] = (),
 ) -> ClaimTotals:
-    """G702 lines 1-9 from the G703 line figures and the last Approved claim's line 6."""
+    """G702 lines 1-9 from the G703 line figures and the last Approved claim's line 6, and the taxes on 8."""
     lines = list(lines)
     contract_sum = sum((f.scheduled_value for f in lines), ZERO)
     completed = sum((f.completed_and_stored for f in lines), ZERO)
@@ -100,6 +140,7 @@ def claim_totals(
     retention_stored = sum((f.retention_stored for f in lines), ZERO)
     retention = retention_work + retention_stored
     earned = completed - retention
+    current_amount_due = earned - previous_earned_less_retention
     return ClaimTotals(
         original_contract_sum=original_contract_sum,
         net_change_orders=contract_sum - original_contract_sum,
@@ -110,7 +151,7 @@ def claim_totals(
         retention_total=retention,
         earned_less_retention=earned,
         previous_claims=previous_earned_less_retention,
-        current_amount_due=earned - previous_earned_less_retention,
+        current_amount_due=current_amount_due,
         balance_to_finish_including_retention=contract_sum - earned,
         work_completed_to_date=sum((f.work_completed_to_date for f in lines), ZERO),
         percent_complete=percent_of(completed, contract_sum),
@@ -118,4 +159,5 @@ def claim_totals(
         this_period=sum((f.this_period for f in lines), ZERO),
         stored=sum((f.stored for f in lines), ZERO),
         balance_to_finish=sum((f.balance_to_finish for f in lines), ZERO),
+        taxes=tax_figures(current_amount_due, taxes),
     )

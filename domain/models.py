@@ -189,6 +189,8 @@ class Company(db.Model):
     default_claim_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )
+    # A vendor's GST/HST registration number (domain/sales_taxes.py): "123456789RT0001"; "" when none.
+    tax_number: Mapped[str] = mapped_column(String(15), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(
@@ -278,6 +280,31 @@ class Project(db.Model):
         back_populates="project", order_by="BillingPeriod.number.desc()"
     )
     reminder_policy: Mapped[ReminderPolicy | None] = relationship()
+    # The sales taxes its claims bill on top of line 8 (domain/sales_taxes.py), in the order shown.
+    taxes: Mapped[list[ProjectTax]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectTax.position"
+    )
+
+
+TAX_RATE = Numeric(6, 3)  # a rate in percent, up to 999.999: Quebec's QST is 9.975
+
+
+class ProjectTax(db.Model):
+    """One named sales tax a project's claims bill (HST 13%; GST 5% and QST 9.975%)."""
+
+    __tablename__ = "project_taxes"
+    __table_args__ = (
+        UniqueConstraint("project_id", "position"),
+        CheckConstraint("rate >= 0 AND rate <= 30", name="rate_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    rate: Mapped[Decimal] = mapped_column(TAX_RATE)
+
+    project: Mapped[Project] = relationship(back_populates="taxes")
 
 
 class ProjectPermission(db.Model):
@@ -501,6 +528,8 @@ class Claim(db.Model):
     retention_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     earned_less_retention: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     current_amount_due: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # The sales taxes on line 8 (domain/g702.tax_figures), summed: line 8 plus this is the amount due with tax.
+    sales_tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
     # The contract as it stood at the last submission (domain/claims.take_snapshot): retention on work and
     # on stored materials (the effective %, never "same as work"), and line 7 as used. NULL before the
     # first submission. A claim out of the contact's hands is shown from these, never from today's contract.
@@ -521,6 +550,10 @@ class Claim(db.Model):
         back_populates="claim", cascade="all, delete-orphan", order_by="ClaimLine.id"
     )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="claim", order_by="Attachment.id")
+    # The project's taxes as they stood at the last submission: kept with the rest of the snapshot.
+    taxes: Mapped[list[ClaimTax]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimTax.position"
+    )
 
     @property
     def lines_by_sov(self) -> dict[int, ClaimLine]:
@@ -532,6 +565,21 @@ class Claim(db.Model):
         a snapshot was taken and the claim is not back in the contact's hands (Draft, Revise and Resubmit)."""
         return self.retention_pct is not None and self.status not in (ClaimStatus.DRAFT,
                                                                       ClaimStatus.REVISE_AND_RESUBMIT)
+
+
+class ClaimTax(db.Model):
+    """A sales tax as the claim was submitted with it (the snapshot of a `ProjectTax`)."""
+
+    __tablename__ = "claim_taxes"
+    __table_args__ = (UniqueConstraint("claim_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    rate: Mapped[Decimal] = mapped_column(TAX_RATE)
+
+    claim: Mapped[Claim] = relationship(back_populates="taxes")
 
 
 class ClaimLine(db.Model):

@@ -112,6 +112,8 @@ class PayApplication:
     # Who bills whom: a head contract claim goes from the contractor to its client.
     to_label: str = "To (contractor)"
     from_label: str = "From (vendor)"
+    # "GST/HST no. ...", or that none is on file when the claim bills tax (domain/sales_taxes.registration).
+    tax_registration: str = ""
     head_contract: bool = False  # the contractor's own claim: its words are not the subcontractors'
 
     def money(self, value: Decimal) -> str:
@@ -124,7 +126,7 @@ class PayApplication:
 def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     """The pay application of a subcontractor's claim, or of the head contract's claim to the client, with the
     figures `claims.figures` gives."""
-    from domain import accounts, claims
+    from domain import accounts, claims, sales_taxes
     from domain.models import ClaimStatus, Dictionary, User, db
     from domain.statuses import claim_status_words
 
@@ -178,6 +180,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
         notary_block=bool(own and own.notary_block_on_pay_applications),
+        tax_registration=sales_taxes.registration(claim, totals.taxes),
     )
 
 
@@ -370,7 +373,8 @@ def _summary(a: PayApplication) -> list:
     parties = Table([
         [*labelled(a.to_label, f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
          *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
-        [*labelled(a.from_label, f"<b>{text(a.vendor.name)}</b><br/>{text(a.vendor.address)}"),
+        [*labelled(a.from_label, f"<b>{text(a.vendor.name)}</b><br/>{text(a.vendor.address)}"
+                   + (f"<br/>{text(a.tax_registration)}" if a.tax_registration else "")),
          *labelled("Contract", f"<b>{text(a.contract)}</b><br/>{text(a.contract_title)}")],
         [*labelled("Application no.", f"<b>{a.application_number}</b>"),
          *labelled("Period", f"{_day(a.period_from)} to {_day(a.period_to)}")],
@@ -395,9 +399,13 @@ def _summary(a: PayApplication) -> list:
         ("7", f"Less previous {previous_claims} (line 6 of the last approved one)",
          t.previous_claims),
         ("8", "Current amount due (6 - 7)", t.current_amount_due),
-        ("9", f"Balance to finish, including {retention.lower()} (3 - 6)",
-         t.balance_to_finish_including_retention),
     ]
+    if t.taxes:  # each tax on line 8, then what the application asks to be paid
+        rows[-1] = ("8", "Current amount due before tax (6 - 7)", t.current_amount_due)
+        rows += [("", tax.label, tax.amount) for tax in t.taxes]
+        rows.append(("", "Current amount due (with tax)", t.current_amount_due_with_tax))
+    rows.append(("9", f"Balance to finish, including {retention.lower()} (3 - 6)",
+                 t.balance_to_finish_including_retention))
     money_rows = [[p(n), p(text(label)), p(a.money(v) if v is not None else "", "base")] for n, label, v in rows]
     summary = Table(money_rows, colWidths=[22, 388, 130])
     due = len(rows) - 2
@@ -407,6 +415,9 @@ def _summary(a: PayApplication) -> list:
         ("BACKGROUND", (0, due), (-1, due), colors.HexColor("#e9eef5")),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
+    if t.taxes:  # the tax rows sit under line 8, as 5a and 5b sit under line 5
+        first_tax = rows.index(("8", "Current amount due before tax (6 - 7)", t.current_amount_due)) + 1
+        summary.setStyle(TableStyle([("LEFTPADDING", (1, first_tax), (1, first_tax + len(t.taxes) - 1), 14)]))
     _right_align(summary, 2, s["base"])
     for cell in summary._cellvalues[due]:
         cell.style = _bold(cell.style)

@@ -11,6 +11,7 @@ from domain import audit
 from domain.errors import Invalid, check_all
 from domain.models import Company, User, db
 from domain.permissions import PermissionDenied, require_company_admin
+from domain.sales_taxes import normalise_tax_number
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class VendorDetails:
     address: str = ""
     trade: str = ""
     default_claim_contact_id: int | None = None
+    tax_number: str = ""  # GST/HST registration number as typed (domain/sales_taxes.normalise_tax_number)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ def create_vendor(details: VendorDetails, by: User) -> Company:
     require_company_admin(by)
     name = details.name.strip()
     _lock_vendor_names()
-    _check_vendor_name(name, None)
-    vendor = Company(name=name, is_own=False, address=details.address.strip(), trade=details.trade.strip())
+    _, tax_number = check_all(lambda: _check_vendor_name(name, None),
+                              lambda: normalise_tax_number(details.tax_number))
+    vendor = Company(name=name, is_own=False, address=details.address.strip(), trade=details.trade.strip(),
+                     tax_number=tax_number)
     db.session.add(vendor)
     db.session.flush()
     audit.record(actor=by, entity_type="company", entity_id=vendor.id, action="vendor created",
@@ -76,10 +80,11 @@ def update_vendor(vendor: Company, details: VendorDetails, by: User) -> list[str
         raise PermissionDenied("The own company is edited under Settings.")
     name = details.name.strip()
     _lock_vendor_names()
-    contact, _ = check_all(lambda: _contact_for(vendor, details.default_claim_contact_id),
-                            lambda: _check_vendor_name(name, vendor.id))
+    contact, _, tax_number = check_all(lambda: _contact_for(vendor, details.default_claim_contact_id),
+                                       lambda: _check_vendor_name(name, vendor.id),
+                                       lambda: normalise_tax_number(details.tax_number))
     changed = audit.record_changes(vendor, {"name": name, "address": details.address.strip(),
-                                            "trade": details.trade.strip()}, by)
+                                            "trade": details.trade.strip(), "tax_number": tax_number}, by)
     if vendor.default_claim_contact_id != (contact.id if contact else None):
         record_default_contact(vendor, contact, by)
         changed.append("default_claim_contact")
@@ -112,7 +117,7 @@ def _lock_vendor_names() -> None:
 
 
 def _describe_vendor(vendor: Company) -> str:
-    return " · ".join(x for x in [vendor.name, vendor.trade, vendor.address] if x)
+    return " · ".join(x for x in [vendor.name, vendor.trade, vendor.address, vendor.tax_number] if x)
 
 
 def record_default_contact(vendor: Company, contact: User | None, by: User) -> None:

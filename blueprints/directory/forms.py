@@ -85,6 +85,7 @@ class CompanySettingsForm(AppForm):
     time_zone = SelectField("Time zone", validate_choice=False, validators=[_known_time_zone])
     two_step_required_for_admins = BooleanField("Company admins must use two-step sign-in")
     notary_block_on_pay_applications = BooleanField("Add a notary block to pay application PDFs")
+    tax_number = StringField("GST/HST registration number", filters=[_strip], validators=_at_most(40))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -96,7 +97,8 @@ class CompanySettingsForm(AppForm):
             default_retention_pct=parse_percent(self.default_retention_pct.data),
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data,
             two_step_required_for_admins=bool(self.two_step_required_for_admins.data),
-            notary_block_on_pay_applications=bool(self.notary_block_on_pay_applications.data))
+            notary_block_on_pay_applications=bool(self.notary_block_on_pay_applications.data),
+            tax_number=self.tax_number.data or "")
 
 
 class ReminderPolicyForm(AppForm):
@@ -175,10 +177,13 @@ class VendorForm(AppForm):
                         description="Concrete, Electrical, Plumbing supply, ...")
     address = TextAreaField("Address", filters=[_strip], validators=_at_most(directory.MAX_ADDRESS),
                             render_kw={"rows": 2})
+    tax_number = StringField("GST/HST registration number", filters=[_strip], validators=_at_most(40),
+                             description="Canada: 9 digits, RT and 4 digits, like 123456789RT0001. "
+                                         "Printed on its claims' PDFs. Leave empty if it has none.")
 
     def details(self) -> vendors.VendorDetails:
         return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
-                                       trade=self.trade.data or "")
+                                       trade=self.trade.data or "", tax_number=self.tax_number.data or "")
 
 
 class VendorEditForm(VendorForm):
@@ -186,7 +191,7 @@ class VendorEditForm(VendorForm):
 
     def details(self) -> vendors.VendorDetails:
         return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
-                                       trade=self.trade.data or "",
+                                       trade=self.trade.data or "", tax_number=self.tax_number.data or "",
                                        default_claim_contact_id=self.default_claim_contact_id.data)
 
 

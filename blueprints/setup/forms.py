@@ -6,13 +6,17 @@ domain.money.parse_percent); the typed text stays on the form when it is wrong.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from flask import request
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
 from blueprints.forms import AppForm, DayField, time_zone_choices
+from domain import sales_taxes
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
+from domain.g702 import Tax
 from domain.head_contract import CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, EMAIL_PROBLEM
 from domain.models import SUBCONTRACT_KINDS, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
@@ -181,3 +185,40 @@ class ChangeValueForm(AppForm):
         csrf = False
 
     scheduled_value = MoneyField("New scheduled value", required="Enter the new scheduled value.")
+
+
+class ProjectTaxesForm(AppForm):
+    """A project's sales taxes: up to four rows of name and rate, and the picker that fills them in."""
+
+    ROWS = 4
+    jurisdiction = SelectField("Province or territory", validate_choice=False, choices=[
+        choice("", "Choose one to fill in its rates"),
+        *(choice(code, j.name if code == "US" else f"{j.name}: {sales_taxes.describe(j.taxes)}")
+          for code, j in sales_taxes.JURISDICTIONS.items())])
+    taxes = HiddenField()  # carries the message for the taxes as a whole (too many)
+
+    def entries(self) -> list[sales_taxes.TaxEntry]:
+        """Every row posted, the four shown and any more sent, so that too many is refused, not dropped."""
+        form = request.form
+        numbers = sorted({int(k.split("_", 1)[1]) for k in form if re.fullmatch(r"(?:name|rate)_\d{1,2}", k)})
+        return [sales_taxes.TaxEntry(form.get(f"name_{n}", ""), form.get(f"rate_{n}", "")) for n in numbers]
+
+    def fill(self, taxes: tuple[Tax, ...] | list[Tax]) -> None:
+        for n in range(1, self.ROWS + 1):
+            tax = taxes[n - 1] if n <= len(taxes) else None
+            getattr(self, f"name_{n}").data = tax.name if tax else ""
+            getattr(self, f"rate_{n}").data = _rate_text(tax.rate) if tax else ""
+
+    def rows(self) -> list[tuple[StringField, StringField]]:
+        return [(getattr(self, f"name_{n}"), getattr(self, f"rate_{n}")) for n in range(1, self.ROWS + 1)]
+
+
+def _rate_text(rate: Decimal) -> str:
+    return Tax("", rate).label.strip().removesuffix("%")
+
+
+for _n in range(1, ProjectTaxesForm.ROWS + 1):
+    setattr(ProjectTaxesForm, f"name_{_n}", StringField(f"Tax {_n} name", filters=[_strip],
+                                                         render_kw={"maxlength": sales_taxes.MAX_NAME}))
+    setattr(ProjectTaxesForm, f"rate_{_n}", StringField(f"Tax {_n} rate (%)", filters=[_strip],
+                                                         render_kw={"inputmode": "decimal"}))

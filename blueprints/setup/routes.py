@@ -16,8 +16,9 @@ from blueprints.setup import (  # noqa: F401 - the imports register their views
     projects,
     reminders,
     sov,
+    taxes,
 )
-from domain import permissions, waiting
+from domain import permissions, sales_taxes, waiting
 from domain.head_contract import head_contract_of
 
 
@@ -38,6 +39,7 @@ def project_home(project_id: int):
     project, level = project_for_current_user(project_id)
     return render_template("setup/project_home.html", project=project, level=level,
                            head_contract=head_contract_of(project),
+                           project_taxes=sales_taxes.describe(sales_taxes.project_taxes(project)),
                            can_edit_project=permissions.can_edit_project(current_user),
                            can_manage_team=permissions.can_manage_team(current_user, project, level),
                            can_edit_commitments=permissions.can_edit_commitments(current_user, project, level),

@@ -38,6 +38,9 @@ def as_text(figures: LineFigures | ClaimTotals) -> dict[str, str]:
 def assert_exact_decimals(figures: LineFigures | ClaimTotals) -> None:
     for field in dataclasses.fields(figures):
         value = getattr(figures, field.name)
+        if field.name == "taxes":  # the sales taxes after line 8: amounts to the cent
+            assert all(type(t.amount) is Decimal and t.amount.as_tuple().exponent == -2 for t in value)
+            continue
         assert type(value) is Decimal, f"{field.name} is {type(value).__name__}"
         assert value.is_finite(), field.name
         places = 1 if field.name in PERCENT_FIELDS else 2
@@ -301,7 +304,7 @@ def test_claim_totals(lines: list[LineInput], original: str, previous: str | Non
     # The G702 lines, by hand; the G703 column totals (this period, stored, balance) are the sums of the
     # lines, checked for any lines below.
     shown = as_text(result)
-    assert set(shown) - set(expected) == {"previous", "this_period", "stored", "balance_to_finish"}
+    assert set(shown) - set(expected) == {"previous", "this_period", "stored", "balance_to_finish", "taxes"}
     assert {k: v for k, v in shown.items() if k in expected} == expected
     assert_exact_decimals(result)
 
