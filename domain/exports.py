@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -56,6 +56,11 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else cents(value)
 
 
+def _in_currency(columns: list[SheetColumn], currency: str) -> list[SheetColumn]:
+    """Money columns name their currency, since the cells are plain numbers: "Current amount due (CAD)"."""
+    return [replace(c, header=f"{c.header} ({currency})") if c.kind == MONEY else c for c in columns]
+
+
 def _month(day: date) -> str:
     return day.strftime("%Y-%m")
 
@@ -86,6 +91,7 @@ def board_export(board: Board, terms: Terms) -> Export:
         SheetColumn("Balance to finish", MONEY), SheetColumn(terms("retention"), MONEY),
         SheetColumn("Current amount due", MONEY),
     ]
+    columns = _in_currency(columns, board.project.currency.value)
     out: list[list[Cell]] = []
     for row in rows:
         c, claim = row.commitment, row.claim
@@ -134,6 +140,7 @@ def claim_lines_export(claim: Claim, terms: Terms) -> Export:
         SheetColumn("Completed and stored to date (G)", MONEY, 20), SheetColumn("% (G/C)", PERCENT, 9),
         SheetColumn("Balance to finish (H)", MONEY), SheetColumn(f"{terms('retention')} (I)", MONEY),
     ]
+    columns = _in_currency(columns, claim.commitment.project.currency.value)
     out: list[list[Cell]] = []
     for sov, f in zip(claims.contract(claim).sov_lines, lines, strict=True):
         out.append([sov.cost_code, sov.description, *map(_money, (
