@@ -134,8 +134,8 @@ def test_the_board_as_csv_holds_the_rows_and_figures_the_board_shows(client, aut
     by_number = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
     concrete = by_number["SC-001"]
     # D + E of the Approved claim before, then -2,000.00 and 5,000.00 this period and 1,250.50 stored.
-    assert (concrete["Scheduled value (USD)"], concrete["Previous (USD)"], concrete["This period (USD)"], concrete["Stored (USD)"],
-            concrete["To date (USD)"], concrete["Balance to finish (USD)"]) == (
+    assert (concrete["Scheduled value (USD)"], concrete["Previous (USD)"], concrete["This period (USD)"],
+            concrete["Stored (USD)"], concrete["To date (USD)"], concrete["Balance to finish (USD)"]) == (
         "150000.00", "10000.00", "3000.00", "1250.50", "14250.50", "135749.50")
     assert concrete["% complete"] == "9.5"
     assert concrete["Retention (USD)"] == f"{setup.claim.retention_total:.2f}" == "1425.05"
