@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from domain import accounts, dates, locales, permissions
-from domain.models import ClaimStatus, Dictionary, Project
+from domain.models import ClaimStatus, Company, Dictionary, Project
 from domain.money import format_money, format_money_in
 from domain.periods import period_name, rule_words
 from domain.terms import Terms
@@ -42,18 +42,18 @@ def money_of(project: Project) -> Callable[[Decimal | None], str]:
     return format_money_in(project.currency.value, locale_of(project))
 
 
-def own_company_of_request():  # type: ignore[no-untyped-def]
+def own_company_of_request() -> Company | None:
     """The own company, for what a page about no project follows (staff have it loaded already)."""
     user = current_user if has_request_context() else None
     staff = user is not None and user.is_authenticated and user.company.is_own
     return user.company if staff else accounts.own_company()
 
 
-def locale_of(project: object) -> str:
+def locale_of(project: Project | None) -> str:
     """The locale of a page about `project` (None: a page about no project, which follows the own company),
     decided by domain/locales.locale_for; the company's is looked up once per request."""
     if project is not None:
-        return locales.locale_for(project)  # type: ignore[arg-type]
+        return locales.locale_for(project)
     if not has_app_context():
         return locales.DEFAULT_LOCALE
     if "locale" not in g:
