@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,9 +11,9 @@ from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from domain import accounts, dates, permissions
-from domain.models import ClaimStatus, Dictionary
-from domain.money import format_money
+from domain import accounts, dates, locales, permissions
+from domain.models import ClaimStatus, Company, Dictionary, Project
+from domain.money import format_money, format_money_in
 from domain.periods import period_name, rule_words
 from domain.terms import Terms
 
@@ -36,7 +37,38 @@ def use_terms_without_database() -> Terms:
     return g.terms
 
 
-money = format_money  # the one way money is written, on pages and in e-mails
+def money_of(project: Project) -> Callable[[Decimal | None], str]:
+    """How a page (or a flash message) about `project` writes its money: its currency, its locale."""
+    return format_money_in(project.currency.value, locale_of(project))
+
+
+def own_company_of_request() -> Company | None:
+    """The own company, for what a page about no project follows (staff have it loaded already)."""
+    user = current_user if has_request_context() else None
+    staff = user is not None and user.is_authenticated and user.company.is_own
+    return user.company if staff else accounts.own_company()
+
+
+def locale_of(project: Project | None) -> str:
+    """The locale of a page about `project` (None: a page about no project, which follows the own company),
+    decided by domain/locales.locale_for; the company's is looked up once per request."""
+    if project is not None:
+        return locales.locale_for(project)
+    if not has_app_context():
+        return locales.DEFAULT_LOCALE
+    if "locale" not in g:
+        g.locale = locales.locale_for(None, company=own_company_of_request())
+    return g.locale
+
+
+def page_locale(context: Context) -> str:
+    """The locale a page writes money and dates in: its project's, else the own company's."""
+    return locale_of(context.get("project"))
+
+
+@pass_context
+def _money_filter(context: Context, value: Decimal | None, currency: str = "USD") -> str:
+    return format_money(value, currency, page_locale(context))
 
 
 def number(value: Decimal | None, places: int = 1) -> str:
@@ -60,12 +92,12 @@ def _this_year(time_zone: str | None) -> int:
     return years[time_zone]
 
 
-def day(value: date | datetime | None, time_zone: str | None = None) -> str:
-    return dates.day(value, time_zone, year=_this_year(time_zone)) if value else ""
+def day(value: date | datetime | None, time_zone: str | None = None, locale: str = "en_US") -> str:
+    return dates.day(value, time_zone, year=_this_year(time_zone), locale=locale) if value else ""
 
 
-def moment(value: datetime | None, time_zone: str | None = None) -> str:
-    return dates.moment(value, time_zone, year=_this_year(time_zone)) if value else ""
+def moment(value: datetime | None, time_zone: str | None = None, locale: str = "en_US") -> str:
+    return dates.moment(value, time_zone, year=_this_year(time_zone), locale=locale) if value else ""
 
 
 def page_time_zone(context: Context) -> str:
@@ -79,21 +111,19 @@ def time_zone_of(project: object) -> str:
     if getattr(project, "time_zone", None):
         return project.time_zone
     if "time_zone" not in g:
-        user = current_user if has_request_context() else None
-        staff = user is not None and user.is_authenticated and user.company.is_own
-        company = user.company if staff else accounts.own_company()
+        company = own_company_of_request()
         g.time_zone = company.time_zone if company else "UTC"
     return g.time_zone
 
 
 @pass_context
 def _day_filter(context: Context, value: date | datetime | None, time_zone: str | None = None) -> str:
-    return day(value, time_zone or page_time_zone(context))
+    return day(value, time_zone or page_time_zone(context), page_locale(context))
 
 
 @pass_context
 def _moment_filter(context: Context, value: datetime | None, time_zone: str | None = None) -> str:
-    return moment(value, time_zone or page_time_zone(context))
+    return moment(value, time_zone or page_time_zone(context), page_locale(context))
 
 
 # One colour per invite state and per claim state, wherever its badge shows: the classes are
@@ -109,7 +139,7 @@ def register_templating(app: Flask) -> None:
     from domain.board import reason_text
     from domain.sales_taxes import registration
 
-    app.jinja_env.filters.update(money=money, number=number, day=_day_filter, moment=_moment_filter,
+    app.jinja_env.filters.update(money=_money_filter, number=number, day=_day_filter, moment=_moment_filter,
                                  period_name=period_name)
     app.jinja_env.filters["zone_words"] = dates.zone_words
     app.jinja_env.globals.update(reason_text=reason_text, rule_words=rule_words, zip=zip, invite_badge=INVITE_BADGE,

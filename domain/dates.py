@@ -2,7 +2,9 @@
 
 Timestamps are stored as naive UTC (domain/clock.py); a person reads them in the project's time zone, with
 its abbreviation. On screen a date of this year leaves the year out and any other year shows it; a document
-(`full=True`) always shows the year, since it is filed and read years later.
+(`full=True`) always shows the year, since it is filed and read years later. A locale (domain/locales.py)
+says how: en_US as Python writes it ("Dec 3, 2025", "2:05 PM"), the others as Babel does (en_CA
+"Dec 3, 2025", "2:05 p.m."; fr_CA "3 déc. 2025", "14 h 05").
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
+
+from babel.dates import format_skeleton, format_time
 
 from domain import clock
 
@@ -28,24 +32,32 @@ def this_year(in_zone: ZoneInfo) -> int:
     return local(clock.utcnow(), in_zone).year
 
 
-def _date_text(value: date, in_zone: ZoneInfo, year: int | None, full: bool) -> str:
-    if full:
-        return f"{value:%b %-d, %Y}"
-    return f"{value:%b %-d}" if value.year == (year or this_year(in_zone)) else f"{value:%b %-d, %Y}"
+@functools.lru_cache(maxsize=4096)
+def _babel_day(value: date, with_year: bool, locale: str) -> str:
+    """A date as Babel writes it in `locale`; a board shows the same few dates on every row."""
+    return format_skeleton("yMMMd" if with_year else "MMMd", value, locale=locale)
+
+
+def _date_text(value: date, in_zone: ZoneInfo, year: int | None, full: bool, locale: str = "en_US") -> str:
+    with_year = full or value.year != (year or this_year(in_zone))
+    if locale != "en_US":
+        return _babel_day(value, with_year, locale)
+    return f"{value:%b %-d, %Y}" if with_year else f"{value:%b %-d}"
 
 
 def day(value: date | datetime | None, time_zone: str | None = None, *, year: int | None = None,
-        full: bool = False) -> str:
+        full: bool = False, locale: str = "en_US") -> str:
     """A date, or the date a timestamp fell on in `time_zone` (UTC when none): "Nov 30", "Dec 3, 2025".
     `year` is this year in that zone when the caller has worked it out already."""
     if not value:
         return ""
     in_zone = zone(time_zone)
-    return _date_text(local(value, in_zone).date() if isinstance(value, datetime) else value, in_zone, year, full)
+    return _date_text(local(value, in_zone).date() if isinstance(value, datetime) else value, in_zone, year, full,
+                      locale)
 
 
 def moment(value: datetime | None, time_zone: str | None = None, *, year: int | None = None,
-           full: bool = False) -> str:
+           full: bool = False, locale: str = "en_US") -> str:
     """A timestamp in `time_zone` (UTC when none) with its abbreviation: "Nov 30, 2:05 PM PST",
     "Dec 3, 2025, 9:00 AM EST"."""
     if not value:
@@ -55,7 +67,8 @@ def moment(value: datetime | None, time_zone: str | None = None, *, year: int | 
     abbreviation = at.tzname() or ""
     if abbreviation[:1] in "+-":  # a zone without a name of its own reads "-03"
         abbreviation = f"UTC{abbreviation}"
-    return f"{_date_text(at.date(), in_zone, year, full)}, {at:%-I:%M %p} {abbreviation}"
+    clock_time = f"{at:%-I:%M %p}" if locale == "en_US" else format_time(at, "short", locale=locale)
+    return f"{_date_text(at.date(), in_zone, year, full, locale)}, {clock_time} {abbreviation}"
 
 
 # The zones people in the United States and Canada pick from first, in words; every other zone follows.

@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import current_app, render_template
 
 from domain import accounts, statuses, tokens
 from domain.dates import day
+from domain.locales import locale_for
 from domain.mailer import one_line
 from domain.models import (
     BillingPeriod,
@@ -22,6 +24,7 @@ from domain.models import (
     Invite,
     InviteStatus,
     OutboxMessage,
+    Project,
     Reminder,
     User,
     db,
@@ -29,6 +32,9 @@ from domain.models import (
 from domain.money import format_money
 from domain.periods import period_name
 from domain.terms import Terms
+
+if TYPE_CHECKING:
+    from domain.models import Claim
 
 INVITE_TO_BILL = "invite_to_bill"
 INVITE_ANSWERED = "invite_answered"
@@ -70,6 +76,12 @@ def render(message: OutboxMessage) -> Rendered:
 def contract_and_month(commitment: Commitment, period: BillingPeriod) -> str:
     """How every subject about one contract's billing ends: "SC-001 for November 2026"."""
     return f"{commitment.number} for {period_name(period)}"
+
+
+def period_dates(period: BillingPeriod, project: Project) -> str:
+    """A billing period's dates as a fact in an e-mail, in the project's locale."""
+    locale = locale_for(project)
+    return f"{day(period.start_date, full=True, locale=locale)} to {day(period.end_date, full=True, locale=locale)}"
 
 
 def sender_company_name(company: Company | None) -> str:
@@ -128,8 +140,8 @@ def _invite_answered(message: OutboxMessage) -> Rendered:
         heading=f"{contact.name} {'accepted' if accepted else 'declined'} the invite to bill",
         paragraphs=[f"{contact.name} of {commitment.vendor.name} answered your invite for "
                     f"{commitment.number} {commitment.title}: {answer}."],
-        facts=[("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
-               ("Due date", day(period.due_date, full=True))],
+        facts=[("Billing period", period_dates(period, project)),
+               ("Due date", day(period.due_date, full=True, locale=locale_for(project)))],
         quote=invite.decline_reason if not accepted else "",
         button=("Open Progress Billings", board),
     )
@@ -147,8 +159,8 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
     word = term("claim")
     about = f"{word.lower()} #{claim.number} on {contract_and_month(commitment, period)}"
     facts = [(commitment.kind.value, f"{commitment.number} {commitment.title}"),
-             ("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
-             *amount_due_facts(claim, project.currency.value)]
+             ("Billing period", period_dates(period, project)),
+             *amount_due_facts(claim, project)]
     if message.kind == CLAIM_SUBMITTED:
         return _notice(
             subject=f"{project.name}: {commitment.vendor.name} submitted {about}",
@@ -211,8 +223,8 @@ def _head_claim_to_client(message: OutboxMessage) -> Rendered:
         paragraphs=[f"{actor.name} of {sender_company_name(company)} sends you pay application #{claim.number} "
                     f"on {head.number} {head.title}.", attached],
         facts=[("Contract", f"{head.number} {head.title}"),
-               ("Billing period", f"{day(period.start_date, full=True)} to {day(period.end_date, full=True)}"),
-               *amount_due_facts(claim, project.currency.value)],
+               ("Billing period", period_dates(period, project)),
+               *amount_due_facts(claim, project)],
         button=None)
 
 
@@ -402,10 +414,11 @@ def _admin_digest(message: OutboxMessage) -> Rendered:
                     html=render_template("email/admin_digest.html", **context))
 
 
-def amount_due_facts(claim, currency: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def amount_due_facts(claim: Claim, project: Project) -> list[tuple[str, str]]:
     """Line 8, and with sales tax on it, the tax and the amount due with tax, as the claim page shows them."""
+    currency, locale = project.currency.value, locale_for(project)
     if not claim.sales_tax:
-        return [("Current amount due", format_money(claim.current_amount_due, currency))]
-    return [("Current amount due before tax", format_money(claim.current_amount_due, currency)),
-            ("Sales tax", format_money(claim.sales_tax, currency)),
-            ("Current amount due", format_money(claim.current_amount_due + claim.sales_tax, currency))]
+        return [("Current amount due", format_money(claim.current_amount_due, currency, locale))]
+    return [("Current amount due before tax", format_money(claim.current_amount_due, currency, locale)),
+            ("Sales tax", format_money(claim.sales_tax, currency, locale)),
+            ("Current amount due", format_money(claim.current_amount_due + claim.sales_tax, currency, locale))]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -56,6 +56,11 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else cents(value)
 
 
+def _in_currency(columns: list[SheetColumn], currency: str) -> list[SheetColumn]:
+    """Money columns name their currency, since the cells are plain numbers: "Current amount due (CAD)"."""
+    return [replace(c, header=f"{c.header} ({currency})") if c.kind == MONEY else c for c in columns]
+
+
 def _month(day: date) -> str:
     return day.strftime("%Y-%m")
 
@@ -90,6 +95,7 @@ def board_export(board: Board, terms: Terms) -> Export:
     if taxed:  # line 8 above is before tax, as on the claim
         columns[-1] = SheetColumn("Current amount due before tax", MONEY)
         columns += [SheetColumn("Sales tax", MONEY), SheetColumn("Current amount due", MONEY)]
+    columns = _in_currency(columns, board.project.currency.value)
     out: list[list[Cell]] = []
     for row in rows:
         c, claim = row.commitment, row.claim
@@ -143,6 +149,7 @@ def claim_lines_export(claim: Claim, terms: Terms) -> Export:
         columns += [SheetColumn("Current amount due before tax", MONEY),
                     *(SheetColumn(tax.label, MONEY) for tax in totals.taxes), SheetColumn("Current amount due", MONEY)]
     blank: list[Cell] = [None] * (len(totals.taxes) + 2 if totals.taxes else 0)
+    columns = _in_currency(columns, claim.commitment.project.currency.value)
     out: list[list[Cell]] = []
     for sov, f in zip(claims.contract(claim).sov_lines, lines, strict=True):
         out.append([sov.cost_code, sov.description, *map(_money, (

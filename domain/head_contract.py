@@ -30,6 +30,7 @@ from domain.claims import COUNTS_AS_BILLED, ClaimRefused, Entered, LineEntry
 from domain.clock import project_today, utcnow
 from domain.commitments import NUMBER_MAX, TITLE_MAX, number_clash, record_event
 from domain.errors import Invalid, check_all
+from domain.locales import locale_for
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -344,9 +345,10 @@ def record_client_decision(claim: Claim, decision: ClaimStatus, by: User, *, dec
         if approved_amount < 0:
             raise Invalid("approved_amount", "The approved amount cannot be negative.")
         if approved_amount > totals.current_amount_due:
-            currency = claim.commitment.project.currency.value
+            project = claim.commitment.project
+            due = format_money(totals.current_amount_due, project.currency.value, locale_for(project))
             raise Invalid("approved_amount", "The client cannot approve more than the claim's current amount "
-                                             f"due ({format_money(totals.current_amount_due, currency)}).")
+                                             f"due ({due}).")
 
     def check_note() -> None:
         if len(note) > NOTE_MAX:

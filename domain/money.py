@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -90,36 +91,59 @@ def from_cents(value: int | None) -> Decimal:
     return Decimal(int(value or 0)).scaleb(-2)
 
 
-# Babel's en_US symbols for the currencies a project can use; others go through Babel itself.
-SYMBOLS = {"USD": "$", "CAD": "CA$"}
+_SHAPE = re.compile(r"(\D*)1(?P<group>\D)234(?P=group)567(\D)89(\D*)")
 
 
-def format_money(value: Decimal | None, currency: str = "USD") -> str:
-    """$1,234.50 or -$1,234.50, as Babel's en_US says it, without its cost on a 1,000-row page.
-    Pages (the `money` filter) and e-mails write money with this one function (or, for many amounts
-    in one currency, with `format_money_in`, which writes the same)."""
+@functools.lru_cache(maxsize=32)
+def _shape(currency: str, locale: str) -> tuple[str, str, str, str, str, str] | None:
+    """How Babel writes `currency` in `locale`, read once off two probes: (prefix, suffix, negative prefix,
+    negative suffix, group separator, decimal separator); None when it is not "1,234,567.89"-shaped (then
+    Babel itself writes every amount)."""
+    shapes = [_SHAPE.fullmatch(format_currency(Decimal(probe), currency, locale=locale))
+              for probe in ("1234567.89", "-1234567.89")]
+    plus, minus = shapes
+    if plus is None or minus is None or plus.group(2, 3) != minus.group(2, 3):
+        return None
+    return plus[1], plus[4], minus[1], minus[4], plus[2], plus[3]
+
+
+def format_money(value: Decimal | None, currency: str = "USD", locale: str = "en_US") -> str:
+    """An amount as Babel writes it in `locale` ("$1,234.50", "-$1,234.50"; en_CA "US$1,234.50"; fr_CA
+    "1 234,50 $"), rounded half-up to cents first, without Babel's cost on a 1,000-row page. Pages (the
+    `money` filter), e-mails, documents and exports write money with this one function (or, for many amounts
+    in one currency, with `format_money_in`, which writes the same). The locale comes from
+    domain/locales.locale_for."""
     if value is None:
         return ""
     if not isinstance(value, Decimal):
         raise TypeError(f"money must be Decimal, not {type(value).__name__}")
-    symbol = SYMBOLS.get(currency)
-    if symbol is None:
-        return format_currency(value, currency, locale="en_US")
-    return f"{'-' if value < 0 else ''}{symbol}{cents(abs(value)):,.2f}"
+    shape = _shape(currency, locale)
+    if shape is None:
+        return format_currency(cents(value), currency, locale=locale)
+    prefix, suffix, minus_prefix, minus_suffix, group, point = shape
+    if value < 0:
+        prefix, suffix = minus_prefix, minus_suffix
+    digits = f"{cents(abs(value)):,.2f}"  # abs: -0.00 is $0.00
+    if group != "," or point != ".":
+        digits = digits.translate({44: group, 46: point})
+    return f"{prefix}{digits}{suffix}"
 
 
-def format_money_in(currency: str = "USD") -> Callable[[Decimal | None], str]:
-    """format_money for one currency, its symbol looked up once: a 1,000-row board writes 3,000 amounts."""
-    symbol = SYMBOLS.get(currency)
-    if symbol is None:
-        return lambda value: format_money(value, currency)
-    minus = f"-{symbol}"
+def format_money_in(currency: str = "USD", locale: str = "en_US") -> Callable[[Decimal | None], str]:
+    """format_money for one currency and locale, its shape looked up once: a 1,000-row board writes 3,000
+    amounts."""
+    shape = _shape(currency, locale)
+    if shape is None:
+        return lambda value: format_money(value, currency, locale)
+    prefix, suffix, minus_prefix, minus_suffix, group, point = shape
+    if group != "," or point != ".":  # fr_CA's "1 234,50 $": the general path, its shape cached
+        return lambda value: format_money(value, currency, locale)
 
     def write(value: Decimal | None) -> str:
         if value.__class__ is not Decimal:  # None, a float, a subclass: the general path decides
-            return format_money(value, currency)
+            return format_money(value, currency, locale)
         if value < 0:
-            return f"{minus}{(-value).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
-        return f"{symbol}{abs(value).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"  # abs: -0.00 is $0.00
+            return f"{minus_prefix}{(-value).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}{minus_suffix}"
+        return f"{prefix}{abs(value).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}{suffix}"  # abs: -0.00 is $0.00
 
     return write

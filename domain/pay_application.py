@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from domain import dates, g702
+from domain.locales import locale_for
 from domain.money import ZERO, format_money
 from domain.terms import Terms
 
@@ -107,6 +108,7 @@ class PayApplication:
     retention_pct: Decimal = ZERO
     stored_retention_pct: Decimal = ZERO
     decision: str = ""  # "Approved on Nov 5, 2026 by Avery Admin" once reviewed
+    locale: str = "en_US"  # how its money and dates are written (domain/locales.py)
     notary_block: bool = False
     notes: list[str] = field(default_factory=list)
     # Who bills whom: a head contract claim goes from the contractor to its client.
@@ -117,7 +119,10 @@ class PayApplication:
     head_contract: bool = False  # the contractor's own claim: its words are not the subcontractors'
 
     def money(self, value: Decimal) -> str:
-        return format_money(value, self.currency)
+        return format_money(value, self.currency, self.locale)
+
+    def day(self, value: date | None) -> str:
+        return dates.day(value, full=True, locale=self.locale)
 
 
 # --- from a claim -----------------------------------------------------------------------------------
@@ -133,6 +138,11 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     commitment, period = claim.commitment, claim.billing_period
     project = commitment.project
     zone = dates.zone(project.time_zone)
+    locale = locale_for(project)
+
+    def moment(value):  # type: ignore[no-untyped-def]
+        return dates.moment(value, project.time_zone, full=True, locale=locale)
+
     own = accounts.own_company()
     figures, totals = claims.figures(claim)
     contract = claims.contract(claim)  # the SOV lines and retention % the figures were made with
@@ -143,24 +153,25 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     if claim.signed_name:
         signed_by = claim.signed_by
         certification = Certification(
-            signed_name=claim.signed_name, signed_at=dates.moment(claim.signed_at, project.time_zone, full=True),
+            signed_name=claim.signed_name, signed_at=moment(claim.signed_at),
             on_behalf_note=(f"Submitted by {signed_by.name} on behalf of {commitment.vendor.name}."
                             if claim.signed_on_behalf and signed_by else ""))
     decision = ""
     reviewed = claim.status not in (ClaimStatus.DRAFT, ClaimStatus.UNDER_REVIEW)
     if claim.status is ClaimStatus.WITHDRAWN:
         withdrawn_by = db.session.get(User, claim.withdrawn_by_id) if claim.withdrawn_by_id else None
-        decision = (f"Withdrawn on {dates.moment(claim.withdrawn_at, project.time_zone, full=True)}"
+        decision = (f"Withdrawn on {moment(claim.withdrawn_at)}"
                     f"{f' by {withdrawn_by.name}' if withdrawn_by else ''}: {claim.withdrawal_reason or ''}"
                     " This application is not for payment.")
     elif reviewed and claim.decided_at:
         reviewer = db.session.get(User, claim.decided_by_id) if claim.decided_by_id else None
-        decision = f"{claim.status.value} on {dates.moment(claim.decided_at, project.time_zone, full=True)}"
+        decision = f"{claim.status.value} on {moment(claim.decided_at)}"
         decision += f" by {reviewer.name}" if reviewer else ""
         if claim.client_decision_date is not None:  # a head contract claim: the client decided
-            decision = f"{claim.status.value} by the client on {dates.day(claim.client_decision_date, full=True)}"
+            decided = dates.day(claim.client_decision_date, full=True, locale=locale)
+            decision = f"{claim.status.value} by the client on {decided}"
             if claim.client_approved_amount is not None:
-                decision += f", {format_money(claim.client_approved_amount, project.currency.value)} approved"
+                decision += f", {format_money(claim.client_approved_amount, project.currency.value, locale)} approved"
             decision += f": {claim.client_decision_note}" if claim.client_decision_note else ""
     submitted = claim.signed_at or claim.submitted_at
     contractor = Party(own.name if own else "", own.address if own else "")
@@ -175,7 +186,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         contract=f"{commitment.kind.value} {commitment.number}", contract_title=commitment.title,
         application_number=claim.number, period_from=period.start_date, period_to=period.end_date,
         application_date=dates.local(submitted, zone).date() if submitted else None, due_date=period.due_date,
-        currency=project.currency.value, status=claim_status_words(claim), lines=lines, totals=totals,
+        currency=project.currency.value, locale=locale, status=claim_status_words(claim), lines=lines, totals=totals,
         change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
@@ -262,10 +273,6 @@ def text(value: str) -> str:
     return escape(value or "").replace("\n", "<br/>")
 
 
-def _day(value: date | None) -> str:
-    return dates.day(value, full=True)
-
-
 def render_pdf(application: PayApplication) -> bytes:
     """The application summary, then the continuation sheet; every page numbered "Page n of m"."""
     import io
@@ -286,7 +293,7 @@ def render_pdf(application: PayApplication) -> bytes:
                           PageTemplate("lines", [wide_frame], pagesize=wide)])
     story = [*_summary(application), NextPageTemplate("lines"), PageBreak(), *_continuation(application, wide_frame)]
     footer = (f"{application.vendor.name} · {application.contract} · "
-              f"Application no. {application.application_number} · {_day(application.period_to)}")
+              f"Application no. {application.application_number} · {application.day(application.period_to)}")
     doc.build(story, canvasmaker=_numbered_canvas(footer))
     return buffer.getvalue()
 
@@ -377,9 +384,9 @@ def _summary(a: PayApplication) -> list:
                    + (f"<br/>{text(a.tax_registration)}" if a.tax_registration else "")),
          *labelled("Contract", f"<b>{text(a.contract)}</b><br/>{text(a.contract_title)}")],
         [*labelled("Application no.", f"<b>{a.application_number}</b>"),
-         *labelled("Period", f"{_day(a.period_from)} to {_day(a.period_to)}")],
-        [*labelled("Application date", _day(a.application_date) or "Not submitted yet"),
-         *labelled("Due date", _day(a.due_date))],
+         *labelled("Period", f"{a.day(a.period_from)} to {a.day(a.period_to)}")],
+        [*labelled("Application date", a.day(a.application_date) or "Not submitted yet"),
+         *labelled("Due date", a.day(a.due_date))],
     ], colWidths=[70, 200, 60, 210])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
@@ -548,8 +555,8 @@ def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-
             style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#fff6dd")))
     table.setStyle(TableStyle(style))
     story = [Paragraph(text(f"Continuation sheet · Application no. {a.application_number}"), s["h2"]),
-             Paragraph(text(f"{a.vendor.name} · {a.contract} {a.contract_title} · period {_day(a.period_from)} "
-                            f"to {_day(a.period_to)}"), s["small"]), Spacer(1, 6), table]
+             Paragraph(text(f"{a.vendor.name} · {a.contract} {a.contract_title} · period {a.day(a.period_from)} "
+                            f"to {a.day(a.period_to)}"), s["small"]), Spacer(1, 6), table]
     if not a.lines:
         story.append(Paragraph("This schedule of values has no lines.", s["small"]))
     elif any(line.from_change_order for line in a.lines):

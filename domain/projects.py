@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from domain import audit
 from domain.dates import known_zones
 from domain.errors import Invalid
+from domain.locales import currency_for
 from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
 from domain.permissions import can_edit_project, can_manage_team, level_fixed_because, require
 
@@ -26,7 +27,7 @@ class ProjectData:
     name: str
     address: str
     country: Country
-    currency: Currency
+    currency: Currency | None  # None: the country's (domain/locales.currency_for)
     time_zone: str
     allow_overbilling: bool
 
@@ -39,8 +40,9 @@ def _require_company_admin(user: User) -> None:
 
 
 def _clean(data: ProjectData) -> ProjectData:
+    currency = data.currency or currency_for(data.country)
     return ProjectData(number=data.number.strip(), name=data.name.strip(), address=data.address.strip(),
-                       country=data.country, currency=data.currency, time_zone=data.time_zone,
+                       country=data.country, currency=currency, time_zone=data.time_zone,
                        allow_overbilling=data.allow_overbilling)
 
 

@@ -4,7 +4,7 @@
 Written in Python rather than in a Jinja template: a 1,000-row page is some 20,000 values, and Jinja's
 work per value (attribute look-ups, escaping through Markup, a filter call for each amount) was most of
 the page's time. Here every value a person or a vendor typed goes through `escaped` exactly once, money
-through domain/money (`format_money_in`), dates through templating.day in the project's time zone; the
+through domain/money (`format_money_in`), dates through templating.day in the project's time zone and locale; the
 links are patterns made with url_for once per answer. A row's look is in app.css (`.board`).
 """
 
@@ -20,7 +20,7 @@ from domain.board import Board, Reason, Row, reason_text
 from domain.models import ClaimStatus, InviteStatus, Project
 from domain.money import format_money_in
 from domain.reminders import why_row_not_reminded
-from templating import day, time_zone_of
+from templating import day, locale_of, time_zone_of
 
 TO_REVIEW = frozenset({ClaimStatus.UNDER_REVIEW, ClaimStatus.PENDING_OWNER_APPROVAL})
 _PRIVATE = ' <span class="badge st-private" title="Private: only admins and the Private list see it">Private</span>'
@@ -48,7 +48,8 @@ class RowWriter:
         self.can_admin = can_admin
         self.can_pick = can_admin and board.can_send
         self.term = term
-        self.money = format_money_in(project.currency.value)
+        self.locale = locale_of(project)
+        self.money = format_money_in(project.currency.value, self.locale)
         self.time_zone = time_zone_of(project)
         self.history = _pattern(url_for("billings.invite_history", project_id=project.id, invite_id=_ID))
         self.resend = _pattern(url_for("billings.resend_invite", project_id=project.id, commitment_id=_ID,
@@ -98,12 +99,12 @@ class RowWriter:
         text = [f'<span class="badge st-{key}" data-invite-status>{row.invite_label}</span>\n']
         if invite.status is InviteStatus.DECLINED and invite.decline_reason:
             text.append(f'<small class="reason" data-decline-reason>“{escaped(invite.decline_reason)}”</small>')
-        sent = f"Sent by {escaped(row.sender_name)}, {day(invite.first_sent_at, self.time_zone)}"
+        sent = f"Sent by {escaped(row.sender_name)}, {day(invite.first_sent_at, self.time_zone, self.locale)}"
         if invite.send_count > 1:
-            sent += f"; sent {invite.send_count} times, last {day(invite.last_sent_at, self.time_zone)}"
+            sent += f"; sent {invite.send_count} times, last {day(invite.last_sent_at, self.time_zone, self.locale)}"
         text.append(f"<small>{sent}</small>\n")
         if invite.last_reminded_at is not None:
-            reminded = day(invite.last_reminded_at, self.time_zone)
+            reminded = day(invite.last_reminded_at, self.time_zone, self.locale)
             text.append(f"<small data-last-reminder>Last reminder {reminded}</small>\n")
         if invite.reminders_muted_at is not None:
             text.append("<small data-reminders-muted>Reminders muted</small>\n")

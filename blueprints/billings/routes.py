@@ -38,7 +38,7 @@ from domain.permissions import (
 )
 from domain.statuses import ALLOWED, EDITABLE, REVIEW_DECISIONS, InvalidTransition
 from extensions import htmx
-from templating import current_terms
+from templating import current_terms, locale_of
 
 bp = Blueprint("billings", __name__, url_prefix="/projects/<int:project_id>/billings")
 
@@ -236,7 +236,7 @@ def create_period(project_id: int):
             return _periods_answer(project, level, form, 409, open_work=left.work)
         else:
             flash(f"Billing period {period.number} is open: {periods.period_name(period)}, "
-                  f"due {dates.day(period.due_date)}.", "success")
+                  f"due {dates.day(period.due_date, locale=locale_of(project))}.", "success")
             return _to(url_for("billings.index", project_id=project.id))
     return _periods_answer(project, level, form, 422)
 

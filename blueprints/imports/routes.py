@@ -25,7 +25,7 @@ from domain.models import AccessLevel, Commitment, Project, SovStatus
 from domain.spreadsheet import SpreadsheetRefused
 from domain.text import without_control_characters
 from domain.upload_stash import Stashed, UploadStash
-from templating import money
+from templating import money_of
 
 bp = Blueprint("imports", __name__, url_prefix="/projects/<int:project_id>/import")
 
@@ -110,7 +110,7 @@ def confirm(project_id: int, token: str):
         raise
     stash.finish(stashed, imported)
     flash(f"Imported {imported.commitments:,} commitments with {imported.lines:,} SOV lines, "
-          f"{money(imported.total, project.currency.value)} in all. Their schedules of values are Draft: "
+          f"{money_of(project)(imported.total)} in all. Their schedules of values are Draft: "
           "approve each one before inviting its vendor to bill.", "success")
     return redirect(url_for("setup.commitments", project_id=project.id), code=303)  # where they now are
 
@@ -239,7 +239,7 @@ def head_contract_sov_confirm(project_id: int, token: str):
         stash.put_back(stashed)  # nothing was written: the upload can be confirmed again
         raise
     stash.finish(stashed, imported)
-    flash(f"Imported {imported.lines:,} SOV lines, {money(imported.total, project.currency.value)} in all. The "
+    flash(f"Imported {imported.lines:,} SOV lines, {money_of(project)(imported.total)} in all. The "
           "schedule of values is still Draft: check it and approve it.", "success")
     return redirect(url_for("setup.head_contract_sov", project_id=project.id), code=303)
 

@@ -110,6 +110,17 @@ class PercentField(StringField):
             raise StopValidation(str(problem)) from None
 
 
+class CountryCurrency(Choice):
+    """The project's currency: a code from the list, or blank ("the country's"), which the domain turns into
+    the country's currency (domain/locales.currency_for), so the form works the same without JavaScript."""
+
+    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+        if self.data in (None, ""):
+            self.data = ""
+            return
+        super().pre_validate(form)
+
+
 class ProjectForm(AppForm):
     number = _text("Project number", "Enter the project number.", PROJECT_NUMBER_MAX)
     name = _text("Name", "Enter the project name.", NAME_MAX)
@@ -118,7 +129,10 @@ class ProjectForm(AppForm):
                             render_kw={"rows": 2, "maxlength": ADDRESS_MAX})
     country = Choice("Country", choices=[choice(c.name, c.value) for c in Country],
                      invalid="Choose United States or Canada.")
-    currency = Choice("Currency", choices=[choice(c.name, c.value) for c in Currency], invalid="Choose USD or CAD.")
+    currency = CountryCurrency("Currency", choices=[choice("", "The country's (USD or CAD)"),
+                                                    *(choice(c.name, c.value) for c in Currency)],
+                               invalid="Choose USD or CAD.",
+                               description="Left to the country: USD in the United States, CAD in Canada.")
     time_zone = Choice("Time zone", invalid="Choose a time zone from the list.",
                        description="Due dates pass at midnight in this time zone.")
     allow_overbilling = BooleanField("Allow overbilling",

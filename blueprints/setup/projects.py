@@ -12,7 +12,7 @@ from blueprints.htmx_answer import htmx_answer
 from blueprints.setup import bp
 from blueprints.setup.common import status_of, validate_with_number
 from blueprints.setup.forms import ProjectForm
-from domain import accounts, projects
+from domain import accounts, locales, projects
 from domain.errors import Invalid
 from domain.models import AccessLevel, Country, Currency, Project
 from domain.permissions import can_edit_project
@@ -24,14 +24,15 @@ LEVEL_CHOICE = "Choose None, Read Only, Standard or Admin."
 def _data(form: ProjectForm) -> projects.ProjectData:
     return projects.ProjectData(
         number=form.number.data, name=form.name.data, address=form.address.data or "",
-        country=Country[form.country.data], currency=Currency[form.currency.data],
+        country=Country[form.country.data],
+        currency=Currency[form.currency.data] if form.currency.data else None,
         time_zone=form.time_zone.data, allow_overbilling=form.allow_overbilling.data)
 
 
 def _initial(project: Project | None) -> dict[str, object]:
     if project is None:
         company = accounts.own_company()
-        return {"country": "US", "currency": "USD",
+        return {"country": locales.company_country(company).name, "currency": "",  # the country's
                 "time_zone": company.time_zone if company else "America/New_York"}
     return {"number": project.number, "name": project.name, "address": project.address,
             "country": project.country.name, "currency": project.currency.name, "time_zone": project.time_zone,

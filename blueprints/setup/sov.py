@@ -30,7 +30,7 @@ from domain import sov as sov_service
 from domain.errors import Invalid
 from domain.models import AccessLevel, SovStatus
 from extensions import htmx
-from templating import money
+from templating import money_of
 
 TOTALS = ("setup/partials/_sov_totals.html", "setup/partials/_value.html")
 
@@ -79,7 +79,7 @@ def register(home: SovHome, load: Load, page: Page) -> None:
                 return htmx_answer("setup/partials/_sov_add.html", status=422,
                                    **sov_context(project, level, commitment, add_form=form))
             return page(project, level, commitment, status=422, add_form=form)
-        message = (f"Change order line {line.cost_code} added: {money(line.scheduled_value, project.currency.value)}."
+        message = (f"Change order line {line.cost_code} added: {money_of(project)(line.scheduled_value)}."
                    if change_order else f"Line {line.cost_code} added.")
         if htmx:
             return htmx_answer("setup/partials/_sov_add.html", "setup/partials/_sov_lines.html", *TOTALS,
@@ -139,11 +139,11 @@ def register(home: SovHome, load: Load, page: Page) -> None:
             except Invalid as problem:
                 show_problems(form, problem)
             else:
-                currency = project.currency.value
+                money = money_of(project)
                 sign = "+" if delta > 0 else "−"
                 return line_saved(project, level, commitment, line,
-                                  f"Change order on {line.cost_code}: {sign}{money(abs(delta), currency)}, "
-                                  f"scheduled value now {money(line.scheduled_value, currency)}.")
+                                  f"Change order on {line.cost_code}: {sign}{money(abs(delta))}, "
+                                  f"scheduled value now {money(line.scheduled_value)}.")
         return line_invalid(project, level, commitment, line, form)
 
     def line_saved(project, level, commitment, line, message: str):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from domain.emails import (
     INVITE_ANSWERED,
     INVITE_TO_BILL,
 )
-from domain.models import Claim, ClaimStatus, Currency, LineReview, OutboxMessage, User, db
+from domain.models import Claim, ClaimStatus, Country, Currency, LineReview, OutboxMessage, User, db
 from domain.outbox import deliver_due
 from extensions import mail
 from tests import factories
@@ -140,10 +140,14 @@ def test_a_period_that_is_not_a_calendar_month_is_named_by_its_dates(app: Flask,
     assert received.subject.strip() == f"Riverside Medical: invite to bill SC-001 for {dates}"
 
 
-def test_a_canadian_project_writes_its_money_in_its_currency(app: Flask, client: FlaskClient,
-                                                             world: factories.World, smtp: SmtpServer):
+@pytest.mark.parametrize(("country", "written"), [
+    (Country.CA, "$40,837.50"),  # a Canadian project reads en_CA: its own dollars need no prefix
+    (Country.US, "CA$40,837.50"),  # a US project billing in CAD reads en_US
+])
+def test_a_project_in_cad_writes_its_money_in_its_currency(app: Flask, client: FlaskClient, world: factories.World,
+                                                           smtp: SmtpServer, country: Country, written: str):
     month = this_month(world)
-    world.project.currency = Currency.CAD
+    world.project.country, world.project.currency = country, Currency.CAD
     keystone = factories.vendor("Keystone Concrete Co.", "maria@keystone.example")
     concrete = factories.commitment(world.project, keystone, number="SC-001", title="Concrete")
     db.session.commit()
@@ -155,7 +159,7 @@ def test_a_canadian_project_writes_its_money_in_its_currency(app: Flask, client:
     received = [m for m in delivered(smtp) if "submitted" in m.subject]
     expected = f"Riverside Medical: Keystone Concrete Co. submitted progress claim #1 on SC-001 for {month}"
     assert received and all(m.subject.strip() == expected for m in received)
-    assert all("Current amount due: CA$40,837.50" in m.text for m in received)
+    assert all(f"Current amount due: {written}" in m.text for m in received)
 
 
 @pytest.mark.parametrize(("base_url", "expected"), [(None, "http://127.0.0.1:5310/portal/invites/"),

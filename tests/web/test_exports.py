@@ -125,25 +125,26 @@ def test_the_board_as_csv_holds_the_rows_and_figures_the_board_shows(client, aut
     assert f"filename=P-1_billings_{month}.csv" in response.headers["Content-Disposition"]
     header, *rows = _csv(response)
     assert header == ["Number", "Title", "Vendor", "Progress Claim Contacts", "Invite", "Progress Claim #",
-                      "Progress Claim status", "Scheduled value", "Previous", "This period", "Stored", "To date",
-                      "% complete", "Balance to finish", "Retention", "Current amount due"]
+                      "Progress Claim status", "Scheduled value (USD)", "Previous (USD)", "This period (USD)",
+                      "Stored (USD)", "To date (USD)", "% complete", "Balance to finish (USD)", "Retention (USD)",
+                      "Current amount due (USD)"]
     assert [[r[i] for i in BOARD_PICK] for r in rows] == [
         [("'" + v) if v.startswith(("=", "@")) else v for v in row]
         for row in _board_figures(world, world.admin, AccessLevel.ADMIN)]
     by_number = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
     concrete = by_number["SC-001"]
     # D + E of the Approved claim before, then -2,000.00 and 5,000.00 this period and 1,250.50 stored.
-    assert (concrete["Scheduled value"], concrete["Previous"], concrete["This period"], concrete["Stored"],
-            concrete["To date"], concrete["Balance to finish"]) == (
+    assert (concrete["Scheduled value (USD)"], concrete["Previous (USD)"], concrete["This period (USD)"],
+            concrete["Stored (USD)"], concrete["To date (USD)"], concrete["Balance to finish (USD)"]) == (
         "150000.00", "10000.00", "3000.00", "1250.50", "14250.50", "135749.50")
     assert concrete["% complete"] == "9.5"
-    assert concrete["Retention"] == f"{setup.claim.retention_total:.2f}" == "1425.05"
-    assert concrete["Current amount due"] == f"{setup.claim.current_amount_due:.2f}"
+    assert concrete["Retention (USD)"] == f"{setup.claim.retention_total:.2f}" == "1425.05"
+    assert concrete["Current amount due (USD)"] == f"{setup.claim.current_amount_due:.2f}"
     assert concrete["Progress Claim Contacts"] == "Maria"
     # a row without a claim: what was billed before, no claim figures
     formula = by_number["SC-002"]
-    assert (formula["Progress Claim #"], formula["Previous"], formula["Current amount due"]) == ("", "", "")
-    assert formula["To date"] == "0.00" and formula["Balance to finish"] == "150000.00"
+    assert (formula["Progress Claim #"], formula["Previous (USD)"], formula["Current amount due (USD)"]) == ("", "", "")
+    assert formula["To date (USD)"] == "0.00" and formula["Balance to finish (USD)"] == "150000.00"
 
 
 def test_a_negative_amount_is_a_number_not_text(client, auth, setup):
@@ -311,9 +312,9 @@ def test_a_claims_lines_as_csv_are_its_g703_figures_with_a_totals_row(client, au
     month = setup.world.period.end_date.strftime("%Y-%m")
     assert f"filename=P-1_SC-001_claim-2_{month}.csv" in response.headers["Content-Disposition"]
     header, *rows = _csv(response)
-    assert header == ["Item (A)", "Description (B)", "Scheduled value (C)", "Previous (D)", "This period (E)",
-                      "Stored (F)", "Completed and stored to date (G)", "% (G/C)", "Balance to finish (H)",
-                      "Retention (I)"]
+    assert header == ["Item (A)", "Description (B)", "Scheduled value (C) (USD)", "Previous (D) (USD)",
+                      "This period (E) (USD)", "Stored (F) (USD)", "Completed and stored to date (G) (USD)", "% (G/C)",
+                      "Balance to finish (H) (USD)", "Retention (I) (USD)"]
     assert rows == _g703(setup.claim)
     assert rows[0][2:7] == ["100000.00", "10000.00", "-2000.00", "0.00", "8000.00"]
     assert rows[-1][1:7] == ["Totals", "150000.00", "10000.00", "3000.00", "1250.50", "14250.50"]
