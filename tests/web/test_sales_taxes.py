@@ -280,8 +280,9 @@ def test_a_claim_sent_back_follows_todays_rates_until_resubmitted(world, taxed_c
 def test_the_claim_e_mails_name_the_amount_due_with_its_tax(world, taxed_claim):
     from domain.emails import amount_due_facts
 
-    assert amount_due_facts(taxed_claim, taxed_claim.commitment.project) == [("Current amount due before tax", "$11,111.10"),
-                                                    ("Sales tax", "$1,663.89"), ("Current amount due", "$12,774.99")]
+    facts = amount_due_facts(taxed_claim, taxed_claim.commitment.project)
+    assert facts == [("Current amount due before tax", "$11,111.10"), ("Sales tax", "$1,663.89"),
+                     ("Current amount due", "$12,774.99")]
 
 
 SETTINGS = {"name": "Harbor & Pine Builders", "dictionary": "SPECIALTY", "default_retention_pct": "10",
