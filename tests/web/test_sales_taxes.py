@@ -240,7 +240,8 @@ def test_the_claim_lines_export_adds_the_tax_columns_to_the_totals_row(admin_cli
     rows = list(csv.reader(io.StringIO(admin_client.get(_claim_url(taxed_claim) + "/lines.csv")
                                        .get_data().decode("utf-8-sig"))))
     header, totals = rows[0], rows[-1]
-    assert header[-4:] == ["Current amount due before tax", "GST 5%", "QST 9.975%", "Current amount due"]
+    assert header[-4:] == [f"{name} (USD)" for name in ("Current amount due before tax", "GST 5%", "QST 9.975%",
+                                                        "Current amount due")]
     assert totals[-4:] == ["11111.10", "555.56", "1108.33", "12774.99"]
     assert rows[1][-4:] == ["", "", "", ""]
     sheet = load_workbook(io.BytesIO(admin_client.get(_claim_url(taxed_claim) + "/lines.xlsx").data)).active
@@ -251,7 +252,7 @@ def test_the_claim_lines_export_adds_the_tax_columns_to_the_totals_row(admin_cli
 def test_the_board_export_shows_the_tax_and_the_amount_due_with_it(admin_client, world, taxed_claim):
     url = f"/projects/{world.project.id}/billings/export.csv?period={world.period.id}"
     header, row = list(csv.reader(io.StringIO(admin_client.get(url).get_data().decode("utf-8-sig"))))
-    assert header[-3:] == ["Current amount due before tax", "Sales tax", "Current amount due"]
+    assert header[-3:] == ["Current amount due before tax (USD)", "Sales tax (USD)", "Current amount due (USD)"]
     assert row[-3:] == ["11111.10", "1663.89", "12774.99"]
 
 
