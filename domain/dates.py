@@ -115,10 +115,12 @@ def zone_choices(first: str = "United States", current: str | None = None) -> di
     """The time zone picker, in groups: the country's zones in words first, then the other country's, then
     every zone by name; a stored old name stays offered so that saving the form keeps it."""
     groups = {country: list(NORTH_AMERICA[country]) for country in sorted(NORTH_AMERICA, key=lambda c: c != first)}
-    every = list(_offered())
-    if current and current in known_zones() and current not in dict(every):
+    named = {value for zones in groups.values() for value, _ in zones}
+    # Each zone once: a select with the same value twice shows the chosen zone by its last label (the raw name).
+    every = [(value, words) for value, words in _offered() if value not in named]
+    if current and current in known_zones() and current not in named and current not in dict(every):
         every.insert(0, (current, current))
-    groups["All time zones"] = every
+    groups["All other time zones"] = every
     return groups
 
 

@@ -62,8 +62,9 @@ def test_company_admin_creates_a_project(client, world, auth):
     # the country's zones first, in words; the zone database's old aliases are not offered
     picker = form.split('name="time_zone"')[1].split("</select>")[0]
     groups = [g.split('"')[0] for g in picker.split('<optgroup label="')[1:]]
-    assert groups == ["United States", "Canada", "All time zones"]
+    assert groups == ["United States", "Canada", "All other time zones"]
     assert '<option value="America/Los_Angeles">Pacific Time (Los Angeles)</option>' in picker
+    assert picker.count('value="America/Los_Angeles"') == 1  # once, so the chosen zone shows in words
     assert 'value="US/Pacific"' not in picker and 'value="EST5EDT"' not in picker
     response = client.post("/projects/new", data=_project_data())
     assert response.status_code == 303
