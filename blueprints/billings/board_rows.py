@@ -11,6 +11,7 @@ links are patterns made with url_for once per answer. A row's look is in app.css
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import g, url_for
@@ -49,6 +50,7 @@ class RowWriter:
         self.can_admin = can_admin
         self.can_pick = can_admin and board.can_send
         self.term = term
+        self.held_word = escaped(term("retention"))
         self.locale = locale_of(project)
         self.money = format_money_in(project.currency.value, self.locale)
         self.time_zone = time_zone_of(project)
@@ -90,8 +92,12 @@ class RowWriter:
                      f'<td>{self.money(row.amount_due) if claim is not None else "–"}</td>\n'
                      f'<td><div class="pct"><progress value="{row.bar_fraction}" aria-label="{number} complete">'
                      f'</progress>{row.percent_complete:,.1f}%</div><small>{self.money(row.to_date)} of '
-                     f'{self.money(row.scheduled_value)}</small></td>\n</tr>\n')
+                     f'{self.money(row.scheduled_value)}</small>'
+                     f'{self._held(row.retention_held) if row.retention_held else ""}</td>\n</tr>\n')
         return "".join(parts)
+
+    def _held(self, held: Decimal) -> str:
+        return f'<small data-held>{self.held_word} held {self.money(held)}</small>'
 
     def _invite(self, row: Row) -> str:
         invite = row.invite

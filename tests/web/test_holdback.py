@@ -59,6 +59,7 @@ def test_a_canadian_project_says_holdback_on_its_board_claim_pdf_and_export(clie
     _in_canada(world.project)
     auth.sign_in(world.admin.email)
     pages = _pages(client, world, submitted)
+    assert "<small data-held>Holdback held $4,537.50</small>" in pages["board"]
     assert "Holdback (work $4,537.50, stored $0.00)" in pages["claim"]
     assert "Total earned less holdback" in pages["claim"]
     assert "Holdback (column I)" in pages["pdf"] and "Total holdback" in pages["pdf"]
