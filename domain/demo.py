@@ -396,7 +396,7 @@ def _submitted_claim(project: Project, number: str, fraction: str, admin: User) 
     commitment = next(c for c in project.commitments if c.number == number)
     period = next(p for p in project.billing_periods if p.status is PeriodStatus.OPEN)
     contact = commitment.claim_contacts[0]
-    sent, submitted = utcnow() - timedelta(days=3), utcnow() - timedelta(days=1)
+    sent, submitted = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)  # inside this period
     db.session.add(Invite(
         commitment=commitment, billing_period=period, status=InviteStatus.ACCEPTED, sent_by=admin,
         first_sent_at=sent, last_sent_at=sent, answered_at=sent, answered_by=contact,
