@@ -47,11 +47,13 @@ def _pages(client, world, claim) -> dict[str, str]:
     pdf = client.get(f"/projects/{project_id}/billings/claims/{claim.id}/pdf")
     assert pdf.status_code == 200
     lines = client.get(f"/projects/{project_id}/billings/claims/{claim.id}/lines.csv")
+    board = client.get(f"/projects/{project_id}/billings/export.csv?period={world.period.id}")
     return {
         "board": client.get(f"/projects/{project_id}/billings").get_data(as_text=True),
         "claim": client.get(f"/projects/{project_id}/billings/claims/{claim.id}").get_data(as_text=True),
         "pdf": "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages),
         "lines": ",".join(next(csv.reader(io.StringIO(lines.get_data(as_text=True))))),
+        "export": ",".join(next(csv.reader(io.StringIO(board.get_data(as_text=True))))),
     }
 
 
@@ -63,7 +65,7 @@ def test_a_canadian_project_says_holdback_on_its_board_claim_pdf_and_export(clie
     assert "Holdback (work $4,537.50, stored $0.00)" in pages["claim"]
     assert "Total earned less holdback" in pages["claim"]
     assert "Holdback (column I)" in pages["pdf"] and "Total holdback" in pages["pdf"]
-    assert "Holdback (I) (CAD)" in pages["lines"]
+    assert "Holdback (I) (CAD)" in pages["lines"] and "Holdback (CAD)" in pages["export"]
     for page in pages.values():
         assert "retention" not in _text(page).lower()
 
@@ -80,7 +82,7 @@ def test_a_us_project_keeps_the_dictionary_s_word(client, world, auth, submitted
     pages = _pages(client, world, submitted)
     assert "Retention (work $4,537.50, stored $0.00)" in pages["claim"]
     assert "Retention (column I)" in pages["pdf"]
-    assert "Retention (I) (USD)" in pages["lines"]
+    assert "Retention (I) (USD)" in pages["lines"] and "Retention (USD)" in pages["export"]
     for page in pages.values():
         assert "holdback" not in _text(page).lower()
 
