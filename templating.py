@@ -18,8 +18,9 @@ from domain.periods import period_name, rule_words
 from domain.terms import Terms
 
 
-def current_terms() -> Terms:
-    """The own company's dictionary, looked up once per request."""
+def current_terms(project: Project | None = None) -> Terms:
+    """The own company's dictionary, looked up once per request, in the words of `project`'s country
+    (None: a page about no project)."""
     if "terms" not in g:
         user = current_user if has_request_context() else None  # e-mails render outside requests
         # Staff belong to the own company, already loaded with them; contacts need a look-up.
@@ -27,7 +28,24 @@ def current_terms() -> Terms:
         company = user.company if staff else accounts.own_company()
         g.terms = Terms(company.dictionary if company else Dictionary.SPECIALTY)
         current_app.extensions["pb_dictionary"] = g.terms.dictionary  # for use_terms_without_database
-    return g.terms
+    return g.terms.for_project(project)
+
+
+class PageTerms:
+    """`term` in templates: the request's words (current_terms) for the page's project, as money and dates
+    follow it (page_locale), so that a Canadian project's pages say "Holdback" without a template knowing."""
+
+    @staticmethod
+    def _of(context: Context) -> Terms:
+        return current_terms(context.get("project"))
+
+    @pass_context
+    def __call__(self, context: Context, key: str, plural: bool = False) -> str:
+        return self._of(context)(key, plural)
+
+    @pass_context
+    def lower(self, context: Context, key: str, plural: bool = False) -> str:
+        return self._of(context).lower(key, plural)
 
 
 def use_terms_without_database() -> Terms:
@@ -132,6 +150,9 @@ INVITE_BADGE = {key: f"st-{key}" for key in ("not_invited", "invited", "accepted
 CLAIM_BADGE = {status.name.lower(): f"st-{status.name.lower()}" for status in ClaimStatus}
 
 
+PAGE_TERMS = PageTerms()
+
+
 def register_templating(app: Flask) -> None:
     # Block tags leave no blank lines behind: a 1,000-row page is a third smaller.
     app.jinja_env.trim_blocks = True
@@ -149,4 +170,4 @@ def register_templating(app: Flask) -> None:
     def _inject() -> dict[str, object]:
         # The menu shows Directory and Settings to company admins: a flag, decided in domain/permissions.py.
         company_admin = has_request_context() and permissions.is_company_admin(current_user)
-        return {"term": current_terms(), "is_company_admin": company_admin}
+        return {"term": PAGE_TERMS, "is_company_admin": company_admin}

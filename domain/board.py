@@ -167,6 +167,7 @@ class Row:
     mail_failing: bool  # ... of which at least one failed and is being retried
     open_elsewhere: OpenClaimElsewhere | None = None
     reasons: list[Reason | OpenClaimElsewhere] = field(default_factory=list)
+    retention_before: Decimal = ZERO  # retention (holdback) to date of the last Approved claim before this period
 
     @property
     def invite_key(self) -> str:
@@ -191,10 +192,12 @@ class Row:
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
     bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
+    retention_held: Decimal = field(init=False)  # retention to date: this period's claim's, else the approved one's
 
     def __post_init__(self) -> None:
         counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
         self.to_date = self.claim.total_completed_and_stored if counted else self.billed_to_date
+        self.retention_held = self.claim.retention_total if counted else self.retention_before
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED
@@ -232,6 +235,7 @@ class Totals:
     scheduled_value: Decimal
     billed_to_date: Decimal
     to_date: Decimal
+    retention_held: Decimal
     due_submitted: Decimal  # amount due of claims submitted or approved
     due_draft: Decimal  # amount due of claims still in Draft or sent back to revise: not owed yet
     drafts: int
@@ -246,6 +250,7 @@ class Totals:
                    scheduled_value=sum((r.scheduled_value for r in rows), ZERO),
                    billed_to_date=sum((r.billed_to_date for r in rows), ZERO),
                    to_date=sum((r.to_date for r in rows), ZERO),
+                   retention_held=sum((r.retention_held for r in rows), ZERO),
                    due_submitted=sum(submitted, ZERO), due_draft=sum(drafts, ZERO), drafts=len(drafts))
 
 
@@ -376,7 +381,7 @@ def load_rows(
          invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count, last_reminded_at,
          reminders_muted_at,
          claim_id, claim_number, claim_status, work_to_date, completed_and_stored, retention_total, amount_due,
-         sales_tax, sender_name, scheduled_cents, billed_cents, mail_queued, mail_failing,
+         sales_tax, sender_name, scheduled_cents, billed_cents, held_cents, mail_queued, mail_failing,
          open_number, open_start, open_end) in results:
         row = Row(
             commitment=CommitmentView(cid, number, title, Vendor(vendor_name), status, sov_status, is_private),
@@ -390,6 +395,7 @@ def load_rows(
             mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
             open_elsewhere=(OpenClaimElsewhere(open_number, dates_name(open_start, open_end))
                             if open_number is not None else None),
+            retention_before=from_cents(held_cents),
         )
         row.reasons = reasons_not_to_invite(row, period, today)
         rows.append(row)
@@ -408,18 +414,22 @@ def _rows_query():  # type: ignore[no-untyped-def]
         .where(SovLine.commitment_id == Commitment.id)
         .scalar_subquery()
     )
-    billed = (
-        select(as_cents(Claim.total_completed_and_stored))
-        .join(earlier_period, Claim.billing_period_id == earlier_period.id)
-        .where(
-            Claim.commitment_id == Commitment.id,
-            Claim.status.in_(COUNTS_AS_BILLED),
-            earlier_period.start_date < period_start,
+    def last_approved(column):  # type: ignore[no-untyped-def]
+        """`column` of the commitment's last Approved claim before this period (in cents)."""
+        return (
+            select(as_cents(column))
+            .join(earlier_period, Claim.billing_period_id == earlier_period.id)
+            .where(
+                Claim.commitment_id == Commitment.id,
+                Claim.status.in_(COUNTS_AS_BILLED),
+                earlier_period.start_date < period_start,
+            )
+            .order_by(earlier_period.start_date.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        .order_by(earlier_period.start_date.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+
+    billed, held = last_approved(Claim.total_completed_and_stored), last_approved(Claim.retention_total)
     queued = (
         select(func.count(OutboxMessage.id))
         .where(OutboxMessage.invite_id == Invite.id, OutboxMessage.status == OutboxStatus.PENDING)
@@ -452,7 +462,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
                Invite.send_count, Invite.last_reminded_at, Invite.reminders_muted_at,
                Claim.id, Claim.number, Claim.status, Claim.work_completed_to_date,
                Claim.total_completed_and_stored, Claim.retention_total, Claim.current_amount_due, Claim.sales_tax,
-               sender.name, scheduled, billed, queued, failing, oldest_open.c.number,
+               sender.name, scheduled, billed, held, queued, failing, oldest_open.c.number,
                oldest_open.c.start, oldest_open.c.end)
         .join(Company, Company.id == Commitment.vendor_id)
         .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period_id))

@@ -27,6 +27,7 @@ from domain.models import (
     CommitmentKind,
     CommitmentStatus,
     Company,
+    Country,
     Invite,
     Project,
     SovLine,
@@ -71,6 +72,20 @@ def value_of(commitment: Commitment) -> Value:
 class Listed:
     commitment: Commitment
     value: Value
+
+
+# Ontario's Construction Act s.22: the payer of each claim keeps back 10% of it (the basic holdback); the other
+# provinces' lien acts set 10% too, save a few that set less, so 10% is the safe first figure.
+CANADA_HOLDBACK_PCT = Decimal("10.00")
+
+
+def default_retention_pct(project: Project, company: Company | None) -> Decimal:
+    """The retention (holdback) a new commitment or head contract of `project` starts at: the company's default,
+    and on a Canadian project at least the statutory holdback (a company default above it is kept)."""
+    pct = company.default_retention_pct if company is not None else Decimal("10.00")
+    if project.country is Country.CA:
+        return max(pct, CANADA_HOLDBACK_PCT)
+    return pct
 
 
 def list_commitments(project: Project, user: User, level: AccessLevel) -> list[Listed]:

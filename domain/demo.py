@@ -1,4 +1,5 @@
-"""Demo data (SPEC §8): two projects a contractor would recognise. Loading twice adds nothing."""
+"""Demo data (SPEC §8): two projects a contractor would recognise, and a third in Ontario (issue 17: CAD, HST 13%,
+10% holdback). Loading twice adds nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from domain import claims
+from domain import claims, sales_taxes
 from domain.accounts import hash_password
 from domain.clock import utcnow
 from domain.models import (
@@ -30,6 +31,7 @@ from domain.models import (
     PeriodStatus,
     Project,
     ProjectPermission,
+    ProjectTax,
     SovLine,
     SovStatus,
     User,
@@ -53,6 +55,7 @@ class VendorSpec:
     address: str
     contact: tuple[str, str] | None  # (name, email)
     activated: bool = True
+    tax_number: str = ""  # GST/HST registration number (Canadian vendors)
 
 
 VENDORS = [
@@ -77,6 +80,13 @@ VENDORS = [
                ("Dana Ortiz", "dana@verticallift.example")),
     VendorSpec("Timberline Framing", "Framing", "940 Cedar Hills Blvd, Beaverton, OR 97005",
                ("Sam Okafor", "sam@timberline-framing.example")),
+    # Ontario: two registered for GST/HST (printed on their claims), one not yet (its claims say so)
+    VendorSpec("Lakeview Mechanical Ltd.", "Mechanical", "1180 Caledonia Rd, Toronto, ON M6A 2W5",
+               ("Marc Tremblay", "marc@lakeview-mechanical.example"), tax_number="123456789RT0001"),
+    VendorSpec("Don Valley Electric Inc.", "Electrical", "45 Esandar Dr, Toronto, ON M4G 4C5",
+               ("Aisha Rahman", "aisha@donvalley-electric.example"), tax_number="987654321RT0001"),
+    VendorSpec("Humber Concrete Forming", "Concrete", "20 Milvan Dr, Toronto, ON M9L 1Y8",
+               ("Luca Moretti", "luca@humber-concrete.example")),
 ]
 
 
@@ -157,6 +167,25 @@ MAPLE = [
 ]
 
 
+# Ontario: 10% holdback on every subcontract (Construction Act s.22); one closed, approved period and this
+# month's, in which Lakeview's claim is submitted and waits for review.
+LAKESHORE = [
+    CommitmentSpec("SC-201", "Mechanical: HVAC and plumbing", "Lakeview Mechanical Ltd.", [
+        ("23 00 00", "HVAC", "284000.00"),
+        ("22 00 00", "Plumbing", "136500.00"),
+    ], history=("0.25",)),
+    CommitmentSpec("SC-202", "Electrical", "Don Valley Electric Inc.", [
+        ("26 05 00", "Power distribution", "198400.00"),
+        ("26 51 00", "Lighting", "74600.00"),
+    ], history=("0.20",)),
+    CommitmentSpec("SC-203", "Concrete forming and placing", "Humber Concrete Forming", [
+        ("03 11 00", "Concrete forming", "152300.00"),
+        ("03 31 00", "Structural concrete", "211750.00"),
+    ], history=("0.40",)),
+]
+LAKESHORE_SUBMITTED = ("SC-201", "0.15")  # this period's submitted claim: a share of each line
+
+
 @dataclass(frozen=True)
 class HeadContractSpec:
     """The project's head contract: the client, and its SOV with the commitments' cost codes, marked up."""
@@ -213,6 +242,16 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str | None]]:
         _head_contract(maple, MAPLE_HEAD, MAPLE, admin, history=("0.30",))
         _grant(maple, standard, AccessLevel.STANDARD)
         _grant(maple, readonly, AccessLevel.NONE)
+    if _project_missing("P-1003"):
+        lakeshore = _project("P-1003", "Lakeshore Community Health Centre",
+                             "250 Lake Shore Blvd W, Toronto, ON M5V 1A1", country=Country.CA)
+        lakeshore.taxes.extend(ProjectTax(position=n, name=t.name, rate=t.rate)
+                               for n, t in enumerate(sales_taxes.JURISDICTIONS["ON"].taxes, start=1))
+        _periods(lakeshore, today, closed=1)
+        _commitments(lakeshore, LAKESHORE, vendors, admin)
+        _submitted_claim(lakeshore, *LAKESHORE_SUBMITTED, admin)
+        _grant(lakeshore, standard, AccessLevel.STANDARD)
+        _grant(lakeshore, readonly, AccessLevel.READ_ONLY)
     db.session.commit()
     return _sign_ins()
 
@@ -257,7 +296,7 @@ def _user(company: Company, email: str, name: str, password: str | None) -> User
 def _vendor(spec: VendorSpec) -> Company:
     vendor = db.session.scalar(select(Company).where(Company.name == spec.name, Company.is_own.is_(False)))
     if vendor is None:
-        vendor = Company(name=spec.name, trade=spec.trade, address=spec.address)
+        vendor = Company(name=spec.name, trade=spec.trade, address=spec.address, tax_number=spec.tax_number)
         db.session.add(vendor)
     if spec.contact:
         name, email = spec.contact
@@ -270,10 +309,12 @@ def _project_missing(number: str) -> bool:
     return db.session.scalar(select(Project.id).where(Project.number == number)) is None
 
 
-def _project(number: str, name: str, address: str) -> Project:
+def _project(number: str, name: str, address: str, country: Country = Country.US) -> Project:
+    canadian = country is Country.CA
     project = Project(
-        number=number, name=name, address=address, country=Country.US, currency=Currency.USD,
-        time_zone="America/Los_Angeles",
+        number=number, name=name, address=address, country=country,
+        currency=Currency.CAD if canadian else Currency.USD,
+        time_zone="America/Toronto" if canadian else "America/Los_Angeles",
     )
     db.session.add(project)
     return project
@@ -348,6 +389,31 @@ def _approved_history(
         db.session.flush()
         claims.snapshot_contract(claim)
         claims.refresh_snapshot(claim)
+
+
+def _submitted_claim(project: Project, number: str, fraction: str, admin: User) -> None:
+    """This period's claim of commitment `number`, signed and submitted by its contact, waiting for review."""
+    commitment = next(c for c in project.commitments if c.number == number)
+    period = next(p for p in project.billing_periods if p.status is PeriodStatus.OPEN)
+    contact = commitment.claim_contacts[0]
+    sent, submitted = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)  # inside this period
+    db.session.add(Invite(
+        commitment=commitment, billing_period=period, status=InviteStatus.ACCEPTED, sent_by=admin,
+        first_sent_at=sent, last_sent_at=sent, answered_at=sent, answered_by=contact,
+    ))
+    earlier = db.session.scalar(select(func.count(Claim.id)).where(Claim.commitment_id == commitment.id)) or 0
+    claim = Claim(
+        commitment=commitment, billing_period=period, number=earlier + 1, status=ClaimStatus.UNDER_REVIEW,
+        created_by=contact, submitted_at=submitted, signed_name=contact.name, signed_at=submitted,
+        signed_by_id=contact.id,
+    )
+    for line in commitment.sov_lines:
+        claim.lines.append(ClaimLine(sov_line=line, work_completed_this_period=cents(
+            line.original_value * Decimal(fraction)), review=LineReview.PENDING))
+    db.session.add(claim)
+    db.session.flush()
+    claims.snapshot_contract(claim)
+    claims.refresh_snapshot(claim)
 
 
 def _head_contract(project: Project, spec: HeadContractSpec, commitments: list[CommitmentSpec], admin: User, *,

@@ -250,7 +250,7 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         "sender": sender,
         "company": company,
         "sender_company": sender_company_name(company),
-        "term": Terms(company.dictionary if company else Dictionary.SPECIALTY),
+        "term": Terms(company.dictionary if company else Dictionary.SPECIALTY).for_project(project),
         # Bound to the address this message goes to, not to the contact's address of the moment.
         "yes_url": invite_link(invite, contact, "yes", message.to_address),
         "no_url": invite_link(invite, contact, "no", message.to_address),

@@ -80,6 +80,7 @@ def board_export(board: Board, terms: Terms) -> Export:
     sums of work this period (E) of the rows' claims; the claim row stores the rest.
     """
     assert board.period is not None
+    terms = terms.for_project(board.project)
     rows = board.rows
     this_period = _this_period_by_claim([r.claim.id for r in rows if r.claim is not None])
     columns = [
@@ -137,6 +138,7 @@ def _this_period_by_claim(claim_ids: list[int]) -> dict[int, Decimal]:
 
 def claim_lines_export(claim: Claim, terms: Terms) -> Export:
     """The G703 continuation sheet: a row per SOV line and a totals row, the figures of `claims.figures`."""
+    terms = terms.for_project(claim.commitment.project)
     lines, totals = claims.figures(claim)
     columns = [
         SheetColumn("Item (A)", TEXT, 14), SheetColumn("Description (B)", TEXT, 40),

@@ -188,7 +188,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         application_date=dates.local(submitted, zone).date() if submitted else None, due_date=period.due_date,
         currency=project.currency.value, locale=locale, status=claim_status_words(claim), lines=lines, totals=totals,
         change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
-        terms=Terms(own.dictionary if own else Dictionary.SPECIALTY), decision=decision,
+        terms=Terms(own.dictionary if own else Dictionary.SPECIALTY).for_project(project), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
         notary_block=bool(own and own.notary_block_on_pay_applications),
         tax_registration=sales_taxes.registration(claim, totals.taxes),

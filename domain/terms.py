@@ -1,6 +1,8 @@
 """The point-of-view dictionary (SPEC §1): every trade word a person sees comes from here."""
 
-from domain.models import Dictionary
+from __future__ import annotations
+
+from domain.models import Country, Dictionary, Project
 
 TERMS: dict[Dictionary, dict[str, str]] = {
     Dictionary.SPECIALTY: {
@@ -30,12 +32,29 @@ TERMS: dict[Dictionary, dict[str, str]] = {
 }
 
 
-class Terms:
-    """`term("claim")`, or `term("claim", plural=True)`, in the chosen dictionary."""
+# Words a project's country puts over the dictionary's: in Canada the money kept back from each claim is the
+# statutory "holdback" (Ontario's Construction Act s.22 and the other provinces' lien acts), whatever the dictionary.
+COUNTRY_WORDS: dict[Country, dict[str, str]] = {
+    Country.CA: {"retention": "Holdback"},
+}
 
-    def __init__(self, dictionary: Dictionary) -> None:
+
+class Terms:
+    """`term("claim")`, or `term("claim", plural=True)`, in the chosen dictionary (and the words of the
+    project's country, see `for_project`)."""
+
+    def __init__(self, dictionary: Dictionary, country: Country | None = None) -> None:
         self.dictionary = dictionary
-        self._words = TERMS[dictionary]
+        self.country = country
+        self._words = {**TERMS[dictionary], **COUNTRY_WORDS.get(country, {})} if country else TERMS[dictionary]
+        self._by_country: dict[Country | None, Terms] = {country: self}
+
+    def for_project(self, project: Project | None) -> Terms:
+        """These words as a page, e-mail or document about `project` uses them (None: about no project)."""
+        country = project.country if project is not None else None
+        if country not in self._by_country:
+            self._by_country[country] = Terms(self.dictionary, country)
+        return self._by_country[country]
 
     def __call__(self, key: str, plural: bool = False) -> str:
         word = self._words[key]  # an unknown key is a bug: fail loudly

@@ -10,7 +10,8 @@ links are patterns made with url_for once per answer. A row's look is in app.css
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import g, url_for
@@ -20,7 +21,8 @@ from domain.board import Board, Reason, Row, reason_text
 from domain.models import ClaimStatus, InviteStatus, Project
 from domain.money import format_money_in
 from domain.reminders import why_row_not_reminded
-from templating import day, locale_of, time_zone_of
+from domain.terms import Terms
+from templating import current_terms, day, locale_of, time_zone_of
 
 TO_REVIEW = frozenset({ClaimStatus.UNDER_REVIEW, ClaimStatus.PENDING_OWNER_APPROVAL})
 _PRIVATE = ' <span class="badge st-private" title="Private: only admins and the Private list see it">Private</span>'
@@ -43,11 +45,12 @@ def _pattern(url: str) -> str:
 class RowWriter:
     """Writes the rows of one board for one person; made once per answer (`row_writer`)."""
 
-    def __init__(self, project: Project, board: Board, can_admin: bool, term: Callable[..., str]) -> None:
+    def __init__(self, project: Project, board: Board, can_admin: bool, term: Terms) -> None:
         period_id = board.period.id if board.period else None
         self.can_admin = can_admin
         self.can_pick = can_admin and board.can_send
         self.term = term
+        self.held_word = escaped(term("retention"))
         self.locale = locale_of(project)
         self.money = format_money_in(project.currency.value, self.locale)
         self.time_zone = time_zone_of(project)
@@ -89,8 +92,12 @@ class RowWriter:
                      f'<td>{self.money(row.amount_due) if claim is not None else "–"}</td>\n'
                      f'<td><div class="pct"><progress value="{row.bar_fraction}" aria-label="{number} complete">'
                      f'</progress>{row.percent_complete:,.1f}%</div><small>{self.money(row.to_date)} of '
-                     f'{self.money(row.scheduled_value)}</small></td>\n</tr>\n')
+                     f'{self.money(row.scheduled_value)}</small>'
+                     f'{self._held(row.retention_held) if row.retention_held else ""}</td>\n</tr>\n')
         return "".join(parts)
+
+    def _held(self, held: Decimal) -> str:
+        return f'<small data-held>{self.held_word} held {self.money(held)}</small>'
 
     def _invite(self, row: Row) -> str:
         invite = row.invite
@@ -187,10 +194,11 @@ def board_links(project: Project) -> BoardLinks:
     return made[project.id]
 
 
-def row_writer(project: Project, board: Board, can_admin: bool, term: Callable[..., str]) -> RowWriter:
-    """The writer of this answer's rows (the list's and the changed rows' share it)."""
+def row_writer(project: Project, board: Board, can_admin: bool) -> RowWriter:
+    """The writer of this answer's rows (the list's and the changed rows' share it), in the words of the
+    project's country."""
     key = (id(board), can_admin)
     writers = g.setdefault("_row_writers", {})
     if key not in writers:  # the board is kept with its writer, so that its id is not another's this request
-        writers[key] = (board, RowWriter(project, board, can_admin, term))
+        writers[key] = (board, RowWriter(project, board, can_admin, current_terms(project)))
     return writers[key][1]

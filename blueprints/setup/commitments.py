@@ -17,7 +17,7 @@ from domain import accounts
 from domain import commitment_people as people_service
 from domain import commitments as service
 from domain.errors import Invalid
-from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, SovStatus, User, db
+from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, Project, SovStatus, User, db
 from domain.permissions import can_edit_commitments, can_edit_head_contract
 from extensions import htmx
 from templating import current_terms
@@ -36,11 +36,10 @@ def commitments(project_id: int):
 # --- create and edit ----------------------------------------------------------------------------
 
 
-def _form(commitment: Commitment | None) -> CommitmentForm:
+def _form(project: Project, commitment: Commitment | None) -> CommitmentForm:
     if commitment is None:
-        company = accounts.own_company()
         initial = {"kind": CommitmentKind.SUBCONTRACT.name, "status": CommitmentStatus.DRAFT.name,
-                   "retention_pct": str(company.default_retention_pct if company else "10.00")}
+                   "retention_pct": str(service.default_retention_pct(project, accounts.own_company()))}
     else:
         stored = commitment.stored_materials_retention_pct
         initial = {"kind": commitment.kind.name, "number": commitment.number, "title": commitment.title,
@@ -49,7 +48,7 @@ def _form(commitment: Commitment | None) -> CommitmentForm:
                    "stored_materials_retention_pct": "" if stored is None else str(stored),
                    "is_private": commitment.is_private}
     form = CommitmentForm(data=initial if request.method == "GET" else None)
-    terms = current_terms()
+    terms = current_terms(project)
     form.retention_pct.label.text = f"{terms('retention')} %"
     form.stored_materials_retention_pct.label.text = f"Stored materials {terms.lower('retention')} %"
     vendors = service.vendors()
@@ -75,7 +74,7 @@ def _data(form: CommitmentForm) -> service.CommitmentData:
 @login_required
 def commitment_new(project_id: int):
     project, _level = project_for_current_user(project_id, AccessLevel.ADMIN)
-    form = _form(None)
+    form = _form(project, None)
     if validate_with_number(form, lambda number: service.number_clash(project, number)):
         try:
             commitment = service.create_commitment(project, _data(form), current_user)
@@ -96,7 +95,7 @@ def commitment_new(project_id: int):
 @login_required
 def commitment_edit(project_id: int, commitment_id: int):
     project, _level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
-    form = _form(commitment)
+    form = _form(project, commitment)
     if validate_with_number(form, lambda number: service.number_clash(project, number, commitment)):
         try:
             changed = service.update_commitment(commitment, _data(form), current_user)

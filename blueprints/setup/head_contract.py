@@ -25,11 +25,10 @@ from domain.permissions import can_edit_head_contract
 from templating import current_terms
 
 
-def _form(head: Commitment | None) -> HeadContractForm:
+def _form(project: Project, head: Commitment | None) -> HeadContractForm:
     if head is None:
-        company = accounts.own_company()
         initial = {"status": CommitmentStatus.DRAFT.name,
-                   "retention_pct": str(company.default_retention_pct if company else "10.00")}
+                   "retention_pct": str(commitments_service.default_retention_pct(project, accounts.own_company()))}
     else:
         stored = head.stored_materials_retention_pct
         initial = {"number": head.number, "title": head.title, "status": head.status.name,
@@ -38,7 +37,7 @@ def _form(head: Commitment | None) -> HeadContractForm:
                    "retention_pct": str(head.retention_pct),
                    "stored_materials_retention_pct": "" if stored is None else str(stored)}
     form = HeadContractForm(data=initial if request.method == "GET" else None)
-    terms = current_terms()
+    terms = current_terms(project)
     form.retention_pct.label.text = f"{terms('retention')} %"
     form.stored_materials_retention_pct.label.text = f"Stored materials {terms.lower('retention')} %"
     return form
@@ -74,7 +73,7 @@ def head_contract_new(project_id: int):
     if request.method == "GET" and service.head_contract_of(project) is not None:
         flash(service.SECOND_HEAD_CONTRACT, "info")
         return redirect(url_for("setup.head_contract", project_id=project.id), code=303)
-    form = _form(None)
+    form = _form(project, None)
     if validate_with_number(form, lambda number: commitments_service.number_clash(project, number)):
         try:
             head = service.create_head_contract(project, _data(form), current_user)
@@ -91,7 +90,7 @@ def head_contract_new(project_id: int):
 @login_required
 def head_contract_edit(project_id: int):
     project, _level, head = head_contract_for_current_user(project_id, AccessLevel.ADMIN)
-    form = _form(head)
+    form = _form(project, head)
     if validate_with_number(form, lambda number: commitments_service.number_clash(project, number, head)):
         try:
             changed = service.update_head_contract(head, _data(form), current_user)

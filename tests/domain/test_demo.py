@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
+from domain import claims, sales_taxes
 from domain.models import (
     AccessLevel,
     BillingPeriod,
@@ -12,6 +15,8 @@ from domain.models import (
     Commitment,
     CommitmentStatus,
     Company,
+    Country,
+    Currency,
     PeriodStatus,
     Project,
     ProjectPermission,
@@ -45,8 +50,8 @@ def test_demo_command_loads_once_and_prints_sign_ins(app):
 def test_demo_data_has_what_the_spec_promises(app):
     app.test_cli_runner().invoke(args=["demo"])
     projects = db.session.scalars(select(Project).order_by(Project.number)).all()
-    assert len(projects) == 2
-    first, second = projects
+    assert len(projects) == 3
+    first, second, _ontario = projects
     open_periods = [p for p in first.billing_periods if p.status is PeriodStatus.OPEN]
     assert len(open_periods) == 1
     commitments = first.commitments
@@ -74,3 +79,31 @@ def test_demo_data_has_what_the_spec_promises(app):
     assert levels[("standard@example.com", "P-1002")] is AccessLevel.STANDARD
     assert levels[("readonly@example.com", "P-1001")] is AccessLevel.READ_ONLY
     assert levels[("readonly@example.com", "P-1002")] is AccessLevel.NONE
+
+
+def test_the_ontario_project_bills_cad_with_hst_and_a_10_percent_holdback(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    project = db.session.scalar(select(Project).where(Project.number == "P-1003"))
+    assert (project.country, project.currency, project.time_zone) == (Country.CA, Currency.CAD, "America/Toronto")
+    assert [(t.name, t.rate) for t in project.taxes] == [("HST", Decimal("13"))]
+    subcontracts = [c for c in project.commitments if c.is_subcontract]
+    assert len(subcontracts) >= 3 and all(c.retention_pct == Decimal("10.00") for c in subcontracts)
+    closed = [p for p in project.billing_periods if p.status is PeriodStatus.CLOSED]
+    current = [p for p in project.billing_periods if p.status is PeriodStatus.OPEN]
+    assert len(closed) == 1 and len(current) == 1
+    in_closed = db.session.scalars(select(Claim).where(Claim.billing_period_id == closed[0].id)).all()
+    assert in_closed and all(c.status is ClaimStatus.APPROVED for c in in_closed)
+    submitted = db.session.scalars(select(Claim).where(Claim.billing_period_id == current[0].id)).all()
+    assert [c.status for c in submitted] == [ClaimStatus.UNDER_REVIEW]
+    claim = submitted[0]
+    assert claim.signed_name and [(t.name, t.rate) for t in claim.taxes] == [("HST", Decimal("13"))]
+    # SC-201 (420,500.00): 25% approved last period, 15% more this one, 40% to date = 168,200.00, of which 10%
+    # held back (16,820.00); this period 63,075.00 less its holdback 6,307.50 = 56,767.50 due before tax, and
+    # HST 13% on that (tax on holdback waits for its release, Excise Tax Act s.168(7)): 7,379.78 (7,379.775)
+    _, totals = claims.figures(claim)
+    assert (totals.this_period, totals.retention_total, totals.current_amount_due) == (
+        Decimal("63075.00"), Decimal("16820.00"), Decimal("56767.50"))
+    assert [t.amount for t in totals.taxes] == [Decimal("7379.78")]
+    assert claim.retention_total == Decimal("16820.00")
+    assert claim.commitment.vendor.tax_number == "123456789RT0001"
+    assert "123456789RT0001" in sales_taxes.registration(claim, totals.taxes)

@@ -82,7 +82,7 @@ def test_the_exports_name_the_currency_in_their_money_headers(client, world, aut
     assert "Current amount due (CAD)" in board and "Scheduled value (CAD)" in board
     assert "% complete" in board and "Title" in board  # what is not money names no currency
     lines = _csv_header(client.get(f"/projects/{world.project.id}/billings/claims/{canadian.id}/lines.csv"))
-    assert "This period (E) (CAD)" in lines and "Retention (I) (CAD)" in lines and "% (G/C)" in lines
+    assert "This period (E) (CAD)" in lines and "Holdback (I) (CAD)" in lines and "% (G/C)" in lines
 
 
 def test_a_page_about_no_project_follows_the_company_s_country(client, world, auth, canadian):
