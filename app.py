@@ -10,12 +10,13 @@ from __future__ import annotations
 import gc
 import secrets
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, redirect, request, send_from_directory, url_for
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 from blueprints.account.routes import bp as account_bp
@@ -111,7 +112,8 @@ def _tune_garbage_collector(app: Flask) -> None:
 def _defaults(instance_path: str) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'progress-billings.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A pooled connection idle for a while is pinged before use (_ping_if_idle), not every one.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "DEMO": False,
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_SERVER": "localhost",
@@ -189,6 +191,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+PING_AFTER_IDLE = 2.0  # seconds: a connection back in the pool for longer is pinged before its next use
+
+
+@event.listens_for(Engine, "checkin")
+def _note_idle_since(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Engine, "checkout")
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A database restart or a dropped link kills pooled connections while they sit idle: one that waited
+    more than PING_AFTER_IDLE is pinged before use, and a dead one is replaced (SQLAlchemy retries the
+    checkout on DisconnectionError). One just given back, as under load, is not: that would cost every
+    request a round trip. If the server goes away in those seconds, the request that finds out answers
+    the 503 page and the pool starts over (blueprints/web.register_database_outage_page)."""
+    idle_since = record.info.get("idle_since")
+    if isinstance(dbapi_connection, sqlite3.Connection) or idle_since is None:
+        return  # a file, or a connection made just now
+    if time.monotonic() - idle_since < PING_AFTER_IDLE:
+        return
+    try:
+        alive = proxy._pool._dialect.do_ping(dbapi_connection)
+    except Exception as dead:  # noqa: BLE001 - whatever the driver raises, the connection is gone
+        raise exc.DisconnectionError(str(dead)) from dead
+    if not alive:
+        raise exc.DisconnectionError("the connection did not answer")
 
 
 # Everything the pages load is our own (htmx, Bootstrap's CSS, our script); Bootstrap draws its

@@ -232,3 +232,39 @@ def test_a_refused_connection_url_answers_503_without_any_database(tmp_path: Pat
         assert_unavailable_page(client.get("/"))
         assert_unavailable_page(client.get("/projects/1/billings"))
         assert client.get("/healthz").status_code == 503
+
+
+def test_a_connection_idle_for_a_while_is_pinged_and_replaced_when_dead_and_a_busy_one_is_not_pinged(
+        database_uri: str, monkeypatch: pytest.MonkeyPatch):
+    """Under load every request reuses a connection just given back: no ping (a round trip each on
+    PostgreSQL). After PING_AFTER_IDLE seconds in the pool it is pinged first, and a dead one (the server
+    restarted meanwhile) is replaced without the request noticing. SQLite, a file, is never pinged."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import QueuePool
+
+    import app as app_module
+
+    pings: list[int] = []
+    engine = create_engine(database_uri, poolclass=QueuePool, pool_size=1, max_overflow=0)
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    pid_sql = "SELECT pg_backend_pid()" if engine.dialect.name == "postgresql" else "SELECT 1"
+    try:
+        with engine.connect() as conn:
+            first = conn.scalar(text(pid_sql))
+        with engine.connect() as conn:  # given back a moment ago: used as it is
+            assert conn.scalar(text(pid_sql)) == first
+        assert pings == []
+        monkeypatch.setattr(app_module, "PING_AFTER_IDLE", 0.0)
+        if engine.dialect.name == "postgresql":
+            with create_engine(database_uri).connect() as other:  # the server drops the idle connection
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+                other.commit()
+        with engine.connect() as conn:
+            now = conn.scalar(text(pid_sql))
+        if engine.dialect.name == "postgresql":
+            assert pings and now != first  # pinged, found dead, replaced: the statement ran
+        else:
+            assert pings == [] and now == 1
+    finally:
+        engine.dispose()
