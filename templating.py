@@ -47,6 +47,10 @@ class PageTerms:
     def lower(self, context: Context, key: str, plural: bool = False) -> str:
         return self._of(context).lower(key, plural)
 
+    @pass_context
+    def previous_claims(self, context: Context, head_contract: bool) -> str:
+        return self._of(context).previous_claims(head_contract)
+
 
 def use_terms_without_database() -> Terms:
     """This request's words without a query (the database is down): the own company's dictionary as

@@ -372,7 +372,7 @@ def _summary(a: PayApplication) -> list:
 
     claim_title = (f"Claim #{a.application_number} to the client" if a.head_contract
                    else f"{term('claim')} #{a.application_number}")
-    previous_claims = "claims to the client" if a.head_contract else term("claim", plural=True).lower()
+    previous_claims = term.previous_claims(a.head_contract)
     story: list = [p(text(f"Pay application · {claim_title}"), "title"),
                    p(text(f"Application summary · {a.status}"), "small"), Spacer(1, 8)]
     if a.status == "Withdrawn":  # a withdrawn claim counts for nothing: say so before any figure

@@ -426,6 +426,11 @@ def why_row_not_reminded(row) -> str | None:  # type: ignore[no-untyped-def]
                             active_contacts=sum(1 for u in row.contacts if u.active))
 
 
+def remindable_count(board) -> int:  # type: ignore[no-untyped-def]
+    """How many rows the board shows whose contacts Remind now would remind."""
+    return sum(1 for row in board.rows if row.invite is not None and why_row_not_reminded(row) is None)
+
+
 def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, load_rows) -> None:  # type: ignore[no-untyped-def]
     """Remind each invite of the period that why_not_reminded allows: two statements for the rows (the board's),
     then each reminder's own writes."""

@@ -64,3 +64,8 @@ class Terms:
 
     def lower(self, key: str, plural: bool = False) -> str:
         return self(key, plural).lower()
+
+    def previous_claims(self, head_contract: bool) -> str:
+        """What line 7 of a claim subtracts: the earlier claims of its kind ("progress claims", or for the
+        head contract the contractor's own "claims to the client")."""
+        return "claims to the client" if head_contract else self.lower("claim", plural=True)

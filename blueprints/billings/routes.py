@@ -159,11 +159,7 @@ def remind_now(project_id: int):
                    oob=("billings/partials/_send_bar.html",))
 
 
-def _remindable_count(board) -> int:  # type: ignore[no-untyped-def]
-    return sum(1 for row in board.rows if row.invite is not None and reminders.why_row_not_reminded(row) is None)
-
-
-bp.add_app_template_global(_remindable_count, "remindable_count")
+bp.add_app_template_global(reminders.remindable_count, "remindable_count")
 
 
 def _rows(board, commitment_ids: list[int | None]) -> list:  # type: ignore[no-untyped-def]

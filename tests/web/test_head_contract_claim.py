@@ -359,6 +359,8 @@ def test_the_downloads_are_the_head_contract_claims(admin_client, world, head_cl
     assert f"Pay application · Claim #{head_claim.number} to the client" in words
     assert "Contractor's certification" in words and "Vendor's certification" not in words
     assert "Less previous claims to the client" in words and "From (contractor)" in words
+    page = " ".join(admin_client.get(claim_url(world, head_claim)).get_data(as_text=True).split())
+    assert "7. Less previous claims to the client" in page  # the page in the PDF's words
     rows = list(csv.reader(io.StringIO(admin_client.get(claim_url(world, head_claim, "/lines.csv"))
                                        .get_data().decode("utf-8-sig"))))
     assert any("03 30 00" in row for row in rows)
