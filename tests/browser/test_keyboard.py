@@ -59,7 +59,11 @@ def test_sov_add_line_and_refused_forms_put_focus_on_the_field_to_type_in(admin:
     add.get_by_label("Cost code").fill("09 91 00")
     add.get_by_label("Description").fill("Painting")
     add.get_by_label("Scheduled value").press("Enter")  # empty value: the refused field is the third
-    expect(add.get_by_label("Scheduled value")).to_have_attribute("aria-invalid", "true")  # the answer is in
+    # The answer is in when the cost code is no longer refused (the first answer refused all three fields,
+    # so the third's aria-invalid alone would not wait for it, and typing before it lands is lost).
+    expect(add.get_by_label("Cost code")).not_to_have_attribute("aria-invalid", "true")
+    expect(add.get_by_label("Cost code")).to_have_value("09 91 00")
+    expect(add.get_by_label("Scheduled value")).to_have_attribute("aria-invalid", "true")
     expect(add.get_by_label("Scheduled value")).to_be_focused()
 
     # Added: the form is ready for the next line, with focus in its first field.
