@@ -241,6 +241,7 @@ class Totals:
     due_submitted: Decimal  # amount due (with its tax, as on the rows) of claims submitted or approved
     due_draft: Decimal  # amount due of claims still in Draft or sent back to revise: not owed yet
     drafts: int
+    taxed: bool = False  # a shown claim bills sales tax: its amount due is with it
 
     @classmethod
     def of(cls, rows: list[Row]) -> Totals:
@@ -253,7 +254,8 @@ class Totals:
                    billed_to_date=sum((r.billed_to_date for r in rows), ZERO),
                    to_date=sum((r.to_date for r in rows), ZERO),
                    retention_held=sum((r.retention_held for r in rows), ZERO),
-                   due_submitted=sum(submitted, ZERO), due_draft=sum(drafts, ZERO), drafts=len(drafts))
+                   due_submitted=sum(submitted, ZERO), due_draft=sum(drafts, ZERO), drafts=len(drafts),
+                   taxed=any(r.claim.sales_tax for r in claimed))
 
 
 @dataclass

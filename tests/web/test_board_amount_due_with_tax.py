@@ -62,6 +62,7 @@ def test_the_rows_and_the_totals_show_the_amount_due_with_tax_as_the_claim_page_
     assert _due_cell(_row(html, "SC-002")) == "$1,017.00"
     assert 'data-total="due-submitted">$12,555.54</strong>' in html
     assert 'data-total="due-draft"><span class="tabular">$1,017.00</span>' in html
+    assert "Amount due this period, with tax:" in html
     claim_page = unescape(admin_client.get(
         f"/projects/{world.project.id}/billings/claims/{submitted.id}").get_data(as_text=True))
     assert "$11,111.10" in claim_page and "$1,444.44" in claim_page and "$12,555.54" in claim_page
@@ -72,6 +73,7 @@ def test_an_untaxed_board_still_shows_line_8(admin_client, world):
     html = admin_client.get(billings_url(world)).get_data(as_text=True)
     assert _due_cell(_row(html, "SC-001")) == "$11,111.10"
     assert 'data-total="due-submitted">$11,111.10</strong>' in html
+    assert "Amount due this period:" in html and "with tax" not in html
 
 
 def test_sorting_by_amount_due_sorts_by_the_amount_with_tax(admin_client, world):
