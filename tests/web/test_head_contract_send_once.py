@@ -4,10 +4,12 @@ a new client address is sent again."""
 
 from __future__ import annotations
 
+import threading
+
 from domain import head_contract
 from domain.clock import project_today
 from domain.models import AuditEvent, ClaimStatus, Commitment, OutboxMessage, db
-from tests.helpers import count
+from tests.helpers import AuthActions, count
 from tests.web.test_head_contract_claim import claim_url, head_claim, site  # noqa: F401 - fixtures
 
 
@@ -62,3 +64,28 @@ def test_a_decision_or_a_new_client_address_is_sent_again_once(admin_client, wor
     assert _sent(claim) == (3, 3)
     assert db.session.query(OutboxMessage.to_address).filter_by(claim_id=claim.id).order_by(
         OutboxMessage.id.desc()).first() == ("payables@riverside.example",)
+
+
+def test_two_sends_at_once_queue_one_e_mail_and_one_history_entry(app, world, head_claim):  # noqa: F811
+    claim = _submitted(world, head_claim)
+    url = claim_url(world, claim, "/send")  # read here: threads have no app context
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        AuthActions(client).sign_in(world.admin.email)
+        clients.append(client)
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def send(client) -> None:  # type: ignore[no-untyped-def]
+        start.wait()
+        statuses.append(client.post(url).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert statuses == [303] * len(clients)
+    db.session.expire_all()
+    assert _sent(claim) == (1, 1)
