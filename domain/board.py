@@ -204,10 +204,12 @@ class Row:
 
     @property
     def amount_due(self) -> Decimal | None:
-        """This period's current amount due; None without a claim, 0 for a withdrawn one."""
-        if self.claim is None:
+        """This period's current amount due with its sales tax (line 8 and each tax, as the claim page's
+        "Current amount due"); None without a claim, 0 for a withdrawn one."""
+        claim = self.claim
+        if claim is None:
             return None
-        return ZERO if self.claim.status is ClaimStatus.WITHDRAWN else self.claim.current_amount_due
+        return ZERO if claim.status is ClaimStatus.WITHDRAWN else claim.current_amount_due + claim.sales_tax
 
     def matches(self, status_filter: str | None) -> bool:
         if not status_filter:
@@ -236,22 +238,24 @@ class Totals:
     billed_to_date: Decimal
     to_date: Decimal
     retention_held: Decimal
-    due_submitted: Decimal  # amount due of claims submitted or approved
+    due_submitted: Decimal  # amount due (with its tax, as on the rows) of claims submitted or approved
     due_draft: Decimal  # amount due of claims still in Draft or sent back to revise: not owed yet
     drafts: int
+    taxed: bool = False  # a shown claim bills sales tax: its amount due is with it
 
     @classmethod
     def of(cls, rows: list[Row]) -> Totals:
         # a withdrawn claim counts for nothing: neither owed nor on its way
         claimed = [r for r in rows if r.claim and r.claim.status is not ClaimStatus.WITHDRAWN]
-        submitted = [r.claim.current_amount_due for r in claimed if r.claim.status in SUBMITTED]
-        drafts = [r.claim.current_amount_due for r in claimed if r.claim.status not in SUBMITTED]
+        submitted = [r.amount_due for r in claimed if r.claim.status in SUBMITTED]
+        drafts = [r.amount_due for r in claimed if r.claim.status not in SUBMITTED]
         return cls(rows=len(rows),
                    scheduled_value=sum((r.scheduled_value for r in rows), ZERO),
                    billed_to_date=sum((r.billed_to_date for r in rows), ZERO),
                    to_date=sum((r.to_date for r in rows), ZERO),
                    retention_held=sum((r.retention_held for r in rows), ZERO),
-                   due_submitted=sum(submitted, ZERO), due_draft=sum(drafts, ZERO), drafts=len(drafts))
+                   due_submitted=sum(submitted, ZERO), due_draft=sum(drafts, ZERO), drafts=len(drafts),
+                   taxed=any(r.claim.sales_tax for r in claimed))
 
 
 @dataclass

@@ -14,6 +14,7 @@ first, writes everything or nothing, records each change in the audit trail, and
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -376,10 +377,11 @@ def record_client_decision(claim: Claim, decision: ClaimStatus, by: User, *, dec
 # --- sending it to the client ---------------------------------------------------------------------
 
 
-def send_to_client(claim: Claim, by: User) -> str:
+def send_to_client(claim: Claim, by: User) -> tuple[str, bool]:
     """Queue the e-mail of a claim Submitted to client (or decided) to the head contract's client contact,
-    its pay application PDF and package attached when it is delivered; returns the address. ClaimRefused,
-    nothing queued, for a claim not submitted yet."""
+    its pay application PDF and package attached when it is delivered; returns the address and whether it
+    was queued now. Once per submission, status and address: a second send of the same (a double click, a
+    retried request) queues and records nothing. ClaimRefused, nothing queued, for a claim not submitted yet."""
     _require_head_claim(claim, by)
     if claim.status in EDITABLE or claim.status is ClaimStatus.WITHDRAWN:
         raise ClaimRefused(f"This claim is {status_words(claim.status, head_contract=True)}: submit it to the "
@@ -388,13 +390,16 @@ def send_to_client(claim: Claim, by: User) -> str:
     address = head.client_contact_email
     if not address:
         raise ClaimRefused("The head contract has no client contact e-mail: add it on the head contract's page.")
-    outbox.queue_rows([{"dedupe_key": f"{emails.HEAD_CLAIM_TO_CLIENT}:{claim.id}:{utcnow():%Y%m%d%H%M%S%f}",
-                        "kind": emails.HEAD_CLAIM_TO_CLIENT, "to_address": address, "actor_id": by.id,
-                        "claim_id": claim.id}])
+    submission = claim.submitted_at.strftime("%Y%m%d%H%M%S%f") if claim.submitted_at else "0"
+    to = hashlib.sha256(address.casefold().encode()).hexdigest()[:32]  # an address can be 254 characters
+    key = f"{emails.HEAD_CLAIM_TO_CLIENT}:{claim.id}:{submission}:{claim.status.name}:{to}"
+    if not outbox.queue_once({"dedupe_key": key, "kind": emails.HEAD_CLAIM_TO_CLIENT,
+                              "to_address": address, "actor_id": by.id, "claim_id": claim.id}):
+        return address, False
     audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=head.project_id,
                  action="sent to the client", new=f"{head.client_contact_name} <{address}>")
     db.session.commit()
-    return address
+    return address, True
 
 
 def package_goes_by_email(claim: Claim) -> bool:

@@ -68,17 +68,30 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
+def _row_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [{"status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "next_attempt_at": now,
+             "subject": "", "text_body": "", "html_body": "", "last_error": "", "to_user_id": None,
+             "actor_id": None, "invite_id": None, "claim_id": None, **row} for row in rows]
+
+
 def queue_rows(rows: list[dict[str, Any]]) -> None:
     """Queue e-mails in the caller's transaction in one statement; a repeated dedupe_key is skipped."""
     if not rows:
         return
-    now = utcnow()
-    values = [{"status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "next_attempt_at": now,
-               "subject": "", "text_body": "", "html_body": "", "last_error": "", "to_user_id": None,
-               "actor_id": None, "invite_id": None, "claim_id": None, **row} for row in rows]
+    values = _row_values(rows)
     # Rows as execute parameters: one batched INSERT whose compiled form is cached.
     statement = _insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
     db.session.execute(statement, values)
+
+
+def queue_once(row: dict[str, Any]) -> bool:
+    """Queue one e-mail in the caller's transaction unless its dedupe_key was queued before; whether it was
+    queued now. Two requests at once queue it once: the second waits for the first's key, then skips."""
+    (values,) = _row_values([row])
+    statement = (_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(OutboxMessage.id))
+    return db.session.execute(statement).first() is not None
 
 
 def _unheld(now: datetime) -> Any:

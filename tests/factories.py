@@ -16,9 +16,12 @@ from domain.models import (
     CommitmentKind,
     CommitmentStatus,
     Company,
+    Country,
+    Currency,
     PeriodStatus,
     Project,
     ProjectPermission,
+    ProjectTax,
     SovLine,
     SovStatus,
     User,
@@ -123,3 +126,12 @@ def build_world() -> World:
 def not_sign_ins(model) -> list:  # type: ignore[no-untyped-def]
     """Sign-ins are in the audit trail too (issue 10): counts of what an action wrote leave them out."""
     return [AuditEvent.action.not_in(SIGN_IN_ACTIONS)] if model is AuditEvent else []
+
+
+def ontario(project: Project, *, hst: str = "13") -> Project:
+    """`project` made an Ontario one (issue 17): Canada, CAD, Toronto's time zone, HST `hst`% on its claims.
+    Its commitments' holdback is their retention % (the factories' 10 by default, Ontario's basic holdback)."""
+    project.country, project.currency, project.time_zone = Country.CA, Currency.CAD, "America/Toronto"
+    project.taxes[:] = [ProjectTax(position=1, name="HST", rate=Decimal(hst))]
+    db.session.commit()
+    return project

@@ -175,9 +175,12 @@ def send(project_id: int, claim_id: int):
     """E-mail the claim to the client contact, its PDF and package attached (made when it is delivered)."""
     project, level, claim = head_contract_claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
     try:
-        address = head_contract.send_to_client(claim, current_user)
+        address, queued = head_contract.send_to_client(claim, current_user)
     except ClaimRefused as refused:
         return _page(project, level, claim, status=409, send_problem=str(refused))
+    if not queued:  # a double click or a retried request: the first one sent it
+        flash(f"Claim #{claim.number} was already sent to {address} as it stands: it is not sent twice.", "info")
+        return _to_claim(claim)
     deliver_mail_after_response()
     flash(f"Claim #{claim.number} is on its way to {address}, with its pay application PDF and package.", "success")
     return _to_claim(claim)
