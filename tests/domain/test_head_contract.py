@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import claims, head_contract, pay_application, sov
 from domain.claims import ClaimRefused, LineEntry
+from domain.clock import project_today
 from domain.errors import Invalid
 from domain.head_contract import HeadContractData
 from domain.models import (
@@ -426,7 +427,7 @@ def test_g702_figures_of_a_head_contract_claim_by_hand(world):
     assert totals.balance_to_finish_including_retention == D("89026.65")  # line 9
     # submitted to the client and approved: the figures stay those
     head_contract.submit_to_client(claim, world.admin)
-    head_contract.record_client_decision(claim, ClaimStatus.APPROVED, world.admin, decided_on=world.period.start_date,
+    head_contract.record_client_decision(claim, ClaimStatus.APPROVED, world.admin, decided_on=project_today(world.project),
                                          approved_amount=D("3406.68"))
     assert claim.status is ClaimStatus.APPROVED and claim.client_approved_amount == D("3406.68")
     assert claims.figures(claim)[1] == totals
@@ -460,7 +461,7 @@ def test_a_client_decision_above_the_claim_is_refused_and_nothing_is_written(sub
     before = written(claim)
     with pytest.raises(Invalid) as refused:
         head_contract.record_client_decision(claim, ClaimStatus.APPROVED, world.admin,
-                                             decided_on=world.period.start_date, approved_amount=D("900.01"))
+                                             decided_on=project_today(world.project), approved_amount=D("900.01"))
     assert refused.value.problems == {"approved_amount": "The client cannot approve more than the claim's current "
                                                          "amount due ($900.00)."}
     assert written(claim) == before
@@ -480,12 +481,12 @@ def test_a_client_decision_above_the_claim_is_refused_and_nothing_is_written(sub
 def test_approved_as_noted_for_less_records_the_date_amount_and_note(submitted):
     world, claim = submitted
     head_contract.record_client_decision(claim, ClaimStatus.APPROVED_AS_NOTED, world.admin,
-                                         decided_on=world.period.start_date, approved_amount=D("850.00"),
+                                         decided_on=project_today(world.project), approved_amount=D("850.00"),
                                          note="Less 50.00 for the open punch list")
     db.session.expire_all()
     claim = db.session.get(Claim, claim.id)
     assert (claim.status, claim.client_decision_date, claim.client_approved_amount, claim.client_decision_note) == (
-        ClaimStatus.APPROVED_AS_NOTED, world.period.start_date, D("850.00"), "Less 50.00 for the open punch list")
+        ClaimStatus.APPROVED_AS_NOTED, project_today(world.project), D("850.00"), "Less 50.00 for the open punch list")
     assert claim.current_amount_due == D("900.00")  # the claim's figures stay; the amount approved is beside
     words = [c.new for c in claims.history(claim) if c.field == "status"]
     assert words == ["Approved as Noted", "Submitted to client"]
@@ -494,7 +495,7 @@ def test_approved_as_noted_for_less_records_the_date_amount_and_note(submitted):
 def test_revise_and_resubmit_gives_the_claim_back_to_prefill_and_submit_again(submitted):
     world, claim = submitted
     head_contract.record_client_decision(claim, ClaimStatus.REVISE_AND_RESUBMIT, world.admin,
-                                         decided_on=world.period.start_date, approved_amount=D("1.00"),
+                                         decided_on=project_today(world.project), approved_amount=D("1.00"),
                                          note="Split the concrete line")
     assert claim.status is ClaimStatus.REVISE_AND_RESUBMIT and claim.client_approved_amount is None
     head_contract.prefill(claim, world.admin)

@@ -313,7 +313,7 @@ def test_submit_to_client_then_the_clients_decision(admin_client, world, head_cl
     assert "Submitted to client" in html and "The client's decision" in html
     assert "Prefill from" not in html  # no longer editable
     due = claims.figures(head_claim)[1].current_amount_due
-    today = world.period.start_date.isoformat()
+    today = project_today(world.project).isoformat()
     # above the claim: the message by the amount, nothing written
     before = written(head_claim)
     response = admin_client.post(claim_url(world, head_claim, "/decision"), data={
@@ -370,7 +370,7 @@ def test_revise_and_resubmit_gives_the_claim_back_to_the_admin(admin_client, wor
     head_contract.prefill(head_claim, world.admin)
     head_contract.submit_to_client(head_claim, world.admin)
     response = admin_client.post(claim_url(world, head_claim, "/decision"), data={
-        "decision": "REVISE_AND_RESUBMIT", "decided_on": world.period.start_date.isoformat(),
+        "decision": "REVISE_AND_RESUBMIT", "decided_on": project_today(world.project).isoformat(),
         "note": "Split the concrete line by floor."})
     assert response.status_code == 303
     html = admin_client.get(claim_url(world, head_claim)).get_data(as_text=True)
