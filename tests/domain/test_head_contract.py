@@ -427,8 +427,8 @@ def test_g702_figures_of_a_head_contract_claim_by_hand(world):
     assert totals.balance_to_finish_including_retention == D("89026.65")  # line 9
     # submitted to the client and approved: the figures stay those
     head_contract.submit_to_client(claim, world.admin)
-    head_contract.record_client_decision(claim, ClaimStatus.APPROVED, world.admin, decided_on=project_today(world.project),
-                                         approved_amount=D("3406.68"))
+    head_contract.record_client_decision(claim, ClaimStatus.APPROVED, world.admin,
+                                         decided_on=project_today(world.project), approved_amount=D("3406.68"))
     assert claim.status is ClaimStatus.APPROVED and claim.client_approved_amount == D("3406.68")
     assert claims.figures(claim)[1] == totals
 
