@@ -533,7 +533,7 @@ def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-
     rows.append(["", Paragraph("<b>Grand totals</b>", s["cell"]), m(t.contract_sum_to_date),
                  m(t.work_completed_to_date - t.this_period), m(t.this_period), m(t.stored),
                  m(t.total_completed_and_stored), f"{t.percent_complete:,.1f}%", m(t.balance_to_finish),
-                 m(t.retention_total)])
+                 m(t.retention_by_lines)])
     money_width = 74
     widths = [26, 0, *[money_width] * 5, 38, money_width, money_width]
     widths[1] = frame._aW - sum(widths) - 1
