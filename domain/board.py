@@ -392,7 +392,8 @@ def load_rows(
             invite=(InviteView(invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count,
                                last_reminded_at, reminders_muted_at) if invite_id is not None else None),
             claim=(ClaimView(claim_id, claim_number, claim_status, work_to_date, completed_and_stored,
-                             retention_total, amount_due, sales_tax, holdback_release) if claim_id is not None else None),
+                             retention_total, amount_due, sales_tax, holdback_release)
+                   if claim_id is not None else None),
             sender_name=sender_name or "",
             scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
             mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
