@@ -354,8 +354,8 @@ def release_holdback(project_id: int, commitment_id: int):
                 show_problems(form, refused)
             else:
                 deliver_mail_after_response()
-                flash(f"{current_terms(project)('retention')} release {current_terms()('claim').lower()} "
-                      f"#{claim.number} is open for {commitment.vendor.name} to confirm and submit; "
+                flash(f"{current_terms(project)('retention')} release, {current_terms()('claim').lower()} "
+                      f"#{claim.number}, is open for {commitment.vendor.name} to confirm and submit; "
                       "its contacts are e-mailed.", "success")
                 return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
     return render_template("billings/release.html", project=project, commitment=commitment, period=period,
