@@ -373,3 +373,28 @@ def test_a_us_project_releases_retention(admin_client, world):
     assert response.status_code == 303
     _, totals = claims.figures(release_claim(world))
     assert totals.current_amount_due == D("100.00") and totals.taxes == ()
+
+
+# --- hostile input -----------------------------------------------------------------------------------
+
+
+def test_the_url_map_sweeps_reach_the_release_route(app):
+    """tests/web/test_untrusted_input.py walks every rule of the URL map with ids the database cannot hold, ids
+    that name nothing, id-like junk in forms and control characters in every text box of every page: the
+    release route is among them, with both its ids bounded."""
+    from tests.web.test_untrusted_input import _int_args, _rules
+
+    for method in ("GET", "POST"):
+        rule = next(r for r in _rules(app, method) if r.endpoint == "billings.release_holdback")
+        # both are ids the sweeps' scene names (Scene.ids), so the page-by-page sweep opens the form too
+        assert set(rule.arguments) == set(_int_args(rule)) == {"project_id", "commitment_id"}
+
+
+@pytest.mark.parametrize("junk", ["\x00", "\x1b", "\u2028", "1e3", "NaN", "Infinity", "9" * 40, "١٢", "$-0", " "])
+def test_junk_in_either_field_is_a_message_never_a_500(admin_client, ontario, junk):
+    before = state()
+    for data in ({"amount": junk, "released_on": today(ontario)}, {"amount": "100.00", "released_on": junk}):
+        response = admin_client.post(release_url(ontario), data=data)
+        assert response.status_code == 422, (data, response.status_code)
+        assert "invalid-feedback" in response.get_data(as_text=True)
+    assert state() == before
