@@ -409,7 +409,8 @@ def _summary(a: PayApplication) -> list:
         ("2", "Net change by approved change orders", t.net_change_orders),
         ("3", "Contract sum to date (1 + 2)", t.contract_sum_to_date),
         ("4", "Total completed and stored to date (column G)", t.total_completed_and_stored),
-        ("5", f"{retention} (column I)", None),
+        ("5", f"{retention} (column I, less what is released)" if t.retention_released else f"{retention} (column I)",
+         None),
         ("", f"a. {_pct(a.retention_pct)} of completed work", t.retention_work),
         ("", f"b. {_pct(a.stored_retention_pct)} of stored materials", t.retention_stored),
         *([("", f"c. Less {retention.lower()} released to date", -t.retention_released)]

@@ -186,6 +186,8 @@ def test_a_claim_already_in_the_open_period_refuses_the_release(admin_client, on
     assert response.status_code == 422
     assert_message_next_to(html_of(response), "amount", "SC-001 already has claim #2 in")
     assert "release the holdback in a later period" in html_of(response)
+    assert "data-release-refusal" not in html_of(response)  # said once, by the field
+    assert "data-release-refusal" in html_of(admin_client.get(release_url(ontario)))  # said up front
     assert state() == before
 
 
