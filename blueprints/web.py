@@ -173,7 +173,9 @@ def database_unavailable(error: Exception) -> Response:
 
 def claim_preview(claim) -> Response:  # type: ignore[no-untyped-def]
     """The live recalculation of a claim form: figures from what was typed; nothing is written."""
-    entered = claims.read_entries(claim, ClaimLinesForm.for_claim(claim).entries())
+    # a release claim's lines are not typed on: its figures are what is stored, whatever was sent
+    entered = (claims.Entered() if claim.is_holdback_release
+               else claims.read_entries(claim, ClaimLinesForm.for_claim(claim).entries()))
     lines, totals = claims.figures(claim, entered.inputs)
     db.session.rollback()
     return make_response(render_template("claims/partials/_preview.html", claim=claim, lines=lines, totals=totals,

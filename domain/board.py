@@ -107,6 +107,7 @@ class ClaimView:
     retention_total: Decimal
     current_amount_due: Decimal
     sales_tax: Decimal  # on line 8 (domain/g702.tax_figures)
+    holdback_release: Decimal | None = None  # what a release claim releases (domain/holdback.py)
 
 
 @dataclass(slots=True)
@@ -197,7 +198,9 @@ class Row:
     def __post_init__(self) -> None:
         counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
         self.to_date = self.claim.total_completed_and_stored if counted else self.billed_to_date
-        self.retention_held = self.claim.retention_total if counted else self.retention_before
+        # A release lowers what is held once it is approved, not while it is asked for.
+        releasing = counted and self.claim.holdback_release is not None and self.claim.status not in COUNTS_AS_BILLED
+        self.retention_held = self.claim.retention_total if counted and not releasing else self.retention_before
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED
@@ -385,7 +388,7 @@ def load_rows(
          invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count, last_reminded_at,
          reminders_muted_at,
          claim_id, claim_number, claim_status, work_to_date, completed_and_stored, retention_total, amount_due,
-         sales_tax, sender_name, scheduled_cents, billed_cents, held_cents, mail_queued, mail_failing,
+         sales_tax, holdback_release, sender_name, scheduled_cents, billed_cents, held_cents, mail_queued, mail_failing,
          open_number, open_start, open_end) in results:
         row = Row(
             commitment=CommitmentView(cid, number, title, Vendor(vendor_name), status, sov_status, is_private),
@@ -393,7 +396,8 @@ def load_rows(
             invite=(InviteView(invite_id, invite_status, decline_reason, first_sent_at, last_sent_at, send_count,
                                last_reminded_at, reminders_muted_at) if invite_id is not None else None),
             claim=(ClaimView(claim_id, claim_number, claim_status, work_to_date, completed_and_stored,
-                             retention_total, amount_due, sales_tax) if claim_id is not None else None),
+                             retention_total, amount_due, sales_tax, holdback_release)
+                   if claim_id is not None else None),
             sender_name=sender_name or "",
             scheduled_value=from_cents(scheduled_cents), billed_to_date=from_cents(billed_cents),
             mail_queued=mail_queued or 0, mail_failing=bool(mail_failing),
@@ -466,7 +470,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
                Invite.send_count, Invite.last_reminded_at, Invite.reminders_muted_at,
                Claim.id, Claim.number, Claim.status, Claim.work_completed_to_date,
                Claim.total_completed_and_stored, Claim.retention_total, Claim.current_amount_due, Claim.sales_tax,
-               sender.name, scheduled, billed, held, queued, failing, oldest_open.c.number,
+               Claim.holdback_release, sender.name, scheduled, billed, held, queued, failing, oldest_open.c.number,
                oldest_open.c.start, oldest_open.c.end)
         .join(Company, Company.id == Commitment.vendor_id)
         .outerjoin(Invite, and_(Invite.commitment_id == Commitment.id, Invite.billing_period_id == period_id))

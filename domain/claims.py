@@ -177,6 +177,7 @@ def figures(
         # Approved: D and line 7 stay what they were at the decision, whatever is approved later.
         previous_to_date = {line.sov_line_id: line.previous_work_completed for line in claim.lines}
         previous_claims = claim.previous_claims
+        released = claim.holdback_released_to_date
     else:
         previous = previous_approved_claim(claim)
         previous_to_date = {}
@@ -184,6 +185,7 @@ def figures(
             previous_to_date = {line.sov_line_id: line.previous_work_completed + line.work_completed_this_period
                                 for line in previous.lines}
         previous_claims = previous.earned_less_retention if previous else ZERO
+        released = (previous.holdback_released_to_date if previous else ZERO) + (claim.holdback_release or ZERO)
     lines = []
     for sov_line in terms.sov_lines:
         line = by_sov.get(sov_line.id)
@@ -205,6 +207,7 @@ def figures(
         original_contract_sum=sum(terms.original_value.values(), ZERO),
         previous_earned_less_retention=previous_claims,
         taxes=terms.taxes,
+        retention_released=released,
     )
     return lines, totals
 
@@ -224,6 +227,7 @@ def refresh_snapshot(claim: Claim) -> g702.ClaimTotals:
     claim.current_amount_due = totals.current_amount_due
     claim.sales_tax = totals.sales_tax
     claim.previous_claims = totals.previous_claims
+    claim.holdback_released_to_date = totals.retention_released
     return totals
 
 
@@ -341,12 +345,13 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
     _require_filling_in(claim.commitment, by)
     if claim.status not in EDITABLE:
         raise ClaimRefused(f"This claim is {claim.status.value} and can no longer be changed.")
-    entered = read_entries(claim, entries)
+    # A release claim bills no work: its lines stay as the release made them, whatever was sent.
+    entered = Entered() if claim.is_holdback_release else read_entries(claim, entries)
     if submit:
         entered.signature_errors = read_signature(signature)
     elif signature is not None and signature.name_problem:  # a draft does not sign, but text is never dropped
         entered.signature_errors = {"signed_name": signature.name_problem}
-    if submit and entered.ok:
+    if submit and entered.ok and not claim.is_holdback_release:
         work = sum((e for e, _, _ in entered.inputs.values()), ZERO)
         stored = sum((s for _, s, _ in entered.inputs.values()), ZERO)
         if work == 0 and stored == 0:
@@ -380,7 +385,7 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
             line.review, line.review_comment = LineReview.PENDING, ""
         transition(claim, ClaimStatus.UNDER_REVIEW, by=by)
         _sign(claim, signature.name.strip(), by)  # type: ignore[union-attr]  # read_signature checked it
-        outbox.queue_rows([_mail(CLAIM_SUBMITTED, claim, admin, by, f"submitted:{claim.id}:{_n(claim)}")
+        outbox.queue_rows([mail_row(CLAIM_SUBMITTED, claim, admin, by, f"submitted:{claim.id}:{_n(claim)}")
                            for admin in project_admins(claim.commitment.project_id)])
     db.session.commit()
     return entered
@@ -519,7 +524,7 @@ def review(claim: Claim, decisions: list[LineDecision], target: ClaimStatus, by:
         raise
     kind = CLAIM_RETURNED if rejected else CLAIM_APPROVED if target in FINAL else None
     if kind:
-        outbox.queue_rows([_mail(kind, claim, contact, by, f"{kind}:{claim.id}:{_n(claim)}:{utcnow():%H%M%S%f}")
+        outbox.queue_rows([mail_row(kind, claim, contact, by, f"{kind}:{claim.id}:{_n(claim)}:{utcnow():%H%M%S%f}")
                            for contact in claim.commitment.claim_contacts if contact.active])
     refresh_snapshot(claim)
     db.session.commit()
@@ -570,7 +575,7 @@ def withdraw(claim: Claim, reason: str, by: User) -> None:
     claim.withdrawal_reason, claim.withdrawn_at, claim.withdrawn_by_id = reason, utcnow(), by.id
     audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=claim.billing_period.project_id,
                  action="withdrawn", field="reason", new=reason)
-    outbox.queue_rows([_mail(CLAIM_WITHDRAWN, claim, contact, by, f"{CLAIM_WITHDRAWN}:{claim.id}")
+    outbox.queue_rows([mail_row(CLAIM_WITHDRAWN, claim, contact, by, f"{CLAIM_WITHDRAWN}:{claim.id}")
                        for contact in claim.commitment.claim_contacts if contact.active])
     db.session.commit()
 
@@ -578,7 +583,8 @@ def withdraw(claim: Claim, reason: str, by: User) -> None:
 # --- who --------------------------------------------------------------------------------------------
 
 
-def _mail(kind: str, claim: Claim, to: User, by: User, key: str) -> dict:
+def mail_row(kind: str, claim: Claim, to: User, by: User, key: str) -> dict:
+    """An outbox row about the claim for `to`, kept apart from its other e-mails by `key`."""
     return {"dedupe_key": f"{key}:to:{to.id}", "kind": kind, "to_address": to.email, "to_user_id": to.id,
             "actor_id": by.id, "claim_id": claim.id}
 

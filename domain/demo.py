@@ -184,6 +184,9 @@ LAKESHORE = [
     ], history=("0.40",)),
 ]
 LAKESHORE_SUBMITTED = ("SC-201", "0.15")  # this period's submitted claim: a share of each line
+# This period, Humber's forming is done and its lien period has ended: all its holdback is released, and the
+# release claim (the holdback and its HST) is submitted and waits for review.
+LAKESHORE_RELEASE = ("SC-203", 5)  # the commitment, and how many days ago the lien period ended
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ def load_demo(today: date | None = None) -> list[tuple[str, str, str | None]]:
         _periods(lakeshore, today, closed=1)
         _commitments(lakeshore, LAKESHORE, vendors, admin)
         _submitted_claim(lakeshore, *LAKESHORE_SUBMITTED, admin)
+        _submitted_release(lakeshore, *LAKESHORE_RELEASE, today, admin)
         _grant(lakeshore, standard, AccessLevel.STANDARD)
         _grant(lakeshore, readonly, AccessLevel.READ_ONLY)
     db.session.commit()
@@ -410,6 +414,34 @@ def _submitted_claim(project: Project, number: str, fraction: str, admin: User) 
     for line in commitment.sov_lines:
         claim.lines.append(ClaimLine(sov_line=line, work_completed_this_period=cents(
             line.original_value * Decimal(fraction)), review=LineReview.PENDING))
+    db.session.add(claim)
+    db.session.flush()
+    claims.snapshot_contract(claim)
+    claims.refresh_snapshot(claim)
+
+
+def _submitted_release(project: Project, number: str, days_ago: int, today: date, admin: User) -> None:
+    """This period's holdback release claim of commitment `number`: all it holds, signed and submitted by its
+    contact (as domain/holdback.release_holdback opens it: no work, stored materials carried), waiting for
+    review. Written directly, as the other demo claims are, so loading the demo e-mails no one."""
+    from domain.holdback import holdback_held, last_approved_claim
+
+    commitment = next(c for c in project.commitments if c.number == number)
+    period = next(p for p in project.billing_periods if p.status is PeriodStatus.OPEN)
+    contact = commitment.claim_contacts[0]
+    submitted = utcnow() - timedelta(minutes=30)
+    last = last_approved_claim(commitment)
+    carried = {line.sov_line_id: line.materials_presently_stored for line in (last.lines if last else [])}
+    claim = Claim(
+        commitment=commitment, billing_period=period, number=(last.number if last else 0) + 1,
+        status=ClaimStatus.UNDER_REVIEW, created_by=admin, submitted_at=submitted, signed_name=contact.name,
+        signed_at=submitted, signed_by_id=contact.id, holdback_release=holdback_held(commitment),
+        holdback_release_date=today - timedelta(days=days_ago),
+    )
+    for line in commitment.sov_lines:
+        claim.lines.append(ClaimLine(sov_line=line, work_completed_this_period=Decimal("0.00"),
+                                     materials_presently_stored=carried.get(line.id, Decimal("0.00")),
+                                     review=LineReview.PENDING))
     db.session.add(claim)
     db.session.flush()
     claims.snapshot_contract(claim)

@@ -47,6 +47,7 @@ PASSWORD_RESET = "password_reset"  # noqa: S105 - an e-mail kind, not a password
 INVITE_REMINDER = "invite_reminder"
 ADMIN_DIGEST = "admin_digest"
 HEAD_CLAIM_TO_CLIENT = "head_claim_to_client"
+HOLDBACK_RELEASED = "holdback_released"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def render(message: OutboxMessage) -> Rendered:
         INVITE_REMINDER: _invite_reminder,
         ADMIN_DIGEST: _admin_digest,
         HEAD_CLAIM_TO_CLIENT: _head_claim_to_client,
+        HOLDBACK_RELEASED: _claim_notice,
     }[message.kind]
     return renderer(message)
 
@@ -168,6 +170,19 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
             paragraphs=[f"{actor.name} submitted it for review."], facts=facts,
             button=("Review it", f"{_base_url()}/projects/{project.id}/billings/claims/{claim.id}"))
     portal = f"{_base_url()}/portal/claims/{claim.id}"
+    if message.kind == HOLDBACK_RELEASED:
+        held = term.for_project(project)("retention")
+        released = format_money(claim.holdback_release, project.currency.value, locale_for(project))
+        return _notice(
+            subject=f"{project.name}: {held.lower()} release on {contract_and_month(commitment, period)} to submit",
+            recipient=recipient, heading=f"{held} released: {released}",
+            paragraphs=[f"{actor.name} released {released} of the {held.lower()} held on {commitment.number}. "
+                        f"{word} #{claim.number} bills it, with its tax: confirm it, sign and submit it for review."],
+            facts=[*facts[:2], (f"{held} released", released),
+                   ("Lien period ended or notice published",
+                    day(claim.holdback_release_date, full=True, locale=locale_for(project))),
+                   *facts[2:]],
+            button=("Confirm and submit", portal))
     if message.kind == CLAIM_RETURNED:
         rejected = [line for line in claim.lines if line.review.name == "REJECTED"]
         notes = "\n".join(f"{line.sov_line.cost_code} {line.sov_line.description}: {line.review_comment}"

@@ -160,7 +160,7 @@ def claim_lines_export(claim: Claim, terms: Terms) -> Export:
     out.append(["", "Totals", *map(_money, (
         totals.contract_sum_to_date, totals.work_completed_to_date - totals.this_period, totals.this_period,
         totals.stored, totals.total_completed_and_stored)),
-        totals.percent_complete, _money(totals.balance_to_finish), _money(totals.retention_total),
+        totals.percent_complete, _money(totals.balance_to_finish), _money(totals.retention_by_lines),
         *(map(_money, (totals.current_amount_due, *(t.amount for t in totals.taxes),
                        totals.current_amount_due_with_tax)) if totals.taxes else ())])
     commitment = claim.commitment

@@ -101,7 +101,7 @@ class ClaimTotals:
     total_completed_and_stored: Decimal  # 4
     retention_work: Decimal  # 5a
     retention_stored: Decimal  # 5b
-    retention_total: Decimal  # 5
+    retention_total: Decimal  # 5 = 5a + 5b - 5c
     earned_less_retention: Decimal  # 6
     previous_claims: Decimal  # 7
     current_amount_due: Decimal  # 8
@@ -114,6 +114,12 @@ class ClaimTotals:
     stored: Decimal = ZERO
     balance_to_finish: Decimal = ZERO
     taxes: tuple[TaxFigure, ...] = ()  # after line 8, on line 8
+    retention_released: Decimal = ZERO  # 5c: retention (holdback) released to date, this claim's release included
+
+    @property
+    def retention_by_lines(self) -> Decimal:
+        """The G703 column I total: retention by % on the lines, before any release."""
+        return self.retention_work + self.retention_stored
 
     @property
     def sales_tax(self) -> Decimal:
@@ -131,14 +137,17 @@ def claim_totals(
     original_contract_sum: Decimal,
     previous_earned_less_retention: Decimal = ZERO,
     taxes: Iterable[Tax] = (),
+    retention_released: Decimal = ZERO,
 ) -> ClaimTotals:
-    """G702 lines 1-9 from the G703 line figures and the last Approved claim's line 6, and the taxes on 8."""
+    """G702 lines 1-9 from the G703 line figures and the last Approved claim's line 6, and the taxes on 8.
+    Retention released to date lowers line 5, so a release raises line 6 and bills itself on line 8, where its
+    tax falls due (tax on retention is billed when it is released)."""
     lines = list(lines)
     contract_sum = sum((f.scheduled_value for f in lines), ZERO)
     completed = sum((f.completed_and_stored for f in lines), ZERO)
     retention_work = sum((f.retention_work for f in lines), ZERO)
     retention_stored = sum((f.retention_stored for f in lines), ZERO)
-    retention = retention_work + retention_stored
+    retention = retention_work + retention_stored - retention_released
     earned = completed - retention
     current_amount_due = earned - previous_earned_less_retention
     return ClaimTotals(
@@ -160,4 +169,5 @@ def claim_totals(
         stored=sum((f.stored for f in lines), ZERO),
         balance_to_finish=sum((f.balance_to_finish for f in lines), ZERO),
         taxes=tax_figures(current_amount_due, taxes),
+        retention_released=retention_released,
     )

@@ -540,6 +540,14 @@ class Claim(db.Model):
     client_decision_date: Mapped[date | None] = mapped_column(Date)
     client_approved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     client_decision_note: Mapped[str | None] = mapped_column(Text)
+    # A holdback (retention) release claim (domain/holdback.py): the retention it releases, billed on line 8
+    # with its tax, and the day the lien period ended or the release notice was published. NULL on a
+    # progress claim.
+    holdback_release: Mapped[Decimal | None] = mapped_column(MONEY)
+    holdback_release_date: Mapped[date | None] = mapped_column(Date)
+    # Retention released by this claim and the approved ones before it: line 5 is the retention by % less
+    # this. Frozen at approval, as line 7 is, so later claims read it instead of adding up the history.
+    holdback_released_to_date: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
 
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
@@ -558,6 +566,11 @@ class Claim(db.Model):
     @property
     def lines_by_sov(self) -> dict[int, ClaimLine]:
         return {line.sov_line_id: line for line in self.lines}
+
+    @property
+    def is_holdback_release(self) -> bool:
+        """A claim that bills only released retention (holdback): no work, its lines not typed on."""
+        return self.holdback_release is not None
 
     @property
     def shows_snapshot(self) -> bool:

@@ -117,6 +117,10 @@ class PayApplication:
     # "GST/HST no. ...", or that none is on file when the claim bills tax (domain/sales_taxes.registration).
     tax_registration: str = ""
     head_contract: bool = False  # the contractor's own claim: its words are not the subcontractors'
+    # A holdback (retention) release claim: what it releases and the day the lien period ended or the notice
+    # of release was published (domain/holdback.py); None on a progress claim.
+    holdback_release: Decimal | None = None
+    holdback_release_date: date | None = None
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -192,6 +196,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
         notary_block=bool(own and own.notary_block_on_pay_applications),
         tax_registration=sales_taxes.registration(claim, totals.taxes),
+        holdback_release=claim.holdback_release, holdback_release_date=claim.holdback_release_date,
     )
 
 
@@ -377,6 +382,12 @@ def _summary(a: PayApplication) -> list:
                    p(text(f"Application summary · {a.status}"), "small"), Spacer(1, 8)]
     if a.status == "Withdrawn":  # a withdrawn claim counts for nothing: say so before any figure
         story[-1:-1] = [p(text("WITHDRAWN: not for payment"), "title")]
+    if a.holdback_release is not None:  # what this application is, before any figure
+        story[-1:-1] = [p(text(f"{term('retention')} release: {a.money(a.holdback_release)} released"), "h2"),
+                        p(text(f"Lien period ended or notice of release published on "
+                               f"{a.day(a.holdback_release_date)}. This application bills only the "
+                               f"{term.lower('retention')} released, with the tax that falls due on it; "
+                               "no work this period."), "small")]
     parties = Table([
         [*labelled(a.to_label, f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
          *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
@@ -398,9 +409,12 @@ def _summary(a: PayApplication) -> list:
         ("2", "Net change by approved change orders", t.net_change_orders),
         ("3", "Contract sum to date (1 + 2)", t.contract_sum_to_date),
         ("4", "Total completed and stored to date (column G)", t.total_completed_and_stored),
-        ("5", f"{retention} (column I)", None),
+        ("5", f"{retention} (column I, less what is released)" if t.retention_released else f"{retention} (column I)",
+         None),
         ("", f"a. {_pct(a.retention_pct)} of completed work", t.retention_work),
         ("", f"b. {_pct(a.stored_retention_pct)} of stored materials", t.retention_stored),
+        *([("", f"c. Less {retention.lower()} released to date", -t.retention_released)]
+          if t.retention_released else []),
         ("", f"Total {retention.lower()}", t.retention_total),
         ("6", f"Total earned less {retention.lower()} (4 - 5)", t.earned_less_retention),
         ("7", f"Less previous {previous_claims} (line 6 of the last approved one)",
@@ -418,7 +432,7 @@ def _summary(a: PayApplication) -> list:
     due = len(rows) - 2
     summary.setStyle(TableStyle([
         ("ALIGN", (2, 0), (2, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.3, rule), ("LEFTPADDING", (1, 5), (1, 7), 14),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, rule), ("LEFTPADDING", (1, 5), (1, 8 if t.retention_released else 7), 14),
         ("BACKGROUND", (0, due), (-1, due), colors.HexColor("#e9eef5")),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
@@ -533,7 +547,7 @@ def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-
     rows.append(["", Paragraph("<b>Grand totals</b>", s["cell"]), m(t.contract_sum_to_date),
                  m(t.work_completed_to_date - t.this_period), m(t.this_period), m(t.stored),
                  m(t.total_completed_and_stored), f"{t.percent_complete:,.1f}%", m(t.balance_to_finish),
-                 m(t.retention_total)])
+                 m(t.retention_by_lines)])
     money_width = 74
     widths = [26, 0, *[money_width] * 5, 38, money_width, money_width]
     widths[1] = frame._aW - sum(widths) - 1

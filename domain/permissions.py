@@ -275,3 +275,8 @@ def can_change_attachments(user: User, claim: Claim) -> bool:
     if claim.status not in EDITABLE or not can_see_claim(user, claim):
         return False
     return user.is_collaborator or can_admin_project(user, claim.commitment.project)
+
+
+def can_release_holdback(user: User, project: Project, level: AccessLevel | None = None) -> bool:
+    """Project Admins release a commitment's retention (holdback); contacts and Standard users never do."""
+    return not user.is_collaborator and can_admin_project(user, project, level)

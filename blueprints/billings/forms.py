@@ -4,6 +4,7 @@ from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
+from blueprints.setup.forms import MoneyField
 from domain import claims
 from domain.models import Claim, ClaimStatus, LineReview
 
@@ -135,3 +136,11 @@ class WithdrawForm(AppForm):
         render_kw={"rows": 3, "maxlength": claims.MAX_WITHDRAWAL_REASON},
         description="E-mailed to the contact and kept in the claim's history.",
     )
+
+
+class ReleaseForm(AppForm):
+    """Release a commitment's retention (holdback): how much, and the day the lien period ended or the release
+    notice was published."""
+
+    amount = MoneyField("Amount to release", required="Enter the amount to release.")
+    released_on = _date("Release date")

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
 from blueprints.billings.board_rows import board_links, row_writer
-from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReviewForm, RuleForm, WithdrawForm
+from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReleaseForm, ReviewForm, RuleForm, WithdrawForm
 from blueprints.field_errors import show_problems
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
 from blueprints.guards import (
@@ -25,7 +25,7 @@ from blueprints.htmx_answer import htmx_answer
 from blueprints.page_cache import kept_page
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain import claims, dates, invites, periods, reminders
+from domain import claims, dates, holdback, invites, periods, reminders
 from domain.clock import project_today
 from domain.errors import Invalid
 from domain.models import AccessLevel, ClaimStatus
@@ -33,8 +33,10 @@ from domain.permissions import (
     can_admin_project,
     can_change_attachments,
     can_fill_in_claims,
+    can_release_holdback,
     can_review_claims,
     can_withdraw_claim,
+    require,
 )
 from domain.statuses import ALLOWED, EDITABLE, REVIEW_DECISIONS, InvalidTransition
 from extensions import htmx
@@ -325,6 +327,39 @@ def create_claim(project_id: int):
     flash(f"{current_terms()('claim')} #{claim.number} for {commitment.number} is open as a draft. "
           "Fill it in for the contact; no e-mail goes to them.", "success")
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+
+
+@bp.route("/commitments/<int:commitment_id>/release", methods=["GET", "POST"])
+@login_required
+@limit_mail
+def release_holdback(project_id: int, commitment_id: int):
+    """Release all or part of a commitment's retention (holdback): a release claim opens in the open period for
+    the contact to confirm and submit. 422 with the message by its field, nothing written."""
+    project, level, commitment = commitment_for_current_user(project_id, commitment_id, AccessLevel.ADMIN)
+    if not commitment.is_subcontract:  # the head contract's retention is the client's to release
+        abort(404)
+    require(can_release_holdback(current_user, project, level), "Only a project Admin may release retention.")
+    held = holdback.holdback_held(commitment)
+    period = periods.open_period_of(project)
+    form = ReleaseForm(data={"amount": f"{held:.2f}", "released_on": project_today(project)}
+                       if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                claim = holdback.release_holdback(commitment, form.amount.amount, form.released_on.data,
+                                                  current_user)
+            except Invalid as refused:
+                show_problems(form, refused)
+            else:
+                deliver_mail_after_response()
+                flash(f"{current_terms(project)('retention')} release, {current_terms()('claim').lower()} "
+                      f"#{claim.number}, is open for {commitment.vendor.name} to confirm and submit; "
+                      "its contacts are e-mailed.", "success")
+                return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
+    return render_template("billings/release.html", project=project, commitment=commitment, period=period,
+                           held=held, refusal=holdback.release_refusal(commitment, period), form=form), status
 
 
 @bp.post("/claims/<int:claim_id>/withdraw")

@@ -13,12 +13,12 @@ from blueprints.setup import bp
 from blueprints.setup.common import status_of, validate_with_number
 from blueprints.setup.forms import ChangeValueForm, CommitmentForm, SovLineForm, choice
 from blueprints.setup.sov_home import home_of
-from domain import accounts
+from domain import accounts, holdback
 from domain import commitment_people as people_service
 from domain import commitments as service
 from domain.errors import Invalid
 from domain.models import AccessLevel, Commitment, CommitmentKind, CommitmentStatus, Project, SovStatus, User, db
-from domain.permissions import can_edit_commitments, can_edit_head_contract
+from domain.permissions import can_edit_commitments, can_edit_head_contract, can_release_holdback
 from extensions import htmx
 from templating import current_terms
 
@@ -119,7 +119,9 @@ def commitment_page(project, level, commitment, *, status: int = 200, add_form=N
     return render_template(
         "setup/commitment.html", **sov_context(project, level, commitment, add_form=add_form,
                                                edit_line=edit_line, line_form=line_form),
-        **people_context(commitment, level, people_errors)), status
+        **people_context(commitment, level, people_errors),
+        held=holdback.holdback_held(commitment) if commitment.is_subcontract else None,
+        can_release=commitment.is_subcontract and can_release_holdback(current_user, project, level)), status
 
 
 def sov_context(project, level, commitment, *, add_form=None, edit_line=None, line_form=None) -> dict:  # type: ignore[no-untyped-def]

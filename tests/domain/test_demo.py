@@ -93,7 +93,8 @@ def test_the_ontario_project_bills_cad_with_hst_and_a_10_percent_holdback(app):
     assert len(closed) == 1 and len(current) == 1
     in_closed = db.session.scalars(select(Claim).where(Claim.billing_period_id == closed[0].id)).all()
     assert in_closed and all(c.status is ClaimStatus.APPROVED for c in in_closed)
-    submitted = db.session.scalars(select(Claim).where(Claim.billing_period_id == current[0].id)).all()
+    in_current = db.session.scalars(select(Claim).where(Claim.billing_period_id == current[0].id)).all()
+    submitted = [c for c in in_current if not c.is_holdback_release]
     assert [c.status for c in submitted] == [ClaimStatus.UNDER_REVIEW]
     claim = submitted[0]
     assert claim.signed_name and [(t.name, t.rate) for t in claim.taxes] == [("HST", Decimal("13"))]
@@ -107,3 +108,19 @@ def test_the_ontario_project_bills_cad_with_hst_and_a_10_percent_holdback(app):
     assert claim.retention_total == Decimal("16820.00")
     assert claim.commitment.vendor.tax_number == "123456789RT0001"
     assert "123456789RT0001" in sales_taxes.registration(claim, totals.taxes)
+
+
+def test_the_ontario_project_has_one_holdback_release_waiting_for_review(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    project = db.session.scalar(select(Project).where(Project.number == "P-1003"))
+    releases = db.session.scalars(select(Claim).join(Commitment).where(
+        Commitment.project_id == project.id, Claim.holdback_release.is_not(None))).all()
+    assert len(releases) == 1
+    release = releases[0]
+    assert (release.commitment.number, release.status) == ("SC-203", ClaimStatus.UNDER_REVIEW)
+    # SC-203 billed 40% of 364,050.00 = 145,620.00 before, 10% held: 14,562.00, all released, with HST 13%
+    assert release.holdback_release == Decimal("14562.00") and release.current_amount_due == Decimal("14562.00")
+    assert release.sales_tax == Decimal("1893.06") and release.retention_total == Decimal("0.00")
+    assert all(line.work_completed_this_period == 0 for line in release.lines)
+    _, totals = claims.figures(release)
+    assert totals.current_amount_due_with_tax == Decimal("16455.06")

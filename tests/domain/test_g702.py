@@ -304,7 +304,9 @@ def test_claim_totals(lines: list[LineInput], original: str, previous: str | Non
     # The G702 lines, by hand; the G703 column totals (this period, stored, balance) are the sums of the
     # lines, checked for any lines below.
     shown = as_text(result)
-    assert set(shown) - set(expected) == {"previous", "this_period", "stored", "balance_to_finish", "taxes"}
+    assert set(shown) - set(expected) == {"previous", "this_period", "stored", "balance_to_finish", "taxes",
+                                          "retention_released"}
+    assert shown["retention_released"] == "0.00"  # nothing released: line 5 is the sum of column I
     assert {k: v for k, v in shown.items() if k in expected} == expected
     assert_exact_decimals(result)
 
@@ -354,10 +356,13 @@ def test_retention_is_within_half_a_cent(given_line: LineInput) -> None:
     assert Decimal(0) <= figures.retention_stored <= figures.stored
 
 
-@given(st.lists(line_inputs(), max_size=8), money, money)
-def test_claim_totals_are_sums_of_the_shown_lines(lines: list[LineInput], original: Decimal, previous: Decimal) -> None:
+@given(st.lists(line_inputs(), max_size=8), money, money, money)
+def test_claim_totals_are_sums_of_the_shown_lines(lines: list[LineInput], original: Decimal, previous: Decimal,
+                                                  released: Decimal) -> None:
     figures = [line_figures(each) for each in lines]
-    result = claim_totals(figures, original_contract_sum=original, previous_earned_less_retention=previous)
+    released = min(released, sum((f.retention for f in figures), Decimal("0.00")))  # never more than is held
+    result = claim_totals(figures, original_contract_sum=original, previous_earned_less_retention=previous,
+                          retention_released=released)
 
     assert_exact_decimals(result)
     for each in figures:
@@ -366,13 +371,14 @@ def test_claim_totals_are_sums_of_the_shown_lines(lines: list[LineInput], origin
     assert result.contract_sum_to_date == sum(f.scheduled_value for f in figures)  # 3
     assert result.net_change_orders == result.contract_sum_to_date - original  # 2 = 3 - 1
     assert result.total_completed_and_stored == sum(f.completed_and_stored for f in figures)  # 4 = sum G
-    assert result.retention_total == sum(f.retention for f in figures)  # 5 = sum I
+    assert result.retention_by_lines == sum(f.retention for f in figures)  # sum I
+    assert result.retention_total == result.retention_by_lines - released  # 5 = sum I less the released (5c)
     assert result.this_period == sum(f.this_period for f in figures)  # sum E
     assert result.stored == sum(f.stored for f in figures)  # sum F
     assert result.balance_to_finish == sum(f.balance_to_finish for f in figures)  # sum H
     assert result.retention_work == sum(f.retention_work for f in figures)  # 5a
     assert result.retention_stored == sum(f.retention_stored for f in figures)  # 5b
-    assert result.retention_total == result.retention_work + result.retention_stored
+    assert result.retention_total == result.retention_work + result.retention_stored - result.retention_released
     assert result.earned_less_retention == result.total_completed_and_stored - result.retention_total  # 6 = 4 - 5
     assert result.previous_claims == previous  # 7
     assert result.current_amount_due == result.earned_less_retention - result.previous_claims  # 8 = 6 - 7
