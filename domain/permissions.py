@@ -275,3 +275,9 @@ def can_change_attachments(user: User, claim: Claim) -> bool:
     if claim.status not in EDITABLE or not can_see_claim(user, claim):
         return False
     return user.is_collaborator or can_admin_project(user, claim.commitment.project)
+
+
+def can_give_payment_notice(user: User, project: Project, level: AccessLevel | None = None) -> bool:
+    """Project Admins give a notice of non-payment from a subcontractor's claim; contacts and Standard users
+    never do (domain/payment_notices.py)."""
+    return not user.is_collaborator and can_admin_project(user, project, level)

@@ -4,7 +4,8 @@ from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
-from domain import claims
+from blueprints.setup.forms import MoneyField
+from domain import claims, payment_notices
 from domain.models import Claim, ClaimStatus, LineReview
 
 
@@ -134,4 +135,19 @@ class WithdrawForm(AppForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"rows": 3, "maxlength": claims.MAX_WITHDRAWAL_REASON},
         description="E-mailed to the contact and kept in the claim's history.",
+    )
+
+
+class PaymentNoticeForm(AppForm):
+    """A notice of non-payment from a submitted claim: how much is not being paid, and why."""
+
+    amount = MoneyField("Amount not being paid", required=payment_notices.NO_AMOUNT, allow_negative=True,
+                        description="At most the claim's amount due with tax.")
+    reasons = TextAreaField(
+        "Reasons",
+        validators=[DataRequired(payment_notices.NO_REASONS),
+                    Length(max=payment_notices.MAX_REASONS, message=payment_notices.REASONS_TOO_LONG)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"rows": 3, "maxlength": payment_notices.MAX_REASONS},
+        description="The subcontractor reads them: the notice is e-mailed with its PDF and kept in the history.",
     )
