@@ -15,7 +15,7 @@ Days are the project's: a timestamp is read in its time zone (domain/dates).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain import dates
 from domain.models import Claim, ClaimStatus, CommitmentKind
@@ -82,3 +82,82 @@ def for_claim(claim: Claim, head_claim: Claim | None | bool = False) -> Deadline
         return after_head_claim(rule, project_day(head_claim.proper_invoice_at, project.time_zone),
                                 client_paid_on(head_claim))
     return as_proper_invoice(rule, project_day(claim.submitted_at, project.time_zone))
+
+
+# --- across projects: the digest and the home page ----------------------------------------------------
+
+PAYMENT_DUE, NOTICE_BY = "Payment due", "Notice of non-payment by"
+WINDOW_DAYS = 7  # a date this close ahead, or passed this recently, is listed
+LOOK_BACK_DAYS = 90  # a claim given longer ago than this has no date left in the window
+
+
+@dataclass(frozen=True)
+class DateItem:
+    """One prompt payment date of one claim, for a list."""
+
+    claim: Claim
+    what: str  # "Payment due" or "Notice of non-payment by"
+    on: date
+    passed: bool
+
+    @property
+    def url_path(self) -> str:
+        c = self.claim.commitment
+        if c.kind is CommitmentKind.HEAD_CONTRACT:
+            return f"/projects/{c.project_id}/billings/head-contract/claims/{self.claim.id}"
+        return f"/projects/{c.project_id}/billings/claims/{self.claim.id}"
+
+
+def items_for(projects: list, today_of: dict[int, date], seen: object = None) -> dict[int, list[DateItem]]:
+    """The payment due dates and notice deadlines of each project's claims that fall within WINDOW_DAYS
+    ahead, or passed within WINDOW_DAYS (a head contract claim the client has not paid: however long ago), per
+    project id, in date order. Two statements whatever the number of projects and claims; `seen` is an extra
+    condition on Commitment (the commitments the person may see)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    from domain.clock import utcnow
+    from domain.models import Commitment, Project, db
+    from domain.prompt_payment import RULES
+
+    under = [p for p in projects if rule_for(p.jurisdiction) is not None]
+    found: dict[int, list[DateItem]] = {p.id: [] for p in projects}
+    if not under:
+        return found
+    since = utcnow() - timedelta(days=LOOK_BACK_DAYS)
+    live = Claim.status.not_in([*EDITABLE, ClaimStatus.WITHDRAWN])
+    query = (select(Claim).join(Claim.commitment).join(Commitment.project)
+             .where(Commitment.project_id.in_([p.id for p in under]), Project.jurisdiction.in_(list(RULES)), live,
+                    ((Commitment.kind == CommitmentKind.HEAD_CONTRACT) & Claim.proper_invoice_at.is_not(None)
+                     & ((Claim.proper_invoice_at >= since) | Claim.client_decision_date.is_(None)))
+                    | ((Commitment.kind != CommitmentKind.HEAD_CONTRACT) & (Claim.submitted_at >= since)))
+             .options(contains_eager(Claim.commitment).contains_eager(Commitment.project),
+                      joinedload(Claim.commitment, Commitment.vendor))
+             .order_by(Commitment.number, Claim.number))
+    if seen is not None:
+        query = query.where((Commitment.kind == CommitmentKind.HEAD_CONTRACT) | seen)
+    claims = db.session.scalars(query).unique().all()
+    periods = {c.billing_period_id for c in claims if c.commitment.kind is not CommitmentKind.HEAD_CONTRACT}
+    heads = {(h.commitment.project_id, h.billing_period_id): h for h in db.session.scalars(
+        select(Claim).join(Claim.commitment)
+        .where(Commitment.kind == CommitmentKind.HEAD_CONTRACT, Claim.billing_period_id.in_(periods))
+        .options(contains_eager(Claim.commitment)))} if periods else {}
+    for claim in claims:
+        project = claim.commitment.project
+        head = claim.commitment.kind is CommitmentKind.HEAD_CONTRACT
+        deadlines = for_claim(claim, None if head else heads.get((project.id, claim.billing_period_id)))
+        if deadlines is None:
+            continue
+        today = today_of[project.id]
+        unpaid_head = head and client_paid_on(claim) is None
+        for what, on in ((PAYMENT_DUE, deadlines.payment_due), (NOTICE_BY, deadlines.notice_deadline)):
+            payment = what == PAYMENT_DUE
+            if head and payment and not unpaid_head:
+                continue  # the client paid: nothing to watch
+            ahead = today <= on <= today + timedelta(days=WINDOW_DAYS)
+            recent = on < today and (today - on).days <= WINDOW_DAYS
+            if ahead or recent or (head and payment and on < today):
+                found[project.id].append(DateItem(claim, what, on, passed=on < today))
+    for items in found.values():
+        items.sort(key=lambda item: (item.on, item.claim.id))
+    return found

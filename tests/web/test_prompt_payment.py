@@ -14,7 +14,7 @@ Dates hand-counted (Ontario moves a Saturday or Sunday deadline to the Monday):
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -246,3 +246,74 @@ def test_who_downloads_a_notice(client, auth, world, ontario, role):
     assert client.get(claim_url(world, ontario, f"/notices/{notice.id}.pdf")).status_code == READ_ANSWER[role]
     assert client.get(claim_url(world, ontario, f"/notices/{notice.id + 1}.pdf")).status_code in (
         404 if READ_ANSWER[role] == 200 else READ_ANSWER[role],)
+
+
+# --- the digest and the home page ----------------------------------------------------------------------
+
+
+def _statements(run) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    seen = []
+
+    def one(*_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(1)
+
+    db.session.expire_all()  # each count starts from the same, empty, identity map
+    event.listen(db.engine, "before_cursor_execute", one)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", one)
+    return len(seen)
+
+
+def _more_ontario_claims(world, n: int) -> None:  # type: ignore[no-untyped-def]
+    from domain.models import Project
+
+    for i in range(n):
+        project = Project(number=f"ON-{i}", name=f"Tower {i}", address="", country=Country.CA,
+                          currency=Currency.CAD, time_zone="America/Toronto", jurisdiction="ON")
+        db.session.add(project)
+        period = factories.period(project)
+        commitment = factories.commitment(project, factories.vendor(), number=f"SC-9{i}", lines=("1000.00",))
+        db.session.commit()
+        claim = claim_in(world, commitment, period, {"01 00 00": ("100.00", "0")}, status=ClaimStatus.UNDER_REVIEW)
+        claim.submitted_at = datetime(2026, 12, 10, 15, 0)
+    db.session.commit()
+
+
+def test_the_digest_lists_the_dates_of_the_coming_week_and_those_passed_in_fixed_statements(world, ontario):
+    from domain.reminders import digest_for
+
+    item = "SC-001 Concrete (Keystone Concrete Co.): claim #1, "
+    (digest,) = digest_for(world.admin, today=date(2026, 12, 20))
+    assert [i.text for i in digest.payments] == [f"{item}notice of non-payment by Dec 24"]
+    assert digest.payments[0].url_path == f"/projects/{world.project.id}/billings/claims/{ontario.id}"
+    (digest,) = digest_for(world.admin, today=date(2026, 12, 28))
+    assert [i.text for i in digest.payments] == [f"{item}notice of non-payment by Dec 24 (passed)"]
+    (digest,) = digest_for(world.admin, today=date(2027, 1, 3))
+    assert [i.text for i in digest.payments] == [f"{item}payment due Jan 7, 2027"]
+    few = _statements(lambda: digest_for(world.admin, today=date(2026, 12, 20)))
+    _more_ontario_claims(world, 4)
+    many = _statements(lambda: digest_for(world.admin, today=date(2026, 12, 20)))
+    assert many == few, (few, many)
+    assert len(digest_for(world.admin, today=date(2026, 12, 20))) == 5
+
+
+def test_the_home_page_lists_them_too_in_fixed_statements(client, auth, world, ontario):
+    from domain.clock import utcnow
+
+    ontario.submitted_at = utcnow() - timedelta(days=10)  # the notice deadline is 4 days ahead (a weekend: 6)
+    db.session.commit()
+    auth.sign_in(world.readonly.email)
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-waiting="payment"' in html and "SC-001 #1</a>: notice of non-payment by" in html
+    few = _statements(lambda: client.get("/"))
+    _more_ontario_claims(world, 4)
+    from domain.models import AccessLevel, Project, ProjectPermission
+
+    for project in db.session.scalars(select(Project).where(Project.number.like("ON-%"))):
+        db.session.add(ProjectPermission(project=project, user=world.readonly, level=AccessLevel.READ_ONLY))
+    db.session.commit()
+    assert _statements(lambda: client.get("/")) == few
