@@ -117,6 +117,9 @@ class PayApplication:
     # "GST/HST no. ...", or that none is on file when the claim bills tax (domain/sales_taxes.registration).
     tax_registration: str = ""
     head_contract: bool = False  # the contractor's own claim: its words are not the subcontractors'
+    # On a project under a prompt payment law (domain/prompt_payment.py): what a proper invoice must also say
+    # (e.g. Ontario Construction Act s. 6.1), as (label, text) rows; empty elsewhere.
+    proper_invoice: list[tuple[str, str]] = field(default_factory=list)
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -177,6 +180,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     contractor = Party(own.name if own else "", own.address if own else "")
     other = Party(commitment.vendor.name, commitment.vendor.address)
     head_contract = not commitment.is_subcontract
+    proper = _proper_invoice(claim, contractor if head_contract else other, totals, project, locale)
     return PayApplication(
         to=other if head_contract else contractor,
         vendor=contractor if head_contract else other,
@@ -191,8 +195,36 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY).for_project(project), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
         notary_block=bool(own and own.notary_block_on_pay_applications),
-        tax_registration=sales_taxes.registration(claim, totals.taxes),
+        tax_registration=sales_taxes.registration(claim, totals.taxes), proper_invoice=proper,
     )
+
+
+def _proper_invoice(claim, payee: Party, totals: g702.ClaimTotals, project, locale: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The rows a proper invoice must carry besides what page 1 shows already (the parties, date, period,
+    contract, the lines and the amounts): the amount asked, the payment terms of the project's prompt payment
+    law, and whom to pay and how to reach them. Empty on a project under no such law."""
+    from domain.prompt_payment import rule_for
+
+    rule = rule_for(project.jurisdiction)
+    if rule is None:
+        return []
+    commitment = claim.commitment
+    # Who receives the payment: the subcontractor's contact who signed (else its claim contact); for the
+    # contractor's own claim to the client, whoever made it.
+    person = (claim.created_by if not commitment.is_subcontract
+              else claim.signed_by or commitment.vendor.default_claim_contact)
+    reach = ", ".join(part for part in (person.email, person.phone) if part) if person else ""
+    amount = totals.current_amount_due_with_tax if totals.taxes else totals.current_amount_due
+    return [
+        ("Proper invoice", f"This application is a proper invoice under the {rule.statute} ({rule.name})."),
+        ("Amount payable", format_money(amount, project.currency.value, locale)),
+        ("Payment terms", f"Payable within {rule.pay_days} days after this invoice is received "
+                          f"({rule.pay_source}); a notice of non-payment within {rule.notice_days} days "
+                          f"({rule.notice_source})."),
+        ("Pay to", payee.name + (f", {payee.address}" if payee.address else "")),
+        ("Contact for payment", f"{person.name}{f' ({reach})' if reach else ''}, {payee.name}" if person
+         else payee.name),
+    ]
 
 
 _ADDED = re.compile(r":\s*(-?[\d,]+(?:\.\d+)?)\s*$")
@@ -390,7 +422,14 @@ def _summary(a: PayApplication) -> list:
     ], colWidths=[70, 200, 60, 210])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    story += [parties, p("Summary of this application", "h2")]
+    story += [parties]
+    if a.proper_invoice:  # what a proper invoice must say besides the above (domain/prompt_payment.py)
+        proper = Table([labelled(label, text(value)) for label, value in a.proper_invoice], colWidths=[90, 450])
+        proper.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, rule),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+        story += [Spacer(1, 6), proper]
+    story += [p("Summary of this application", "h2")]
 
     retention = term("retention")
     rows = [

@@ -25,6 +25,7 @@ from domain import head_contract
 from domain.models import (
     AuditEvent,
     Claim,
+    ClaimTax,
     ClaimStatus,
     Country,
     Currency,
@@ -57,6 +58,7 @@ def ontario(world):  # type: ignore[no-untyped-def]
                      status=ClaimStatus.UNDER_REVIEW)
     claim.submitted_at = datetime(2026, 12, 10, 15, 0)  # 10:00 in Toronto
     claim.sales_tax = D("1404.00")
+    db.session.add(ClaimTax(claim_id=claim.id, position=1, name="HST", rate=D("13")))
     db.session.commit()
     return claim
 
@@ -317,3 +319,31 @@ def test_the_home_page_lists_them_too_in_fixed_statements(client, auth, world, o
         db.session.add(ProjectPermission(project=project, user=world.readonly, level=AccessLevel.READ_ONLY))
     db.session.commit()
     assert _statements(lambda: client.get("/")) == few
+
+
+# --- the proper invoice --------------------------------------------------------------------------------
+
+
+def _pdf_words(body: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
+
+
+def test_the_pay_application_of_a_prompt_payment_project_carries_what_a_proper_invoice_must(client, auth, world,
+                                                                                           ontario):
+    auth.sign_in(world.admin.email)
+    words = _pdf_words(client.get(claim_url(world, ontario, "/pdf")).data)
+    # name and address, date, period, contract and description are page 1 and the continuation sheet already
+    assert "Keystone Concrete Co." in words and "Subcontract SC-001" in words and "Period" in words
+    assert "This application is a proper invoice under the Construction Act, R.S.O. 1990, c. C.30 (Ontario)." in words
+    assert "Amount payable $12,204.00" in words
+    assert "Payable within 28 days after this invoice is received (s. 6.4(1))" in words
+    assert "Contact for payment Maria (maria@keystone.example), Keystone Concrete Co." in words
+    # the contact's own copy says the same
+    auth.switch("maria@keystone.example")
+    assert "Payment terms" in _pdf_words(client.get(f"/portal/claims/{ontario.id}/pdf").data)
+    # a project under no prompt payment law: none of it
+    world.project.jurisdiction = None
+    db.session.commit()
+    auth.switch(world.admin.email)
+    words = _pdf_words(client.get(claim_url(world, ontario, "/pdf")).data)
+    assert "proper invoice" not in words and "Payment terms" not in words
