@@ -25,8 +25,8 @@ from domain import head_contract
 from domain.models import (
     AuditEvent,
     Claim,
-    ClaimTax,
     ClaimStatus,
+    ClaimTax,
     Country,
     Currency,
     OutboxMessage,
