@@ -180,7 +180,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     contractor = Party(own.name if own else "", own.address if own else "")
     other = Party(commitment.vendor.name, commitment.vendor.address)
     head_contract = not commitment.is_subcontract
-    proper = _proper_invoice(claim, contractor if head_contract else other, totals, project, locale)
+    proper = _proper_invoice(claim, contractor if head_contract else other, project)
     return PayApplication(
         to=other if head_contract else contractor,
         vendor=contractor if head_contract else other,
@@ -199,10 +199,10 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     )
 
 
-def _proper_invoice(claim, payee: Party, totals: g702.ClaimTotals, project, locale: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    """The rows a proper invoice must carry besides what page 1 shows already (the parties, date, period,
-    contract, the lines and the amounts): the amount asked, the payment terms of the project's prompt payment
-    law, and whom to pay and how to reach them. Empty on a project under no such law."""
+def _proper_invoice(claim, payee: Party, project) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """What a proper invoice must carry besides what page 1 shows already (the parties, date, period, contract,
+    the lines and the amount payable, line 8): that it is one, the payment terms of the project's prompt
+    payment law, and whom to pay and how to reach them. Empty on a project under no such law."""
     from domain.prompt_payment import rule_for
 
     rule = rule_for(project.jurisdiction)
@@ -213,17 +213,14 @@ def _proper_invoice(claim, payee: Party, totals: g702.ClaimTotals, project, loca
     # contractor's own claim to the client, whoever made it.
     person = (claim.created_by if not commitment.is_subcontract
               else claim.signed_by or commitment.vendor.default_claim_contact)
-    reach = ", ".join(part for part in (person.email, person.phone) if part) if person else ""
-    amount = totals.current_amount_due_with_tax if totals.taxes else totals.current_amount_due
+    who = [person.name] if person else []
+    who += [payee.name + (f", {payee.address}" if payee.address else "")]
+    who += [part for part in ((person.email, person.phone) if person else ()) if part]
     return [
-        ("Proper invoice", f"This application is a proper invoice under the {rule.statute} ({rule.name})."),
-        ("Amount payable", format_money(amount, project.currency.value, locale)),
-        ("Payment terms", f"Payable within {rule.pay_days} days after this invoice is received "
-                          f"({rule.pay_source}); a notice of non-payment within {rule.notice_days} days "
-                          f"({rule.notice_source})."),
-        ("Pay to", payee.name + (f", {payee.address}" if payee.address else "")),
-        ("Contact for payment", f"{person.name}{f' ({reach})' if reach else ''}, {payee.name}" if person
-         else payee.name),
+        ("Payment terms", f"A proper invoice under the {rule.statute} ({rule.name}): payable within "
+                          f"{rule.pay_days} days after it is received ({rule.pay_source}); a notice of non-payment "
+                          f"within {rule.notice_days} days ({rule.notice_source})."),
+        ("Pay to", "; ".join(who)),
     ]
 
 
@@ -424,11 +421,12 @@ def _summary(a: PayApplication) -> list:
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     story += [parties]
     if a.proper_invoice:  # what a proper invoice must say besides the above (domain/prompt_payment.py)
-        proper = Table([labelled(label, text(value)) for label, value in a.proper_invoice], colWidths=[90, 450])
+        cells = [cell for label, value in a.proper_invoice for cell in labelled(label, text(value))]
+        proper = Table([cells[i:i + 4] for i in range(0, len(cells), 4)], colWidths=[70, 200, 60, 210])
         proper.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, rule),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-        story += [Spacer(1, 6), proper]
+                                    ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+        story.append(proper)
     story += [p("Summary of this application", "h2")]
 
     retention = term("retention")

@@ -334,10 +334,12 @@ def test_the_pay_application_of_a_prompt_payment_project_carries_what_a_proper_i
     words = _pdf_words(client.get(claim_url(world, ontario, "/pdf")).data)
     # name and address, date, period, contract and description are page 1 and the continuation sheet already
     assert "Keystone Concrete Co." in words and "Subcontract SC-001" in words and "Period" in words
-    assert "This application is a proper invoice under the Construction Act, R.S.O. 1990, c. C.30 (Ontario)." in words
-    assert "Amount payable $12,204.00" in words
-    assert "Payable within 28 days after this invoice is received (s. 6.4(1))" in words
-    assert "Contact for payment Maria (maria@keystone.example), Keystone Concrete Co." in words
+    # the amount payable is line 8 with tax, as on every pay application
+    assert "Current amount due (with tax) $12,204.00" in words
+    assert ("Payment terms A proper invoice under the Construction Act, R.S.O. 1990, c. C.30 (Ontario): payable "
+            "within 28 days after it is received (s. 6.4(1)); a notice of non-payment within 14 days (s. 6.4(2))."
+            in words)
+    assert "Pay to Maria; Keystone Concrete Co.; maria@keystone.example" in words
     # the contact's own copy says the same
     auth.switch("maria@keystone.example")
     assert "Payment terms" in _pdf_words(client.get(f"/portal/claims/{ontario.id}/pdf").data)
