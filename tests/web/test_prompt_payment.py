@@ -349,3 +349,20 @@ def test_the_pay_application_of_a_prompt_payment_project_carries_what_a_proper_i
     auth.switch(world.admin.email)
     words = _pdf_words(client.get(claim_url(world, ontario, "/pdf")).data)
     assert "proper invoice" not in words and "Payment terms" not in words
+
+
+def test_sending_the_head_contract_claim_keeps_the_day_it_was_first_given(world, ontario):
+    from domain import claims
+    from domain.clock import utcnow
+
+    head = make_head(world, [("01 00 00", "100000.00")])
+    head_claim = head_contract.start_claim(world.project, world.period, world.admin)
+    head_contract.save_lines(head_claim, [claims.LineEntry(head.sov_lines[0].id, this_period="100")], world.admin)
+    head_contract.submit_to_client(head_claim, world.admin)
+    assert head_claim.proper_invoice_at is None  # submitted, not given yet
+    head_contract.send_to_client(head_claim, world.admin)
+    first = head_claim.proper_invoice_at
+    assert first is not None and abs((utcnow() - first).total_seconds()) < 60
+    head_contract.send_to_client(head_claim, world.admin)  # sent again: the proper invoice stays the first
+    db.session.refresh(head_claim)
+    assert head_claim.proper_invoice_at == first
