@@ -162,13 +162,18 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     from domain.board import reason_text
+    from domain.clock import project_today
+    from domain.prompt_dates import for_claim as claim_deadlines
+    from domain.prompt_payment import HOLIDAYS_NOTE
     from domain.sales_taxes import registration
 
     app.jinja_env.filters.update(money=_money_filter, number=number, day=_day_filter, moment=_moment_filter,
                                  period_name=period_name)
     app.jinja_env.filters["zone_words"] = dates.zone_words
     app.jinja_env.globals.update(reason_text=reason_text, rule_words=rule_words, zip=zip, invite_badge=INVITE_BADGE,
-                                  claim_badge=CLAIM_BADGE, tax_registration=registration)
+                                  claim_badge=CLAIM_BADGE, tax_registration=registration,
+                                  claim_deadlines=claim_deadlines, project_today=project_today,
+                                  holidays_note=HOLIDAYS_NOTE)
 
     @app.context_processor
     def _inject() -> dict[str, object]:

@@ -319,6 +319,7 @@ def _project(number: str, name: str, address: str, country: Country = Country.US
         number=number, name=name, address=address, country=country,
         currency=Currency.CAD if canadian else Currency.USD,
         time_zone="America/Toronto" if canadian else "America/Los_Angeles",
+        jurisdiction="ON" if canadian else None,  # the demo's Canadian project is in Toronto: prompt payment
     )
     db.session.add(project)
     return project

@@ -48,6 +48,7 @@ INVITE_REMINDER = "invite_reminder"
 ADMIN_DIGEST = "admin_digest"
 HEAD_CLAIM_TO_CLIENT = "head_claim_to_client"
 HOLDBACK_RELEASED = "holdback_released"
+PAYMENT_NOTICE = "payment_notice"  # domain/payment_notices.py
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def render(message: OutboxMessage) -> Rendered:
         ADMIN_DIGEST: _admin_digest,
         HEAD_CLAIM_TO_CLIENT: _head_claim_to_client,
         HOLDBACK_RELEASED: _claim_notice,
+        PAYMENT_NOTICE: _payment_notice,
     }[message.kind]
     return renderer(message)
 
@@ -241,6 +243,33 @@ def _head_claim_to_client(message: OutboxMessage) -> Rendered:
                ("Billing period", period_dates(period, project)),
                *amount_due_facts(claim, project)],
         button=None)
+
+
+def _payment_notice(message: OutboxMessage) -> Rendered:
+    """A notice of non-payment to the claim's contact, its PDF attached (domain/payment_notices.py)."""
+    from domain import payment_notices
+
+    notice = payment_notices.notice_of(message)
+    claim = notice.claim
+    recipient = db.session.get(User, message.to_user_id)
+    actor = db.session.get(User, message.actor_id)
+    commitment, period = claim.commitment, claim.billing_period
+    project = commitment.project
+    company, term = _terms()
+    word = term("claim")
+    currency, locale = project.currency.value, locale_for(project)
+    return _notice(
+        subject=f"{project.name}: notice of non-payment on {word.lower()} #{claim.number} on "
+                f"{contract_and_month(commitment, period)}",
+        recipient=recipient, heading=f"Notice of non-payment on {word.lower()} #{claim.number}",
+        paragraphs=[f"{actor.name} of {sender_company_name(company)} gives notice that part of this "
+                    f"{word.lower()} is not being paid, for the reasons below. The notice (PDF) is attached."],
+        facts=[(commitment.kind.value, f"{commitment.number} {commitment.title}"),
+               ("Billing period", period_dates(period, project)),
+               ("Amount not being paid", format_money(notice.amount, currency, locale)),
+               ("Amount claimed with tax", format_money(payment_notices.amount_due_with_tax(claim), currency,
+                                                        locale))],
+        quote=notice.reasons, button=("View it", f"{_base_url()}/portal/claims/{claim.id}"))
 
 
 def invite_link(invite: Invite, contact: User, answer: str, address: str) -> str:

@@ -398,6 +398,8 @@ def send_to_client(claim: Claim, by: User) -> tuple[str, bool]:
         return address, False
     audit.record(actor=by, entity_type="claim", entity_id=claim.id, project_id=head.project_id,
                  action="sent to the client", new=f"{head.client_contact_name} <{address}>")
+    if claim.proper_invoice_at is None:  # prompt payment counts from the first time it was given
+        claim.proper_invoice_at = utcnow()
     db.session.commit()
     return address, True
 

@@ -266,6 +266,9 @@ class Project(db.Model):
     currency: Mapped[Currency] = mapped_column(_enum(Currency, "currency"), default=Currency.USD)
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     allow_overbilling: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where prompt payment law comes from (domain/prompt_payment.py): a province or territory code, "FED" for
+    # federal Crown work, None (every United States project) for no prompt payment dates.
+    jurisdiction: Mapped[str | None] = mapped_column(String(3))
     # The monthly billing period rule (SPEC §2): None as end day means the month's last day.
     auto_periods: Mapped[bool] = mapped_column(Boolean, default=False)
     period_start_day: Mapped[int] = mapped_column(Integer, default=1)
@@ -548,6 +551,9 @@ class Claim(db.Model):
     # Retention released by this claim and the approved ones before it: line 5 is the retention by % less
     # this. Frozen at approval, as line 7 is, so later claims read it instead of adding up the history.
     holdback_released_to_date: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
+    # When a head contract claim was first sent to the client (domain/head_contract.send_to_client): the day
+    # its proper invoice was given, from which prompt payment deadlines count (domain/prompt_payment.py).
+    proper_invoice_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     commitment: Mapped[Commitment] = relationship()
     billing_period: Mapped[BillingPeriod] = relationship()
@@ -743,6 +749,25 @@ class AuditEvent(db.Model):
     new_value: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship()
+
+
+class PaymentNotice(db.Model):
+    """A notice of non-payment given from a claim (domain/payment_notices.py): the amount not being paid and
+    why, by whom and when. Kept as given; its PDF is made from it whenever it is downloaded or e-mailed."""
+
+    __tablename__ = "payment_notices"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    reasons: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_address: Mapped[str] = mapped_column(String(320), default="")
+
+    claim: Mapped[Claim] = relationship()
+    given_by: Mapped[User | None] = relationship()
 
 
 class DataVersion(db.Model):

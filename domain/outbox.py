@@ -54,12 +54,19 @@ def _head_claim_attachments(message: OutboxMessage) -> Sequence[Attachment | tup
     return client_email_attachments(message)
 
 
+def _payment_notice_attachments(message: OutboxMessage) -> Sequence[Attachment | tuple[str, str, bytes]]:
+    from domain.payment_notices import email_attachments  # it queues through this module
+
+    return email_attachments(message)
+
+
 # What a kind of e-mail carries attached, made when it is delivered (as its text is): kind -> a
 # function of the message returning (filename, content type, bytes) tuples. A kind not named here
 # has none. A function that raises fails that one message, which is retried like a refused one.
 # Named here, not by the modules that make them, so that every worker knows them whatever it imported.
 ATTACHMENTS: dict[str, Callable[[OutboxMessage], Sequence[Attachment | tuple[str, str, bytes]]]] = {
     emails.HEAD_CLAIM_TO_CLIENT: _head_claim_attachments,
+    emails.PAYMENT_NOTICE: _payment_notice_attachments,
 }
 
 

@@ -121,6 +121,9 @@ class PayApplication:
     # of release was published (domain/holdback.py); None on a progress claim.
     holdback_release: Decimal | None = None
     holdback_release_date: date | None = None
+    # On a project under a prompt payment law (domain/prompt_payment.py): what a proper invoice must also say
+    # (e.g. Ontario Construction Act s. 6.1), as (label, text) rows; empty elsewhere.
+    proper_invoice: list[tuple[str, str]] = field(default_factory=list)
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -181,6 +184,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     contractor = Party(own.name if own else "", own.address if own else "")
     other = Party(commitment.vendor.name, commitment.vendor.address)
     head_contract = not commitment.is_subcontract
+    proper = _proper_invoice(claim, contractor if head_contract else other, project)
     return PayApplication(
         to=other if head_contract else contractor,
         vendor=contractor if head_contract else other,
@@ -195,9 +199,34 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY).for_project(project), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
         notary_block=bool(own and own.notary_block_on_pay_applications),
-        tax_registration=sales_taxes.registration(claim, totals.taxes),
+        tax_registration=sales_taxes.registration(claim, totals.taxes), proper_invoice=proper,
         holdback_release=claim.holdback_release, holdback_release_date=claim.holdback_release_date,
     )
+
+
+def _proper_invoice(claim, payee: Party, project) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """What a proper invoice must carry besides what page 1 shows already (the parties, date, period, contract,
+    the lines and the amount payable, line 8): that it is one, the payment terms of the project's prompt
+    payment law, and whom to pay and how to reach them. Empty on a project under no such law."""
+    from domain.prompt_payment import rule_for
+
+    rule = rule_for(project.jurisdiction)
+    if rule is None:
+        return []
+    commitment = claim.commitment
+    # Who receives the payment: the subcontractor's contact who signed (else its claim contact); for the
+    # contractor's own claim to the client, whoever made it.
+    person = (claim.created_by if not commitment.is_subcontract
+              else claim.signed_by or commitment.vendor.default_claim_contact)
+    who = [person.name] if person else []
+    who += [payee.name + (f", {payee.address}" if payee.address else "")]
+    who += [part for part in ((person.email, person.phone) if person else ()) if part]
+    return [
+        ("Payment terms", f"A proper invoice under the {rule.statute} ({rule.name}): payable within "
+                          f"{rule.pay_days} days after it is received ({rule.pay_source}); a notice of non-payment "
+                          f"within {rule.notice_days} days ({rule.notice_source})."),
+        ("Pay to", "; ".join(who)),
+    ]
 
 
 _ADDED = re.compile(r":\s*(-?[\d,]+(?:\.\d+)?)\s*$")
@@ -401,7 +430,15 @@ def _summary(a: PayApplication) -> list:
     ], colWidths=[70, 200, 60, 210])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    story += [parties, p("Summary of this application", "h2")]
+    story += [parties]
+    if a.proper_invoice:  # what a proper invoice must say besides the above (domain/prompt_payment.py)
+        cells = [cell for label, value in a.proper_invoice for cell in labelled(label, text(value))]
+        proper = Table([cells[i:i + 4] for i in range(0, len(cells), 4)], colWidths=[70, 200, 60, 210])
+        proper.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                    ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+        story.append(proper)
+    story += [p("Summary of this application", "h2")]
 
     retention = term("retention")
     rows = [

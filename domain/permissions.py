@@ -280,3 +280,9 @@ def can_change_attachments(user: User, claim: Claim) -> bool:
 def can_release_holdback(user: User, project: Project, level: AccessLevel | None = None) -> bool:
     """Project Admins release a commitment's retention (holdback); contacts and Standard users never do."""
     return not user.is_collaborator and can_admin_project(user, project, level)
+
+
+def can_give_payment_notice(user: User, project: Project, level: AccessLevel | None = None) -> bool:
+    """Project Admins give a notice of non-payment from a subcontractor's claim; contacts and Standard users
+    never do (domain/payment_notices.py)."""
+    return not user.is_collaborator and can_admin_project(user, project, level)

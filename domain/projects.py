@@ -17,8 +17,10 @@ from domain.errors import Invalid
 from domain.locales import currency_for
 from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
 from domain.permissions import can_edit_project, can_manage_team, level_fixed_because, require
+from domain.prompt_payment import PROVINCES
 
 NUMBER_MAX, NAME_MAX, ADDRESS_MAX = 30, 200, 500
+JURISDICTION_CHOICE = "Choose a province, a territory or Federal (Crown work) from the list."
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,11 @@ class ProjectData:
     currency: Currency | None  # None: the country's (domain/locales.currency_for)
     time_zone: str
     allow_overbilling: bool
+    # A province or territory code or "FED" (domain/prompt_payment.PROVINCES); None in the United States.
+    jurisdiction: str | None = None
 
 
-FIELDS = ("number", "name", "address", "country", "currency", "time_zone", "allow_overbilling")
+FIELDS = ("number", "name", "address", "country", "currency", "time_zone", "allow_overbilling", "jurisdiction")
 
 
 def _require_company_admin(user: User) -> None:
@@ -43,7 +47,8 @@ def _clean(data: ProjectData) -> ProjectData:
     currency = data.currency or currency_for(data.country)
     return ProjectData(number=data.number.strip(), name=data.name.strip(), address=data.address.strip(),
                        country=data.country, currency=currency, time_zone=data.time_zone,
-                       allow_overbilling=data.allow_overbilling)
+                       allow_overbilling=data.allow_overbilling,
+                       jurisdiction=(data.jurisdiction or None) if data.country is Country.CA else None)
 
 
 def check(data: ProjectData, editing: Project | None = None) -> None:
@@ -58,6 +63,8 @@ def check(data: ProjectData, editing: Project | None = None) -> None:
         raise Invalid("address", f"Use at most {ADDRESS_MAX} characters.")
     if data.time_zone not in known_zones():
         raise Invalid("time_zone", "Choose a time zone from the list.")
+    if data.jurisdiction is not None and data.jurisdiction not in PROVINCES:
+        raise Invalid("jurisdiction", JURISDICTION_CHOICE)
     clash = number_clash(data.number, editing)
     if clash:
         raise Invalid("number", clash)

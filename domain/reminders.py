@@ -19,9 +19,9 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
-from domain import audit
+from domain import audit, prompt_dates
 from domain.clock import project_today, utcnow
 from domain.dates import day as day_text
 from domain.errors import Invalid, check_all
@@ -567,10 +567,12 @@ class ProjectDigest:
     unanswered: list[DigestItem] = field(default_factory=list)
     overdue: list[DigestItem] = field(default_factory=list)
     due_soon: list[DigestItem] = field(default_factory=list)
+    # Prompt payment: payment due dates and notice deadlines within the coming week, or passed unpaid.
+    payments: list[DigestItem] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.to_review or self.unanswered or self.overdue or self.due_soon)
+        return not (self.to_review or self.unanswered or self.overdue or self.due_soon or self.payments)
 
 
 DUE_SOON_DAYS = 7
@@ -578,8 +580,10 @@ DUE_SOON_DAYS = 7
 
 def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
     """What waits for `admin` on each project they administer (the projects with nothing left out):
-    claims to review, invites not answered, claims late, a period due within a week. Four statements whatever
-    the lists' length (and, for an admin who is not a company admin, one per project to check they are Admin)."""
+    claims to review, invites not answered, claims late, a period due within a week, prompt payment dates
+    within a week or passed unpaid. Four statements whatever the lists' length (two more when a project is
+    under a prompt payment law) (and, for an admin who is not a company admin, one per project to check they
+    are Admin)."""
     projects = [p for p in db.session.scalars(select(Project).order_by(Project.number))
                 if can_admin_project(admin, p)]
     if not projects:
@@ -592,7 +596,8 @@ def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
     for claim in db.session.scalars(
         select(Claim).join(Claim.commitment).where(Commitment.project_id.in_(ids),
                                                    Claim.status == ClaimStatus.UNDER_REVIEW)
-        .options(contains_eager(Claim.commitment)).order_by(Commitment.number)
+        .options(contains_eager(Claim.commitment), joinedload(Claim.commitment, Commitment.vendor))
+        .order_by(Commitment.number)
     ):
         c = claim.commitment
         digests[c.project_id].to_review.append(DigestItem(
@@ -628,6 +633,12 @@ def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
             digest.due_soon.append(DigestItem(
                 f"Billing period #{period.number} is due {day_text(period.due_date, digest.project.time_zone)} "
                 f"({when})", f"/projects/{digest.project.id}/billings?period={period.id}"))
+    todays = {p.id: today or project_today(p) for p in projects}
+    for project_id, items in prompt_dates.items_for(projects, todays).items():
+        zone = digests[project_id].project.time_zone
+        digests[project_id].payments = [DigestItem(
+            f"{_contract(item.claim.commitment)}: claim #{item.claim.number}, {item.what.lower()} "
+            f"{day_text(item.on, zone)}{' (passed)' if item.passed else ''}", item.url_path) for item in items]
     return [d for d in digests.values() if not d.empty]
 
 

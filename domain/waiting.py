@@ -2,7 +2,8 @@
 close the current period's due date is (the home page).
 
 Counted in a fixed number of statements whatever the number of projects: one for the Open periods
-and one grouped count each for claims and invites, with the same visibility rule as the board.
+and one grouped count each for claims and invites, with the same visibility rule as the board; and, when
+some project is under a prompt payment law, two for its claims' payment dates (domain/prompt_dates.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from domain import prompt_dates
 from domain.clock import project_today
 from domain.models import (
     BillingPeriod,
@@ -26,6 +28,7 @@ from domain.models import (
     db,
 )
 from domain.permissions import visible_commitments_everywhere
+from domain.prompt_dates import DateItem
 
 TO_REVIEW = (ClaimStatus.UNDER_REVIEW, ClaimStatus.PENDING_OWNER_APPROVAL)
 DUE_SOON_DAYS = 3  # a due date this close, or passed, is called out
@@ -38,6 +41,8 @@ class Waiting:
     today: date
     claims: dict[ClaimStatus, int] = field(default_factory=dict)  # of TO_REVIEW, in the Open period
     invites_unanswered: int = 0
+    # Prompt payment dates within a week, ahead or passed (domain/prompt_dates.items_for).
+    payments: list[DateItem] = field(default_factory=list)
 
     @property
     def days_left(self) -> int | None:
@@ -67,10 +72,13 @@ def waiting_for(user: User, projects: list[Project]) -> list[Waiting]:
         select(BillingPeriod).where(BillingPeriod.project_id.in_(ids), BillingPeriod.status == PeriodStatus.OPEN)
     )} if ids else {}
     waiting = {p.id: Waiting(project=p, period=periods.get(p.id), today=project_today(p)) for p in projects}
+    seen = visible_commitments_everywhere(user)
+    for project_id, items in prompt_dates.items_for(projects, {w.project.id: w.today for w in waiting.values()},
+                                                    seen).items():
+        waiting[project_id].payments = items
     if not periods:
         return list(waiting.values())
     open_ids = [period.id for period in periods.values()]
-    seen = visible_commitments_everywhere(user)
     for project_id, status, n in db.session.execute(
         select(Commitment.project_id, Claim.status, func.count(Claim.id))
         .join(Commitment, Claim.commitment_id == Commitment.id)

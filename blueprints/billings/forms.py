@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
 from blueprints.setup.forms import MoneyField
-from domain import claims
+from domain import claims, payment_notices
 from domain.models import Claim, ClaimStatus, LineReview
 
 
@@ -144,3 +144,18 @@ class ReleaseForm(AppForm):
 
     amount = MoneyField("Amount to release", required="Enter the amount to release.")
     released_on = _date("Release date")
+
+
+class PaymentNoticeForm(AppForm):
+    """A notice of non-payment from a submitted claim: how much is not being paid, and why."""
+
+    amount = MoneyField("Amount not being paid", required=payment_notices.NO_AMOUNT, allow_negative=True,
+                        description="At most the claim's amount due with tax.")
+    reasons = TextAreaField(
+        "Reasons",
+        validators=[DataRequired(payment_notices.NO_REASONS),
+                    Length(max=payment_notices.MAX_REASONS, message=payment_notices.REASONS_TOO_LONG)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"rows": 3, "maxlength": payment_notices.MAX_REASONS},
+        description="The subcontractor reads them: the notice is e-mailed with its PDF and kept in the history.",
+    )

@@ -11,7 +11,15 @@ from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
 from blueprints.billings.board_rows import board_links, row_writer
-from blueprints.billings.forms import ClaimLinesForm, PeriodForm, ReleaseForm, ReviewForm, RuleForm, WithdrawForm
+from blueprints.billings.forms import (
+    ClaimLinesForm,
+    PaymentNoticeForm,
+    PeriodForm,
+    ReleaseForm,
+    ReviewForm,
+    RuleForm,
+    WithdrawForm,
+)
 from blueprints.field_errors import show_problems
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
 from blueprints.guards import (
@@ -23,16 +31,17 @@ from blueprints.guards import (
 )
 from blueprints.htmx_answer import htmx_answer
 from blueprints.page_cache import kept_page
-from blueprints.web import claim_preview, deliver_mail_after_response
+from blueprints.web import claim_preview, deliver_mail_after_response, download
 from domain import board as boards
-from domain import claims, dates, holdback, invites, periods, reminders
+from domain import claims, dates, holdback, invites, payment_notices, periods, reminders
 from domain.clock import project_today
 from domain.errors import Invalid
-from domain.models import AccessLevel, ClaimStatus
+from domain.models import AccessLevel, ClaimStatus, PaymentNotice, db
 from domain.permissions import (
     can_admin_project,
     can_change_attachments,
     can_fill_in_claims,
+    can_give_payment_notice,
     can_release_holdback,
     can_review_claims,
     can_withdraw_claim,
@@ -390,6 +399,49 @@ def withdraw_claim(project_id: int, claim_id: int):
     return _claim_page(project, level, claim, ClaimLinesForm.for_claim(claim), status=status, withdraw_form=form)
 
 
+@bp.post("/claims/<int:claim_id>/notices")
+@login_required
+@limit_mail
+def payment_notice(project_id: int, claim_id: int):
+    """Give a notice of non-payment from a submitted claim: 422 with each message by its field, 409 when the
+    claim cannot take one (not submitted, withdrawn, no prompt payment law), nothing written either way."""
+    project, level, claim = claim_for_current_user(project_id, claim_id, AccessLevel.ADMIN)
+    if not can_give_payment_notice(current_user, project, level):
+        abort(403)
+    form = PaymentNoticeForm()
+    status = 422
+    problem = ""
+    if form.validate_on_submit():
+        try:
+            notice = payment_notices.give(claim, form.amount.amount, form.reasons.data, current_user)
+        except Invalid as refused:
+            show_problems(form, refused)
+        except payment_notices.NoticeRefused as refused:
+            problem, status = str(refused), 409
+        else:
+            deliver_mail_after_response()
+            flash(f"Notice of non-payment given: {current_terms()('claim').lower()} #{claim.number}'s contact is "
+                  f"e-mailed it with its PDF ({notice.to_address or 'no active contact'}).", "success")
+            return _to(url_for("billings.claim", project_id=project.id, claim_id=claim.id))
+    if htmx:
+        return htmx_answer("billings/partials/_payment_notice.html", banner="", status=status, project=project,
+                           claim=claim, notice_form=form, notice_problem=problem,
+                           can_give_notice=True, notices=payment_notices.notices_of(claim))
+    return _claim_page(project, level, claim, ClaimLinesForm.for_claim(claim), status=status, notice_form=form,
+                       notice_problem=problem)
+
+
+@bp.get("/claims/<int:claim_id>/notices/<int:notice_id>.pdf")
+@login_required
+def payment_notice_pdf(project_id: int, claim_id: int, notice_id: int):
+    """A notice of non-payment as its PDF, for anyone who sees the claim on the project."""
+    _project, _level, claim = claim_for_current_user(project_id, claim_id)
+    notice = db.session.get(PaymentNotice, notice_id)
+    if notice is None or notice.claim_id != claim.id:
+        abort(404)
+    return download(payment_notices.render_pdf(notice), "application/pdf", payment_notices.filename(notice))
+
+
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])
 @login_required
 @limit_mail
@@ -468,13 +520,15 @@ def _can_withdraw(project, level, claim) -> bool:  # type: ignore[no-untyped-def
 
 
 def _claim_page(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
-                status: int = 200, withdraw_form=None):
-    return render_template("billings/claim.html", **_claim_context(project, level, claim, form, entries,
-                                                                    entered, withdraw_form=withdraw_form)), status
+                status: int = 200, withdraw_form=None, notice_form=None, notice_problem: str = ""):
+    return render_template("billings/claim.html", **_claim_context(
+        project, level, claim, form, entries, entered, withdraw_form=withdraw_form, notice_form=notice_form,
+        notice_problem=notice_problem)), status
 
 
 def _claim_context(project, level, claim, form, entries=None, entered=None,  # type: ignore[no-untyped-def]
-                   review_problem: str = "", typed_review=None, review_form=None, withdraw_form=None) -> dict:
+                   review_problem: str = "", typed_review=None, review_form=None, withdraw_form=None,
+                   notice_form=None, notice_problem: str = "") -> dict:
     lines, totals = claims.figures(claim, entered.inputs if entered else None)
     return dict(
         project=project, level=level, claim=claim, lines=lines, totals=totals,
@@ -489,4 +543,8 @@ def _claim_context(project, level, claim, form, entries=None, entered=None,  # t
         review_form=review_form or ReviewForm.for_claim(claim),
         can_attach=can_change_attachments(current_user, claim),
         can_withdraw=_can_withdraw(project, level, claim),
-        withdraw_form=withdraw_form or WithdrawForm(formdata=None))
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        can_give_notice=(can_give_payment_notice(current_user, project, level)
+                         and not payment_notices.refusal(claim)),
+        notices=payment_notices.notices_of(claim), notice_form=notice_form or PaymentNoticeForm(formdata=None),
+        notice_problem=notice_problem)

@@ -20,8 +20,9 @@ from domain.g702 import Tax
 from domain.head_contract import CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, EMAIL_PROBLEM
 from domain.models import SUBCONTRACT_KINDS, CommitmentStatus, Country, Currency
 from domain.money import parse_money, parse_percent
-from domain.projects import ADDRESS_MAX, NAME_MAX
+from domain.projects import ADDRESS_MAX, JURISDICTION_CHOICE, NAME_MAX
 from domain.projects import NUMBER_MAX as PROJECT_NUMBER_MAX
+from domain.prompt_payment import PROVINCES, RULES
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice as _SelectChoice
@@ -110,15 +111,19 @@ class PercentField(StringField):
             raise StopValidation(str(problem)) from None
 
 
-class CountryCurrency(Choice):
-    """The project's currency: a code from the list, or blank ("the country's"), which the domain turns into
-    the country's currency (domain/locales.currency_for), so the form works the same without JavaScript."""
+class ChoiceOrBlank(Choice):
+    """A select whose blank option is a choice too; anything else must be in the list."""
 
     def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
         if self.data in (None, ""):
             self.data = ""
             return
         super().pre_validate(form)
+
+
+class CountryCurrency(ChoiceOrBlank):
+    """The project's currency: a code from the list, or blank ("the country's"), which the domain turns into
+    the country's currency (domain/locales.currency_for), so the form works the same without JavaScript."""
 
 
 class ProjectForm(AppForm):
@@ -137,6 +142,12 @@ class ProjectForm(AppForm):
                        description="Due dates pass at midnight in this time zone.")
     allow_overbilling = BooleanField("Allow overbilling",
                                      description="A claim line may then go above its scheduled value.")
+    jurisdiction = ChoiceOrBlank(
+        "Prompt payment law", invalid=JURISDICTION_CHOICE,
+        choices=[choice("", "None"), *(choice(code, name + (" (prompt payment in force)" if code in RULES else ""))
+                                       for code, name in PROVINCES.items())],
+        description="Canadian projects: where the work is, or Federal for Crown work. Claims then show their "
+                    "payment due date and notice of non-payment deadline.")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -26,7 +26,8 @@ def _data(form: ProjectForm) -> projects.ProjectData:
         number=form.number.data, name=form.name.data, address=form.address.data or "",
         country=Country[form.country.data],
         currency=Currency[form.currency.data] if form.currency.data else None,
-        time_zone=form.time_zone.data, allow_overbilling=form.allow_overbilling.data)
+        time_zone=form.time_zone.data, allow_overbilling=form.allow_overbilling.data,
+        jurisdiction=form.jurisdiction.data or None)
 
 
 def _initial(project: Project | None) -> dict[str, object]:
@@ -36,7 +37,7 @@ def _initial(project: Project | None) -> dict[str, object]:
                 "time_zone": company.time_zone if company else "America/New_York"}
     return {"number": project.number, "name": project.name, "address": project.address,
             "country": project.country.name, "currency": project.currency.name, "time_zone": project.time_zone,
-            "allow_overbilling": project.allow_overbilling}
+            "allow_overbilling": project.allow_overbilling, "jurisdiction": project.jurisdiction or ""}
 
 
 def _require_company_admin() -> None:

@@ -93,6 +93,8 @@ def test_company_admin_creates_a_project(client, world, auth):
     ({"currency": "EUR"}, "currency", "Choose USD or CAD."),
     ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Choose a time zone from the list."),
     ({"time_zone": ""}, "time_zone", "Choose a time zone from the list."),
+    ({"jurisdiction": "XX"}, "jurisdiction", "Choose a province, a territory or Federal (Crown work)"),
+    ({"jurisdiction": "US"}, "jurisdiction", "Choose a province, a territory or Federal (Crown work)"),
 ])
 def test_project_bad_input_says_what_is_wrong_and_writes_nothing(client, world, change, field, message, auth):
     auth.sign_in(world.admin.email)
@@ -126,6 +128,31 @@ def test_editing_a_project_saves_and_records_each_change(client, world, auth):
                                                 country="US", currency="USD", address="1 River St"))
     assert "Nothing changed." in client.get(again.headers["Location"]).get_data(as_text=True)
     assert count(AuditEvent) == 1
+
+
+def test_a_canadian_project_picks_its_prompt_payment_law_and_a_us_one_has_none(client, world, auth):
+    auth.sign_in(world.admin.email)
+    form = client.get("/projects/new").get_data(as_text=True)
+    assert '<option value="ON">Ontario (prompt payment in force)</option>' in form
+    assert '<option value="FED">Federal (Crown work) (prompt payment in force)</option>' in form
+    assert '<option value="BC">British Columbia</option>' in form
+    assert client.post("/projects/new", data=_project_data(jurisdiction="ON")).status_code == 303
+    project = db.session.scalar(select(Project).where(Project.number == "P-2"))
+    assert project.jurisdiction == "ON"
+    url = f"/projects/{project.id}/edit"
+    assert '<option selected value="ON">' in client.get(url).get_data(as_text=True)
+    assert client.post(url, data=_project_data(jurisdiction="FED")).status_code == 303
+    db.session.refresh(project)
+    assert project.jurisdiction == "FED"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.field == "jurisdiction")).one()
+    assert (event.old_value, event.new_value) == ("ON", "FED")
+    # a project in the United States has no prompt payment law, whatever was posted
+    assert client.post(url, data=_project_data(jurisdiction="ON", country="US", currency="USD")).status_code == 303
+    db.session.refresh(project)
+    assert project.jurisdiction is None
+    assert client.post(url, data=_project_data(country="CA", jurisdiction="")).status_code == 303
+    db.session.refresh(project)
+    assert project.jurisdiction is None
 
 
 def test_editing_to_another_projects_number_is_refused(client, world, auth):

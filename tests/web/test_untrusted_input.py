@@ -71,7 +71,8 @@ class Scene:
         line = db.session.scalars(select(SovLine).where(SovLine.commitment_id == commitment.id)).first()
         return {"project_id": self.world.project.id, "commitment_id": commitment.id, "line_id": line.id,
                 "claim_id": (claim or self.claim).id, "invite_id": self.invite_id, "period_id": self.world.period.id,
-                "user_id": self.contact.id, "vendor_id": self.vendor.id, "kind": "csv"}  # kind: an export's format
+                "user_id": self.contact.id, "vendor_id": self.vendor.id, "kind": "csv",  # kind: an export's format
+                "notice_id": 1}
 
 
 @pytest.fixture
@@ -94,6 +95,8 @@ def scene(client: FlaskClient, world: factories.World) -> Scene:
     location = client.post(f"/portal/invites/{invites[other.id].id}/accept").headers["Location"]
     open_claim = db.session.get(Claim, int(location.rsplit("/", 1)[1]))
     client.post("/sign-out")
+    world.project.jurisdiction = "ON"  # under prompt payment: a submitted claim shows the notice of non-payment form
+    db.session.commit()
     return Scene(world, vendor, contact, approved, draft, claim, invites[other.id].id, open_claim,
                  _head_claim_submitted(world))
 
