@@ -218,9 +218,9 @@ def _proper_invoice(claim, payee: Party, project) -> list[tuple[str, str]]:  # t
     # contractor's own claim to the client, whoever made it.
     person = (claim.created_by if not commitment.is_subcontract
               else claim.signed_by or commitment.vendor.default_claim_contact)
-    who = [person.name] if person else []
-    who += [payee.name + (f", {payee.address}" if payee.address else "")]
-    who += [part for part in ((person.email, person.phone) if person else ()) if part]
+    # The payee's address is above, where it is the party the application is from: name it, not again.
+    who = [f"{payee.name} (address above)" if payee.address else payee.name]
+    who += [part for part in ((f"attention {person.name}", person.email, person.phone) if person else ()) if part]
     return [
         ("Payment terms", f"A proper invoice under the {rule.statute} ({rule.name}): payable within "
                           f"{rule.pay_days} days after it is received ({rule.pay_source}); a notice of non-payment "
@@ -380,7 +380,7 @@ def _styles() -> dict:
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor="#444444"),
         "label": ParagraphStyle("label", parent=base, fontSize=7, leading=9, textColor="#555555"),
         "title": ParagraphStyle("title", parent=base, fontName="PB-Bold", fontSize=15, leading=19, spaceAfter=2),
-        "h2": ParagraphStyle("h2", parent=base, fontName="PB-Bold", fontSize=10, leading=13, spaceBefore=10,
+        "h2": ParagraphStyle("h2", parent=base, fontName="PB-Bold", fontSize=10, leading=13, spaceBefore=8,
                              spaceAfter=4),
         "cell": ParagraphStyle("cell", parent=base, fontName="PB-Narrow", fontSize=7, leading=8.5),
         "head": ParagraphStyle("head", parent=base, fontName="PB-Narrow-Bold", fontSize=7, leading=8.5),
@@ -391,7 +391,7 @@ def _styles() -> dict:
 
 def _summary(a: PayApplication) -> list:
     from reportlab.lib import colors
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     s = _styles()
     term = a.terms
@@ -413,10 +413,8 @@ def _summary(a: PayApplication) -> list:
         story[-1:-1] = [p(text("WITHDRAWN: not for payment"), "title")]
     if a.holdback_release is not None:  # what this application is, before any figure
         story[-1:-1] = [p(text(f"{term('retention')} release: {a.money(a.holdback_release)} released"), "h2"),
-                        p(text(f"Lien period ended or notice of release published on "
-                               f"{a.day(a.holdback_release_date)}. This application bills only the "
-                               f"{term.lower('retention')} released, with the tax that falls due on it; "
-                               "no work this period."), "small")]
+                        p(text(f"Lien period ended or release notice published on {a.day(a.holdback_release_date)}. "
+                               f"Bills only the {term.lower('retention')} released and its tax; no work."), "small")]
     parties = Table([
         [*labelled(a.to_label, f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
          *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
@@ -432,9 +430,11 @@ def _summary(a: PayApplication) -> list:
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     story += [parties]
     if a.proper_invoice:  # what a proper invoice must say besides the above (domain/prompt_payment.py)
-        cells = [cell for label, value in a.proper_invoice for cell in labelled(label, text(value))]
-        proper = Table([cells[i:i + 4] for i in range(0, len(cells), 4)], colWidths=[70, 200, 60, 210])
-        proper.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+        # One row each, the text across the width: in two narrow columns the terms took five lines.
+        proper = Table([[*labelled(label, text(value)), "", ""] for label, value in a.proper_invoice],
+                       colWidths=[70, 200, 60, 210])
+        proper.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("SPAN", (1, 0), (3, 0)),
+                                    ("SPAN", (1, 1), (3, 1)),
                                     ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                     ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
         story.append(proper)
@@ -471,7 +471,7 @@ def _summary(a: PayApplication) -> list:
         ("ALIGN", (2, 0), (2, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, rule), ("LEFTPADDING", (1, 5), (1, 8 if t.retention_released else 7), 14),
         ("BACKGROUND", (0, due), (-1, due), colors.HexColor("#e9eef5")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]))
     if t.taxes:  # the tax rows sit under line 8, as 5a and 5b sit under line 5
         first_tax = rows.index(("8", "Current amount due before tax (6 - 7)", t.current_amount_due)) + 1
@@ -493,31 +493,34 @@ def _summary(a: PayApplication) -> list:
                 [p("Net change by change orders"), p(""), p(a.money(co.net))]]
     change_table = Table(co_rows, colWidths=[280, 130, 130])
     change_table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, rule),
-                                      ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+                                      ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                                      ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
     _right_align(change_table, 1, s["base"])
     _right_align(change_table, 2, s["base"])
-    story += [change_table, p("Contractor's certification" if a.head_contract else "Vendor's certification", "h2"),
-              p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, the work covered by this "
-                     "application has been completed as the contract requires, that every amount shown was "
-                     "earned in the period, that what earlier applications were paid for has been paid on to "
-                     "those who did the work, and that the current amount due is now payable."), "small"),
-              Spacer(1, 6)]
+    certification = [
+        p("Contractor's certification" if a.head_contract else "Vendor's certification", "h2"),
+        p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, the work covered by this "
+               "application has been completed as the contract requires, that every amount shown was "
+               "earned in the period, that what earlier applications were paid for has been paid on to "
+               "those who did the work, and that the current amount due is now payable."), "small"),
+        Spacer(1, 6)]
     cert = a.certification
     if cert.signed_name:
-        story.append(p(f"Signed (typed signature): <b>{text(cert.signed_name)}</b> · {text(cert.signed_at)}"))
+        certification.append(p(f"Signed (typed signature): <b>{text(cert.signed_name)}</b> · {text(cert.signed_at)}"))
         if cert.on_behalf_note:
-            story.append(p(text(cert.on_behalf_note), "small"))
+            certification.append(p(text(cert.on_behalf_note), "small"))
     else:
-        story.append(_blank_lines([("Signature", 230), ("Name", 150), ("Date", 90)]))
+        certification.append(_blank_lines([("Signature", 230), ("Name", 150), ("Date", 90)]))
+    story += [change_table, KeepTogether(certification)]  # the statement never parts from its signature
     if a.notary_block:
         story += [p("Notary", "h2"),
                   _blank_lines([("State of", 250), ("County of", 250)]),
                   Spacer(1, 8),
                   _blank_lines([("Subscribed and sworn to before me on", 250), ("Notary public", 250)]),
                   Spacer(1, 8), _blank_lines([("My commission expires", 250), ("Seal", 250)])]
-    story += [p("Review", "h2"),
-              p(text(a.decision) if a.decision else text(f"Not reviewed yet ({a.status}).")),
-              *[p(text(note), "small") for note in a.notes]]
+    story += [KeepTogether([p("Review", "h2"),
+                            p(text(a.decision) if a.decision else text(f"Not reviewed yet ({a.status}).")),
+                            *[p(text(note), "small") for note in a.notes]])]
     return story
 
 

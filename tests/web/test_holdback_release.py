@@ -351,7 +351,7 @@ def test_the_pdf_says_it_is_a_release_with_its_tax(admin_client, ontario):
     assert response.status_code == 200
     text = _pdf_text(response.data)
     assert "Holdback release: $10,050.00 released" in text
-    assert "Lien period ended or notice of release published on" in text and "2026" in text
+    assert "Lien period ended or release notice published on" in text and "2026" in text
     assert "c. Less holdback released to date" in text and "-$10,050.00" in text
     assert "HST 13%" in text and "$1,306.50" in text and "$11,356.50" in text
     assert "$100,000.00" in text  # the G703 lines as they were

@@ -339,7 +339,7 @@ def test_the_pay_application_of_a_prompt_payment_project_carries_what_a_proper_i
     assert ("Payment terms A proper invoice under the Construction Act, R.S.O. 1990, c. C.30 (Ontario): payable "
             "within 28 days after it is received (s. 6.4(1)); a notice of non-payment within 14 days (s. 6.4(2))."
             in words)
-    assert "Pay to Maria; Keystone Concrete Co.; maria@keystone.example" in words
+    assert "Pay to Keystone Concrete Co.; attention Maria; maria@keystone.example" in words
     # the contact's own copy says the same
     auth.switch("maria@keystone.example")
     assert "Payment terms" in _pdf_words(client.get(f"/portal/claims/{ontario.id}/pdf").data)
