@@ -16,7 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from werkzeug.routing import IntegerConverter
 from wtforms import DateField, Field, StringField
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +29,21 @@ from domain.dates import zone_choices
 from domain.text import has_control_characters, without_control_characters
 
 DB_INT_MAX = 2**31 - 1
+
+
+class LazyText(LazyString):
+    """A form's label or message, read in the language of the request that shows it. Unlike Flask-Babel's
+    LazyString it is text, not markup: a page escapes it like any other text (`Your company's name`)."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(text: str, **variables: object) -> LazyText:
+    """gettext, when the text is shown (labels and messages are made once, at import); `make messages`
+    extracts it as `_l`."""
+    return LazyText(gettext, text, **variables)
+
 
 CONTROL_CHARACTERS_MESSAGE = ("This had invisible control characters, which cannot be saved. They are taken out "
                               "now: check it and send it again.")

@@ -60,7 +60,7 @@ def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-d
     @login_manager.unauthorized_handler
     def _sign_in_first():  # type: ignore[no-untyped-def]
         if request.path != "/":  # the home page is where everyone starts: nobody asked for a page yet
-            flash(login_manager.login_message, login_manager.login_message_category)
+            flash(str(login_manager.login_message), login_manager.login_message_category)  # a lazy string, in this request's language
         # Back to the page the person was on, not to the fragment's address; the sign-in form
         # follows ?next= only to a path on this site.
         back = request.url
