@@ -52,7 +52,7 @@ def register_languages(app: Flask) -> None:
 
     @app.context_processor
     def _languages() -> dict[str, object]:
-        language = request_language()
+        language = locales.current_language()  # the request's, or the one an e-mail is rendered in
         return {"language": language, "html_lang": "fr-CA" if language == "fr" else "en",
                 "languages": locales.LANGUAGES}
 

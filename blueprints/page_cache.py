@@ -3,7 +3,8 @@
 A page is kept under everything it was made from: the data version read with the signed-in user
 before anything else (domain/data_version.py: every committed write, by any process, moves it), the
 user and their session version, the session's CSRF token (the page's forms carry it), the URL with
-its query, the request's language (its words, money and dates), and whatever else the view names (the project's date, which a due date is compared with).
+its query, the request's language (its words, money and dates), and whatever else the view names
+(the project's date, which a due date is compared with).
 The guard that lets the user see the page runs before every answer, kept or not. Not kept: htmx
 requests, pages with a message waiting to be shown once (a flash), answers other than 200, and
 anything made before the database had a data version. At most `PAGE_CACHE_SIZE` pages a worker

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 
 import pyotp
-from flask_babel import gettext
 import segno
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 

@@ -18,8 +18,8 @@ from blueprints.account.forms import (
     WeeklyDigestForm,
 )
 from blueprints.auth.limits import limit_attempts
-from blueprints.auth.sessions import renew_session
 from blueprints.auth.routes import LANGUAGE_CHOSEN
+from blueprints.auth.sessions import renew_session
 from domain import accounts, locales, reminders, two_step
 from domain.errors import Invalid
 from domain.models import db
