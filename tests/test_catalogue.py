@@ -50,8 +50,9 @@ def _msgids(catalog) -> set[str | tuple[str, ...]]:  # type: ignore[no-untyped-d
 def extracted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """What `make messages` extracts from the code now, as a catalogue template."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
-    subprocess.run([sys.executable,  # noqa: S603 - our own interpreter and arguments "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "--no-location", "--omit-header", "-o", str(pot), "."],
+    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
+               "lazy_gettext", "--no-location", "--omit-header", "-o", str(pot), "."]
+    subprocess.run(command,  # noqa: S603 - our own interpreter and arguments
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         return read_po(f)
