@@ -53,9 +53,11 @@ def parse_money(text: str, language: str | None = None) -> Decimal:
     # stripping every comma would read "1,5" as 15.00.
     plain, other = (_FRENCH_AMOUNT, _PLAIN_AMOUNT) if french else (_PLAIN_AMOUNT, _FRENCH_AMOUNT)
     if not plain.fullmatch(cleaned):
-        if other.fullmatch(_FRENCH_SPACES.sub(" ", cleaned)):
-            raise ValueError(gettext("Write the amount in French format, like 1 250,00.") if french
-                             else gettext("Write the amount in English format, like 1,250.00."))
+        if other.fullmatch(_FRENCH_SPACES.sub(" ", cleaned)):  # the other language's way: say which is expected
+            raise ValueError(gettext("Enter a number, like 1 250,00. Amounts here are in French format: a space "
+                                     "between thousands, a comma before the cents.") if french
+                             else gettext("Enter a number, like 1250.00. Amounts here are in English format: a "
+                                          "comma between thousands, a point before the cents."))
         raise ValueError(gettext("Enter a number, like 1 250,00.") if french
                          else gettext("Enter a number, like 1250.00."))
     value = Decimal(cleaned.replace(" ", "").replace(",", ".") if french else cleaned.replace(",", ""))

@@ -105,10 +105,10 @@ def test_french_money_is_read_exactly(typed, expected):
 
 
 @pytest.mark.parametrize(("typed", "language", "message"), [
-    ("40 837,50", "en", "Write the amount in English format, like 1,250.00."),
-    ("1234,50", "en", "Write the amount in English format, like 1,250.00."),
-    ("40,837.50", "fr", "Write the amount in French format, like 1 250,00."),
-    ("12.5", "fr", "Write the amount in French format, like 1 250,00."),
+    ("40 837,50", "en", "Amounts here are in English format: a comma between thousands, a point before the cents."),
+    ("1234,50", "en", "Amounts here are in English format"),
+    ("40,837.50", "fr", "Amounts here are in French format: a space between thousands, a comma before the cents."),
+    ("12.5", "fr", "Amounts here are in French format"),
     ("1 23,5", "fr", "Enter a number, like 1 250,00."),
     ("1e3", "fr", "Enter a number, like 1 250,00."),
     ("12,345", "fr", "Use at most two decimals (cents)."),
@@ -133,7 +133,7 @@ def test_a_money_field_reads_french_for_a_french_person_and_says_the_format_to_a
     auth.sign_in(world.admin.email)
     response = client.post(commitments_url(world, draft, "/sov/lines"), data=line)
     assert response.status_code == 422
-    assert "Write the amount in English format, like 1,250.00." in response.get_data(as_text=True)
+    assert "Amounts here are in English format: a comma between thousands" in response.get_data(as_text=True)
     assert count(SovLine, SovLine.commitment_id == draft.id) == 1
 
     world.admin.language = "fr"
@@ -141,7 +141,8 @@ def test_a_money_field_reads_french_for_a_french_person_and_says_the_format_to_a
     english = {**line, "new-scheduled_value": "12,500.50"}
     response = client.post(commitments_url(world, draft, "/sov/lines"), data=english)
     assert response.status_code == 422
-    assert "Écrivez le montant en format français, comme 1 250,00." in response.get_data(as_text=True)
+    assert "Les montants s’écrivent ici en format français\u00a0: une espace entre les milliers" in \
+        response.get_data(as_text=True)
     assert count(SovLine, SovLine.commitment_id == draft.id) == 1
     assert client.post(commitments_url(world, draft, "/sov/lines"), data=line).status_code == 303
     assert db.session.scalar(select(SovLine.original_value).where(SovLine.commitment_id == draft.id,
