@@ -42,7 +42,7 @@ COMPANY_DEFAULT = ""  # the language choice that follows the company's default
 class LanguageForm(AppForm):
     """A person's own language, or the company's default. Each language is named in its own words."""
 
-    language = SelectField(_l("Language"), validate_choice=False)
+    language = SelectField(_l("Your language"), validate_choice=False)
 
     def __init__(self, *args: object, company_default: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

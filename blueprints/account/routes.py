@@ -20,6 +20,7 @@ from blueprints.account.forms import (
 from blueprints.auth.limits import limit_attempts
 from blueprints.auth.routes import LANGUAGE_CHOSEN
 from blueprints.auth.sessions import renew_session
+from blueprints.forms import lazy_gettext as _l
 from domain import accounts, locales, reminders, two_step
 from domain.errors import Invalid
 from domain.models import db
@@ -34,6 +35,21 @@ def _signed_in_only() -> None:
     return None
 
 
+# How a sign-in went, as the audit trail keeps it (blueprints/auth, domain/accounts), in the reader's words.
+SIGN_IN_WAYS = {
+    "password": _l("password"),
+    "password and app": _l("password and authenticator app code"),
+    "password and recovery code": _l("password and recovery code"),
+    "password reset link": _l("password reset link"),
+    "first-run setup": _l("first-run setup"),
+    "activation link": _l("activation link"),
+    "invite link": _l("invite link"),
+    "wrong password": _l("wrong password"),
+    "unknown address": _l("unknown address"),
+    "wrong two-step code": _l("wrong two-step code"),
+}
+
+
 def _page(status: int = 200, **forms):  # type: ignore[no-untyped-def]
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("off_form", CurrentPasswordForm(formdata=None, prefix="off"))
@@ -43,7 +59,7 @@ def _page(status: int = 200, **forms):  # type: ignore[no-untyped-def]
     return render_template("account/index.html", sign_ins=accounts.recent_sign_ins(current_user),
                            codes_left=two_step.recovery_codes_left(current_user),
                            required=two_step.required_for(current_user),
-                           gets_digest=gets_admin_digest(current_user), **forms), status
+                           gets_digest=gets_admin_digest(current_user), sign_in_ways=SIGN_IN_WAYS, **forms), status
 
 
 @bp.get("")

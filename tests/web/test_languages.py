@@ -141,7 +141,7 @@ def test_a_money_field_reads_french_for_a_french_person_and_says_the_format_to_a
     english = {**line, "new-scheduled_value": "12,500.50"}
     response = client.post(commitments_url(world, draft, "/sov/lines"), data=english)
     assert response.status_code == 422
-    assert "Les montants s’écrivent ici en format français\u00a0: une espace entre les milliers" in \
+    assert "Les montants s'écrivent ici en format français\u00a0: une espace entre les milliers" in \
         response.get_data(as_text=True)
     assert count(SovLine, SovLine.commitment_id == draft.id) == 1
     assert client.post(commitments_url(world, draft, "/sov/lines"), data=line).status_code == 303
