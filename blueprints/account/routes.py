@@ -18,9 +18,9 @@ from blueprints.account.forms import (
     WeeklyDigestForm,
 )
 from blueprints.auth.limits import limit_attempts
-from blueprints.auth.routes import LANGUAGE_CHOSEN
 from blueprints.auth.sessions import renew_session
 from blueprints.forms import lazy_gettext as _l
+from blueprints.language import SESSION_KEY as LANGUAGE_CHOSEN
 from domain import accounts, locales, reminders, two_step
 from domain.errors import Invalid
 from domain.models import db

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, logout_user
 from blueprints.auth.forms import ForgotPasswordForm, ResetPasswordForm, SetupForm, SignInForm, TwoStepForm
 from blueprints.auth.limits import limit_attempts, limit_reset_requests
 from blueprints.auth.sessions import now_seconds, start_session
+from blueprints.language import SESSION_KEY as LANGUAGE_CHOSEN
 from blueprints.web import deliver_mail_after_response, link_problem, read_link
 from domain import accounts, password_reset, tokens, two_step
 from domain.models import User, db
@@ -24,7 +25,6 @@ TWO_STEP_PENDING_SECONDS = 300
 # The address the sign-in form starts with (set by the portal when an invite link needs a sign-in):
 # kept in the session, not the URL, so it is not in server logs.
 SIGN_IN_AS = "sign_in_as"
-LANGUAGE_CHOSEN = "language"  # blueprints/language.SESSION_KEY: kept over a sign-out
 RESET_ASKED_FOR = "reset_asked_for"  # the address typed on "Forgot your password?", for the answer page
 
 

@@ -182,6 +182,11 @@ def test_the_switch_keeps_a_visitor_s_choice_and_refuses_nothing(client, world):
     assert "Mot de passe oublié?" in client.get("/sign-in/forgot").get_data(as_text=True)
     # the choice beats the browser's header; a bad value is English, and a foreign `next` goes home
     assert "Se connecter" in client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # signing in keeps the browser's choice (the session is otherwise new)
+    client.post("/sign-in", data={"email": world.admin.email, "password": factories.PASSWORD})
+    assert "Votre compte" in client.get("/account").get_data(as_text=True)
+    client.post("/sign-out")
+    assert "Se connecter" in client.get("/sign-in").get_data(as_text=True)
     response = client.post("/language", data={"language": "xx", "next": "https://evil.example/"})
     assert response.status_code == 303 and "evil" not in response.headers["Location"]
     assert ">Sign in</h1>" in client.get("/sign-in", headers=FRENCH).get_data(as_text=True)
