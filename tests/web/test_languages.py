@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -142,7 +143,7 @@ def test_a_money_field_reads_french_for_a_french_person_and_says_the_format_to_a
     response = client.post(commitments_url(world, draft, "/sov/lines"), data=english)
     assert response.status_code == 422
     assert "Les montants s'écrivent ici en format français\u00a0: une espace entre les milliers" in \
-        response.get_data(as_text=True)
+        unescape(response.get_data(as_text=True))
     assert count(SovLine, SovLine.commitment_id == draft.id) == 1
     assert client.post(commitments_url(world, draft, "/sov/lines"), data=line).status_code == 303
     assert db.session.scalar(select(SovLine.original_value).where(SovLine.commitment_id == draft.id,
