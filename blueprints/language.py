@@ -9,12 +9,16 @@ in their own setting too.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints.forms import AppForm
 from domain import accounts, locales
+from domain.models import db
 
 bp = Blueprint("language", __name__)
 babel = Babel()
@@ -36,7 +40,12 @@ def _decide() -> str:
     chosen = session.get(SESSION_KEY)
     if locales.supported(getattr(user, "language", None)) or locales.supported(chosen):
         return locales.language_for(user, chosen=chosen)
-    company = user.company if user is not None and user.company.is_own else accounts.own_company()
+    try:
+        company = user.company if user is not None and user.company.is_own else accounts.own_company()
+    except SQLAlchemyError:  # the database is down: its page (blueprints/web.database_unavailable) follows the browser
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        company = None
     return locales.language_for(user, company, request.headers.get("Accept-Language"), chosen)
 
 
