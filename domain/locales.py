@@ -11,6 +11,7 @@ company has no country field yet, so its time zone says it: a company in one of 
 from __future__ import annotations
 
 from flask import current_app, has_app_context
+from flask_babel import get_locale
 
 from domain.models import Company, Country, Currency, Project, User
 
@@ -97,8 +98,6 @@ def current_language() -> str:
     e-mail is rendered in (flask_babel.force_locale); English outside an application."""
     if not has_app_context() or "babel" not in current_app.extensions:
         return DEFAULT_LANGUAGE
-    from flask_babel import get_locale
-
     locale = get_locale()
     if locale is None:
         return DEFAULT_LANGUAGE
