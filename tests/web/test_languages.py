@@ -347,3 +347,15 @@ def test_the_invite_in_english_is_as_it_was(client, world):
                                   "Avery Admin to send the invite again.")
     assert "Avery Admin of Harbor &amp; Pine Builders has invited you to bill</h1>" in rendered.html
     assert '<html lang="en">' in rendered.html
+
+
+def test_period_names_follow_the_language(app):
+    from flask_babel import force_locale
+
+    from domain.periods import dates_name
+
+    with force_locale("fr_CA"):
+        assert dates_name(date(2026, 11, 1), date(2026, 11, 30)) == "novembre 2026"
+        assert dates_name(date(2026, 10, 26), date(2026, 11, 25)).replace("\u2009", " ") == "26 oct. – 25 nov. 2026"
+    assert dates_name(date(2026, 11, 1), date(2026, 11, 30)) == "November 2026"
+    assert dates_name(date(2026, 10, 26), date(2026, 11, 25)) == "Oct 26 to Nov 25, 2026"
