@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextArea
 
 from domain.dates import zone_choices
+from domain.locales import N_
 from domain.text import has_control_characters, without_control_characters
 
 DB_INT_MAX = 2**31 - 1
@@ -45,8 +46,8 @@ def lazy_gettext(text: str, **variables: object) -> LazyText:
     return LazyText(gettext, text, **variables)
 
 
-CONTROL_CHARACTERS_MESSAGE = ("This had invisible control characters, which cannot be saved. They are taken out "
-                              "now: check it and send it again.")
+CONTROL_CHARACTERS_MESSAGE = N_("This had invisible control characters, which cannot be saved. They are taken "
+                                "out now: check it and send it again.")  # shown through gettext
 
 
 def db_int(value: object) -> int:
@@ -108,7 +109,7 @@ class AppForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in self:
             if getattr(field, "control_characters_removed", False):
-                field.errors = [CONTROL_CHARACTERS_MESSAGE, *field.errors]
+                field.errors = [gettext(CONTROL_CHARACTERS_MESSAGE), *field.errors]
                 valid = False
         return valid
 
@@ -140,4 +141,4 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Enter a date like 2026-11-30.") from None
+            raise ValueError(gettext("Enter a date like 2026-11-30.")) from None

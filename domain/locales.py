@@ -44,6 +44,12 @@ def company_country(company: Company | None) -> Country:
     return Country.CA if company is not None and company.time_zone in CANADIAN_ZONES else Country.US
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue, translate later"
+    """A text for the catalogue (`make messages` extracts it) kept as it is, translated where it is shown
+    (the terms dictionary's words, messages kept in constants)."""
+    return text
+
+
 def supported(language: object) -> str | None:
     """A stored or posted language as one of LANGUAGES ("fr", "FR", "fr-CA", "fr_CA" are French), else None."""
     if not isinstance(language, str):

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from domain.locales import DEFAULT_LANGUAGE, current_language
+from domain.locales import DEFAULT_LANGUAGE, N_, current_language
 from domain.models import Country, Dictionary, Project
-
-
-def N_(word: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue, translate later"
-    """A word for the catalogue (`make messages` extracts it), translated where it is shown (Terms.__call__)."""
-    return word
-
 
 TERMS: dict[Dictionary, dict[str, str]] = {
     Dictionary.SPECIALTY: {
