@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from blueprints.page_cache import page_cache
 from domain import emails, locales
 from domain.board import load_board
 from domain.invites import send_invites
@@ -281,15 +282,16 @@ def test_money_and_dates_follow_the_language(client, world, auth):
 
 
 def test_the_kept_page_is_kept_per_language(client, world, auth):
+    """The same person, nothing written between: a browser asking for French never gets the English page kept."""
     auth.sign_in(world.admin.email)
     url = f"/projects/{world.project.id}/billings"
-    assert client.get(url).status_code == 200
-    english = client.get(url).get_data(as_text=True)
-    world.admin.language = "fr"
-    db.session.commit()  # no write the kept page knows of moves the data version here
-    db.session.execute(select(1))
-    french = client.get(url).get_data(as_text=True)
-    assert '<html lang="en">' in english and '<html lang="fr-CA">' in french
+    english = {"Accept-Language": "en"}
+    assert client.get(url, headers=english).status_code == 200
+    assert '<html lang="en">' in client.get(url, headers=english).get_data(as_text=True)  # kept
+    assert len(page_cache(client.application)) == 1
+    assert '<html lang="fr-CA">' in client.get(url, headers=FRENCH).get_data(as_text=True)
+    assert len(page_cache(client.application)) == 2
+    assert '<html lang="en">' in client.get(url, headers=english).get_data(as_text=True)
 
 
 # --- the Invite to Bill e-mail --------------------------------------------------------------------
