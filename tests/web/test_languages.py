@@ -361,3 +361,12 @@ def test_period_names_follow_the_language(app):
         assert dates_name(date(2026, 10, 26), date(2026, 11, 25)).replace("\u2009", " ") == "26 oct. – 25 nov. 2026"
     assert dates_name(date(2026, 11, 1), date(2026, 11, 30)) == "November 2026"
     assert dates_name(date(2026, 10, 26), date(2026, 11, 25)) == "Oct 26 to Nov 25, 2026"
+
+
+def test_an_unsupported_stored_setting_is_english_never_an_error(client, world, auth):
+    world.admin.language, world.company.default_language = "klingon", "x" * 8
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    page = client.get("/account", headers={"Accept-Language": "de;q=abc,,"})
+    assert page.status_code == 200 and '<html lang="en">' in page.get_data(as_text=True)
+    assert "Your account" in page.get_data(as_text=True)
