@@ -11,7 +11,7 @@ export TEST_DATABASE_URL
 PORT ?= 5000
 SMTP_PORT ?= 8025
 
-.PHONY: install demo test chromium poppler lint bench
+.PHONY: install demo test chromium poppler lint bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The French catalogue (README "Languages"): compiled .mo files are committed; these rules rebuild one whose .po
+# changed, so `make demo` and `make test` read what the .po says.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
-demo: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@ --statistics
+
+install: $(STAMP) $(COMPILED)
+
+# Every user-visible string the code and templates mark (_, gettext, ngettext, _l, {% trans %}) into
+# messages.pot, merged into each catalogue (new strings arrive empty, for a translator), then compiled.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-by-file \
+		--no-wrap --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics
+
+demo: $(STAMP) $(COMPILED)
 	FLASK_DEMO=true $(BIN)/flask --app app db upgrade
 	FLASK_DEMO=true $(BIN)/flask --app app demo
 	FLASK_DEMO=true $(BIN)/flask --app app demo-serve --port $(PORT) --smtp-port $(SMTP_PORT)
@@ -34,7 +50,7 @@ chromium:
 poppler:
 	@command -v pdftoppm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
 
-test: $(STAMP) chromium poppler
+test: $(STAMP) $(COMPILED) chromium poppler
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 

@@ -29,10 +29,12 @@ from blueprints.demo.routes import bp as demo_bp
 from blueprints.directory.routes import bp as directory_bp
 from blueprints.documents.routes import bp as documents_bp
 from blueprints.exports.routes import bp as exports_bp
-from blueprints.forms import IdConverter
+from blueprints.forms import IdConverter, lazy_gettext
 from blueprints.head_contract.routes import bp as head_contract_bp
 from blueprints.htmx_answer import register_vary
 from blueprints.imports.routes import bp as imports_bp
+from blueprints.language import bp as language_bp
+from blueprints.language import register_languages
 from blueprints.page_cache import register_page_cache
 from blueprints.portal.routes import bp as portal_bp
 from blueprints.setup.routes import bp as setup_bp
@@ -49,7 +51,7 @@ from extensions import csrf, htmx, limiter, login_manager, mail, migrate
 from templating import register_templating
 
 BLUEPRINTS = (auth_bp, account_bp, setup_bp, billings_bp, portal_bp, attachments_bp, directory_bp, imports_bp,
-              exports_bp, documents_bp, head_contract_bp, demo_bp)
+              exports_bp, documents_bp, head_contract_bp, demo_bp, language_bp)
 
 PUBLIC_ENDPOINTS = {"static", "healthz", "favicon", "auth.setup"}
 
@@ -76,12 +78,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     login_manager.login_message_category = "info"
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
+    register_languages(app)
     register_templating(app)
     register_cli(app)
     register_outbox_delivery(app)

@@ -73,14 +73,17 @@ def own_company_of_request() -> Company | None:
 
 def locale_of(project: Project | None) -> str:
     """The locale of a page about `project` (None: a page about no project, which follows the own company),
-    decided by domain/locales.locale_for; the company's is looked up once per request."""
+    decided by domain/locales.locale_for from the language being written and the country; the company's is
+    looked up once per request."""
     if project is not None:
         return locales.locale_for(project)
     if not has_app_context():
         return locales.DEFAULT_LOCALE
-    if "locale" not in g:
-        g.locale = locales.locale_for(None, company=own_company_of_request())
-    return g.locale
+    language = locales.current_language()  # a request's, or an e-mail's rendered after it
+    known = g.setdefault("_locales", {})
+    if language not in known:
+        known[language] = locales.locale_for(None, company=own_company_of_request(), language=language)
+    return known[language]
 
 
 def page_locale(context: Context) -> str:

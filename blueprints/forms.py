@@ -16,19 +16,38 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from werkzeug.routing import IntegerConverter
 from wtforms import DateField, Field, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextArea
 
 from domain.dates import zone_choices
+from domain.locales import N_
 from domain.text import has_control_characters, without_control_characters
 
 DB_INT_MAX = 2**31 - 1
 
-CONTROL_CHARACTERS_MESSAGE = ("This had invisible control characters, which cannot be saved. They are taken out "
-                              "now: check it and send it again.")
+
+class LazyText(LazyString):
+    """A form's label or message, read in the language of the request that shows it. Unlike Flask-Babel's
+    LazyString it is text, not markup: a page escapes it like any other text (`Your company's name`)."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(text: str, **variables: object) -> LazyText:
+    """gettext, when the text is shown (labels and messages are made once, at import); `make messages`
+    extracts it as `_l`."""
+    return LazyText(gettext, text, **variables)
+
+
+CONTROL_CHARACTERS_MESSAGE = N_("This had invisible control characters, which cannot be saved. They are taken "
+                                "out now: check it and send it again.")  # shown through gettext
 
 
 def db_int(value: object) -> int:
@@ -90,7 +109,7 @@ class AppForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in self:
             if getattr(field, "control_characters_removed", False):
-                field.errors = [CONTROL_CHARACTERS_MESSAGE, *field.errors]
+                field.errors = [gettext(CONTROL_CHARACTERS_MESSAGE), *field.errors]
                 valid = False
         return valid
 
@@ -122,4 +141,4 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Enter a date like 2026-11-30.") from None
+            raise ValueError(gettext("Enter a date like 2026-11-30.")) from None

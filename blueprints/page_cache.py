@@ -3,7 +3,8 @@
 A page is kept under everything it was made from: the data version read with the signed-in user
 before anything else (domain/data_version.py: every committed write, by any process, moves it), the
 user and their session version, the session's CSRF token (the page's forms carry it), the URL with
-its query, and whatever else the view names (the project's date, which a due date is compared with).
+its query, the request's language (its words, money and dates), and whatever else the view names
+(the project's date, which a due date is compared with).
 The guard that lets the user see the page runs before every answer, kept or not. Not kept: htmx
 requests, pages with a message waiting to be shown once (a flash), answers other than 200, and
 anything made before the database had a data version. At most `PAGE_CACHE_SIZE` pages a worker
@@ -22,6 +23,7 @@ from threading import Lock
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
+from blueprints.language import request_language
 from extensions import htmx
 
 _EXTENSION = "page_cache"
@@ -106,4 +108,6 @@ def _key(made_from: tuple[Hashable, ...]) -> tuple | None:
             or request.method != "GET" or "_flashes" in session or not current_user.is_authenticated):
         return None
     token_digest = hashlib.sha256(str(token).encode()).hexdigest()
-    return (version, current_user.get_id(), token_digest, request.full_path, *made_from)
+    # The language too: a person's language may change without a write (the switch keeps an anonymous choice
+    # in the session), and money and dates follow it (domain/locales.locale_for).
+    return (version, current_user.get_id(), token_digest, request.full_path, request_language(), *made_from)

@@ -60,7 +60,8 @@ def register_sign_in_prompt(login_manager) -> None:  # type: ignore[no-untyped-d
     @login_manager.unauthorized_handler
     def _sign_in_first():  # type: ignore[no-untyped-def]
         if request.path != "/":  # the home page is where everyone starts: nobody asked for a page yet
-            flash(login_manager.login_message, login_manager.login_message_category)
+            # A lazy text (create_app): flashed as this request's words, since a session keeps only strings.
+            flash(str(login_manager.login_message), login_manager.login_message_category)
         # Back to the page the person was on, not to the fragment's address; the sign-in form
         # follows ?next= only to a path on this site.
         back = request.url

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app, has_app_context
+from flask_babel import gettext
 from sqlalchemy import exists, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -103,9 +104,9 @@ def is_current_password(user: User, password: str) -> bool:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password after checking the current one; every other session of the person ends."""
     if not is_current_password(user, current):
-        raise PasswordRefused("current_password", "That is not your current password.")
+        raise PasswordRefused("current_password", gettext("That is not your current password."))
     if current == new:
-        raise PasswordRefused("password", "Choose a password different from the current one.")
+        raise PasswordRefused("password", gettext("Choose a password different from the current one."))
     set_password(user, new)
     user.session_version += 1
     audit.record(actor=user, entity_type="user", entity_id=user.id, action="password changed")
@@ -146,3 +147,20 @@ def activate(user: User, password: str) -> None:
     audit.record(actor=user, entity_type="user", entity_id=user.id, action="account activated")
     db.session.commit()
     db.session.refresh(user)
+
+
+def set_language(user: User, language: str | None) -> bool:
+    """A person's own language ("en", "fr"; None: the company's default); False, with nothing written, when it
+    is so already. Anything unsupported is refused (domain/locales.LANGUAGES)."""
+    from domain.errors import Invalid
+    from domain.locales import supported
+
+    if language is not None and supported(language) != language:
+        raise Invalid("language", gettext("Choose a language from the list."))
+    if user.language == language:
+        return False
+    audit.record(actor=user, entity_type="user", entity_id=user.id, action="changed", field="language",
+                 old=user.language or "company default", new=language or "company default")
+    user.language = language
+    db.session.commit()
+    return True

@@ -1,4 +1,5 @@
-"""The company's own settings: name, dictionary of words, default retention, invite message, time zone."""
+"""The company's own settings: name, dictionary of words, default retention, invite message, time zone, default
+language."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from domain.directory import (
     MAX_INVITE_MESSAGE,
 )
 from domain.errors import Invalid
+from domain.locales import supported
 from domain.models import Company, Dictionary, User, db
 from domain.money import PERCENT_PROBLEM
 from domain.permissions import PermissionDenied, require_company_admin
@@ -27,6 +29,7 @@ class CompanySettings:
     two_step_required_for_admins: bool = False
     notary_block_on_pay_applications: bool = False
     tax_number: str = ""  # GST/HST registration number as typed (domain/sales_taxes.normalise_tax_number)
+    default_language: str | None = None  # "en", "fr" (domain/locales.LANGUAGES); None: each browser's
 
 
 def update_company_settings(company: Company, settings: CompanySettings, by: User) -> list[str]:
@@ -41,6 +44,8 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
     if len(settings.invite_message) > MAX_INVITE_MESSAGE:
         raise Invalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
     tax_number = normalise_tax_number(settings.tax_number)
+    if settings.default_language is not None and supported(settings.default_language) != settings.default_language:
+        raise Invalid("default_language", "Choose a language from the list.")
     changed = audit.record_changes(company, {
         "name": settings.name.strip(),
         "dictionary": settings.dictionary,
@@ -50,6 +55,7 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
         "two_step_required_for_admins": settings.two_step_required_for_admins,
         "notary_block_on_pay_applications": settings.notary_block_on_pay_applications,
         "tax_number": tax_number,
+        "default_language": settings.default_language,
     }, by)
     db.session.commit()
     return changed

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 
-from domain import accounts, statuses, tokens
+from domain import accounts, locales, statuses, tokens
 from domain.dates import day
 from domain.locales import locale_for
 from domain.mailer import one_line
@@ -74,7 +75,22 @@ def render(message: OutboxMessage) -> Rendered:
         HOLDBACK_RELEASED: _claim_notice,
         PAYMENT_NOTICE: _payment_notice,
     }[message.kind]
-    return renderer(message)
+    # In the recipient's language (issue 18) once an e-mail's words are in the catalogue; the others in
+    # English, whatever the language of the request after which they happen to go.
+    language = recipient_language(message) if message.kind in TRANSLATED else locales.DEFAULT_LANGUAGE
+    with force_locale(locales.CATALOGUES[language]):
+        return renderer(message)
+
+
+# The e-mails whose words are all in the catalogue (translations/): they go in their recipient's language.
+TRANSLATED = frozenset({INVITE_TO_BILL})
+
+
+def recipient_language(message: OutboxMessage) -> str:
+    """The language `message` is read in: its recipient's own, else the own company's default (never the
+    language of whoever caused it to be sent), else English."""
+    recipient = db.session.get(User, message.to_user_id) if message.to_user_id else None
+    return locales.language_for(recipient, _own_company())
 
 
 def contract_and_month(commitment: Commitment, period: BillingPeriod) -> str:
@@ -299,7 +315,8 @@ def _invite_to_bill(message: OutboxMessage) -> Rendered:
         "yes_url": invite_link(invite, contact, "yes", message.to_address),
         "no_url": invite_link(invite, contact, "no", message.to_address),
     }
-    subject = one_line(f"{project.name}: invite to bill {contract_and_month(invite.commitment, invite.billing_period)}")
+    subject = one_line(gettext("%(project)s: invite to bill %(contract)s for %(month)s", project=project.name,
+                               contract=invite.commitment.number, month=period_name(invite.billing_period)))
     return Rendered(
         subject=subject,
         text=render_template("email/invite_to_bill.txt", **context),

@@ -191,6 +191,8 @@ class Company(db.Model):
     )
     # A vendor's GST/HST registration number (domain/sales_taxes.py): "123456789RT0001"; "" when none.
     tax_number: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    # The language of people who chose none ("en", "fr": domain/locales.LANGUAGES); None: their browser's.
+    default_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(
@@ -227,6 +229,8 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # Admins get the weekly digest (`flask --app app remind --digest`) unless they turn it off.
     weekly_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language this person reads pages and e-mails in ("en", "fr"); None: the company's default.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     company: Mapped[Company] = relationship(back_populates="users", foreign_keys=[company_id])
 

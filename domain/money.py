@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
+from flask_babel import gettext
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -17,6 +18,10 @@ MAX_AMOUNT = Decimal("999999999999.99")  # what a MONEY column, Numeric(14, 2), 
 
 # Plain decimal notation, ASCII digits, commas only as thousands separators.
 _PLAIN_AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)", re.ASCII)
+# French notation (fr_CA): a space between thousands, a comma before the cents. Spaces typed or pasted as no-break
+# (U+00A0) or narrow no-break (U+202F, what Babel writes) are read as spaces first.
+_FRENCH_AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?: \d{3})+|\d+)(?:,\d*)?|,\d+)", re.ASCII)
+_FRENCH_SPACES = re.compile("[ \u00a0\u202f]+")
 # A percentage is unsigned plain decimal notation, ASCII digits, no thousands separators.
 _PLAIN_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 PERCENT_PROBLEM = "Enter a percentage from 0 to 100. Use at most two decimals."
@@ -29,20 +34,37 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_money(text: str) -> Decimal:
-    """Parse what a person typed ("1,234.50", "$1234.5") into Decimal; ValueError if it is not money."""
+def parse_money(text: str, language: str | None = None) -> Decimal:
+    """Parse what a person typed into Decimal, in the way of their `language` (None: the language of the
+    request or e-mail being made, domain/locales.current_language): English "1,234.50", "$1234.5"; French
+    "1 234,50", "1234,5 $" (spaces, no-break or narrow no-break spaces between thousands). Never through a
+    float. ValueError if it is not money, saying which format is expected when it is money in the other one."""
+    if language is None:
+        from domain.locales import current_language
+
+        language = current_language()
+    french = language == "fr"
     cleaned = text.replace("$", "").strip()
-    if not cleaned.replace(",", ""):
-        raise ValueError("Enter an amount.")
+    if french:
+        cleaned = _FRENCH_SPACES.sub(" ", cleaned).strip()
+    if not cleaned.replace(",", "").replace(" ", ""):
+        raise ValueError(gettext("Enter an amount."))
     # Decimal() alone would also take "1e3", "1_000", "NaN" and non-ASCII digits, and
     # stripping every comma would read "1,5" as 15.00.
-    if not _PLAIN_AMOUNT.fullmatch(cleaned):
-        raise ValueError("Enter a number, like 1250.00.")
-    value = Decimal(cleaned.replace(",", ""))
+    plain, other = (_FRENCH_AMOUNT, _PLAIN_AMOUNT) if french else (_PLAIN_AMOUNT, _FRENCH_AMOUNT)
+    if not plain.fullmatch(cleaned):
+        if other.fullmatch(_FRENCH_SPACES.sub(" ", cleaned)):  # the other language's way: say which is expected
+            raise ValueError(gettext("Enter a number, like 1 250,00. Amounts here are in French format: a space "
+                                     "between thousands, a comma before the cents.") if french
+                             else gettext("Enter a number, like 1250.00. Amounts here are in English format: a "
+                                          "comma between thousands, a point before the cents."))
+        raise ValueError(gettext("Enter a number, like 1 250,00.") if french
+                         else gettext("Enter a number, like 1250.00."))
+    value = Decimal(cleaned.replace(" ", "").replace(",", ".") if french else cleaned.replace(",", ""))
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError("Use at most two decimals (cents).")
+        raise ValueError(gettext("Use at most two decimals (cents)."))
     if abs(value) > MAX_AMOUNT:
-        raise ValueError("Enter an amount below 1,000,000,000,000.00.")
+        raise ValueError(gettext("Enter an amount below 1,000,000,000,000.00."))
     return value.quantize(CENT) + 0  # + 0 turns a typed "-0" into 0.00
 
 

@@ -6,12 +6,14 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel.dates import format_interval, format_skeleton
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit
 from domain.clock import project_today
 from domain.errors import Invalid
+from domain.locales import current_language
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -44,9 +46,16 @@ def period_name(period: BillingPeriod) -> str:
 
 
 def dates_name(start: date, end: date) -> str:
-    """`period_name` from the dates alone (for rows that carry them without the period)."""
+    """`period_name` from the dates alone (for rows that carry them without the period). In French (the language
+    being written, domain/locales.current_language) as Babel writes fr_CA: "novembre 2026", "1–30 déc. 2026",
+    "26 oct. – 25 nov. 2026"."""
     last_day = calendar.monthrange(start.year, start.month)[1]
-    if start.day == 1 and end == start.replace(day=last_day):
+    whole_month = start.day == 1 and end == start.replace(day=last_day)
+    if current_language() == "fr":
+        if whole_month:
+            return format_skeleton("yMMMM", start, locale="fr_CA")
+        return format_interval(start, end, "yMMMd", locale="fr_CA")
+    if whole_month:
         return f"{start:%B %Y}"
     if start.year == end.year:
         return f"{start:%b %-d} to {end:%b %-d, %Y}"

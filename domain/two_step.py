@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pyotp
 import segno
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 
@@ -74,8 +75,8 @@ def turn_on(user: User, secret: str, code: str) -> list[str]:
     step = _matching_step(secret, code, after=None)
     if step is None:
         db.session.rollback()
-        raise TwoStepRefused("That code does not match. Enter the 6-digit code your app shows now for "
-                             "Progress Billings (it changes every 30 seconds).")
+        raise TwoStepRefused(gettext("That code does not match. Enter the 6-digit code your app shows now for "
+                                     "Progress Billings (it changes every 30 seconds)."))
     user.totp_secret = secret
     user.totp_last_step = step
     user.two_step_enabled_at = utcnow()
@@ -128,8 +129,8 @@ def verify(user: User, code: str) -> str:
             .values(used_at=utcnow())).rowcount
         if used == 1:
             return "recovery code"
-    raise TwoStepRefused("That code is not right. Enter the 6-digit code your authenticator app shows now, "
-                         "or one of your recovery codes.")
+    raise TwoStepRefused(gettext("That code is not right. Enter the 6-digit code your authenticator app shows now, "
+                                 "or one of your recovery codes."))
 
 
 def _matching_step(secret: str, code: str, after: int | None) -> int | None:

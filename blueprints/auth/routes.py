@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth.forms import ForgotPasswordForm, ResetPasswordForm, SetupForm, SignInForm, TwoStepForm
 from blueprints.auth.limits import limit_attempts, limit_reset_requests
 from blueprints.auth.sessions import now_seconds, start_session
+from blueprints.language import SESSION_KEY as LANGUAGE_CHOSEN
 from blueprints.web import deliver_mail_after_response, link_problem, read_link
 from domain import accounts, password_reset, tokens, two_step
 from domain.models import User, db
@@ -48,8 +50,8 @@ def sign_in():
             return redirect(url_for("auth.two_step"), code=303)
         if user is not None:
             start_session(user, "password", remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")), code=303)
-        form.password.errors.append("E-mail or password is incorrect.")
+            return redirect(safe_next(request.args.get("next")), code=303)
+        form.password.errors.append(_("E-mail or password is incorrect."))
     status = 422 if form.errors else 200
     return render_template("auth/sign_in.html", form=form), status
 
@@ -63,7 +65,7 @@ def enter_two_step_code():
             or user.session_version != pending.get("version")
             or now_seconds() - pending.get("since", 0) > TWO_STEP_PENDING_SECONDS):
         session.pop("two_step", None)
-        flash("Sign in with your e-mail and password first (the code step waits 5 minutes at most).", "info")
+        flash(_("Sign in with your e-mail and password first (the code step waits 5 minutes at most)."), "info")
         return redirect(url_for("auth.sign_in"), code=303)
     form = TwoStepForm()
     if form.validate_on_submit():
@@ -77,9 +79,9 @@ def enter_two_step_code():
             start_session(user, f"password and {how}", remember=pending.get("remember", False))
             if how == "recovery code":
                 left = two_step.recovery_codes_left(user)
-                flash(f"You used a recovery code; {left} left. Each one works once: make new ones on "
-                      "Your account if you are running low.", "warning" if left < 4 else "info")
-            return redirect(_safe_next(pending.get("next")), code=303)
+                flash(_("You used a recovery code; %(left)d left. Each one works once: make new ones on "
+                        "Your account if you are running low.", left=left), "warning" if left < 4 else "info")
+            return redirect(safe_next(pending.get("next")), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/two_step.html", form=form), status
 
@@ -130,22 +132,26 @@ def reset_password():
         home = url_for("portal.home" if user.is_collaborator else "setup.home")
         if user.two_step_enabled:  # a reset link proves the mailbox, not the phone
             _ask_for_code(user, remember=False, next_page=home)
-            flash("Your new password is set. Enter the code from your authenticator app to sign in.", "success")
+            flash(_("Your new password is set. Enter the code from your authenticator app to sign in."), "success")
             return redirect(url_for("auth.two_step"), code=303)
         start_session(user, "password reset link")
-        flash("Your new password is set and you are signed in. You were signed out everywhere else.", "success")
+        flash(_("Your new password is set and you are signed in. You were signed out everywhere else."), "success")
         return redirect(home, code=303)
     status = 422 if form.errors else 200
-    return render_template("auth/reset_password.html", form=form, user=user, token=token), status
+    return render_template("auth/reset_password.html", form=form, user=user, token=token,
+                           min_password_length=accounts.MIN_PASSWORD_LENGTH), status
 
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    language = session.get(LANGUAGE_CHOSEN)
     logout_user()
     session.clear()  # nothing of this person's half-done steps is left for whoever uses the browser next
-    flash("You are signed out.", "info")
+    if language:  # but the language this browser reads stays
+        session[LANGUAGE_CHOSEN] = language
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"), code=303)
 
 
@@ -165,13 +171,13 @@ def setup():
         except accounts.SetupAlreadyDone:
             abort(404)
         start_session(user, "first-run setup")
-        flash("Your company is set up and you are its first admin.", "success")
+        flash(_("Your company is set up and you are its first admin."), "success")
         return redirect(url_for("setup.home"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/setup.html", form=form), status
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Follow ?next= only to a path on this site, never to another host."""
     if target:
         parts = urlsplit(target)

@@ -15,6 +15,7 @@ from flask import current_app, flash, make_response, redirect, request, session,
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from blueprints.language import SESSION_KEY as LANGUAGE_CHOSEN
 from domain import accounts, two_step
 from domain.models import User
 from extensions import htmx
@@ -33,8 +34,12 @@ def now_seconds() -> int:
 
 def start_session(user: User, how: str, remember: bool = False) -> None:
     """Every way of signing in ends here: the person is signed in under their session version, with a
-    fresh session (nothing of a previous person's half-done steps), and the sign-in is recorded."""
+    fresh session (nothing of a previous person's half-done steps, only the language this browser chose), and
+    the sign-in is recorded."""
+    language = session.get(LANGUAGE_CHOSEN)
     session.clear()
+    if language:
+        session[LANGUAGE_CHOSEN] = language
     accounts.record_sign_in(user, get_remote_address(), how=how)
     login_user(user, remember=False)
     session.permanent = remember

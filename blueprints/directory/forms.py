@@ -24,6 +24,7 @@ from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, id_or_none, ti
 from domain import company_settings, directory, people, reminders, vendors
 from domain.dates import known_zones
 from domain.errors import Invalid
+from domain.locales import LANGUAGES
 from domain.models import Dictionary
 from domain.money import PERCENT_PROBLEM, parse_percent
 
@@ -86,6 +87,11 @@ class CompanySettingsForm(AppForm):
     two_step_required_for_admins = BooleanField("Company admins must use two-step sign-in")
     notary_block_on_pay_applications = BooleanField("Add a notary block to pay application PDFs")
     tax_number = StringField("GST/HST registration number", filters=[_strip], validators=_at_most(40))
+    # "": no default, each person's browser decides (domain/locales.language_for); the service checks the rest.
+    default_language = SelectField("Default language", validate_choice=False, filters=[lambda v: v or ""],
+                                   choices=[SelectChoice("", "Each person's browser"),
+                                            *(SelectChoice(code, name, render_kw={"lang": code})
+                                              for code, name in LANGUAGES.items())])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -98,7 +104,7 @@ class CompanySettingsForm(AppForm):
             invite_message=self.invite_message.data or "", time_zone=self.time_zone.data,
             two_step_required_for_admins=bool(self.two_step_required_for_admins.data),
             notary_block_on_pay_applications=bool(self.notary_block_on_pay_applications.data),
-            tax_number=self.tax_number.data or "")
+            tax_number=self.tax_number.data or "", default_language=self.default_language.data or None)
 
 
 class ReminderPolicyForm(AppForm):

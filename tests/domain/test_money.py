@@ -9,6 +9,9 @@ import pytest
 from domain.money import cents, from_cents, parse_money, parse_percent, percent_of
 
 NOT_A_NUMBER = "Enter a number, like 1250.00."
+# Money typed the French way in an English form (issue 18): the same words, and which format is expected.
+FRENCH_IN_ENGLISH = (f"{NOT_A_NUMBER} Amounts here are in English format: a comma between thousands, "
+                     "a point before the cents.")
 
 
 @pytest.mark.parametrize(
@@ -47,7 +50,7 @@ def test_parse_money_accepts(typed: str, expected: str) -> None:
         ("abc", NOT_A_NUMBER),
         ("12abc", NOT_A_NUMBER),
         ("1.2.3", NOT_A_NUMBER),
-        ("1 234", NOT_A_NUMBER),
+        ("1 234", FRENCH_IN_ENGLISH),
         ("(5)", NOT_A_NUMBER),
         ("0x10", NOT_A_NUMBER),
         ("NaN", NOT_A_NUMBER),
@@ -65,10 +68,10 @@ def test_parse_money_accepts(typed: str, expected: str) -> None:
         ("1_000", NOT_A_NUMBER),
         ("\u0661\u0662", NOT_A_NUMBER),
         # A comma is a thousands separator, never a decimal comma: "1,5" must not become 15.00.
-        ("1,5", NOT_A_NUMBER),
-        ("12,34", NOT_A_NUMBER),
+        ("1,5", FRENCH_IN_ENGLISH),
+        ("12,34", FRENCH_IN_ENGLISH),
         ("1,23,456", NOT_A_NUMBER),
-        ("1234,567", NOT_A_NUMBER),
+        ("1234,567", FRENCH_IN_ENGLISH),
         ("1.234", "Use at most two decimals (cents)."),
         ("0.005", "Use at most two decimals (cents)."),
         ("1000000000000", "Enter an amount below 1,000,000,000,000.00."),

@@ -1,0 +1,136 @@
+"""The French catalogue (issue 18): up to date with the code, complete, compiled; and the templates declared
+translated have no text outside gettext.
+
+When a test here fails: `make messages` (README, "Languages"), translate what arrived empty in
+translations/fr_CA/LC_MESSAGES/messages.po, `make messages` again to compile, commit the .po and the .mo.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from jinja2 import Environment, nodes
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "translations" / "fr_CA" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+
+# The templates whose every word goes through gettext. The list grows as the rest of the app is translated;
+# a template here with a bare word fails test_translated_templates_have_no_bare_text.
+TRANSLATED_TEMPLATES = (
+    "base.html",
+    "partials/_language_switch.html",
+    "auth/sign_in.html",
+    "auth/forgot_password.html",
+    "auth/reset_password.html",
+    "auth/two_step.html",
+    "account/index.html",
+    "account/two_step.html",
+    "account/recovery_codes.html",
+    "email/_layout.html",
+    "email/invite_to_bill.html",
+    "email/invite_to_bill.txt",
+)
+# Attributes a person reads or hears (a screen reader says aria-label and title).
+_READ_ATTRIBUTES = re.compile(r"""\b(?:title|alt|placeholder|aria-label|aria-description)\s*=\s*(["'])(.*?)\1""",
+                              re.S)
+
+
+def _msgids(catalog) -> set[str | tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    return {m.id for m in catalog if m.id}
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """What `make messages` extracts from the code now, as a catalogue template."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k",
+               "lazy_gettext", "--no-location", "--omit-header", "-o", str(pot), "."]
+    subprocess.run(command,  # noqa: S603 - our own interpreter and arguments
+                   cwd=ROOT, check=True, capture_output=True)
+    with pot.open("rb") as f:
+        return read_po(f)
+
+
+@pytest.fixture(scope="module")
+def french():  # type: ignore[no-untyped-def]
+    with PO.open("rb") as f:
+        return read_po(f, locale="fr_CA")
+
+
+def test_the_committed_catalogue_is_up_to_date_with_the_code(extracted, french):
+    missing = _msgids(extracted) - _msgids(french)
+    stale = _msgids(french) - _msgids(extracted)
+    assert not missing, f"run `make messages` and translate: {sorted(map(str, missing))[:10]}"
+    assert not stale, f"run `make messages`: no longer in the code: {sorted(map(str, stale))[:10]}"
+
+
+def test_every_string_has_a_french_translation(french):
+    untranslated = [m.id for m in french if m.id and (
+        not all(m.string) if isinstance(m.string, tuple) else not m.string)]
+    fuzzy = [m.id for m in french if m.id and m.fuzzy]
+    assert not untranslated, f"translate in {PO.relative_to(ROOT)}: {untranslated[:10]}"
+    assert not fuzzy, f"check and unmark the fuzzy translations: {fuzzy[:10]}"
+
+
+def test_translations_keep_their_placeholders(french):
+    placeholder = re.compile(r"%\((\w+)\)[sd]")
+    for message in french:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set(placeholder.findall(ids[0]))
+        for string in strings:
+            assert set(placeholder.findall(string)) == expected, (message.id, string)
+
+
+def test_the_compiled_catalogue_is_the_committed_one(french):
+    with MO.open("rb") as f:
+        compiled = read_mo(f)
+    def pairs(catalog):  # type: ignore[no-untyped-def]
+        def plain(value):  # type: ignore[no-untyped-def]
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {plain(m.id): plain(m.string) for m in catalog if m.id}
+
+    assert pairs(compiled) == pairs(french), \
+        "run `make messages` to compile the .po and commit the .mo"
+
+
+def _environment() -> Environment:
+    env = Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, autoescape=True)
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def _bare_text(source: str) -> list[str]:
+    """Words in a template that do not go through gettext: its literal text (outside tags, comments and
+    {% trans %}) and the read attributes written as literal text. The template's literal pieces are read in
+    order, each {{ }} or {% %} between them a placeholder, so that a tag cut by an expression is still a tag."""
+    text = "\x00".join(data.data for data in _environment().parse(source).find_all(nodes.TemplateData))
+    found = [value.strip() for _, value in _READ_ATTRIBUTES.findall(text) if re.search(r"[^\W\d_]", value)]
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", text, flags=re.S | re.I)
+    text = re.sub(r"<[^>]*>", " ", text)
+    text = re.sub(r"&[#\w]+;", " ", text)
+    return found + re.findall(r"[^\W\d_][\w'’.-]*", text)
+
+
+@pytest.mark.parametrize("name", TRANSLATED_TEMPLATES)
+def test_translated_templates_have_no_bare_text(name):
+    source = (ROOT / "templates" / name).read_text()
+    assert _bare_text(source) == [], f"{name}: wrap these in _() or {{% trans %}}"
+
+
+def test_the_bare_text_check_finds_bare_text():
+    assert _bare_text('<p class="x">Hello {{ name }}</p>') == ["Hello"]
+    assert _bare_text('<a title="Open it" href="{{ url }}">{{ _("Open") }}</a>') == ["Open it"]
+    assert _bare_text("{% trans %}Hello {{ name }}{% endtrans %} <b>{{ _('x') }}</b>") == []
+    assert _bare_text('<input type="hidden" name="next" value="{{ here }}"> &middot;') == []
+    assert _bare_text("{{ kind }}: {{ number }}\nBilling period: {{ x }}") == ["Billing", "period"]
