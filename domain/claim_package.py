@@ -2,7 +2,8 @@
 
 PDF attachments are appended as they are, JPEG and PNG photos one per page scaled to fit, and
 everything else (and any PDF that is broken or password-protected) is listed on a last page by
-name and size. The total size of the attachments is checked before any file is read.
+name and size. The total size of the attachments is checked before any file is read. The pages it writes
+itself (photo captions, the listing) are in the pay application's language.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from domain import pay_application
 from domain.attachments import JPEG, PDF, PNG
+from domain.locales import N_, current_language, supported, writing
 from domain.models import Attachment, Claim
 
 MAX_BYTES = 100 * 1024 * 1024
@@ -33,11 +37,20 @@ class Listed:
 
 
 def human_size(size: int) -> str:
+    """"12 bytes", "3 KB", "1.5 MB" (in French "12 octets", "3 Ko", "1,5 Mo")."""
     if size < 1024:
-        return f"{size} bytes"
+        return _("%(size)s bytes", size=size)
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
+        return _("%(size)s KB", size=f"{size / 1024:.0f}")
+    megabytes = f"{size / 1024 / 1024:.1f}"
+    return _("%(size)s MB", size=megabytes if current_language() == "en" else megabytes.replace(".", ","))
+
+
+# Why a file of the backup is listed rather than shown (translated where the listing is drawn).
+MISSING, NOT_SHOWN = N_("missing from the file store"), N_("not a PDF or a JPEG/PNG photo")
+ENCRYPTED, UNREADABLE, NO_PAGES = (N_("a password-protected PDF"), N_("a PDF that could not be read"),
+                                   N_("a PDF without pages"))
+BAD_IMAGE = N_("an image that could not be read")
 
 
 def fits_in_email(claim: Claim, max_bytes: int) -> bool:
@@ -46,29 +59,35 @@ def fits_in_email(claim: Claim, max_bytes: int) -> bool:
     return sum(a.size_bytes for a in claim.attachments) <= max_bytes
 
 
-def build(claim: Claim, folder: str, max_bytes: int = MAX_BYTES) -> bytes:
-    """The package PDF; PackageTooLarge (before any file is read) when the attachments exceed max_bytes."""
+def build(claim: Claim, folder: str, max_bytes: int = MAX_BYTES, language: str | None = None) -> bytes:
+    """The package PDF in `language` (None: the language being written now); PackageTooLarge (before any file
+    is read, in the language being written now) when the attachments exceed max_bytes."""
     total = sum(a.size_bytes for a in claim.attachments)
     if total > max_bytes:
-        raise PackageTooLarge(
-            f"The attachments of this claim come to {human_size(total)}, more than the {human_size(max_bytes)} "
-            "a package can hold. Download the PDF and the attachments one by one instead.")
+        raise PackageTooLarge(_(
+            "The attachments of this claim come to %(total)s, more than the %(most)s a package can hold. Download "
+            "the PDF and the attachments one by one instead.", total=human_size(total), most=human_size(max_bytes)))
+    with writing(supported(language) or current_language()) as chosen:
+        return _build(claim, folder, chosen)
+
+
+def _build(claim: Claim, folder: str, language: str) -> bytes:
     from pypdf import PdfReader, PdfWriter
 
-    application = pay_application.from_claim(claim)
+    application = pay_application.from_claim(claim, language)
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(pay_application.render_pdf(application))))
     listed: list[Listed] = []
     for attachment in claim.attachments:
         path = Path(folder) / attachment.storage_key
         if not path.is_file():
-            listed.append(Listed(attachment.filename, attachment.size_bytes, "missing from the file store"))
+            listed.append(Listed(attachment.filename, attachment.size_bytes, MISSING))
         elif attachment.content_type == PDF.content_type:
             _append_pdf(writer, attachment, path, listed)
         elif attachment.content_type in (JPEG.content_type, PNG.content_type):
             _append_photo(writer, attachment, path, listed, application)
         else:
-            listed.append(Listed(attachment.filename, attachment.size_bytes, "not a PDF or a JPEG/PNG photo"))
+            listed.append(Listed(attachment.filename, attachment.size_bytes, NOT_SHOWN))
     if listed:
         writer.append(PdfReader(io.BytesIO(_listing(listed, application))))
     out = io.BytesIO()
@@ -83,15 +102,15 @@ def _append_pdf(writer, attachment: Attachment, path: Path, listed: list[Listed]
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
-            listed.append(Listed(attachment.filename, attachment.size_bytes, "a password-protected PDF"))
+            listed.append(Listed(attachment.filename, attachment.size_bytes, ENCRYPTED))
             return
         pages = len(reader.pages)  # reads the page tree: a broken file fails here, before anything is added
         writer.append(reader)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
-        listed.append(Listed(attachment.filename, attachment.size_bytes, "a PDF that could not be read"))
+        listed.append(Listed(attachment.filename, attachment.size_bytes, UNREADABLE))
         return
     if pages == 0:
-        listed.append(Listed(attachment.filename, attachment.size_bytes, "a PDF without pages"))
+        listed.append(Listed(attachment.filename, attachment.size_bytes, NO_PAGES))
 
 
 def _append_photo(writer, attachment: Attachment, path: Path, listed: list[Listed],  # type: ignore[no-untyped-def]
@@ -118,13 +137,14 @@ def _append_photo(writer, attachment: Attachment, path: Path, listed: list[Liste
         w, h = width * scale, height * scale
         canvas.setFont("PB", 8)
         canvas.drawString(margin, page_h - margin - 10, pay_application._fit(
-            f"{attachment.filename} · backup to {application.contract}, application no. "
-            f"{application.application_number}", "PB", 8, page_w - 2 * margin))
+            f"{attachment.filename} · " + _("backup to %(contract)s, application no. %(number)s",
+                                            contract=application.contract, number=application.application_number),
+            "PB", 8, page_w - 2 * margin))
         canvas.drawImage(image, (page_w - w) / 2, page_h - margin - caption - h, w, h)
         canvas.showPage()
         canvas.save()
     except Exception:  # noqa: BLE001 - Pillow and ReportLab raise many kinds for a damaged or huge image
-        listed.append(Listed(attachment.filename, attachment.size_bytes, "an image that could not be read"))
+        listed.append(Listed(attachment.filename, attachment.size_bytes, BAD_IMAGE))
         return
     writer.append(PdfReader(buffer))
 
@@ -139,13 +159,15 @@ def _listing(listed: list[Listed], application: pay_application.PayApplication) 
     t = pay_application.text
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=36, rightMargin=36, topMargin=36, bottomMargin=36)
-    rows = [[Paragraph("<b>File</b>", s["base"]), Paragraph("<b>Size</b>", s["base"]),
-             Paragraph("<b>Not shown because it is</b>", s["base"])]]
+    bold = pay_application.bold
+    rows = [[Paragraph(bold(_("File")), s["base"]), Paragraph(bold(_("Size")), s["base"]),
+             Paragraph(bold(_("Not shown because it is")), s["base"])]]
     rows += [[Paragraph(t(f.filename), s["base"]), Paragraph(human_size(f.size_bytes), s["base"]),
-              Paragraph(t(f.why), s["base"])] for f in listed]
+              Paragraph(t(_(f.why)), s["base"])] for f in listed]
     table = Table(rows, colWidths=[270, 70, 200], repeatRows=1)
     table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, "#9aa3ad"), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    doc.build([Paragraph(t(f"Other backup to application no. {application.application_number}"), s["h2"]),
-               Paragraph(t("These files are attached to the claim but not shown in this document; download them "
-                           "from the claim page."), s["small"]), table])
+    doc.build([Paragraph(t(_("Other backup to application no. %(number)s", number=application.application_number)),
+                         s["h2"]),
+               Paragraph(t(_("These files are attached to the claim but not shown in this document; download them "
+                             "from the claim page.")), s["small"]), table])
     return buffer.getvalue()

@@ -4,7 +4,8 @@ re-works in Excel.
 The figures are the ones the pages show: the board's rows (domain/board.py, with its filter and the
 Private list already applied) and the claim's G703 lines from `claims.figures`. Money goes out as
 `Decimal` to the cent: plain numbers in CSV, numeric cells in .xlsx. Text is neutralised so a title
-like `=HYPERLINK(...)` stays text in a spreadsheet program (domain/spreadsheet.py).
+like `=HYPERLINK(...)` stays text in a spreadsheet program (domain/spreadsheet.py). Headers, the sheet's name
+and the words in cells (statuses, "Totals") are in the language asked for (issue 18); numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import claims
 from domain.board import Board
+from domain.locales import N_, current_language, supported, writing
 from domain.models import Claim, ClaimLine, ClaimStatus, db
 from domain.money import ZERO, cents, from_cents, sum_cents
 from domain.spreadsheet import MONEY, PERCENT, TEXT, SheetColumn, write_csv, write_xlsx
@@ -52,6 +55,10 @@ class Export:
         return f"{self.file_stem}.{kind}"
 
 
+# The words a board's cells hold (the invite's and the claim's status), for the catalogue.
+INVITE_WORDS = (N_("Not Invited"), N_("Invited"), N_("Accepted"), N_("Declined"))
+
+
 def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else cents(value)
 
@@ -59,6 +66,11 @@ def _money(value: Decimal | None) -> Decimal | None:
 def _in_currency(columns: list[SheetColumn], currency: str) -> list[SheetColumn]:
     """Money columns name their currency, since the cells are plain numbers: "Current amount due (CAD)"."""
     return [replace(c, header=f"{c.header} ({currency})") if c.kind == MONEY else c for c in columns]
+
+
+def _word(value: str) -> str:
+    """A status word as the language being written says it ("" stays "")."""
+    return _(value) if value else ""
 
 
 def _month(day: date) -> str:
@@ -73,29 +85,36 @@ def _name_part(text: str) -> str:
 # --- the board ----------------------------------------------------------------------------------
 
 
-def board_export(board: Board, terms: Terms) -> Export:
-    """One row per commitment the board shows (same period, same filter, same rows), in its order.
+def board_export(board: Board, terms: Terms, language: str | None = None) -> Export:
+    """One row per commitment the board shows (same period, same filter, same rows), in its order, in `language`
+    (None: the language being written now) with `terms`' dictionary.
 
     A fixed number of statements whatever the number of rows: the board's own, plus one for the
     sums of work this period (E) of the rows' claims; the claim row stores the rest.
     """
+    with writing(supported(language) or current_language()):
+        return _board_export(board, Terms(terms.dictionary))
+
+
+def _board_export(board: Board, terms: Terms) -> Export:
     assert board.period is not None
     terms = terms.for_project(board.project)
     rows = board.rows
     this_period = _this_period_by_claim([r.claim.id for r in rows if r.claim is not None])
+    claim = terms("claim")
     columns = [
-        SheetColumn("Number", TEXT, 12), SheetColumn("Title", TEXT, 32), SheetColumn("Vendor", TEXT, 28),
-        SheetColumn(terms("claim_contact", plural=True), TEXT, 32), SheetColumn("Invite", TEXT, 12),
-        SheetColumn(f"{terms('claim')} #", TEXT, 8), SheetColumn(f"{terms('claim')} status", TEXT, 20),
-        SheetColumn("Scheduled value", MONEY), SheetColumn("Previous", MONEY), SheetColumn("This period", MONEY),
-        SheetColumn("Stored", MONEY), SheetColumn("To date", MONEY), SheetColumn("% complete", PERCENT, 11),
-        SheetColumn("Balance to finish", MONEY), SheetColumn(terms("retention"), MONEY),
-        SheetColumn("Current amount due", MONEY),
+        SheetColumn(_("Number"), TEXT, 12), SheetColumn(_("Title"), TEXT, 32), SheetColumn(_("Vendor"), TEXT, 28),
+        SheetColumn(terms("claim_contact", plural=True), TEXT, 32), SheetColumn(_("Invite"), TEXT, 12),
+        SheetColumn(f"{claim} #", TEXT, 8), SheetColumn(_("%(claim)s status", claim=claim), TEXT, 20),
+        SheetColumn(_("Scheduled value"), MONEY), SheetColumn(_("Previous"), MONEY),
+        SheetColumn(_("This period"), MONEY), SheetColumn(_("Stored"), MONEY), SheetColumn(_("To date"), MONEY),
+        SheetColumn(_("%(percent)s complete", percent="%"), PERCENT, 11), SheetColumn(_("Balance to finish"), MONEY),
+        SheetColumn(terms("retention"), MONEY), SheetColumn(_("Current amount due"), MONEY),
     ]
     taxed = bool(board.project.taxes) or any(r.claim is not None and r.claim.sales_tax for r in rows)
     if taxed:  # line 8 above is before tax, as on the claim
-        columns[-1] = SheetColumn("Current amount due before tax", MONEY)
-        columns += [SheetColumn("Sales tax", MONEY), SheetColumn("Current amount due", MONEY)]
+        columns[-1] = SheetColumn(_("Current amount due before tax"), MONEY)
+        columns += [SheetColumn(_("Sales tax"), MONEY), SheetColumn(_("Current amount due"), MONEY)]
     columns = _in_currency(columns, board.project.currency.value)
     out: list[list[Cell]] = []
     for row in rows:
@@ -109,8 +128,8 @@ def board_export(board: Board, terms: Terms) -> Export:
             stored = claim.total_completed_and_stored - claim.work_completed_to_date
             retention, due, tax = claim.retention_total, claim.current_amount_due, claim.sales_tax
         out.append([
-            c.number, c.title, c.vendor.name, "; ".join(u.name for u in row.contacts), row.invite_label,
-            str(claim.number) if claim else "", claim.status.value if claim else "",
+            c.number, c.title, c.vendor.name, "; ".join(u.name for u in row.contacts), _word(row.invite_label),
+            str(claim.number) if claim else "", _word(claim.status.value) if claim else "",
             *map(_money, (row.scheduled_value, previous, work, stored, row.to_date)), row.percent_complete,
             *map(_money, (row.scheduled_value - row.to_date, retention, due)),
             *(map(_money, (tax, None if due is None else due + tax)) if taxed else ()),  # type: ignore[operator]
@@ -136,20 +155,29 @@ def _this_period_by_claim(claim_ids: list[int]) -> dict[int, Decimal]:
 # --- a claim's lines ----------------------------------------------------------------------------
 
 
-def claim_lines_export(claim: Claim, terms: Terms) -> Export:
-    """The G703 continuation sheet: a row per SOV line and a totals row, the figures of `claims.figures`."""
+def claim_lines_export(claim: Claim, terms: Terms, language: str | None = None) -> Export:
+    """The G703 continuation sheet: a row per SOV line and a totals row, the figures of `claims.figures`, in
+    `language` (None: the language being written now) with `terms`' dictionary."""
+    with writing(supported(language) or current_language()):
+        return _claim_lines_export(claim, Terms(terms.dictionary))
+
+
+def _claim_lines_export(claim: Claim, terms: Terms) -> Export:
+    from domain.pay_application import tax_label
+
     terms = terms.for_project(claim.commitment.project)
     lines, totals = claims.figures(claim)
     columns = [
-        SheetColumn("Item (A)", TEXT, 14), SheetColumn("Description (B)", TEXT, 40),
-        SheetColumn("Scheduled value (C)", MONEY), SheetColumn("Previous (D)", MONEY),
-        SheetColumn("This period (E)", MONEY), SheetColumn("Stored (F)", MONEY),
-        SheetColumn("Completed and stored to date (G)", MONEY, 20), SheetColumn("% (G/C)", PERCENT, 9),
-        SheetColumn("Balance to finish (H)", MONEY), SheetColumn(f"{terms('retention')} (I)", MONEY),
+        SheetColumn(_("Item (A)"), TEXT, 14), SheetColumn(_("Description (B)"), TEXT, 40),
+        SheetColumn(_("Scheduled value (C)"), MONEY), SheetColumn(_("Previous (D)"), MONEY),
+        SheetColumn(_("This period (E)"), MONEY), SheetColumn(_("Stored (F)"), MONEY),
+        SheetColumn(_("Completed and stored to date (G)"), MONEY, 20), SheetColumn("% (G/C)", PERCENT, 9),
+        SheetColumn(_("Balance to finish (H)"), MONEY), SheetColumn(f"{terms('retention')} (I)", MONEY),
     ]
     if totals.taxes:  # line 8 and its taxes, on the totals row only
-        columns += [SheetColumn("Current amount due before tax", MONEY),
-                    *(SheetColumn(tax.label, MONEY) for tax in totals.taxes), SheetColumn("Current amount due", MONEY)]
+        columns += [SheetColumn(_("Current amount due before tax"), MONEY),
+                    *(SheetColumn(tax_label(tax), MONEY) for tax in totals.taxes),
+                    SheetColumn(_("Current amount due"), MONEY)]
     blank: list[Cell] = [None] * (len(totals.taxes) + 2 if totals.taxes else 0)
     columns = _in_currency(columns, claim.commitment.project.currency.value)
     out: list[list[Cell]] = []
@@ -157,7 +185,7 @@ def claim_lines_export(claim: Claim, terms: Terms) -> Export:
         out.append([sov.cost_code, sov.description, *map(_money, (
             f.scheduled_value, f.previous, f.this_period, f.stored, f.completed_and_stored)),
             f.percent_complete, _money(f.balance_to_finish), _money(f.retention), *blank])
-    out.append(["", "Totals", *map(_money, (
+    out.append(["", _("Totals"), *map(_money, (
         totals.contract_sum_to_date, totals.work_completed_to_date - totals.this_period, totals.this_period,
         totals.stored, totals.total_completed_and_stored)),
         totals.percent_complete, _money(totals.balance_to_finish), _money(totals.retention_by_lines),

@@ -416,11 +416,14 @@ def client_email_attachments(message: OutboxMessage) -> list[tuple[str, str, byt
     claim = db.session.get(Claim, message.claim_id)
     if claim.status in EDITABLE or claim.status is ClaimStatus.WITHDRAWN:
         raise ClaimRefused(f"Claim {claim.id} is {claim.status.value} again: not sent to the client.")
+    # In the client's language: the own company's default (the client is no person of the app).
+    language = emails.recipient_language(message)
     files = [(pay_application.filename(claim), "application/pdf",
-              pay_application.render_pdf(pay_application.from_claim(claim)))]
+              pay_application.render_pdf(pay_application.from_claim(claim, language)))]
     if not package_goes_by_email(claim):
         return files
-    package = claim_package.build(claim, current_app.config["UPLOAD_FOLDER"], current_app.config["PACKAGE_MAX_BYTES"])
+    package = claim_package.build(claim, current_app.config["UPLOAD_FOLDER"], current_app.config["PACKAGE_MAX_BYTES"],
+                                  language)
     return [*files, (pay_application.filename(claim, "package"), "application/pdf", package)]
 
 

@@ -10,8 +10,11 @@ company has no country field yet, so its time zone says it: a company in one of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, has_app_context
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 
 from domain.models import Company, Country, Currency, Project, User
 
@@ -108,6 +111,16 @@ def current_language() -> str:
     if locale is None:
         return DEFAULT_LANGUAGE
     return supported(locale.language) or DEFAULT_LANGUAGE
+
+
+@contextmanager
+def writing(language: str | None) -> Iterator[str]:
+    """Everything made inside (gettext, Terms, the status words) in `language`'s words, whatever the request's:
+    a document downloaded in the reader's language, or attached to an e-mail in its recipient's. Yields the
+    language, English for anything unsupported."""
+    language = supported(language) or DEFAULT_LANGUAGE
+    with force_locale(CATALOGUES[language]):
+        yield language
 
 
 def locale_for(project: Project | None, user: User | None = None, company: Company | None = None,

@@ -5,6 +5,10 @@
 (lines 1 to 9 of SPEC §6), then the continuation sheet, one row per line of the schedule of values.
 Every figure comes from `claims.figures(claim)` and is written with `money.format_money`, so the
 PDF says exactly what the claim page says.
+
+A document is in one language (issue 18), given to `from_claim`: the reader's for a download, the recipient's
+for an e-mail's attachment. Its words go through gettext inside `locales.writing(language)`, its money and dates
+follow the locale; the figures are the same in every language.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import dates, g702
-from domain.locales import locale_for
+from domain.locales import DEFAULT_LANGUAGE, N_, current_language, locale_for, supported, writing
 from domain.money import ZERO, format_money
 from domain.terms import Terms
 
@@ -124,6 +129,7 @@ class PayApplication:
     # On a project under a prompt payment law (domain/prompt_payment.py): what a proper invoice must also say
     # (e.g. Ontario Construction Act s. 6.1), as (label, text) rows; empty elsewhere.
     proper_invoice: list[tuple[str, str]] = field(default_factory=list)
+    language: str = DEFAULT_LANGUAGE  # the words it is drawn in (domain/locales.py: LANGUAGES)
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -135,9 +141,33 @@ class PayApplication:
 # --- from a claim -----------------------------------------------------------------------------------
 
 
-def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
+# The status words a document shows, for the catalogue (domain/statuses.py keeps them stable in English).
+STATUS_WORDS = (N_("Draft"), N_("Under Review"), N_("Revise and Resubmit"), N_("Pending Owner Approval"),
+                N_("Approved as Noted"), N_("Approved"), N_("Withdrawn"), N_("Submitted to client"))
+# Sales taxes by their usual names: Canada's in French are TPS, TVH, TVQ and TVP; any other name as typed.
+KIND_WORDS = (N_("Subcontract"), N_("Purchase Order"), N_("Head Contract"))  # a contract's kind, before its number
+TAX_NAMES = {"GST": N_("GST"), "HST": N_("HST"), "QST": N_("QST"), "PST": N_("PST")}
+
+
+def tax_label(tax: g702.Tax | g702.TaxFigure) -> str:
+    """A tax's name and rate in the language being written: "HST 13%", in French "TVH 13 %"."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return tax.label
+    tax = tax.tax if isinstance(tax, g702.TaxFigure) else tax
+    name = _(TAX_NAMES[tax.name]) if tax.name in TAX_NAMES else tax.name
+    rate = f"{tax.rate:f}"
+    rate = rate.rstrip("0").rstrip(".") if "." in rate else rate
+    return f"{name} {rate.replace('.', ',')}\u00a0%"
+
+
+def from_claim(claim, language: str | None = None) -> PayApplication:  # type: ignore[no-untyped-def]
     """The pay application of a subcontractor's claim, or of the head contract's claim to the client, with the
-    figures `claims.figures` gives."""
+    figures `claims.figures` gives, in `language` (None: the language being written now)."""
+    with writing(supported(language) or current_language()) as chosen:
+        return _from_claim(claim, chosen)
+
+
+def _from_claim(claim, language: str) -> PayApplication:  # type: ignore[no-untyped-def]
     from domain import accounts, claims, sales_taxes
     from domain.models import ClaimStatus, Dictionary, User, db
     from domain.statuses import claim_status_words
@@ -145,7 +175,7 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     commitment, period = claim.commitment, claim.billing_period
     project = commitment.project
     zone = dates.zone(project.time_zone)
-    locale = locale_for(project)
+    locale = locale_for(project, language=language)
 
     def moment(value):  # type: ignore[no-untyped-def]
         return dates.moment(value, project.time_zone, full=True, locale=locale)
@@ -161,24 +191,28 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
         signed_by = claim.signed_by
         certification = Certification(
             signed_name=claim.signed_name, signed_at=moment(claim.signed_at),
-            on_behalf_note=(f"Submitted by {signed_by.name} on behalf of {commitment.vendor.name}."
-                            if claim.signed_on_behalf and signed_by else ""))
+            on_behalf_note=(_("Submitted by %(person)s on behalf of %(vendor)s.", person=signed_by.name,
+                              vendor=commitment.vendor.name) if claim.signed_on_behalf and signed_by else ""))
     decision = ""
     reviewed = claim.status not in (ClaimStatus.DRAFT, ClaimStatus.UNDER_REVIEW)
     if claim.status is ClaimStatus.WITHDRAWN:
         withdrawn_by = db.session.get(User, claim.withdrawn_by_id) if claim.withdrawn_by_id else None
-        decision = (f"Withdrawn on {moment(claim.withdrawn_at)}"
-                    f"{f' by {withdrawn_by.name}' if withdrawn_by else ''}: {claim.withdrawal_reason or ''}"
-                    " This application is not for payment.")
+        when = moment(claim.withdrawn_at)
+        decision = (_("Withdrawn on %(when)s by %(person)s:", when=when, person=withdrawn_by.name) if withdrawn_by
+                    else _("Withdrawn on %(when)s:", when=when))
+        decision += f" {claim.withdrawal_reason or ''} " + _("This application is not for payment.")
     elif reviewed and claim.decided_at:
         reviewer = db.session.get(User, claim.decided_by_id) if claim.decided_by_id else None
-        decision = f"{claim.status.value} on {moment(claim.decided_at)}"
-        decision += f" by {reviewer.name}" if reviewer else ""
+        status = _(claim.status.value)
+        when = moment(claim.decided_at)
+        decision = (_("%(status)s on %(when)s by %(person)s", status=status, when=when, person=reviewer.name)
+                    if reviewer else _("%(status)s on %(when)s", status=status, when=when))
         if claim.client_decision_date is not None:  # a head contract claim: the client decided
             decided = dates.day(claim.client_decision_date, full=True, locale=locale)
-            decision = f"{claim.status.value} by the client on {decided}"
+            decision = _("%(status)s by the client on %(day)s", status=status, day=decided)
             if claim.client_approved_amount is not None:
-                decision += f", {format_money(claim.client_approved_amount, project.currency.value, locale)} approved"
+                decision += ", " + _("%(amount)s approved", amount=format_money(
+                    claim.client_approved_amount, project.currency.value, locale))
             decision += f": {claim.client_decision_note}" if claim.client_decision_note else ""
     submitted = claim.signed_at or claim.submitted_at
     contractor = Party(own.name if own else "", own.address if own else "")
@@ -188,13 +222,14 @@ def from_claim(claim) -> PayApplication:  # type: ignore[no-untyped-def]
     return PayApplication(
         to=other if head_contract else contractor,
         vendor=contractor if head_contract else other,
-        to_label="To (client)" if head_contract else "To (contractor)",
-        from_label="From (contractor)" if head_contract else "From (vendor)", head_contract=head_contract,
+        to_label=_("To (client)") if head_contract else _("To (contractor)"),
+        from_label=_("From (contractor)") if head_contract else _("From (vendor)"), head_contract=head_contract,
         project=f"{project.number} {project.name}", project_address=project.address,
-        contract=f"{commitment.kind.value} {commitment.number}", contract_title=commitment.title,
+        contract=f"{_(commitment.kind.value)} {commitment.number}", contract_title=commitment.title,
         application_number=claim.number, period_from=period.start_date, period_to=period.end_date,
         application_date=dates.local(submitted, zone).date() if submitted else None, due_date=period.due_date,
-        currency=project.currency.value, locale=locale, status=claim_status_words(claim), lines=lines, totals=totals,
+        currency=project.currency.value, locale=locale, language=language, status=_(claim_status_words(claim)),
+        lines=lines, totals=totals,
         change_orders=change_orders(claim, totals.net_change_orders, zone), certification=certification,
         terms=Terms(own.dictionary if own else Dictionary.SPECIALTY).for_project(project), decision=decision,
         retention_pct=contract.retention_pct, stored_retention_pct=contract.stored_retention_pct,
@@ -219,13 +254,16 @@ def _proper_invoice(claim, payee: Party, project) -> list[tuple[str, str]]:  # t
     person = (claim.created_by if not commitment.is_subcontract
               else claim.signed_by or commitment.vendor.default_claim_contact)
     # The payee's address is above, where it is the party the application is from: name it, not again.
-    who = [f"{payee.name} (address above)" if payee.address else payee.name]
-    who += [part for part in ((f"attention {person.name}", person.email, person.phone) if person else ()) if part]
+    who = [_("%(payee)s (address above)", payee=payee.name) if payee.address else payee.name]
+    who += [part for part in ((_("attention %(person)s", person=person.name), person.email, person.phone)
+                              if person else ()) if part]
     return [
-        ("Payment terms", f"A proper invoice under the {rule.statute} ({rule.name}): payable within "
-                          f"{rule.pay_days} days after it is received ({rule.pay_source}); a notice of non-payment "
-                          f"within {rule.notice_days} days ({rule.notice_source})."),
-        ("Pay to", "; ".join(who)),
+        (_("Payment terms"), _("A proper invoice under the %(statute)s (%(name)s): payable within %(pay_days)s days "
+                               "after it is received (%(pay_source)s); a notice of non-payment within "
+                               "%(notice_days)s days (%(notice_source)s).", statute=rule.statute, name=rule.name,
+                               pay_days=rule.pay_days, pay_source=rule.pay_source, notice_days=rule.notice_days,
+                               notice_source=rule.notice_source)),
+        (_("Pay to"), "; ".join(who)),
     ]
 
 
@@ -307,8 +345,19 @@ def text(value: str) -> str:
     return escape(value or "").replace("\n", "<br/>")
 
 
+def bold(value: str) -> str:
+    """Words in bold inside a ReportLab paragraph, escaped as `text` does."""
+    return f"<b>{text(value)}</b>"
+
+
 def render_pdf(application: PayApplication) -> bytes:
-    """The application summary, then the continuation sheet; every page numbered "Page n of m"."""
+    """The application summary, then the continuation sheet; every page numbered "Page n of m"; in the
+    application's language."""
+    with writing(application.language):
+        return _render_pdf(application)
+
+
+def _render_pdf(application: PayApplication) -> bytes:
     import io
 
     from reportlab.lib.pagesizes import landscape, letter
@@ -318,8 +367,10 @@ def render_pdf(application: PayApplication) -> bytes:
     buffer = io.BytesIO()
     margin = 36
     doc = BaseDocTemplate(buffer, pagesize=letter, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                          bottomMargin=margin + 12, title=f"Pay application {application.application_number} - "
-                          f"{application.contract}", author=application.vendor.name, creator="Progress Billings")
+                          bottomMargin=margin + 12, title=_("Pay application %(number)s - %(contract)s",
+                                                            number=application.application_number,
+                                                            contract=application.contract),
+                          author=application.vendor.name, creator="Progress Billings")
     portrait_frame = Frame(margin, margin + 12, letter[0] - 2 * margin, letter[1] - 2 * margin - 12, id="summary")
     wide = landscape(letter)
     wide_frame = Frame(margin, margin + 12, wide[0] - 2 * margin, wide[1] - 2 * margin - 12, id="lines")
@@ -327,7 +378,8 @@ def render_pdf(application: PayApplication) -> bytes:
                           PageTemplate("lines", [wide_frame], pagesize=wide)])
     story = [*_summary(application), NextPageTemplate("lines"), PageBreak(), *_continuation(application, wide_frame)]
     footer = (f"{application.vendor.name} · {application.contract} · "
-              f"Application no. {application.application_number} · {application.day(application.period_to)}")
+              + _("Application no. %(number)s", number=application.application_number)
+              + f" · {application.day(application.period_to)}")
     doc.build(story, canvasmaker=_numbered_canvas(footer))
     return buffer.getvalue()
 
@@ -353,7 +405,7 @@ def _numbered_canvas(footer: str):  # type: ignore[no-untyped-def]
                 self.setFont("PB", 7.5)
                 self.setFillGray(0.35)
                 self.drawString(36, 30, _fit(footer, "PB", 7.5, width - 72 - 70))
-                self.drawRightString(width - 36, 30, f"Page {number} of {total}")
+                self.drawRightString(width - 36, 30, _("Page %(number)s of %(total)s", number=number, total=total))
                 super().showPage()
             super().save()
 
@@ -404,65 +456,75 @@ def _summary(a: PayApplication) -> list:
     def labelled(label: str, value: str) -> list:
         return [p(text(label), "label"), p(value)]
 
-    claim_title = (f"Claim #{a.application_number} to the client" if a.head_contract
+    claim_title = (_("Claim #%(number)s to the client", number=a.application_number) if a.head_contract
                    else f"{term('claim')} #{a.application_number}")
-    previous_claims = term.previous_claims(a.head_contract)
-    story: list = [p(text(f"Pay application · {claim_title}"), "title"),
-                   p(text(f"Application summary · {a.status}"), "small"), Spacer(1, 8)]
-    if a.status == "Withdrawn":  # a withdrawn claim counts for nothing: say so before any figure
-        story[-1:-1] = [p(text("WITHDRAWN: not for payment"), "title")]
+    previous_claims = _("claims to the client") if a.head_contract else term.previous_claims(False)
+    story: list = [p(text(_("Pay application · %(claim)s", claim=claim_title)), "title"),
+                   p(text(_("Application summary · %(status)s", status=a.status)), "small"), Spacer(1, 8)]
+    if a.status == _("Withdrawn"):  # a withdrawn claim counts for nothing: say so before any figure
+        story[-1:-1] = [p(text(_("WITHDRAWN: not for payment")), "title")]
     if a.holdback_release is not None:  # what this application is, before any figure
-        story[-1:-1] = [p(text(f"{term('retention')} release: {a.money(a.holdback_release)} released"), "h2"),
-                        p(text(f"Lien period ended or release notice published on {a.day(a.holdback_release_date)}. "
-                               f"Bills only the {term.lower('retention')} released and its tax; no work."), "small")]
+        story[-1:-1] = [p(text(_("%(retention)s release: %(amount)s released", retention=term("retention"),
+                                 amount=a.money(a.holdback_release))), "h2"),
+                        p(text(_("Lien period ended or release notice published on %(day)s. Bills only the "
+                                 "%(retention)s released and its tax; no work.", day=a.day(a.holdback_release_date),
+                                 retention=term.lower("retention"))), "small")]
+    # The labels' column is as wide as the language's longest label needs (French's are longer), never less.
+    label_width = max(70, *(_label_width(label) for label in (a.to_label, a.from_label, _("Application no."),
+                                                             _("Application date"))))
+    right_width = max(60, *(_label_width(label) for label in (_("Project"), _("Contract"), _("Period"),
+                                                             _("Due date"))))
+    widths = [label_width, 270 - label_width, right_width, 270 - right_width]
     parties = Table([
         [*labelled(a.to_label, f"<b>{text(a.to.name)}</b><br/>{text(a.to.address)}"),
-         *labelled("Project", f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
+         *labelled(_("Project"), f"<b>{text(a.project)}</b><br/>{text(a.project_address)}")],
         [*labelled(a.from_label, f"<b>{text(a.vendor.name)}</b><br/>{text(a.vendor.address)}"
                    + (f"<br/>{text(a.tax_registration)}" if a.tax_registration else "")),
-         *labelled("Contract", f"<b>{text(a.contract)}</b><br/>{text(a.contract_title)}")],
-        [*labelled("Application no.", f"<b>{a.application_number}</b>"),
-         *labelled("Period", f"{a.day(a.period_from)} to {a.day(a.period_to)}")],
-        [*labelled("Application date", a.day(a.application_date) or "Not submitted yet"),
-         *labelled("Due date", a.day(a.due_date))],
-    ], colWidths=[70, 200, 60, 210])
+         *labelled(_("Contract"), f"<b>{text(a.contract)}</b><br/>{text(a.contract_title)}")],
+        [*labelled(_("Application no."), f"<b>{a.application_number}</b>"),
+         *labelled(_("Period"), _("%(start)s to %(end)s", start=a.day(a.period_from), end=a.day(a.period_to)))],
+        [*labelled(_("Application date"), a.day(a.application_date) or _("Not submitted yet")),
+         *labelled(_("Due date"), a.day(a.due_date))],
+    ], colWidths=widths)
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     story += [parties]
     if a.proper_invoice:  # what a proper invoice must say besides the above (domain/prompt_payment.py)
         # One row each, the text across the width: in two narrow columns the terms took five lines.
         proper = Table([[*labelled(label, text(value)), "", ""] for label, value in a.proper_invoice],
-                       colWidths=[70, 200, 60, 210])
+                       colWidths=widths)
         proper.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("SPAN", (1, 0), (3, 0)),
                                     ("SPAN", (1, 1), (3, 1)),
                                     ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                     ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
         story.append(proper)
-    story += [p("Summary of this application", "h2")]
+    story += [p(text(_("Summary of this application")), "h2")]
 
     retention = term("retention")
+    lower = retention.lower()
     rows = [
-        ("1", "Original contract sum", t.original_contract_sum),
-        ("2", "Net change by approved change orders", t.net_change_orders),
-        ("3", "Contract sum to date (1 + 2)", t.contract_sum_to_date),
-        ("4", "Total completed and stored to date (column G)", t.total_completed_and_stored),
-        ("5", f"{retention} (column I, less what is released)" if t.retention_released else f"{retention} (column I)",
-         None),
-        ("", f"a. {_pct(a.retention_pct)} of completed work", t.retention_work),
-        ("", f"b. {_pct(a.stored_retention_pct)} of stored materials", t.retention_stored),
-        *([("", f"c. Less {retention.lower()} released to date", -t.retention_released)]
+        ("1", _("Original contract sum"), t.original_contract_sum),
+        ("2", _("Net change by approved change orders"), t.net_change_orders),
+        ("3", _("Contract sum to date (1 + 2)"), t.contract_sum_to_date),
+        ("4", _("Total completed and stored to date (column G)"), t.total_completed_and_stored),
+        ("5", _("%(retention)s (column I, less what is released)", retention=retention) if t.retention_released
+         else _("%(retention)s (column I)", retention=retention), None),
+        ("", _("a. %(pct)s of completed work", pct=_pct(a.retention_pct, a.language)), t.retention_work),
+        ("", _("b. %(pct)s of stored materials", pct=_pct(a.stored_retention_pct, a.language)), t.retention_stored),
+        *([("", _("c. Less %(retention)s released to date", retention=lower), -t.retention_released)]
           if t.retention_released else []),
-        ("", f"Total {retention.lower()}", t.retention_total),
-        ("6", f"Total earned less {retention.lower()} (4 - 5)", t.earned_less_retention),
-        ("7", f"Less previous {previous_claims} (line 6 of the last approved one)",
+        ("", _("Total %(retention)s", retention=lower), t.retention_total),
+        ("6", _("Total earned less %(retention)s (4 - 5)", retention=lower), t.earned_less_retention),
+        ("7", _("Less previous %(claims)s (line 6 of the last approved one)", claims=previous_claims),
          t.previous_claims),
-        ("8", "Current amount due (6 - 7)", t.current_amount_due),
+        ("8", _("Current amount due (6 - 7)"), t.current_amount_due),
     ]
+    before_tax = ("8", _("Current amount due before tax (6 - 7)"), t.current_amount_due)
     if t.taxes:  # each tax on line 8, then what the application asks to be paid
-        rows[-1] = ("8", "Current amount due before tax (6 - 7)", t.current_amount_due)
-        rows += [("", tax.label, tax.amount) for tax in t.taxes]
-        rows.append(("", "Current amount due (with tax)", t.current_amount_due_with_tax))
-    rows.append(("9", f"Balance to finish, including {retention.lower()} (3 - 6)",
+        rows[-1] = before_tax
+        rows += [("", tax_label(tax), tax.amount) for tax in t.taxes]
+        rows.append(("", _("Current amount due (with tax)"), t.current_amount_due_with_tax))
+    rows.append(("9", _("Balance to finish, including %(retention)s (3 - 6)", retention=lower),
                  t.balance_to_finish_including_retention))
     money_rows = [[p(n), p(text(label)), p(a.money(v) if v is not None else "", "base")] for n, label, v in rows]
     summary = Table(money_rows, colWidths=[22, 388, 130])
@@ -474,23 +536,26 @@ def _summary(a: PayApplication) -> list:
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]))
     if t.taxes:  # the tax rows sit under line 8, as 5a and 5b sit under line 5
-        first_tax = rows.index(("8", "Current amount due before tax (6 - 7)", t.current_amount_due)) + 1
+        first_tax = rows.index(before_tax) + 1
         summary.setStyle(TableStyle([("LEFTPADDING", (1, first_tax), (1, first_tax + len(t.taxes) - 1), 14)]))
     _right_align(summary, 2, s["base"])
     for cell in summary._cellvalues[due]:
         cell.style = _bold(cell.style)
-    story += [summary, p("Change orders", "h2")]
+    story += [summary, p(text(_("Change orders")), "h2")]
 
     co = a.change_orders
-    co_rows = [[p("", "label"), p("<b>Additions</b>", "base"), p("<b>Deductions</b>", "base")],
-               [p("Approved in previous periods"), p(a.money(co.previous_additions)),
+    co_rows = [[p("", "label"), p(bold(_("Additions")), "base"),
+                p(bold(_("Deductions")), "base")],
+               [p(text(_("Approved in previous periods"))), p(a.money(co.previous_additions)),
                 p(a.money(co.previous_deductions))],
-               [p("Approved this period"), p(a.money(co.this_period_additions)), p(a.money(co.this_period_deductions))]]
+               [p(text(_("Approved this period"))), p(a.money(co.this_period_additions)),
+                p(a.money(co.this_period_deductions))]]
     if co.undated:
-        co_rows.append([p("Approved, date not in the change history"), p(a.money(max(co.undated, ZERO))),
+        co_rows.append([p(text(_("Approved, date not in the change history"))), p(a.money(max(co.undated, ZERO))),
                         p(a.money(max(-co.undated, ZERO)))])
-    co_rows += [[p("<b>Totals</b>"), p(f"<b>{a.money(co.additions)}</b>"), p(f"<b>{a.money(co.deductions)}</b>")],
-                [p("Net change by change orders"), p(""), p(a.money(co.net))]]
+    co_rows += [[p(bold(_("Totals"))), p(f"<b>{a.money(co.additions)}</b>"),
+                 p(f"<b>{a.money(co.deductions)}</b>")],
+                [p(text(_("Net change by change orders"))), p(""), p(a.money(co.net))]]
     change_table = Table(co_rows, colWidths=[280, 130, 130])
     change_table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, rule),
                                       ("TOPPADDING", (0, 0), (-1, -1), 1.5),
@@ -498,34 +563,45 @@ def _summary(a: PayApplication) -> list:
     _right_align(change_table, 1, s["base"])
     _right_align(change_table, 2, s["base"])
     certification = [
-        p("Contractor's certification" if a.head_contract else "Vendor's certification", "h2"),
-        p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, the work covered by this "
-               "application has been completed as the contract requires, that every amount shown was "
-               "earned in the period, that what earlier applications were paid for has been paid on to "
-               "those who did the work, and that the current amount due is now payable."), "small"),
+        p(text(_("Contractor's certification") if a.head_contract else _("Vendor's certification")), "h2"),
+        p(text(_("%(vendor)s certifies that, to the best of its knowledge, the work covered by this application has "
+                 "been completed as the contract requires, that every amount shown was earned in the period, that "
+                 "what earlier applications were paid for has been paid on to those who did the work, and that the "
+                 "current amount due is now payable.", vendor=a.vendor.name)), "small"),
         Spacer(1, 6)]
     cert = a.certification
     if cert.signed_name:
-        certification.append(p(f"Signed (typed signature): <b>{text(cert.signed_name)}</b> · {text(cert.signed_at)}"))
+        certification.append(p(text(_("Signed (typed signature):")) + f" <b>{text(cert.signed_name)}</b> · "
+                               f"{text(cert.signed_at)}"))
         if cert.on_behalf_note:
             certification.append(p(text(cert.on_behalf_note), "small"))
     else:
-        certification.append(_blank_lines([("Signature", 230), ("Name", 150), ("Date", 90)]))
+        certification.append(_blank_lines([(_("Signature"), 230), (_("Name"), 150), (_("Date"), 90)]))
     story += [change_table, KeepTogether(certification)]  # the statement never parts from its signature
     if a.notary_block:
-        story += [p("Notary", "h2"),
-                  _blank_lines([("State of", 250), ("County of", 250)]),
+        story += [p(text(_("Notary")), "h2"),
+                  _blank_lines([(_("State of"), 250), (_("County of"), 250)]),
                   Spacer(1, 8),
-                  _blank_lines([("Subscribed and sworn to before me on", 250), ("Notary public", 250)]),
-                  Spacer(1, 8), _blank_lines([("My commission expires", 250), ("Seal", 250)])]
-    story += [KeepTogether([p("Review", "h2"),
-                            p(text(a.decision) if a.decision else text(f"Not reviewed yet ({a.status}).")),
+                  _blank_lines([(_("Subscribed and sworn to before me on"), 250), (_("Notary public"), 250)]),
+                  Spacer(1, 8), _blank_lines([(_("My commission expires"), 250), (_("Seal"), 250)])]
+    story += [KeepTogether([p(text(_("Review")), "h2"),
+                            p(text(a.decision) if a.decision
+                              else text(_("Not reviewed yet (%(status)s).", status=a.status))),
                             *[p(text(note), "small") for note in a.notes]])]
     return story
 
 
-def _pct(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
+def _pct(value: Decimal, language: str = DEFAULT_LANGUAGE) -> str:
+    """A rate as the language writes it: "10%", in French "10 %" (and "2,5 %")."""
+    written = f"{value.normalize():f}"
+    return f"{written}%" if language == DEFAULT_LANGUAGE else f"{written.replace('.', ',')}\u00a0%"
+
+
+def _label_width(label: str) -> float:
+    """The width a label of the parties' table needs on one line of its longest word run (7 pt), with padding."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return min(stringWidth(label, "PB", 7) + 12, 120)
 
 
 def _bold(style):  # type: ignore[no-untyped-def]
@@ -562,9 +638,17 @@ def _blank_lines(fields: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
     return table
 
 
-COLUMNS = ["A\nItem", "B\nDescription of work", "C\nScheduled value", "D\nFrom previous applications",
-           "E\nThis period", "F\nMaterials presently stored", "G\nCompleted and stored to date", "G / C\n%",
-           "H\nBalance to finish", "I\n{retention}"]
+COLUMNS = [("A", N_("Item")), ("B", N_("Description of work")), ("C", N_("Scheduled value")),
+           ("D", N_("From previous applications")), ("E", N_("This period")), ("F", N_("Materials presently stored")),
+           ("G", N_("Completed and stored to date")), ("G / C", "%"), ("H", N_("Balance to finish")),
+           ("I", "")]  # I: the dictionary's retention
+
+
+def format_decimal_pct(value: Decimal, locale: str) -> str:
+    """A percent complete to one decimal as `locale` writes it ("42,5 %" in fr_CA)."""
+    from babel.numbers import format_decimal
+
+    return f"{format_decimal(value, format='#,##0.0', locale=locale)}\u00a0%"
 
 
 def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-def]
@@ -572,21 +656,27 @@ def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     s = _styles()
-    head = [Paragraph(text(c.format(retention=a.terms("retention"))), s["head_r" if i > 1 else "head"])
-            for i, c in enumerate(COLUMNS)]
+    words = {"%": "%", "": a.terms("retention")}
+    head = [Paragraph(text(f"{letter}\n{words.get(column) or _(column)}"), s["head_r" if i > 1 else "head"])
+            for i, (letter, column) in enumerate(COLUMNS)]
     m = a.money
+
+    def pct(value: Decimal) -> str:  # "42.5%", in French "42,5 %"
+        written = f"{value:,.1f}%"
+        return written if a.language == DEFAULT_LANGUAGE else format_decimal_pct(value, a.locale)
+
     rows = [head]
     for line in a.lines:
         f = line.figures
-        marker = "<b>Change order</b> · " if line.from_change_order else ""
+        marker = bold(_("Change order")) + " · " if line.from_change_order else ""
         code = f"{text(line.cost_code)} · " if line.cost_code else ""
         rows.append([line.item, Paragraph(f"{marker}{code}{text(line.description)}", s["cell"]),
                      m(f.scheduled_value), m(f.previous), m(f.this_period), m(f.stored), m(f.completed_and_stored),
-                     f"{f.percent_complete:,.1f}%", m(f.balance_to_finish), m(f.retention)])
+                     pct(f.percent_complete), m(f.balance_to_finish), m(f.retention)])
     t = a.totals
-    rows.append(["", Paragraph("<b>Grand totals</b>", s["cell"]), m(t.contract_sum_to_date),
+    rows.append(["", Paragraph(bold(_("Grand totals")), s["cell"]), m(t.contract_sum_to_date),
                  m(t.work_completed_to_date - t.this_period), m(t.this_period), m(t.stored),
-                 m(t.total_completed_and_stored), f"{t.percent_complete:,.1f}%", m(t.balance_to_finish),
+                 m(t.total_completed_and_stored), pct(t.percent_complete), m(t.balance_to_finish),
                  m(t.retention_by_lines)])
     money_width = 74
     widths = [26, 0, *[money_width] * 5, 38, money_width, money_width]
@@ -608,11 +698,13 @@ def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-
         if line.from_change_order:
             style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#fff6dd")))
     table.setStyle(TableStyle(style))
-    story = [Paragraph(text(f"Continuation sheet · Application no. {a.application_number}"), s["h2"]),
-             Paragraph(text(f"{a.vendor.name} · {a.contract} {a.contract_title} · period {a.day(a.period_from)} "
-                            f"to {a.day(a.period_to)}"), s["small"]), Spacer(1, 6), table]
+    story = [Paragraph(text(_("Continuation sheet · Application no. %(number)s", number=a.application_number)),
+                       s["h2"]),
+             Paragraph(text(f"{a.vendor.name} · {a.contract} {a.contract_title} · " + _(
+                 "period %(start)s to %(end)s", start=a.day(a.period_from), end=a.day(a.period_to))), s["small"]),
+             Spacer(1, 6), table]
     if not a.lines:
-        story.append(Paragraph("This schedule of values has no lines.", s["small"]))
+        story.append(Paragraph(text(_("This schedule of values has no lines.")), s["small"]))
     elif any(line.from_change_order for line in a.lines):
-        story.append(Paragraph("Shaded rows were added by approved change orders.", s["small"]))
+        story.append(Paragraph(text(_("Shaded rows were added by approved change orders.")), s["small"]))
     return story

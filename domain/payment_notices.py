@@ -2,6 +2,7 @@
 saying how much of it is not being paid and why. Recorded, kept in the claim's history, made into a PDF
 with the pay application's builder (domain/pay_application.py: its fonts, styles and page footer) and
 e-mailed to the claim's contacts with that PDF attached (made at delivery, as the head contract claim's is).
+The PDF is in its reader's language: a download the person's, an attachment its recipient's (issue 18).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import audit, dates, outbox, pay_application
 from domain.clock import utcnow
 from domain.emails import PAYMENT_NOTICE
 from domain.errors import Invalid, check_all
-from domain.locales import locale_for
+from domain.locales import DEFAULT_LANGUAGE, current_language, locale_for, supported, writing
 from domain.models import Claim, ClaimStatus, OutboxMessage, PaymentNotice, User, db
 from domain.money import ZERO, format_money
 from domain.permissions import can_give_payment_notice, require
@@ -111,8 +113,11 @@ def filename(notice: PaymentNotice) -> str:
 
 
 def email_attachments(message: OutboxMessage) -> list[tuple[str, str, bytes]]:
+    """The notice's PDF in the language of the contact it goes to (their own, else the company default)."""
+    from domain.emails import recipient_language
+
     notice = notice_of(message)
-    return [(filename(notice), "application/pdf", render_pdf(notice))]
+    return [(filename(notice), "application/pdf", render_pdf(notice, recipient_language(message)))]
 
 
 # --- the PDF ----------------------------------------------------------------------------------------
@@ -137,14 +142,21 @@ class NoticeDocument:
     reasons: str
     statute: str
     due: str
+    language: str = DEFAULT_LANGUAGE  # the words it is drawn in
 
 
-def document(notice: PaymentNotice) -> NoticeDocument:
+def document(notice: PaymentNotice, language: str | None = None) -> NoticeDocument:
+    """What the notice says in `language` (None: the language being written now)."""
+    with writing(supported(language) or current_language()) as chosen:
+        return _document(notice, chosen)
+
+
+def _document(notice: PaymentNotice, language: str) -> NoticeDocument:
     from domain import accounts
 
     claim = notice.claim
     commitment, period, project = claim.commitment, claim.billing_period, claim.commitment.project
-    locale = locale_for(project)
+    locale = locale_for(project, language=language)
     own = accounts.own_company()
     rule = rule_for(project.jurisdiction)
     deadlines = for_claim(claim)
@@ -160,22 +172,28 @@ def document(notice: PaymentNotice) -> NoticeDocument:
         payer=pay_application.Party(own.name if own else "", own.address if own else ""),
         payee=pay_application.Party(commitment.vendor.name, commitment.vendor.address),
         project=f"{project.number} {project.name}", project_address=project.address,
-        contract=f"{commitment.kind.value} {commitment.number} {commitment.title}",
-        claim=f"Claim #{claim.number}, submitted {day(claim.submitted_at)}",
-        period=f"{day(period.start_date)} to {day(period.end_date)}",
+        contract=f"{_(commitment.kind.value)} {commitment.number} {commitment.title}",
+        claim=_("Claim #%(number)s, submitted %(day)s", number=claim.number, day=day(claim.submitted_at)),
+        period=_("%(start)s to %(end)s", start=day(period.start_date), end=day(period.end_date)),
         given_on=day(notice.given_at), given_by=notice.given_by.name if notice.given_by else "",
         claimed=money(claimed), not_paid=money(notice.amount), to_be_paid=money(claimed - notice.amount),
         reasons=notice.reasons,
         statute=f"{rule.name}: {rule.statute}" if rule else "",
-        due=(f"Payment due {day(deadlines.payment_due)}; notice of non-payment by {day(deadlines.notice_deadline)}"
-             if deadlines else ""))
+        due=(_("Payment due %(due)s; notice of non-payment by %(deadline)s", due=day(deadlines.payment_due),
+               deadline=day(deadlines.notice_deadline)) if deadlines else ""), language=language)
 
 
-def render_pdf(notice: PaymentNotice) -> bytes:
-    return render_document(document(notice))
+def render_pdf(notice: PaymentNotice, language: str | None = None) -> bytes:
+    """The notice as a PDF in `language` (None: the language being written now)."""
+    return render_document(document(notice, language))
 
 
 def render_document(d: NoticeDocument) -> bytes:
+    with writing(d.language):
+        return _render_document(d)
+
+
+def _render_document(d: NoticeDocument) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import letter
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -194,31 +212,38 @@ def render_document(d: NoticeDocument) -> bytes:
     buffer = io.BytesIO()
     margin = 36
     doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                            bottomMargin=margin + 12, title=f"Notice of non-payment - {d.contract}",
+                            bottomMargin=margin + 12, title=_("Notice of non-payment - %(contract)s",
+                                                              contract=d.contract),
                             author=d.payer.name, creator="Progress Billings")
+    # The labels' columns as wide as the language's labels need (French's are longer), never narrower.
+    label_width = max(70, *(pay_application._label_width(label) for label in (
+        _("From (payer)"), _("To (payee)"), _("Invoice"), _("Date of notice"))))
+    right_width = max(60, *(pay_application._label_width(label) for label in (
+        _("Project"), _("Contract"), _("Period"), _("Given by"))))
     parties = Table([
-        [*labelled("From (payer)", f"<b>{text(d.payer.name)}</b><br/>{text(d.payer.address)}"),
-         *labelled("Project", f"<b>{text(d.project)}</b><br/>{text(d.project_address)}")],
-        [*labelled("To (payee)", f"<b>{text(d.payee.name)}</b><br/>{text(d.payee.address)}"),
-         *labelled("Contract", text(d.contract))],
-        [*labelled("Invoice", text(d.claim)), *labelled("Period", text(d.period))],
-        [*labelled("Date of notice", text(d.given_on)), *labelled("Given by", text(d.given_by))],
-    ], colWidths=[70, 200, 60, 210])
+        [*labelled(_("From (payer)"), f"<b>{text(d.payer.name)}</b><br/>{text(d.payer.address)}"),
+         *labelled(_("Project"), f"<b>{text(d.project)}</b><br/>{text(d.project_address)}")],
+        [*labelled(_("To (payee)"), f"<b>{text(d.payee.name)}</b><br/>{text(d.payee.address)}"),
+         *labelled(_("Contract"), text(d.contract))],
+        [*labelled(_("Invoice"), text(d.claim)), *labelled(_("Period"), text(d.period))],
+        [*labelled(_("Date of notice"), text(d.given_on)), *labelled(_("Given by"), text(d.given_by))],
+    ], colWidths=[label_width, 270 - label_width, right_width, 270 - right_width])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, rule),
                                  ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    amounts = Table([[p("Amount claimed (with tax)"), p(text(d.claimed))],
-                     [p("<b>Amount not being paid</b>"), p(f"<b>{text(d.not_paid)}</b>")],
-                     [p("Amount to be paid"), p(text(d.to_be_paid))]], colWidths=[410, 130])
+    amounts = Table([[p(text(_("Amount claimed (with tax)"))), p(text(d.claimed))],
+                     [p(pay_application.bold(_("Amount not being paid"))), p(f"<b>{text(d.not_paid)}</b>")],
+                     [p(text(_("Amount to be paid"))), p(text(d.to_be_paid))]], colWidths=[410, 130])
     amounts.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, rule), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                                  ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#e9eef5")),
                                  ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
     pay_application._right_align(amounts, 1, s["base"])
-    story = [p("Notice of non-payment", "title"),
-             p(text(f"Given under {d.statute}" if d.statute else "Notice of non-payment"), "small"),
-             Spacer(1, 8), parties, p("Amounts", "h2"), amounts, p("Reasons for non-payment", "h2"),
+    story = [p(text(_("Notice of non-payment")), "title"),
+             p(text(_("Given under %(statute)s", statute=d.statute) if d.statute else _("Notice of non-payment")),
+               "small"),
+             Spacer(1, 8), parties, p(text(_("Amounts")), "h2"), amounts, p(text(_("Reasons for non-payment")), "h2"),
              p(text(d.reasons))]
     if d.due:
         story += [Spacer(1, 8), p(text(d.due + "."), "small")]
-    footer = f"{d.payer.name} · Notice of non-payment · {d.contract} · {d.given_on}"
+    footer = " · ".join((d.payer.name, _("Notice of non-payment"), d.contract, d.given_on))
     doc.build(story, canvasmaker=pay_application._numbered_canvas(footer))
     return buffer.getvalue()

@@ -33,7 +33,7 @@ from blueprints.htmx_answer import htmx_answer
 from blueprints.page_cache import kept_page
 from blueprints.web import claim_preview, deliver_mail_after_response, download
 from domain import board as boards
-from domain import claims, dates, holdback, invites, payment_notices, periods, reminders
+from domain import claims, dates, holdback, invites, locales, payment_notices, periods, reminders
 from domain.clock import project_today
 from domain.errors import Invalid
 from domain.models import AccessLevel, ClaimStatus, PaymentNotice, db
@@ -439,7 +439,8 @@ def payment_notice_pdf(project_id: int, claim_id: int, notice_id: int):
     notice = db.session.get(PaymentNotice, notice_id)
     if notice is None or notice.claim_id != claim.id:
         abort(404)
-    return download(payment_notices.render_pdf(notice), "application/pdf", payment_notices.filename(notice))
+    return download(payment_notices.render_pdf(notice, locales.current_language()), "application/pdf",
+                    payment_notices.filename(notice))
 
 
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from blueprints.guards import claim_for_current_user
 from blueprints.web import download
 from domain import claim_package, pay_application, portal
+from domain.locales import current_language
 from domain.models import Claim
 
 bp = Blueprint("documents", __name__)
@@ -46,8 +47,9 @@ def portal_claim_package(claim_id: int):
 
 
 def pdf_download(claim: Claim):  # type: ignore[no-untyped-def]
-    """The claim's pay application PDF, whoever's claim it is (the caller's guard decided who may have it)."""
-    document = pay_application.render_pdf(pay_application.from_claim(claim))
+    """The claim's pay application PDF, whoever's claim it is (the caller's guard decided who may have it), in
+    the language of the person downloading it."""
+    document = pay_application.render_pdf(pay_application.from_claim(claim, current_language()))
     return download(document, "application/pdf", pay_application.filename(claim))
 
 
@@ -55,7 +57,8 @@ def package_download(claim: Claim, back: str):  # type: ignore[no-untyped-def]
     """The claim's package, or back to `back` saying why it is too large."""
     config = current_app.config
     try:
-        document = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"])
+        document = claim_package.build(claim, config["UPLOAD_FOLDER"], config["PACKAGE_MAX_BYTES"],
+                                       current_language())
     except claim_package.PackageTooLarge as refused:
         flash(str(refused), "warning")
         return redirect(back, code=303)

@@ -20,7 +20,7 @@ from blueprints.guards import head_contract_claim_for_current_user, period_in, p
 from blueprints.head_contract.forms import DecisionForm
 from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain import claims, exports, head_contract
+from domain import claims, exports, head_contract, locales
 from domain.claims import ClaimRefused
 from domain.errors import Invalid
 from domain.models import AccessLevel, Claim, ClaimStatus
@@ -237,7 +237,7 @@ def claim_package_pdf(project_id: int, claim_id: int):
 @login_required
 def claim_lines(project_id: int, claim_id: int, kind: str):
     _project, _level, claim = head_contract_claim_for_current_user(project_id, claim_id)
-    return export_download(exports.claim_lines_export(claim, current_terms()), kind)
+    return export_download(exports.claim_lines_export(claim, current_terms(), locales.current_language()), kind)
 
 
 # --- the page -------------------------------------------------------------------------------------
