@@ -41,7 +41,8 @@ def human_size(size: int) -> str:
     if size < 1024:
         return _("%(size)s bytes", size=size)
     if size < 1024 * 1024:
-        return _("%(size)s KB", size=f"{size / 1024:.0f}")
+        kilobytes = f"{size / 1024:.0f}"
+        return _("%(size)s KB", size=kilobytes)
     megabytes = f"{size / 1024 / 1024:.1f}"
     return _("%(size)s MB", size=megabytes if current_language() == "en" else megabytes.replace(".", ","))
 

@@ -105,7 +105,7 @@ def _board_export(board: Board, terms: Terms) -> Export:
     columns = [
         SheetColumn(_("Number"), TEXT, 12), SheetColumn(_("Title"), TEXT, 32), SheetColumn(_("Vendor"), TEXT, 28),
         SheetColumn(terms("claim_contact", plural=True), TEXT, 32), SheetColumn(_("Invite"), TEXT, 12),
-        SheetColumn(f"{claim} #", TEXT, 8), SheetColumn(_("%(claim)s status", claim=claim), TEXT, 20),
+        SheetColumn(_("%(claim)s #", claim=claim), TEXT, 8), SheetColumn(_("%(claim)s status", claim=claim), TEXT, 20),
         SheetColumn(_("Scheduled value"), MONEY), SheetColumn(_("Previous"), MONEY),
         SheetColumn(_("This period"), MONEY), SheetColumn(_("Stored"), MONEY), SheetColumn(_("To date"), MONEY),
         SheetColumn(_("%(percent)s complete", percent="%"), PERCENT, 11), SheetColumn(_("Balance to finish"), MONEY),

@@ -457,7 +457,7 @@ def _summary(a: PayApplication) -> list:
         return [p(text(label), "label"), p(value)]
 
     claim_title = (_("Claim #%(number)s to the client", number=a.application_number) if a.head_contract
-                   else f"{term('claim')} #{a.application_number}")
+                   else _("%(claim)s #%(number)s", claim=term("claim"), number=a.application_number))
     previous_claims = _("claims to the client") if a.head_contract else term.previous_claims(False)
     story: list = [p(text(_("Pay application · %(claim)s", claim=claim_title)), "title"),
                    p(text(_("Application summary · %(status)s", status=a.status)), "small"), Spacer(1, 8)]

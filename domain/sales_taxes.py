@@ -15,9 +15,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
+
 from domain import audit
 from domain.errors import Invalid, check_all
 from domain.g702 import Tax
+from domain.locales import N_
 from domain.models import Project, ProjectTax, User, db
 from domain.permissions import can_admin_project, require
 
@@ -140,7 +143,7 @@ def describe(taxes: tuple[Tax, ...] | list[Tax]) -> str:
 # --- GST/HST registration numbers ------------------------------------------------------------------
 
 TAX_NUMBER_PROBLEM = "Enter the GST/HST number as 9 digits, RT and 4 digits, like 123456789RT0001."
-NO_TAX_NUMBER = "No GST/HST registration number on file"
+NO_TAX_NUMBER = N_("No GST/HST registration number on file")
 
 
 def normalise_tax_number(text: str) -> str:
@@ -166,5 +169,5 @@ def registration(claim, taxes) -> str:  # type: ignore[no-untyped-def]
     tax; otherwise nothing."""
     company = billing_company(claim)
     if company is not None and company.tax_number:
-        return f"GST/HST no. {company.tax_number}"
-    return NO_TAX_NUMBER if taxes else ""
+        return gettext("GST/HST no. %(number)s", number=company.tax_number)
+    return gettext(NO_TAX_NUMBER) if taxes else ""
