@@ -464,7 +464,9 @@ def _summary(a: PayApplication) -> list:
     if a.status == _("Withdrawn"):  # a withdrawn claim counts for nothing: say so before any figure
         story[-1:-1] = [p(text(_("WITHDRAWN: not for payment")), "title")]
     if a.holdback_release is not None:  # what this application is, before any figure
-        story[-1:-1] = [p(text(_("%(retention)s release: %(amount)s released", retention=term("retention"),
+        # English heads it with the word ("Holdback release"), French puts it inside ("Libération de la retenue").
+        released = term("retention") if a.language == DEFAULT_LANGUAGE else term.lower("retention")
+        story[-1:-1] = [p(text(_("%(retention)s release: %(amount)s released", retention=released,
                                  amount=a.money(a.holdback_release))), "h2"),
                         p(text(_("Lien period ended or release notice published on %(day)s. Bills only the "
                                  "%(retention)s released and its tax; no work.", day=a.day(a.holdback_release_date),
@@ -644,6 +646,14 @@ COLUMNS = [("A", N_("Item")), ("B", N_("Description of work")), ("C", N_("Schedu
            ("I", "")]  # I: the dictionary's retention
 
 
+def _longest_word(markup: str) -> float:
+    """The width a continuation sheet heading's longest word takes in its font, with the cell's padding."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    words = re.sub(r"<[^>]+>", " ", markup).split()
+    return max((stringWidth(word, "PB-Narrow-Bold", 7) for word in words), default=0) + 7
+
+
 def format_decimal_pct(value: Decimal, locale: str) -> str:
     """A percent complete to one decimal as `locale` writes it ("42,5 %" in fr_CA)."""
     from babel.numbers import format_decimal
@@ -680,6 +690,9 @@ def _continuation(a: PayApplication, frame) -> list:  # type: ignore[no-untyped-
                  m(t.retention_by_lines)])
     money_width = 74
     widths = [26, 0, *[money_width] * 5, 38, money_width, money_width]
+    # A narrow column is widened to its heading's longest word (French's "Article" in A), never split inside it;
+    # the description (B) takes what is left.
+    widths = [width if i == 1 else max(width, _longest_word(head[i].text)) for i, width in enumerate(widths)]
     widths[1] = frame._aW - sum(widths) - 1
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = [

@@ -178,7 +178,7 @@ def _document(notice: PaymentNotice, language: str) -> NoticeDocument:
         given_on=day(notice.given_at), given_by=notice.given_by.name if notice.given_by else "",
         claimed=money(claimed), not_paid=money(notice.amount), to_be_paid=money(claimed - notice.amount),
         reasons=notice.reasons,
-        statute=f"{rule.name}: {rule.statute}" if rule else "",
+        statute=_("%(name)s: %(statute)s", name=rule.name, statute=rule.statute) if rule else "",
         due=(_("Payment due %(due)s; notice of non-payment by %(deadline)s", due=day(deadlines.payment_due),
                deadline=day(deadlines.notice_deadline)) if deadlines else ""), language=language)
 

@@ -106,8 +106,8 @@ def test_an_ontario_claim_in_french_shows_its_hst(world, ontario):
     text = words(_pdf(ontario, "fr"))
     assert "TVH 13 % 1 462,50 $" in text and "Montant actuellement dû (taxes comprises) 12 712,50 $" in text
     # what a proper invoice must say under Ontario's Construction Act
-    assert "Modalités de paiement Facture en bonne et due forme au sens de la loi « Construction Act" in text
-    assert "payable dans les 28 jours suivant sa réception" in text and "Payer à Béton Keystone inc." in text
+    assert "Modalités de paiement Facture en bonne et due forme selon la Construction Act, R.S.O. 1990" in text
+    assert "payable dans les 28 jours de sa réception" in text and "Payer à Béton Keystone inc." in text
     assert amounts(text, FRENCH_MONEY) == amounts(words(_pdf(ontario, "en")), ENGLISH_MONEY)
 
 
