@@ -137,6 +137,15 @@ def test_the_package_lists_what_it_cannot_show_in_its_language(app, world, ontar
     assert "Other backup to application no. 1" in english and "devis.docx 2 KB missing from the file store" in english
 
 
+def test_a_holdback_release_says_so_in_french(world, ontario):
+    ontario.holdback_release, ontario.holdback_release_date = D("1250.00"), ontario.billing_period.end_date
+    db.session.commit()
+    text = words(_pdf(ontario, "fr"))
+    assert "Libération de la retenue : 1 250,00 $ libérés" in text
+    assert "Ne facture que la retenue libérée et ses taxes, sans travaux." in text
+    assert "Holdback release: $1,250.00 released" in words(_pdf(ontario, "en"))
+
+
 def _notice(world, claim):  # type: ignore[no-untyped-def]
     payment_notices.give(claim, D("2500.00"), "Coffrage refusé à la ligne C.", world.admin)
     return db.session.scalars(select(PaymentNotice)).one()
@@ -145,7 +154,8 @@ def _notice(world, claim):  # type: ignore[no-untyped-def]
 def test_the_notice_of_non_payment_in_french(world, ontario):
     notice = _notice(world, ontario)
     text = words(payment_notices.render_pdf(notice, "fr"))
-    for label in ("Avis de non-paiement", "Donné en vertu de", "De (payeur)", "À (bénéficiaire)", "Date de l'avis",
+    for label in ("Avis de non-paiement", "Donné en vertu de la Construction Act, R.S.O. 1990, c. C.30 (Ontario)",
+                  "De (payeur)", "À (bénéficiaire)", "Date de l'avis",
                   "Montant réclamé (taxes comprises) 12 712,50 $", "Montant non payé 2 500,00 $",
                   "Montant qui sera payé 10 212,50 $", "Motifs du non-paiement", "Coffrage refusé à la ligne C.",
                   "Demande nº 1, soumise le 10 déc. 2026", "Page 1 de 1"):
