@@ -144,8 +144,8 @@ class PayApplication:
 # The status words a document shows, for the catalogue (domain/statuses.py keeps them stable in English).
 STATUS_WORDS = (N_("Draft"), N_("Under Review"), N_("Revise and Resubmit"), N_("Pending Owner Approval"),
                 N_("Approved as Noted"), N_("Approved"), N_("Withdrawn"), N_("Submitted to client"))
-# Sales taxes by their usual names: Canada's in French are TPS, TVH, TVQ and TVP; any other name as typed.
 KIND_WORDS = (N_("Subcontract"), N_("Purchase Order"), N_("Head Contract"))  # a contract's kind, before its number
+# Sales taxes by their usual names: Canada's in French are TPS, TVH, TVQ and TVP; any other name as typed.
 TAX_NAMES = {"GST": N_("GST"), "HST": N_("HST"), "QST": N_("QST"), "PST": N_("PST")}
 
 
