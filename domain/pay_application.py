@@ -586,10 +586,10 @@ def _summary(a: PayApplication) -> list:
                   Spacer(1, 8),
                   _blank_lines([(_("Subscribed and sworn to before me on"), 250), (_("Notary public"), 250)]),
                   Spacer(1, 8), _blank_lines([(_("My commission expires"), 250), (_("Seal"), 250)])]
-    story += [KeepTogether([p(text(_("Review")), "h2"),
-                            p(text(a.decision) if a.decision
-                              else text(_("Not reviewed yet (%(status)s).", status=a.status))),
-                            *[p(text(note), "small") for note in a.notes]])]
+    # The review is a lead-in, not a section: with a heading it no longer fitted on page 1 of a release claim.
+    review, lead = a.decision or _("Not reviewed yet (%(status)s).", status=a.status), _("Review:")
+    story += [Spacer(1, 6), KeepTogether([p(f"<b>{text(lead)}</b> {text(review)}"),
+                                          *[p(text(note), "small") for note in a.notes]])]
     return story
 
 

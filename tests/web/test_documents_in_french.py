@@ -81,7 +81,7 @@ def _pdf(claim, language: str) -> bytes:  # type: ignore[no-untyped-def]
 
 def test_a_quebec_claim_in_french_has_french_words_figures_and_its_gst_and_qst(world, quebec):
     text = words(_pdf(quebec, "fr"))
-    for label in ("Demande de paiement · Demande de paiement nº 1", "Sommaire de la demande · En cours d'examen",
+    for label in ("Décompte progressif · Demande de paiement nº 1", "Sommaire de la demande · En cours d'examen",
                   "Montant initial du contrat", "Retenue (colonne I)", "a. 10 % des travaux exécutés",
                   "Montant actuellement dû avant taxes (6 - 7) 11 250,00 $", "TPS 5 % 562,50 $",
                   "TVQ 9,975 % 1 122,19 $", "Montant actuellement dû (taxes comprises) 12 934,69 $",
@@ -119,7 +119,7 @@ def test_a_download_follows_the_person_and_the_english_one_is_unchanged(client, 
     world.admin.language = "fr"
     db.session.commit()
     french = words(client.get(url).data)
-    assert "Demande de paiement · Demande de paiement nº 1" in french and "TVH 13 % 1 462,50 $" in french
+    assert "Décompte progressif · Demande de paiement nº 1" in french and "TVH 13 % 1 462,50 $" in french
     package = words(client.get(billings_url(world, suffix=f"/claims/{ontario.id}/package")).data)
     assert "Sommaire de la demande" in package
 
@@ -193,7 +193,7 @@ def test_the_head_contract_claim_goes_to_the_client_in_the_company_default(world
     pdf, package = head_contract.client_email_attachments(message)
     for _name, _type, body in (pdf, package):
         text = words(body)
-        assert "Demande de paiement · Demande nº 1 au client" in text and "À (client)" in text
+        assert "Décompte progressif · Demande nº 1 au client" in text and "À (client)" in text
         assert "Attestation de l'entrepreneur" in text and "Pay application" not in text
 
 
