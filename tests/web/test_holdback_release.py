@@ -159,7 +159,7 @@ def test_the_release_email_says_what_is_released_and_links_to_the_portal(admin_c
     ("10050.01", None, "amount", "At most the holdback held: $10,050.00."),
     ("0", None, "amount", "Enter an amount above zero."),
     ("0.00", None, "amount", "Enter an amount above zero."),
-    ("-5.00", None, "amount", "Enter an amount of zero or more."),
+    ("-5.00", None, "amount", "Enter an amount above zero."),  # not "zero or more": zero is refused too
     ("ten", None, "amount", "Enter a number, like 1250.00."),
     ("1.005", None, "amount", "Use at most two decimals (cents)."),
     ("", None, "amount", "Enter the amount to release."),
