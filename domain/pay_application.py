@@ -499,10 +499,14 @@ def _summary(a: PayApplication) -> list:
     _right_align(change_table, 2, s["base"])
     certification = [
         p("Contractor's certification" if a.head_contract else "Vendor's certification", "h2"),
-        p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, the work covered by this "
-               "application has been completed as the contract requires, that every amount shown was "
-               "earned in the period, that what earlier applications were paid for has been paid on to "
-               "those who did the work, and that the current amount due is now payable."), "small"),
+        # A release bills no work: it certifies what its contact signed (claims/partials/_sign.html).
+        p(text(f"{a.vendor.name} certifies that, to the best of its knowledge, "
+               + (f"the {term.lower('retention')} released by this application was held on work that is done as "
+                  "earlier applications said" if a.holdback_release is not None else
+                  "the work covered by this application has been completed as the contract requires, that every "
+                  "amount shown was earned in the period")
+               + ", that what earlier applications were paid for has been paid on to those who did the work, "
+               "and that the current amount due is now payable."), "small"),
         Spacer(1, 6)]
     cert = a.certification
     if cert.signed_name:

@@ -357,6 +357,21 @@ def test_the_pdf_says_it_is_a_release_with_its_tax(admin_client, ontario):
     assert "$100,000.00" in text  # the G703 lines as they were
 
 
+def test_the_pdf_certifies_what_the_contact_signed_for_a_release(admin_client, ontario):
+    """A release bills no work: its PDF's certification is the release's statement the contact signed on the
+    portal, not the progress claim's "earned in the period"."""
+    admin_client.post(release_url(ontario), data={"amount": "10050.00", "released_on": "2026-11-02"})
+    claim = release_claim(ontario)
+    words = " ".join(_pdf_text(admin_client.get(
+        f"/projects/{ontario.project.id}/billings/claims/{claim.id}/pdf").data).split())
+    assert ("Keystone Concrete certifies that, to the best of its knowledge, the holdback released by this "
+            "application was held on work that is done as earlier applications said") in words, words
+    assert "earned in the period" not in words
+    progress = " ".join(_pdf_text(admin_client.get(
+        f"/projects/{ontario.project.id}/billings/claims/{ontario.progress.id}/pdf").data).split())
+    assert "every amount shown was earned in the period" in progress
+
+
 def test_a_us_project_releases_retention(admin_client, world):
     vendor = factories.vendor("Keystone Concrete", "maria@keystone.example")
     commitment = factories.commitment(world.project, vendor, number="SC-009")
