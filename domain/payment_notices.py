@@ -101,6 +101,12 @@ def notices_of(claim: Claim) -> list[PaymentNotice]:
                                    .order_by(PaymentNotice.id)))
 
 
+def notice_on(claim: Claim, notice_id: int) -> PaymentNotice | None:
+    """The claim's notice with that id; None for another claim's (or none), so a guard on the claim guards it."""
+    notice = db.session.get(PaymentNotice, notice_id)
+    return notice if notice is not None and notice.claim_id == claim.id else None
+
+
 def notice_of(message: OutboxMessage) -> PaymentNotice:
     """The notice an e-mail is about: its id is the second part of the e-mail's dedupe key."""
     return db.session.get(PaymentNotice, int(message.dedupe_key.split(":")[1]))
