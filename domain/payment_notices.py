@@ -17,12 +17,13 @@ from domain.clock import utcnow
 from domain.emails import PAYMENT_NOTICE
 from domain.errors import Invalid, check_all
 from domain.locales import locale_for
-from domain.models import Claim, ClaimStatus, OutboxMessage, PaymentNotice, User, db
+from domain.models import Claim, ClaimStatus, Dictionary, OutboxMessage, PaymentNotice, User, db
 from domain.money import ZERO, format_money
 from domain.permissions import can_give_payment_notice, require
 from domain.prompt_dates import for_claim
 from domain.prompt_payment import rule_for
 from domain.statuses import EDITABLE
+from domain.terms import Terms
 
 MAX_REASONS = 2000
 NO_AMOUNT = "Enter the amount not being paid."
@@ -152,6 +153,7 @@ def document(notice: PaymentNotice) -> NoticeDocument:
     commitment, period, project = claim.commitment, claim.billing_period, claim.commitment.project
     locale = locale_for(project)
     own = accounts.own_company()
+    term = Terms(own.dictionary if own else Dictionary.SPECIALTY).for_project(project)
     rule = rule_for(project.jurisdiction)
     deadlines = for_claim(claim)
 
@@ -167,7 +169,7 @@ def document(notice: PaymentNotice) -> NoticeDocument:
         payee=pay_application.Party(commitment.vendor.name, commitment.vendor.address),
         project=f"{project.number} {project.name}", project_address=project.address,
         contract=f"{commitment.kind.value} {commitment.number} {commitment.title}",
-        claim=f"Claim #{claim.number}, submitted {day(claim.submitted_at)}",
+        claim=f"{term('claim')} #{claim.number}, submitted {day(claim.submitted_at)}",
         period=f"{day(period.start_date)} to {day(period.end_date)}",
         given_on=day(notice.given_at), given_by=notice.given_by.name if notice.given_by else "",
         claimed=money(claimed), not_paid=money(notice.amount), to_be_paid=money(claimed - notice.amount),

@@ -29,6 +29,7 @@ from domain.models import (
     ClaimTax,
     Country,
     Currency,
+    Dictionary,
     OutboxMessage,
     PaymentNotice,
     db,
@@ -278,6 +279,20 @@ def test_the_contact_sees_the_notice_on_the_claim_the_e_mail_links_to_and_downlo
     assert client.get(f"/portal/claims/{ontario.id}/notices/{elsewhere.id}.pdf").status_code == 404
     auth.switch(world.admin.email)
     assert client.get(pdf_url).status_code == 404  # staff read it on the project's claim page
+
+
+def test_the_notice_pdf_names_the_claim_in_the_company_s_words(world, ontario):
+    """SPEC §1: the notice's PDF says "Progress Claim #1" as the pay application it answers does (or the
+    company's other word for it), never a bare "Claim"."""
+    from domain import payment_notices
+
+    notice = PaymentNotice(claim_id=ontario.id, amount=D("100.00"), reasons="Short.", given_by_id=world.admin.id)
+    db.session.add(notice)
+    db.session.commit()
+    assert payment_notices.document(notice).claim == "Progress Claim #1, submitted Dec 10, 2026"
+    world.company.dictionary = Dictionary.GENERAL
+    db.session.commit()
+    assert payment_notices.document(notice).claim == "Subcontractor Invoice #1, submitted Dec 10, 2026"
 
 
 # --- the digest and the home page ----------------------------------------------------------------------
