@@ -193,14 +193,15 @@ class Row:
     percent_complete: Decimal = field(init=False)
     bar_width: Decimal = field(init=False)  # the % bar, never wider than its track
     bar_fraction: Decimal = field(init=False)  # ... as a <progress> value (0 to 1)
-    retention_held: Decimal = field(init=False)  # retention to date: this period's claim's, else the approved one's
+    retention_held: Decimal = field(init=False)  # line 5 of the last approved claim (this period's, once approved)
 
     def __post_init__(self) -> None:
         counted = self.claim is not None and self.claim.status is not ClaimStatus.WITHDRAWN  # counts for nothing
         self.to_date = self.claim.total_completed_and_stored if counted else self.billed_to_date
-        # A release lowers what is held once it is approved, not while it is asked for.
-        releasing = counted and self.claim.holdback_release is not None and self.claim.status not in COUNTS_AS_BILLED
-        self.retention_held = self.claim.retention_total if counted and not releasing else self.retention_before
+        # Held is line 5 of the last approved claim (as holdback.holdback_held, the commitment's page and the Head
+        # Contract tab say): this period's claim, a release or not, changes it once approved, not while it waits.
+        approved = self.claim is not None and self.claim.status in COUNTS_AS_BILLED
+        self.retention_held = self.claim.retention_total if approved else self.retention_before
         self.percent_complete = percent_of(self.to_date, self.scheduled_value)
         self.bar_width = min(self.percent_complete, HUNDRED)
         self.bar_fraction = self.bar_width / HUNDRED

@@ -476,10 +476,15 @@ def _admin_digest(message: OutboxMessage) -> Rendered:
 
 
 def amount_due_facts(claim: Claim, project: Project) -> list[tuple[str, str]]:
-    """Line 8, and with sales tax on it, the tax and the amount due with tax, as the claim page shows them."""
+    """Line 8, and with sales tax on it, each tax by name and rate and the amount due with tax, as the claim
+    page shows them."""
+    from domain.claims import contract  # claims imports this module
+    from domain.g702 import tax_figures
+
     currency, locale = project.currency.value, locale_for(project)
     if not claim.sales_tax:
         return [("Current amount due", format_money(claim.current_amount_due, currency, locale))]
     return [("Current amount due before tax", format_money(claim.current_amount_due, currency, locale)),
-            ("Sales tax", format_money(claim.sales_tax, currency, locale)),
+            *((tax.label, format_money(tax.amount, currency, locale))
+              for tax in tax_figures(claim.current_amount_due, contract(claim).taxes)),
             ("Current amount due", format_money(claim.current_amount_due + claim.sales_tax, currency, locale))]

@@ -566,7 +566,13 @@ def _summary(a: PayApplication) -> list:
     _right_align(change_table, 2, s["base"])
     certification = [
         p(text(_("Contractor's certification") if a.head_contract else _("Vendor's certification")), "h2"),
-        p(text(_("%(vendor)s certifies that, to the best of its knowledge, the work covered by this application has "
+        # A release bills no work: it certifies what its contact signed (claims/partials/_sign.html).
+        p(text(_("%(vendor)s certifies that, to the best of its knowledge, the %(retention)s released by this "
+                 "application was held on work that is done as earlier applications said, that what earlier "
+                 "applications were paid for has been paid on to those who did the work, and that the current "
+                 "amount due is now payable.", vendor=a.vendor.name, retention=term.lower("retention"))
+               if a.holdback_release is not None else
+               _("%(vendor)s certifies that, to the best of its knowledge, the work covered by this application has "
                  "been completed as the contract requires, that every amount shown was earned in the period, that "
                  "what earlier applications were paid for has been paid on to those who did the work, and that the "
                  "current amount due is now payable.", vendor=a.vendor.name)), "small"),

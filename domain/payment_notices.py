@@ -19,12 +19,13 @@ from domain.clock import utcnow
 from domain.emails import PAYMENT_NOTICE
 from domain.errors import Invalid, check_all
 from domain.locales import DEFAULT_LANGUAGE, current_language, locale_for, supported, writing
-from domain.models import Claim, ClaimStatus, OutboxMessage, PaymentNotice, User, db
+from domain.models import Claim, ClaimStatus, Dictionary, OutboxMessage, PaymentNotice, User, db
 from domain.money import ZERO, format_money
 from domain.permissions import can_give_payment_notice, require
 from domain.prompt_dates import for_claim
 from domain.prompt_payment import rule_for
 from domain.statuses import EDITABLE
+from domain.terms import Terms
 
 MAX_REASONS = 2000
 NO_AMOUNT = "Enter the amount not being paid."
@@ -103,6 +104,12 @@ def notices_of(claim: Claim) -> list[PaymentNotice]:
                                    .order_by(PaymentNotice.id)))
 
 
+def notice_on(claim: Claim, notice_id: int) -> PaymentNotice | None:
+    """The claim's notice with that id; None for another claim's (or none), so a guard on the claim guards it."""
+    notice = db.session.get(PaymentNotice, notice_id)
+    return notice if notice is not None and notice.claim_id == claim.id else None
+
+
 def notice_of(message: OutboxMessage) -> PaymentNotice:
     """The notice an e-mail is about: its id is the second part of the e-mail's dedupe key."""
     return db.session.get(PaymentNotice, int(message.dedupe_key.split(":")[1]))
@@ -158,6 +165,7 @@ def _document(notice: PaymentNotice, language: str) -> NoticeDocument:
     commitment, period, project = claim.commitment, claim.billing_period, claim.commitment.project
     locale = locale_for(project, language=language)
     own = accounts.own_company()
+    term = Terms(own.dictionary if own else Dictionary.SPECIALTY).for_project(project)
     rule = rule_for(project.jurisdiction)
     deadlines = for_claim(claim)
 
@@ -173,7 +181,8 @@ def _document(notice: PaymentNotice, language: str) -> NoticeDocument:
         payee=pay_application.Party(commitment.vendor.name, commitment.vendor.address),
         project=f"{project.number} {project.name}", project_address=project.address,
         contract=f"{_(commitment.kind.value)} {commitment.number} {commitment.title}",
-        claim=_("Claim #%(number)s, submitted %(day)s", number=claim.number, day=day(claim.submitted_at)),
+        claim=_("%(claim)s #%(number)s, submitted %(day)s", claim=term("claim"), number=claim.number,
+                day=day(claim.submitted_at)),
         period=_("%(start)s to %(end)s", start=day(period.start_date), end=day(period.end_date)),
         given_on=day(notice.given_at), given_by=notice.given_by.name if notice.given_by else "",
         claimed=money(claimed), not_paid=money(notice.amount), to_be_paid=money(claimed - notice.amount),

@@ -142,7 +142,8 @@ class ReleaseForm(AppForm):
     """Release a commitment's retention (holdback): how much, and the day the lien period ended or the release
     notice was published."""
 
-    amount = MoneyField("Amount to release", required="Enter the amount to release.")
+    # A negative amount gets the service's "above zero", as zero does: "zero or more" would invite a zero.
+    amount = MoneyField("Amount to release", required="Enter the amount to release.", allow_negative=True)
     released_on = _date("Release date")
 
 

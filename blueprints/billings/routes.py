@@ -20,6 +20,7 @@ from blueprints.billings.forms import (
     RuleForm,
     WithdrawForm,
 )
+from blueprints.documents.routes import notice_pdf_download
 from blueprints.field_errors import show_problems
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, db_int
 from blueprints.guards import (
@@ -31,12 +32,12 @@ from blueprints.guards import (
 )
 from blueprints.htmx_answer import htmx_answer
 from blueprints.page_cache import kept_page
-from blueprints.web import claim_preview, deliver_mail_after_response, download
+from blueprints.web import claim_preview, deliver_mail_after_response
 from domain import board as boards
-from domain import claims, dates, holdback, invites, locales, payment_notices, periods, reminders
+from domain import claims, dates, holdback, invites, payment_notices, periods, reminders
 from domain.clock import project_today
 from domain.errors import Invalid
-from domain.models import AccessLevel, ClaimStatus, PaymentNotice, db
+from domain.models import AccessLevel, ClaimStatus
 from domain.permissions import (
     can_admin_project,
     can_change_attachments,
@@ -436,11 +437,7 @@ def payment_notice(project_id: int, claim_id: int):
 def payment_notice_pdf(project_id: int, claim_id: int, notice_id: int):
     """A notice of non-payment as its PDF, for anyone who sees the claim on the project."""
     _project, _level, claim = claim_for_current_user(project_id, claim_id)
-    notice = db.session.get(PaymentNotice, notice_id)
-    if notice is None or notice.claim_id != claim.id:
-        abort(404)
-    return download(payment_notices.render_pdf(notice, locales.current_language()), "application/pdf",
-                    payment_notices.filename(notice))
+    return notice_pdf_download(payment_notices.notice_on(claim, notice_id) or abort(404))
 
 
 @bp.route("/claims/<int:claim_id>", methods=["GET", "POST"])

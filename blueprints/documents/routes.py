@@ -1,4 +1,5 @@
-"""A claim as a document: its pay application PDF and its package (the PDF with its backup).
+"""A claim as a document: its pay application PDF and its package (the PDF with its backup), and the notices
+of non-payment given from it.
 
 Staff reach a claim through its project (the guard: 404 for another project's claim), a contact
 through the portal (their own claims only); both get the same files from the same builder.
@@ -11,9 +12,9 @@ from flask_login import current_user, login_required
 
 from blueprints.guards import claim_for_current_user
 from blueprints.web import download
-from domain import claim_package, pay_application, portal
+from domain import claim_package, pay_application, payment_notices, portal
 from domain.locales import current_language
-from domain.models import Claim
+from domain.models import Claim, PaymentNotice
 
 bp = Blueprint("documents", __name__)
 
@@ -44,6 +45,20 @@ def portal_claim_pdf(claim_id: int):
 def portal_claim_package(claim_id: int):
     claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
     return package_download(claim, url_for("portal.claim", claim_id=claim.id))
+
+
+@bp.get("/portal/claims/<int:claim_id>/notices/<int:notice_id>.pdf")
+@login_required
+def portal_payment_notice_pdf(claim_id: int, notice_id: int):
+    """A notice of non-payment given from the contact's own claim (e-mailed to them too)."""
+    claim = portal.claim_for_contact(current_user, claim_id) or abort(404)
+    return notice_pdf_download(payment_notices.notice_on(claim, notice_id) or abort(404))
+
+
+def notice_pdf_download(notice: PaymentNotice):  # type: ignore[no-untyped-def]
+    """A notice of non-payment as its PDF (the caller's guard decided who may have it)."""
+    return download(payment_notices.render_pdf(notice, current_language()), "application/pdf",
+                    payment_notices.filename(notice))
 
 
 def pdf_download(claim: Claim):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from blueprints.billings.forms import ClaimLinesForm
 from blueprints.field_errors import show_problems
 from blueprints.portal.forms import ActivateForm, AnswerForm, DeclineForm, MuteForm
 from blueprints.web import claim_preview, deliver_mail_after_response, link_problem, read_link
-from domain import accounts, claims, emails, portal, reminders, tokens
+from domain import accounts, claims, emails, payment_notices, portal, reminders, tokens
 from domain.models import Invite, User, db
 from domain.permissions import can_change_attachments
 from domain.statuses import EDITABLE
@@ -180,7 +180,8 @@ def _claim_page(claim, form, entries=None, entered=None, status: int = 200):  # 
                            entered=entered, editable=claim.status in EDITABLE, form=form,
                            locked=claims.approved_lines_locked(claim),
                            can_attach=can_change_attachments(current_user, claim),
-                           project=claim.commitment.project, history=claims.history(claim)), status
+                           project=claim.commitment.project, history=claims.history(claim),
+                           notices=payment_notices.notices_of(claim)), status
 
 
 

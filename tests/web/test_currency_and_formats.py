@@ -71,6 +71,19 @@ def test_the_submitted_e_mail_writes_cad(world, canadian):
     assert DUE in rendered.html and _no_us_symbols(rendered.text)
 
 
+def test_the_commitment_pages_write_approved_changes_as_the_rest_of_their_money(client, world, auth, canadian):
+    """The approved changes (a macro of their own) read the page's project: $0.00 beside $150,000.00, never
+    CA$0.00, on the commitment, its SOV line being changed and the commitments list."""
+    auth.sign_in(world.admin.email)
+    commitment = canadian.commitment
+    base = f"/projects/{world.project.id}/commitments"
+    line = commitment.sov_lines[0]
+    for path in (f"{base}/{commitment.id}", f"{base}/{commitment.id}/sov/lines/{line.id}/edit", base):
+        html = client.get(path).get_data(as_text=True)
+        assert "$150,000.00" in html or path == base, path
+        assert _no_us_symbols(html), path
+
+
 def _csv_header(response) -> list[str]:
     assert response.status_code == 200
     return next(csv.reader(io.StringIO(response.get_data(as_text=True))))

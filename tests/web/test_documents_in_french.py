@@ -158,7 +158,7 @@ def test_the_notice_of_non_payment_in_french(world, ontario):
                   "De (payeur)", "À (bénéficiaire)", "Date de l'avis",
                   "Montant réclamé (taxes comprises) 12 712,50 $", "Montant non payé 2 500,00 $",
                   "Montant qui sera payé 10 212,50 $", "Motifs du non-paiement", "Coffrage refusé à la ligne C.",
-                  "Demande nº 1, soumise le 10 déc. 2026", "Page 1 de 1"):
+                  "Demande de paiement nº 1, soumise le 10 déc. 2026", "Page 1 de 1"):
         assert label in text, label
     english = words(payment_notices.render_pdf(notice, "en"))
     assert "Amount not being paid $2,500.00" in english and "Notice of non-payment" in english

@@ -13,8 +13,9 @@ import pytest
 from pypdf import PdfReader
 
 from domain import claims
+from domain.claims import LineDecision
 from domain.commitments import default_retention_pct
-from domain.models import Country, Currency, Dictionary, Project, db
+from domain.models import ClaimStatus, Country, Currency, Dictionary, LineReview, Project, db
 from domain.terms import Terms
 from tests import factories
 from tests.web.portal_helpers import SIGNED
@@ -59,6 +60,9 @@ def _pages(client, world, claim) -> dict[str, str]:
 
 def test_a_canadian_project_says_holdback_on_its_board_claim_pdf_and_export(client, world, auth, submitted):
     _in_canada(world.project)
+    # approved: the board shows what is held once a claim is approved (line 5 of the last approved claim)
+    claims.review(submitted, [LineDecision(line.id, LineReview.APPROVED) for line in submitted.lines],
+                  ClaimStatus.APPROVED, world.admin)
     auth.sign_in(world.admin.email)
     pages = _pages(client, world, submitted)
     assert "<small data-held>Holdback held $4,537.50</small>" in pages["board"]

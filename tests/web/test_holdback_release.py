@@ -159,7 +159,7 @@ def test_the_release_email_says_what_is_released_and_links_to_the_portal(admin_c
     ("10050.01", None, "amount", "At most the holdback held: $10,050.00."),
     ("0", None, "amount", "Enter an amount above zero."),
     ("0.00", None, "amount", "Enter an amount above zero."),
-    ("-5.00", None, "amount", "Enter an amount of zero or more."),
+    ("-5.00", None, "amount", "Enter an amount above zero."),  # not "zero or more": zero is refused too
     ("ten", None, "amount", "Enter a number, like 1250.00."),
     ("1.005", None, "amount", "Use at most two decimals (cents)."),
     ("", None, "amount", "Enter the amount to release."),
@@ -355,6 +355,21 @@ def test_the_pdf_says_it_is_a_release_with_its_tax(admin_client, ontario):
     assert "c. Less holdback released to date" in text and "-$10,050.00" in text
     assert "HST 13%" in text and "$1,306.50" in text and "$11,356.50" in text
     assert "$100,000.00" in text  # the G703 lines as they were
+
+
+def test_the_pdf_certifies_what_the_contact_signed_for_a_release(admin_client, ontario):
+    """A release bills no work: its PDF's certification is the release's statement the contact signed on the
+    portal, not the progress claim's "earned in the period"."""
+    admin_client.post(release_url(ontario), data={"amount": "10050.00", "released_on": "2026-11-02"})
+    claim = release_claim(ontario)
+    words = " ".join(_pdf_text(admin_client.get(
+        f"/projects/{ontario.project.id}/billings/claims/{claim.id}/pdf").data).split())
+    assert ("Keystone Concrete certifies that, to the best of its knowledge, the holdback released by this "
+            "application was held on work that is done as earlier applications said") in words, words
+    assert "earned in the period" not in words
+    progress = " ".join(_pdf_text(admin_client.get(
+        f"/projects/{ontario.project.id}/billings/claims/{ontario.progress.id}/pdf").data).split())
+    assert "every amount shown was earned in the period" in progress
 
 
 def test_a_us_project_releases_retention(admin_client, world):

@@ -29,6 +29,7 @@ from domain.models import (
     ClaimTax,
     Country,
     Currency,
+    Dictionary,
     OutboxMessage,
     PaymentNotice,
     db,
@@ -248,6 +249,50 @@ def test_who_downloads_a_notice(client, auth, world, ontario, role):
     assert client.get(claim_url(world, ontario, f"/notices/{notice.id}.pdf")).status_code == READ_ANSWER[role]
     assert client.get(claim_url(world, ontario, f"/notices/{notice.id + 1}.pdf")).status_code in (
         404 if READ_ANSWER[role] == 200 else READ_ANSWER[role],)
+
+
+def test_the_contact_sees_the_notice_on_the_claim_the_e_mail_links_to_and_downloads_its_pdf(client, auth, world,
+                                                                                            ontario):
+    """The notice's e-mail says "View it" and links to the portal's claim: the notice is there, by itself (not only
+    in the history), with its PDF; no form; another contact's claim's notice is a 404."""
+    notice = PaymentNotice(claim_id=ontario.id, amount=D("2500.00"), reasons="Formwork at grid C <not> accepted.",
+                           given_by_id=world.admin.id)
+    db.session.add(notice)
+    db.session.commit()
+    auth.sign_in("maria@keystone.example")
+    html = client.get(f"/portal/claims/{ontario.id}").get_data(as_text=True)
+    pdf_url = f"/portal/claims/{ontario.id}/notices/{notice.id}.pdf"
+    assert "data-notices" in html and "$2,500.00" in html and pdf_url in html
+    assert "Formwork at grid C &lt;not&gt; accepted." in html
+    assert "Give notice of non-payment" not in html and "/notices\"" not in html
+    downloaded = client.get(pdf_url)
+    assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf"
+    assert client.get(f"/portal/claims/{ontario.id}/notices/{notice.id + 1}.pdf").status_code == 404
+    other = factories.commitment(world.project, factories.vendor("Quiet Paint", "quinn@paint.example"),
+                                 number="SC-002", lines=("1000.00",))
+    db.session.commit()
+    theirs = claim_in(world, other, world.period, {"01 00 00": ("100.00", "0")}, status=ClaimStatus.UNDER_REVIEW)
+    elsewhere = PaymentNotice(claim_id=theirs.id, amount=D("10.00"), reasons="No.", given_by_id=world.admin.id)
+    db.session.add(elsewhere)
+    db.session.commit()
+    assert client.get(f"/portal/claims/{theirs.id}/notices/{elsewhere.id}.pdf").status_code == 404
+    assert client.get(f"/portal/claims/{ontario.id}/notices/{elsewhere.id}.pdf").status_code == 404
+    auth.switch(world.admin.email)
+    assert client.get(pdf_url).status_code == 404  # staff read it on the project's claim page
+
+
+def test_the_notice_pdf_names_the_claim_in_the_company_s_words(world, ontario):
+    """SPEC §1: the notice's PDF says "Progress Claim #1" as the pay application it answers does (or the
+    company's other word for it), never a bare "Claim"."""
+    from domain import payment_notices
+
+    notice = PaymentNotice(claim_id=ontario.id, amount=D("100.00"), reasons="Short.", given_by_id=world.admin.id)
+    db.session.add(notice)
+    db.session.commit()
+    assert payment_notices.document(notice).claim == "Progress Claim #1, submitted Dec 10, 2026"
+    world.company.dictionary = Dictionary.GENERAL
+    db.session.commit()
+    assert payment_notices.document(notice).claim == "Subcontractor Invoice #1, submitted Dec 10, 2026"
 
 
 # --- the digest and the home page ----------------------------------------------------------------------

@@ -282,8 +282,10 @@ def test_the_claim_e_mails_name_the_amount_due_with_its_tax(world, taxed_claim):
     from domain.emails import amount_due_facts
 
     facts = amount_due_facts(taxed_claim, taxed_claim.commitment.project)
-    assert facts == [("Current amount due before tax", "$11,111.10"), ("Sales tax", "$1,663.89"),
-                     ("Current amount due", "$12,774.99")]
+    # each tax by name and rate, as the claim page and the PDF show them (a Quebec invoice states GST and QST
+    # apart): 5% and 9.975% of 11,111.10, each rounded half-up once
+    assert facts == [("Current amount due before tax", "$11,111.10"), ("GST 5%", "$555.56"),
+                     ("QST 9.975%", "$1,108.33"), ("Current amount due", "$12,774.99")]
 
 
 SETTINGS = {"name": "Harbor & Pine Builders", "dictionary": "SPECIALTY", "default_retention_pct": "10",
