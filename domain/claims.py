@@ -261,7 +261,8 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
             else:
                 this_period = g702.work_from_percent(current.scheduled_value, current.previous, percent)
                 if _typed_other_amount(entry.this_period, this_period):
-                    problems["this_period"] = gettext("Type an amount or a % complete, not both: clear one of them.")
+                    problems["this_period"] = gettext(
+                        "Type an amount or a %(pct)s complete, not both: clear one of them.", pct="%")
         elif entry.this_period.strip():
             try:
                 this_period = parse_money(entry.this_period)

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from flask_babel import gettext
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-
-from flask_babel import gettext
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
 from blueprints.forms import lazy_gettext as _l
