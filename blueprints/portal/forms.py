@@ -6,6 +6,8 @@ from blueprints.forms import AppForm
 from blueprints.forms import lazy_gettext as _l
 from domain.portal import MAX_REASON
 
+REASON_LIMIT = f"{MAX_REASON:,}"
+
 
 class ActivateForm(AppForm):
     password = PasswordField(_l("Choose a password"), validators=new_password_rules())
@@ -16,7 +18,7 @@ class DeclineForm(AppForm):
     reason = TextAreaField(
         _l("Reason (optional)"),
         validators=[Length(max=MAX_REASON, message=_l("Keep the reason to %(count)s characters or fewer.",
-                                                      count=f"{MAX_REASON:,}"))],
+                                                      count=REASON_LIMIT))],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"rows": 3, "maxlength": MAX_REASON},
     )
