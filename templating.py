@@ -13,8 +13,9 @@ from jinja2.runtime import Context
 
 from domain import accounts, dates, locales, permissions
 from domain.models import ClaimStatus, Company, Dictionary, Project
-from domain.money import format_money, format_money_in
+from domain.money import format_money, format_money_in, format_number
 from domain.periods import period_name, rule_words
+from domain.statuses import shown
 from domain.terms import Terms
 
 
@@ -104,6 +105,25 @@ def number(value: Decimal | None, places: int = 1) -> str:
     return f"{value:,.{places}f}"
 
 
+@pass_context
+def _number_filter(context: Context, value: Decimal | None, places: int = 1) -> str:
+    """`number` in the page's locale: French writes "12,5" (and parse_percent reads it back)."""
+    if value is None or not page_locale(context).startswith("fr"):
+        return number(value, places)
+    if not isinstance(value, Decimal):
+        raise TypeError(f"numbers shown must be Decimal, not {type(value).__name__}")
+    return format_number(value, places, "fr")
+
+
+@pass_context
+def _as_typed_filter(context: Context, value: object) -> object:
+    """An amount put back into a form field, as the reader types it: French "1234,50" (parse_money reads it);
+    anything else as it is (English str(Decimal), or text as it was typed)."""
+    if isinstance(value, Decimal) and page_locale(context).startswith("fr"):
+        return str(value).replace(".", ",")
+    return value
+
+
 # --- dates and times: domain/dates.py writes them; a page reads them in its project's zone ------------
 
 
@@ -170,8 +190,8 @@ def register_templating(app: Flask) -> None:
     from domain.prompt_payment import HOLIDAYS_NOTE
     from domain.sales_taxes import registration
 
-    app.jinja_env.filters.update(money=_money_filter, number=number, day=_day_filter, moment=_moment_filter,
-                                 period_name=period_name)
+    app.jinja_env.filters.update(money=_money_filter, number=_number_filter, status=shown, as_typed=_as_typed_filter,
+                                 day=_day_filter, moment=_moment_filter, period_name=period_name)
     app.jinja_env.filters["zone_words"] = dates.zone_words
     app.jinja_env.globals.update(reason_text=reason_text, rule_words=rule_words, zip=zip, invite_badge=INVITE_BADGE,
                                   claim_badge=CLAIM_BADGE, tax_registration=registration,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from domain import audit, g702, outbox
 from domain.clock import utcnow
 from domain.emails import CLAIM_APPROVED, CLAIM_RETURNED, CLAIM_SUBMITTED, CLAIM_WITHDRAWN
 from domain.errors import Invalid
+from domain.locales import N_
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -30,10 +32,10 @@ from domain.models import (
     User,
     db,
 )
-from domain.money import ZERO, parse_money, parse_percent
+from domain.money import ZERO, format_number, parse_money, parse_percent
 from domain.periods import period_name
 from domain.permissions import can_fill_in_claims, can_review_claims, can_withdraw_claim, project_admins, require
-from domain.statuses import ALLOWED, CLOSED, EDITABLE, FINAL, InvalidTransition, transition
+from domain.statuses import ALLOWED, CLOSED, EDITABLE, FINAL, InvalidTransition, shown, transition
 
 COUNTS_AS_BILLED = (ClaimStatus.APPROVED, ClaimStatus.APPROVED_AS_NOTED)
 
@@ -53,11 +55,11 @@ class LineEntry:
 
 
 MAX_SIGNED_NAME = 200
-UNSIGNED = "Tick the box to confirm the statement: a claim is submitted only as a signed statement."
-NO_NAME = "Type your full name: it is your signature on the statement."
-NAME_TOO_LONG = f"Type your name in at most {MAX_SIGNED_NAME} characters."
-APPROVED_LINE_LOCKED = ("The reviewer approved this line, so it cannot change while the claim is sent back: "
-                        "correct only the lines marked Rejected.")
+UNSIGNED = N_("Tick the box to confirm the statement: a claim is submitted only as a signed statement.")
+NO_NAME = N_("Type your full name: it is your signature on the statement.")
+NAME_TOO_LONG = N_("Type your name in at most %(count)s characters.")
+APPROVED_LINE_LOCKED = N_("The reviewer approved this line, so it cannot change while the claim is sent back: "
+                          "correct only the lines marked Rejected.")
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,8 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
             else:
                 this_period = g702.work_from_percent(current.scheduled_value, current.previous, percent)
                 if _typed_other_amount(entry.this_period, this_period):
-                    problems["this_period"] = "Type an amount or a % complete, not both: clear one of them."
+                    problems["this_period"] = gettext(
+                        "Type an amount or a %(pct)s complete, not both: clear one of them.", pct="%")
         elif entry.this_period.strip():
             try:
                 this_period = parse_money(entry.this_period)
@@ -271,17 +274,18 @@ def read_entries(claim: Claim, entries: list[LineEntry]) -> Entered:
             problems["stored"] = str(exc)
             stored = ZERO
         if stored < 0 and "stored" not in problems:
-            problems["stored"] = "Stored materials cannot be negative."
+            problems["stored"] = gettext("Stored materials cannot be negative.")
         work_field = "percent_to_date" if percent is not None else "this_period"
         if work_field not in problems:
             if current.previous + this_period < 0:
-                problems[work_field] = "Work completed to date cannot go below zero."
+                problems[work_field] = gettext("Work completed to date cannot go below zero.")
             elif not allow_over and current.previous + this_period + stored > current.scheduled_value:
                 # Point at what tipped it over: the work alone, or the stored materials on top of it.
                 over = work_field if current.previous + this_period > current.scheduled_value else "stored"
                 if over not in problems:
-                    problems[over] = (f"Completed and stored to date would be more than the scheduled value "
-                                      f"({current.scheduled_value:,.2f}).")
+                    problems[over] = gettext(
+                        "Completed and stored to date would be more than the scheduled value (%(value)s).",
+                        value=format_number(current.scheduled_value))
         if problems:
             result.errors[entry.sov_line_id] = problems
         else:
@@ -308,7 +312,7 @@ def _read_locked(result: Entered, line: ClaimLine, entry: LineEntry, current: g7
     except ValueError:
         this_period, stored = None, None
     if (this_period, stored) != (line.work_completed_this_period, line.materials_presently_stored):
-        result.errors[line.sov_line_id] = {"this_period": APPROVED_LINE_LOCKED}
+        result.errors[line.sov_line_id] = {"this_period": gettext(APPROVED_LINE_LOCKED)}
     else:
         result.inputs[line.sov_line_id] = (this_period, stored, line.pct_complete_entered)
 
@@ -318,14 +322,14 @@ def read_signature(signature: Signature | None) -> dict[str, str]:
     signature = signature or Signature()
     problems = {}
     if not signature.confirmed:
-        problems["certify"] = UNSIGNED
+        problems["certify"] = gettext(UNSIGNED)
     name = signature.name.strip()
     if signature.name_problem:
         problems["signed_name"] = signature.name_problem
     elif not name:
-        problems["signed_name"] = NO_NAME
+        problems["signed_name"] = gettext(NO_NAME)
     elif len(name) > MAX_SIGNED_NAME:
-        problems["signed_name"] = NAME_TOO_LONG
+        problems["signed_name"] = gettext(NAME_TOO_LONG, count=MAX_SIGNED_NAME)
     return problems
 
 
@@ -344,7 +348,8 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
     for review. Lines the reviewer approved keep their figures while the claim is sent back."""
     _require_filling_in(claim.commitment, by)
     if claim.status not in EDITABLE:
-        raise ClaimRefused(f"This claim is {claim.status.value} and can no longer be changed.")
+        raise ClaimRefused(gettext("This claim is %(status)s and can no longer be changed.",
+                                   status=shown(claim.status)))
     # A release claim bills no work: its lines stay as the release made them, whatever was sent.
     entered = Entered() if claim.is_holdback_release else read_entries(claim, entries)
     if submit:
@@ -355,7 +360,8 @@ def save_entries(claim: Claim, entries: list[LineEntry], by: User, *, submit: bo
         work = sum((e for e, _, _ in entered.inputs.values()), ZERO)
         stored = sum((s for _, s, _ in entered.inputs.values()), ZERO)
         if work == 0 and stored == 0:
-            entered.claim_error = "Enter work completed or stored materials on at least one line before submitting."
+            entered.claim_error = gettext(
+                "Enter work completed or stored materials on at least one line before submitting.")
     if not entered.ok:
         db.session.rollback()
         return entered
@@ -427,8 +433,8 @@ def start_claim(commitment: Commitment, period: BillingPeriod, by: User) -> Clai
     if existing is not None:
         if existing.status is ClaimStatus.WITHDRAWN:
             db.session.rollback()
-            raise ClaimRefused(f"Claim #{existing.number} for {period_name(period)} was withdrawn; "
-                               "the next claim starts in a later period.")
+            raise ClaimRefused(gettext("Claim #%(number)s for %(month)s was withdrawn; the next claim starts in a "
+                                       "later period.", number=existing.number, month=period_name(period)))
         return existing
     blocking = open_claim_blocking(commitment, period)
     if blocking is not None:
@@ -463,8 +469,8 @@ def open_claim_blocking(commitment: Commitment, period: BillingPeriod) -> Claim 
 
 def finish_first(blocking: Claim) -> str:
     """Why a new claim cannot start yet, naming the open one."""
-    return (f"Finish claim #{blocking.number} for {period_name(blocking.billing_period)} first: "
-            f"it is {blocking.status.value}.")
+    return gettext("Finish claim #%(number)s for %(month)s first: it is %(status)s.", number=blocking.number,
+                   month=period_name(blocking.billing_period), status=shown(blocking.status))
 
 
 def _claim_of(commitment: Commitment, period: BillingPeriod) -> Claim | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from domain import accounts, locales, statuses, tokens
 from domain.dates import day
@@ -83,7 +83,8 @@ def render(message: OutboxMessage) -> Rendered:
 
 
 # The e-mails whose words are all in the catalogue (translations/): they go in their recipient's language.
-TRANSLATED = frozenset({INVITE_TO_BILL})
+TRANSLATED = frozenset({INVITE_TO_BILL, INVITE_REMINDER, CLAIM_RETURNED, CLAIM_APPROVED, CLAIM_WITHDRAWN,
+                        HOLDBACK_RELEASED, PAYMENT_NOTICE, ACCOUNT_ACTIVATION, PASSWORD_RESET})
 
 
 def recipient_language(message: OutboxMessage) -> str:
@@ -95,13 +96,14 @@ def recipient_language(message: OutboxMessage) -> str:
 
 def contract_and_month(commitment: Commitment, period: BillingPeriod) -> str:
     """How every subject about one contract's billing ends: "SC-001 for November 2026"."""
-    return f"{commitment.number} for {period_name(period)}"
+    return gettext("%(contract)s for %(month)s", contract=commitment.number, month=period_name(period))
 
 
 def period_dates(period: BillingPeriod, project: Project) -> str:
     """A billing period's dates as a fact in an e-mail, in the project's locale."""
     locale = locale_for(project)
-    return f"{day(period.start_date, full=True, locale=locale)} to {day(period.end_date, full=True, locale=locale)}"
+    return gettext("%(start)s to %(end)s", start=day(period.start_date, full=True, locale=locale),
+                   end=day(period.end_date, full=True, locale=locale))
 
 
 def sender_company_name(company: Company | None) -> str:
@@ -177,9 +179,10 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
     project = commitment.project
     _, term = _terms()
     word = term("claim")
-    about = f"{word.lower()} #{claim.number} on {contract_and_month(commitment, period)}"
-    facts = [(commitment.kind.value, f"{commitment.number} {commitment.title}"),
-             ("Billing period", period_dates(period, project)),
+    about = gettext("%(claim)s #%(number)s on %(contract)s", claim=word.lower(), number=claim.number,
+                    contract=contract_and_month(commitment, period))
+    facts = [(statuses.shown(commitment.kind), f"{commitment.number} {commitment.title}"),
+             (gettext("Billing period"), period_dates(period, project)),
              *amount_due_facts(claim, project)]
     if message.kind == CLAIM_SUBMITTED:
         return _notice(
@@ -192,37 +195,47 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
         held = term.for_project(project)("retention")
         released = format_money(claim.holdback_release, project.currency.value, locale_for(project))
         return _notice(
-            subject=f"{project.name}: {held.lower()} release on {contract_and_month(commitment, period)} to submit",
-            recipient=recipient, heading=f"{held} released: {released}",
-            paragraphs=[f"{actor.name} released {released} of the {held.lower()} held on {commitment.number}. "
-                        f"{word} #{claim.number} bills it, with its tax: confirm it, sign and submit it for review."],
-            facts=[*facts[:2], (f"{held} released", released),
-                   ("Lien period ended or notice published",
+            subject=gettext("%(project)s: %(held)s release on %(contract)s to submit", project=project.name,
+                            held=held.lower(), contract=contract_and_month(commitment, period)),
+            recipient=recipient, heading=gettext("%(held)s released: %(amount)s", held=held, amount=released),
+            paragraphs=[gettext("%(actor)s released %(amount)s of the %(held)s held on %(contract)s. %(claim)s "
+                                "#%(number)s bills it, with its tax: confirm it, sign and submit it for review.",
+                                actor=actor.name, amount=released, held=held.lower(), contract=commitment.number,
+                                claim=word, number=claim.number)],
+            facts=[*facts[:2], (gettext("%(held)s released", held=held), released),
+                   (gettext("Lien period ended or notice published"),
                     day(claim.holdback_release_date, full=True, locale=locale_for(project))),
                    *facts[2:]],
-            button=("Confirm and submit", portal))
+            button=(gettext("Confirm and submit"), portal))
     if message.kind == CLAIM_RETURNED:
         rejected = [line for line in claim.lines if line.review.name == "REJECTED"]
         notes = "\n".join(f"{line.sov_line.cost_code} {line.sov_line.description}: {line.review_comment}"
                           for line in rejected)
         return _notice(
-            subject=f"{project.name}: please revise {about}",
-            recipient=recipient, heading=f"{word} #{claim.number} needs changes",
-            paragraphs=[f"{actor.name} sent it back for revision. Correct the lines below and submit it again."],
-            facts=facts, quote=notes, button=("Revise and resubmit", portal))
+            subject=gettext("%(project)s: please revise %(about)s", project=project.name, about=about),
+            recipient=recipient,
+            heading=gettext("%(claim)s #%(number)s needs changes", claim=word, number=claim.number),
+            paragraphs=[gettext("%(actor)s sent it back for revision. Correct the lines below and submit it again.",
+                                actor=actor.name)],
+            facts=facts, quote=notes, button=(gettext("Revise and resubmit"), portal))
     if message.kind == CLAIM_WITHDRAWN:
         return _notice(
-            subject=f"{project.name}: {about} is withdrawn",
-            recipient=recipient, heading=f"{word} #{claim.number} is withdrawn",
-            paragraphs=[f"{actor.name} withdrew it: it counts for nothing and can no longer change. "
-                        f"Your next {word.lower()} for this contract can start in a later period."],
-            facts=facts[:2], quote=claim.withdrawal_reason or "", button=("View it", portal))
+            subject=gettext("%(project)s: %(about)s is withdrawn", project=project.name, about=about),
+            recipient=recipient, heading=gettext("%(claim)s #%(number)s is withdrawn", claim=word, number=claim.number),
+            paragraphs=[gettext("%(actor)s withdrew it: it counts for nothing and can no longer change. Your next "
+                                "%(claim)s for this contract can start in a later period.", actor=actor.name,
+                                claim=word.lower())],
+            facts=facts[:2], quote=claim.withdrawal_reason or "", button=(gettext("View it"), portal))
     note = statuses.decision_note(claim)
+    status = statuses.shown(claim.status)
     return _notice(
-        subject=f"{project.name}: {about} is {claim.status.value}",
-        recipient=recipient, heading=f"{word} #{claim.number} is {claim.status.value}",
-        paragraphs=[f"{actor.name} approved it" + (", subject to the note below." if note else ".")],
-        facts=facts, quote=note, button=("View it", portal), links=[("Pay application (PDF)", f"{portal}/pdf")])
+        subject=gettext("%(project)s: %(about)s is %(status)s", project=project.name, about=about, status=status),
+        recipient=recipient,
+        heading=gettext("%(claim)s #%(number)s is %(status)s", claim=word, number=claim.number, status=status),
+        paragraphs=[gettext("%(actor)s approved it, subject to the note below.", actor=actor.name) if note
+                    else gettext("%(actor)s approved it.", actor=actor.name)],
+        facts=facts, quote=note, button=(gettext("View it"), portal),
+        links=[(gettext("Pay application (PDF)"), f"{portal}/pdf")])
 
 
 @dataclass(frozen=True)
@@ -275,17 +288,20 @@ def _payment_notice(message: OutboxMessage) -> Rendered:
     word = term("claim")
     currency, locale = project.currency.value, locale_for(project)
     return _notice(
-        subject=f"{project.name}: notice of non-payment on {word.lower()} #{claim.number} on "
-                f"{contract_and_month(commitment, period)}",
-        recipient=recipient, heading=f"Notice of non-payment on {word.lower()} #{claim.number}",
-        paragraphs=[f"{actor.name} of {sender_company_name(company)} gives notice that part of this "
-                    f"{word.lower()} is not being paid, for the reasons below. The notice (PDF) is attached."],
-        facts=[(commitment.kind.value, f"{commitment.number} {commitment.title}"),
-               ("Billing period", period_dates(period, project)),
-               ("Amount not being paid", format_money(notice.amount, currency, locale)),
-               ("Amount claimed with tax", format_money(payment_notices.amount_due_with_tax(claim), currency,
-                                                        locale))],
-        quote=notice.reasons, button=("View it", f"{_base_url()}/portal/claims/{claim.id}"))
+        subject=gettext("%(project)s: notice of non-payment on %(claim)s #%(number)s on %(contract)s",
+                        project=project.name, claim=word.lower(), number=claim.number,
+                        contract=contract_and_month(commitment, period)),
+        recipient=recipient,
+        heading=gettext("Notice of non-payment on %(claim)s #%(number)s", claim=word.lower(), number=claim.number),
+        paragraphs=[gettext("%(actor)s of %(company)s gives notice that part of this %(claim)s is not being paid, "
+                            "for the reasons below. The notice (PDF) is attached.", actor=actor.name,
+                            company=sender_company_name(company), claim=word.lower())],
+        facts=[(statuses.shown(commitment.kind), f"{commitment.number} {commitment.title}"),
+               (gettext("Billing period"), period_dates(period, project)),
+               (gettext("Amount not being paid"), format_money(notice.amount, currency, locale)),
+               (gettext("Amount claimed with tax"), format_money(payment_notices.amount_due_with_tax(claim),
+                                                                 currency, locale))],
+        quote=notice.reasons, button=(gettext("View it"), f"{_base_url()}/portal/claims/{claim.id}"))
 
 
 def invite_link(invite: Invite, contact: User, answer: str, address: str) -> str:
@@ -343,8 +359,8 @@ def _account_activation(message: OutboxMessage) -> Rendered:
         # Bound to the address this message goes to, not to the user's address of the moment.
         "activate_url": activation_link(user, message.to_address),
     }
-    who = added_by.name if added_by else (company.name if company else "Your contractor")
-    subject = one_line(f"{who} has set up your {term('tool')} account")
+    who = added_by.name if added_by else (company.name if company else gettext("Your contractor"))
+    subject = one_line(gettext("%(who)s has set up your %(tool)s account", who=who, tool=term("tool")))
     return Rendered(
         subject=subject,
         text=render_template("email/account_activation.txt", **context),
@@ -373,8 +389,9 @@ def _password_reset(message: OutboxMessage) -> Rendered:
         # Made now, over the password of this moment: once it is reset, this link stops working.
         "reset_url": password_reset_link(user, message.to_address),
     }
-    subject = (f"{sent_by.name} sent you a link to choose a new {term('tool')} password" if sent_by
-               else f"Choose a new {term('tool')} password")
+    subject = (gettext("%(name)s sent you a link to choose a new %(tool)s password", name=sent_by.name,
+                       tool=term("tool")) if sent_by
+               else gettext("Choose a new %(tool)s password", tool=term("tool")))
     return Rendered(
         subject=one_line(subject),
         text=render_template("email/password_reset.txt", **context),
@@ -394,7 +411,7 @@ def reminder_of(message: OutboxMessage) -> Reminder:
 
 
 def days_word(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return ngettext("%(num)s day", "%(num)s days", n)
 
 
 def _invite_reminder(message: OutboxMessage) -> Rendered:
@@ -412,35 +429,45 @@ def _invite_reminder(message: OutboxMessage) -> Rendered:
     claim = invite_claim(invite)
     word = term("claim").lower()
     left = (period.due_date - reminder.day).days
+    contract = commitment.number
     if left > 0:
-        when, heading = f"{days_word(left)} left", f"{days_word(left)} left to bill {commitment.number}"
+        when = gettext("%(days)s left", days=days_word(left))
+        heading = gettext("%(days)s left to bill %(contract)s", days=days_word(left), contract=contract)
     elif left == 0:
-        when, heading = "due today", f"Your {word} for {commitment.number} is due today"
+        when = gettext("due today")
+        heading = gettext("Your %(claim)s for %(contract)s is due today", claim=word, contract=contract)
     else:
-        when, heading = f"{days_word(-left)} late", f"Your {word} for {commitment.number} is {days_word(-left)} late"
+        when = gettext("%(days)s late", days=days_word(-left))
+        heading = gettext("Your %(claim)s for %(contract)s is %(days)s late", claim=word, contract=contract,
+                          days=days_word(-left))
     portal_claim = f"{_base_url()}/portal/claims/{claim.id}" if claim is not None else ""
     # Past the due date the portal starts no claim (domain/portal.accept): the sender creates it on request.
-    ask_sender = (f"The due date has passed, so the {word} can no longer be started in the portal: ask "
-                  f"{invite.sent_by.name} ({invite.sent_by.email}) to create it for you.")
+    ask_sender = gettext("The due date has passed, so the %(claim)s can no longer be started in the portal: ask "
+                         "%(name)s (%(email)s) to create it for you.", claim=word, name=invite.sent_by.name,
+                         email=invite.sent_by.email)
     if invite.status is InviteStatus.INVITED:
-        expected = f"Please answer the invite: will you submit a {word} for {period_name(period)}?"
+        expected = gettext("Please answer the invite: will you submit a %(claim)s for %(month)s?", claim=word,
+                           month=period_name(period))
         if left < 0 and claim is None:
-            expected += " " + ask_sender + " If you will not bill, answer No, not this period."
-        button = ("Answer the invite", invite_link(invite, contact, "", message.to_address))
+            expected += " " + ask_sender + " " + gettext("If you will not bill, answer No, not this period.")
+        button = (gettext("Answer the invite"), invite_link(invite, contact, "", message.to_address))
     elif claim is None:
         expected = (ask_sender if left < 0 else
-                    f"You accepted the invite: start your {word}, fill it in and submit it.")
-        button = ("Open the invite" if left < 0 else f"Start your {word}",
+                    gettext("You accepted the invite: start your %(claim)s, fill it in and submit it.", claim=word))
+        button = (gettext("Open the invite") if left < 0 else gettext("Start your %(claim)s", claim=word),
                   invite_link(invite, contact, "", message.to_address))
     elif claim.status is ClaimStatus.REVISE_AND_RESUBMIT:
-        expected = f"Your {word} #{claim.number} was sent back for revision: correct it and submit it again."
-        button = ("Revise and resubmit", portal_claim)
+        expected = gettext("Your %(claim)s #%(number)s was sent back for revision: correct it and submit it again.",
+                           claim=word, number=claim.number)
+        button = (gettext("Revise and resubmit"), portal_claim)
     elif claim.status is ClaimStatus.DRAFT:
-        expected = f"Your {word} #{claim.number} is a Draft: finish it and submit it."
-        button = (f"Finish your {word}", portal_claim)
+        expected = gettext("Your %(claim)s #%(number)s is a Draft: finish it and submit it.", claim=word,
+                           number=claim.number)
+        button = (gettext("Finish your %(claim)s", claim=word), portal_claim)
     else:  # submitted (or withdrawn) after this reminder was queued: nothing is asked any more
-        expected = f"Your {word} #{claim.number} is {claim.status.value} now: nothing more is needed."
-        button = (f"View your {word}", portal_claim)
+        expected = gettext("Your %(claim)s #%(number)s is %(status)s now: nothing more is needed.", claim=word,
+                           number=claim.number, status=statuses.shown(claim.status))
+        button = (gettext("View your %(claim)s", claim=word), portal_claim)
     policy = reminders.effective_policy(project, company)
     context = {
         "contact": contact, "invite": invite, "commitment": commitment, "period": period, "project": project,
@@ -449,8 +476,10 @@ def _invite_reminder(message: OutboxMessage) -> Rendered:
         "late": left < 0, "mute_url": mute_link(invite, contact, message.to_address),
         "mute_days": int(current_app.config["REMINDER_MUTE_MAX_AGE"]) // 86400,
     }
-    subject = (f"{project.name}: reminder, {when} to bill {contract_and_month(commitment, period)}" if left > 0
-               else f"{project.name}: reminder, {word} {when} for {contract_and_month(commitment, period)}")
+    subject = (gettext("%(project)s: reminder, %(when)s to bill %(contract)s", project=project.name, when=when,
+                       contract=contract_and_month(commitment, period)) if left > 0
+               else gettext("%(project)s: reminder, %(claim)s %(when)s for %(contract)s", project=project.name,
+                            claim=word, when=when, contract=contract_and_month(commitment, period)))
     return Rendered(subject=one_line(subject), text=render_template("email/invite_reminder.txt", **context),
                     html=render_template("email/invite_reminder.html", **context))
 
@@ -480,11 +509,13 @@ def amount_due_facts(claim: Claim, project: Project) -> list[tuple[str, str]]:
     page shows them."""
     from domain.claims import contract  # claims imports this module
     from domain.g702 import tax_figures
+    from domain.pay_application import tax_label
 
     currency, locale = project.currency.value, locale_for(project)
     if not claim.sales_tax:
-        return [("Current amount due", format_money(claim.current_amount_due, currency, locale))]
-    return [("Current amount due before tax", format_money(claim.current_amount_due, currency, locale)),
-            *((tax.label, format_money(tax.amount, currency, locale))
+        return [(gettext("Current amount due"), format_money(claim.current_amount_due, currency, locale))]
+    return [(gettext("Current amount due before tax"), format_money(claim.current_amount_due, currency, locale)),
+            *((tax_label(tax), format_money(tax.amount, currency, locale))
               for tax in tax_figures(claim.current_amount_due, contract(claim).taxes)),
-            ("Current amount due", format_money(claim.current_amount_due + claim.sales_tax, currency, locale))]
+            (gettext("Current amount due"), format_money(claim.current_amount_due + claim.sales_tax, currency,
+                                                         locale))]

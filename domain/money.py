@@ -7,8 +7,10 @@ import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from flask_babel import gettext
+
+from domain.locales import N_
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -24,7 +26,7 @@ _FRENCH_AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?: \d{3})+|\d+)(?:,\d*)?|,\d+)"
 _FRENCH_SPACES = re.compile("[ \u00a0\u202f]+")
 # A percentage is unsigned plain decimal notation, ASCII digits, no thousands separators.
 _PLAIN_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
-PERCENT_PROBLEM = "Enter a percentage from 0 to 100. Use at most two decimals."
+PERCENT_PROBLEM = N_("Enter a percentage from 0 to 100. Use at most two decimals.")  # gettext where raised
 
 
 def cents(value: Decimal) -> Decimal:
@@ -34,16 +36,29 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _language(language: str | None) -> str:
+    """`language`, else the language of the request or e-mail being made (domain/locales.current_language)."""
+    if language is None:
+        from domain.locales import current_language
+
+        language = current_language()
+    return language
+
+
+def format_number(value: Decimal, places: int = 2, language: str | None = None) -> str:
+    """A plain number (a percentage, an amount without its currency) as the reader writes it: English
+    "1,234.50", French "1 234,50"; `language` as in parse_money."""
+    if _language(language) == "fr":
+        return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale="fr_CA")
+    return f"{value:,.{places}f}"
+
+
 def parse_money(text: str, language: str | None = None) -> Decimal:
     """Parse what a person typed into Decimal, in the way of their `language` (None: the language of the
     request or e-mail being made, domain/locales.current_language): English "1,234.50", "$1234.5"; French
     "1 234,50", "1234,5 $" (spaces, no-break or narrow no-break spaces between thousands). Never through a
     float. ValueError if it is not money, saying which format is expected when it is money in the other one."""
-    if language is None:
-        from domain.locales import current_language
-
-        language = current_language()
-    french = language == "fr"
+    french = _language(language) == "fr"
     cleaned = text.replace("$", "").strip()
     if french:
         cleaned = _FRENCH_SPACES.sub(" ", cleaned).strip()
@@ -68,18 +83,20 @@ def parse_money(text: str, language: str | None = None) -> Decimal:
     return value.quantize(CENT) + 0  # + 0 turns a typed "-0" into 0.00
 
 
-def parse_percent(text: str) -> Decimal:
+def parse_percent(text: str, language: str | None = None) -> Decimal:
     """What a person typed ("10", "7.5 %") as a percentage from 0 to 100 with at most two decimals.
 
     Every percentage anywhere (retention, % complete, an imported file) is read here, with one
     rule and one message: no sign, no exponent, no separators; ValueError(PERCENT_PROBLEM) otherwise.
     """
     cleaned = text.strip().removesuffix("%").strip()
+    if _language(language) == "fr" and "." not in cleaned:  # French writes (and may type) "12,5 %"
+        cleaned = cleaned.replace(",", ".", 1)
     if not _PLAIN_PERCENT.fullmatch(cleaned):
-        raise ValueError(PERCENT_PROBLEM)
+        raise ValueError(gettext(PERCENT_PROBLEM))
     value = Decimal(cleaned)
     if value.as_tuple().exponent < -2 or value > HUNDRED:  # type: ignore[operator]
-        raise ValueError(PERCENT_PROBLEM)
+        raise ValueError(gettext(PERCENT_PROBLEM))
     return value.quantize(CENT)
 
 

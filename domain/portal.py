@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
 
 from domain import audit, claims, outbox
 from domain.clock import project_today, utcnow
 from domain.emails import INVITE_ANSWERED
+from domain.locales import N_
 from domain.models import (
     AccessLevel,
     BillingPeriod,
@@ -26,6 +29,7 @@ from domain.models import (
     User,
     db,
 )
+from domain.money import format_number
 from domain.permissions import can_answer_invite, require, visible_commitments
 from domain.statuses import CLOSED, EDITABLE, SUBMITTED
 
@@ -74,15 +78,17 @@ class HomeItem:
 
     @property
     def todo(self) -> str:
-        """What the contact should do next, in their words."""
+        """What the contact should do next, in their words (English, marked for the catalogue: the page
+        translates it)."""
         if self.invite is not None and self.invite.status is InviteStatus.INVITED:
-            return "Answer invite"
+            return N_("Answer invite")
         if self.invite is not None and self.invite.status is InviteStatus.DECLINED:
             return ""  # a draft kept from an earlier Yes waits until the invite is accepted again
         if self.claim is None:
-            return ("Start claim" if self.invite and self.invite.status is InviteStatus.ACCEPTED
+            return (N_("Start claim") if self.invite and self.invite.status is InviteStatus.ACCEPTED
                     and self.blocked_by is None else "")
-        return {"DRAFT": "Finish draft", "REVISE_AND_RESUBMIT": "Revise and resubmit"}.get(self.claim.status.name, "")
+        todo = {"DRAFT": N_("Finish draft"), "REVISE_AND_RESUBMIT": N_("Revise and resubmit")}
+        return todo.get(self.claim.status.name, "")
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,11 @@ class Due:
     def words(self) -> str:
         if self.urgency == "passed":
             late = -self.days_left
-            return "Passed yesterday" if late == 1 else f"Passed {late} days ago"
+            return gettext("Passed yesterday") if late == 1 else gettext("Passed %(days)s days ago", days=late)
         if self.urgency == "soon":
-            return {0: "Due today", 1: "Due tomorrow"}.get(self.days_left, f"Due in {self.days_left} days")
+            if self.days_left in (0, 1):
+                return gettext("Due today") if self.days_left == 0 else gettext("Due tomorrow")
+            return gettext("Due in %(days)s days", days=self.days_left)
         return ""
 
 
@@ -167,8 +175,8 @@ def accept(invite: Invite, contact: User) -> Claim | None:
     claim = claims.invite_claim(invite)
     _check_changeable(invite, claim)
     if claim is None and due_passed(invite):
-        raise AnswerRefused("The due date has passed, so a new claim cannot be started. "
-                            f"Ask {invite.sent_by.name} to create it for you.")
+        raise AnswerRefused(gettext("The due date has passed, so a new claim cannot be started. Ask %(name)s to "
+                                    "create it for you.", name=invite.sent_by.name))
     blocking = claims.open_claim_blocking(invite.commitment, invite.billing_period) if claim is None else None
     if blocking is not None:
         raise AnswerRefused(claims.finish_first(blocking))
@@ -183,7 +191,8 @@ def save_claim(claim: Claim, entries: list[claims.LineEntry], contact: User, *, 
     if submit:
         invite = claims.invite_for(claim)
         if invite is not None and invite.status is InviteStatus.DECLINED:
-            raise claims.ClaimRefused("You answered No, not this period: accept the invite again before submitting.")
+            raise claims.ClaimRefused(gettext(
+                "You answered No, not this period: accept the invite again before submitting."))
     return claims.save_entries(claim, entries, contact, submit=submit, signature=signature)
 
 
@@ -192,7 +201,8 @@ def decline(invite: Invite, contact: User, reason: str) -> None:
     _require_contact(invite, contact)
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise AnswerRefused(f"Keep the reason to {MAX_REASON:,} characters or fewer.")
+        raise AnswerRefused(gettext("Keep the reason to %(count)s characters or fewer.",
+                                    count=format_number(Decimal(MAX_REASON), 0)))
     _check_changeable(invite, claims.invite_claim(invite))
     _answer(invite, contact, InviteStatus.DECLINED, reason)
     db.session.commit()
@@ -212,7 +222,8 @@ def blocking_claim(invite: Invite) -> Claim | None:
 
 def _check_changeable(invite: Invite, claim: Claim | None) -> None:
     if claim is not None and claim.status in SUBMITTED:
-        raise AnswerRefused("The claim for this invite is already submitted, so the answer can no longer change.")
+        raise AnswerRefused(gettext(
+            "The claim for this invite is already submitted, so the answer can no longer change."))
 
 
 def _answer(invite: Invite, contact: User, status: InviteStatus, reason: str) -> bool:

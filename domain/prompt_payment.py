@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.locales import N_
+
 SATURDAY, SUNDAY = 5, 6
 FEDERAL = "FED"
 
@@ -128,7 +130,8 @@ PROVINCES: dict[str, str] = {
     "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec", "SK": "Saskatchewan", "YT": "Yukon",
     FEDERAL: "Federal (Crown work)",
 }
-HOLIDAYS_NOTE = "Weekends are skipped as the law says; statutory holidays are not, so check a date next to one."
+HOLIDAYS_NOTE = N_("Weekends are skipped as the law says; statutory holidays are not, so check a date next to "
+                   "one.")  # translated where it is shown
 
 
 def rule_for(jurisdiction: str | None) -> Rule | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import enum
+
+from flask_babel import gettext
 from sqlalchemy import select
 
 from domain import audit
 from domain.clock import utcnow
+from domain.locales import N_
 from domain.models import AuditEvent, Claim, ClaimStatus, User, db
 
 S = ClaimStatus
@@ -29,6 +33,17 @@ CLIENT_DECISIONS = (S.APPROVED, S.APPROVED_AS_NOTED, S.REVISE_AND_RESUBMIT)
 # The words a head contract claim's status reads as, where they differ from a subcontractor claim's:
 # it is with the client, not under the contractor's review.
 HEAD_CONTRACT_WORDS = {S.UNDER_REVIEW: "Submitted to client"}
+# The status words as the catalogue knows them (claims, invites, line reviews, kinds of commitment): the stored
+# English values stay the msgids, translated only where a person reads them (`shown`, the `status` filter).
+WORDS = (N_("Draft"), N_("Under Review"), N_("Revise and Resubmit"), N_("Pending Owner Approval"),
+         N_("Approved as Noted"), N_("Approved"), N_("Withdrawn"), N_("Invited"), N_("Accepted"), N_("Declined"),
+         N_("Pending"), N_("Rejected"), N_("Subcontract"), N_("Purchase Order"), N_("Head Contract"),
+         N_("Submitted to client"))
+
+
+def shown(value: enum.Enum | str) -> str:
+    """A status (or kind) as the reader reads it, in their language: English is the stored value itself."""
+    return gettext(value.value if isinstance(value, enum.Enum) else value)
 
 
 def status_words(status: ClaimStatus, *, head_contract: bool = False) -> str:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from flask_babel import gettext
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
+from blueprints.forms import lazy_gettext as _l
 from blueprints.setup.forms import MoneyField
 from domain import claims, payment_notices
 from domain.models import Claim, ClaimStatus, LineReview
@@ -55,8 +57,8 @@ class ClaimLinesForm(AppForm):
         csrf = False  # CSRFProtect checks every POST already; this form only reads the lines
 
     action = StringField(default="")
-    certify = BooleanField("I confirm this statement")
-    signed_name = StringField("Your full name, as your signature",
+    certify = BooleanField(_l("I confirm this statement"))
+    signed_name = StringField(_l("Your full name, as your signature"),
                               render_kw={"maxlength": claims.MAX_SIGNED_NAME, "autocomplete": "name"})
 
     @classmethod
@@ -74,7 +76,7 @@ class ClaimLinesForm(AppForm):
     def signature(self) -> claims.Signature:
         cleaned = getattr(self.signed_name, "control_characters_removed", False)
         return claims.Signature(confirmed=bool(self.certify.data), name=self.signed_name.data or "",
-                                name_problem=CONTROL_CHARACTERS_MESSAGE if cleaned else "")
+                                name_problem=gettext(CONTROL_CHARACTERS_MESSAGE) if cleaned else "")
 
     def entries(self) -> list[claims.LineEntry]:
         return [claims.LineEntry(sov_line_id=s.id, **{entry: self[f"line-{s.id}-{name}"].data or ""

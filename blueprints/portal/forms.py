@@ -3,18 +3,22 @@ from wtforms.validators import Length
 
 from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm
+from blueprints.forms import lazy_gettext as _l
 from domain.portal import MAX_REASON
+
+REASON_LIMIT = f"{MAX_REASON:,}"
 
 
 class ActivateForm(AppForm):
-    password = PasswordField("Choose a password", validators=new_password_rules())
+    password = PasswordField(_l("Choose a password"), validators=new_password_rules())
     confirm = repeated_password()
 
 
 class DeclineForm(AppForm):
     reason = TextAreaField(
-        "Reason (optional)",
-        validators=[Length(max=MAX_REASON, message=f"Keep the reason to {MAX_REASON:,} characters or fewer.")],
+        _l("Reason (optional)"),
+        validators=[Length(max=MAX_REASON, message=_l("Keep the reason to %(count)s characters or fewer.",
+                                                      count=REASON_LIMIT))],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"rows": 3, "maxlength": MAX_REASON},
     )

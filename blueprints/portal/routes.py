@@ -7,6 +7,7 @@ token never signs anyone in; it only lets a contact without a password set one.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_attempts, limit_mail
@@ -56,7 +57,7 @@ def invite(invite_id: int):
             if contact.password_hash is None:
                 return render_template("auth/activate.html", invite=invite, contact=contact, form=ActivateForm(),
                                        token=request.args["token"], answer=answer)
-            flash(f"Sign in as {contact.email} to answer the invite.", "info")
+            flash(gettext("Sign in as %(email)s to answer the invite.", email=contact.email), "info")
             session[SIGN_IN_AS] = contact.email  # the sign-in form starts with the invited address
             return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id,
                                                                   answer=answer)))
@@ -88,7 +89,7 @@ def activate(invite_id: int):
     if problem:
         return problem
     if contact.password_hash is not None:
-        flash("This account already has a password: sign in to answer the invite.", "info")
+        flash(gettext("This account already has a password: sign in to answer the invite."), "info")
         return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
     form = ActivateForm()
     if not form.validate_on_submit():
@@ -97,10 +98,10 @@ def activate(invite_id: int):
     try:
         accounts.activate(contact, form.password.data)
     except ValueError:  # activated a moment ago, by another click
-        flash("This account already has a password: sign in to answer the invite.", "info")
+        flash(gettext("This account already has a password: sign in to answer the invite."), "info")
         return redirect(url_for("auth.sign_in", next=url_for("portal.invite", invite_id=invite_id)), code=303)
     start_session(contact, "invite link")
-    flash("Your password is set and you are signed in.", "success")
+    flash(gettext("Your password is set and you are signed in."), "success")
     return redirect(url_for("portal.invite", invite_id=invite_id, answer=request.form.get("answer")), code=303)
 
 
@@ -117,7 +118,7 @@ def accept(invite_id: int):
         flash(str(refused), "warning")
         return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
     deliver_mail_after_response()
-    flash("Thank you: you will bill this period. Fill in your claim below.", "success")
+    flash(gettext("Thank you: you will bill this period. Fill in your claim below."), "success")
     return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
 
 
@@ -135,8 +136,8 @@ def decline(invite_id: int):
         flash(str(refused), "warning")
         return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
     deliver_mail_after_response()
-    flash("Thank you: you will not bill this period. You can change your answer here until a claim is submitted.",
-          "success")
+    flash(gettext("Thank you: you will not bill this period. You can change your answer here until a claim is "
+                  "submitted."), "success")
     return redirect(url_for("portal.invite", invite_id=invite_id), code=303)
 
 
@@ -159,9 +160,9 @@ def claim(claim_id: int):
         return _claim_page(claim, form, entries, entered, 422)
     if submit:
         deliver_mail_after_response()
-        flash("Signed and submitted for review. You will get an e-mail when it is reviewed.", "success")
+        flash(gettext("Signed and submitted for review. You will get an e-mail when it is reviewed."), "success")
     else:
-        flash("Draft saved.", "success")
+        flash(gettext("Draft saved."), "success")
     return redirect(url_for("portal.claim", claim_id=claim.id), code=303)
 
 
