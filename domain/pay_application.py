@@ -441,20 +441,29 @@ def _styles() -> dict:
     }
 
 
-def _summary(a: PayApplication) -> list:
-    from reportlab.lib import colors
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
-
-    s = _styles()
-    term = a.terms
-    t = a.totals
-    rule = colors.HexColor("#9aa3ad")
+def writers(s: dict) -> tuple:
+    """A paragraph in one of the styles `s`, and a label-and-value pair of cells: how page 1 of every document
+    here is written (the pay application and the notice of non-payment)."""
+    from reportlab.platypus import Paragraph
 
     def p(value: str, style: str = "base") -> Paragraph:
         return Paragraph(value, s[style])
 
     def labelled(label: str, value: str) -> list:
         return [p(text(label), "label"), p(value)]
+
+    return p, labelled
+
+
+def _summary(a: PayApplication) -> list:
+    from reportlab.lib import colors
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
+    s = _styles()
+    term = a.terms
+    t = a.totals
+    rule = colors.HexColor("#9aa3ad")
+    p, labelled = writers(s)
 
     claim_title = (_("Claim #%(number)s to the client", number=a.application_number) if a.head_contract
                    else _("%(claim)s #%(number)s", claim=term("claim"), number=a.application_number))

@@ -205,18 +205,13 @@ def render_document(d: NoticeDocument) -> bytes:
 def _render_document(d: NoticeDocument) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import letter
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
     pay_application._fonts()
     s = pay_application._styles()
     text = pay_application.text
     rule = colors.HexColor("#9aa3ad")
-
-    def p(value: str, style: str = "base") -> Paragraph:
-        return Paragraph(value, s[style])
-
-    def labelled(label: str, value: str) -> list:
-        return [p(text(label), "label"), p(value)]
+    p, labelled = pay_application.writers(s)
 
     buffer = io.BytesIO()
     margin = 36
