@@ -307,6 +307,11 @@ class Board:
         flip = self.sort == key and not self.descending
         return self.view_args(sort=None if key == DEFAULT_SORT else key, dir="desc" if flip else None)
 
+    @property
+    def status_filter_words(self) -> str:
+        """The filter shown, as its count reads it ("Under Review"), for a page to translate; "" for none."""
+        return FILTERS.get(self.status_filter or "", "")
+
     def aria_sort(self, key: str) -> str:
         if self.sort != key:
             return "none"

@@ -11,3 +11,5 @@ INVITE_STATUS_WORDS = (N_("Not Invited"), N_("Invited"), N_("Accepted"), N_("Dec
 PERIOD_STATUS_WORDS = (N_("Open"), N_("Closed"))
 COMMITMENT_STATUS_WORDS = (N_("Draft"), N_("Out for Signature"), N_("Approved"), N_("Complete"), N_("Terminated"),
                            N_("Void"))
+SORT_ORDER_WORDS = (N_("ascending"), N_("descending"), N_("none"))  # Board.aria_sort, read to a screen reader
+ACCESS_WORDS = (N_("None"), N_("Read Only"), N_("Standard"), N_("Admin"))  # AccessLevel.label, "Your access"
