@@ -13,3 +13,6 @@ COMMITMENT_STATUS_WORDS = (N_("Draft"), N_("Out for Signature"), N_("Approved"),
                            N_("Void"))
 SORT_ORDER_WORDS = (N_("ascending"), N_("descending"), N_("none"))  # Board.aria_sort, read to a screen reader
 ACCESS_WORDS = (N_("None"), N_("Read Only"), N_("Standard"), N_("Admin"))  # AccessLevel.label, "Your access"
+# Messages of domain modules these pages show through gettext (forms.py), in the words the modules write
+FORM_MESSAGES = (N_("Say why the claim is withdrawn: the contact reads it."), N_("Enter the amount not being paid."),
+                 N_("Say why this amount is not being paid."))
