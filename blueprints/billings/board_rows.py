@@ -70,6 +70,7 @@ class RowWriter:
         self.private = (f' <span class="badge st-private" title="{w["private_title"]}">{w["private"]}</span>')
         self.statuses = {s: escaped(gettext(s.value)) for s in ClaimStatus}
         self.invite_labels: dict[str, str] = {}
+        self.percent = _french_percent if self.locale.startswith("fr") else _percent
 
     def rows(self, rows: Iterable[Row]) -> Markup:
         return Markup("".join(map(self.row, rows)))  # noqa: S704 - every value is escaped in row()
@@ -102,7 +103,7 @@ class RowWriter:
                      f'<td>{self.money(row.amount_due) if claim is not None else "–"}</td>\n'
                      f'<td><div class="pct"><progress value="{row.bar_fraction}" '
                      f'aria-label="{self.w["complete_aria"] % {"number": number}}">'
-                     f'</progress>{row.percent_complete:,.1f}%</div><small>'
+                     f'</progress>{self.percent(row.percent_complete)}</div><small>'
                      f'{self.w["of"] % {"part": self.money(row.to_date), "whole": self.money(row.scheduled_value)}}'
                      f'</small>'
                      f'{self._held(row.retention_held) if row.retention_held else ""}</td>\n</tr>\n')
@@ -178,6 +179,15 @@ class RowWriter:
         inactive = self.w["inactive"]
         return "<br>".join(name if u.active else inactive % {"name": name}
                            for u, name in zip(contacts, names, strict=True))
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value:,.1f}%"
+
+
+def _french_percent(value: Decimal) -> str:
+    """40,0 % (a narrow no-break space between thousands, a no-break space before the sign), as fr_CA writes it."""
+    return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",") + "\u00a0%"
 
 
 # A row's words, as gettext patterns (%(name)s: a value escaped already, put in after translation).

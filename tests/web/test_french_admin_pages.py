@@ -57,6 +57,7 @@ def test_a_french_admin_reads_the_board_the_claim_and_the_period_in_french(clien
     assert "Votre accès\u00a0: Administrateur" in board and "Montant dû pour cette période" in board
     assert "· à examiner" in board and "Périodes de facturation" in board and "Règle mensuelle" in board
     assert "12\u00a0934,69\u00a0$" in board and FRENCH_MONEY.search(board) and FRENCH_DAY.search(board)
+    assert '%<span class="d-none d-sm-inline"> achevé</span>' in board and "\u00a0%</div>" in board
     assert _english_left(board, BOARD_ENGLISH) == []
 
     claim = _page(client, billings_url(world, suffix=f"/claims/{quebec.id}"))
@@ -78,6 +79,7 @@ def test_an_english_admin_reads_the_same_pages_as_before(client, auth, world, qu
     assert "Billing period" in board and "Search contracts" in board and "Under Review" in board
     assert "Totals of 1 contract shown" in board and "Your access: Admin" in board and " · to review" in board
     assert "$12,934.69" in board and "Période" not in board
+    assert '%<span class="d-none d-sm-inline"> complete</span>' in board and "40.0%" not in board
     claim = _page(client, billings_url(world, suffix=f"/claims/{quebec.id}"))
     assert " · period " in claim and "submitted " in claim and ">package</a>" in claim
     period = _page(client, billings_url(world, suffix=f"/periods/{world.period.id}/edit"))
