@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from blueprints.page_cache import page_cache
-from domain.models import Country, Currency, db
-from tests.helpers import billings_url
+from domain import emails, reminders
+from domain.emails import ADMIN_DIGEST
+from domain.models import AuditEvent, BillingPeriod, Country, Currency, OutboxMessage, db
+from tests.helpers import billings_url, count
 from tests.web.test_documents_in_french import quebec  # noqa: F401 - fixture: a Quebec claim Under Review
 from tests.web.test_head_contract_claim import head_claim, site, tab_url  # noqa: F401 - fixtures
 
@@ -124,3 +126,38 @@ def test_the_board_in_french_takes_as_many_statements_as_in_english(app, client,
     english = statements()
     _as(world, "fr")
     assert statements() == english
+
+
+def test_a_french_admin_reads_the_period_forms_messages_in_french_and_nothing_is_written(client, auth, world):
+    _as(world, "fr")
+    auth.sign_in(world.admin.email)
+    before = count(BillingPeriod), count(AuditEvent)
+    for change, field, message in [
+        ({"start_date": ""}, "start_date", "Entrez la date de début."),
+        ({"end_date": "2031-01-01"}, "end_date", "La date de fin précède la date de début."),
+        ({"due_date": "2031-06-30"}, "due_date", "plus de 60 jours après la fin de la période"),
+    ]:
+        data = {"start_date": "2031-01-10", "end_date": "2031-02-09", "due_date": "2031-02-05", **change}
+        response = client.post(billings_url(world, "/periods"), data=data)
+        assert response.status_code == 422
+        html = unescape(response.get_data(as_text=True))
+        feedback = re.search(rf'id="{field}-feedback"[^>]*>([^<]*)<', html)
+        assert feedback and message in feedback.group(1), (field, feedback and feedback.group(1))
+    assert (count(BillingPeriod), count(AuditEvent)) == before
+
+
+def test_a_french_admin_gets_the_weekly_digest_in_french(app, world, quebec):  # noqa: F811
+    _as(world, "fr")
+    report = reminders.queue_digests()
+    assert [u.id for u, _ in report.queued] == [world.admin.id]
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == ADMIN_DIGEST))
+    mail = emails.render(message)
+    assert re.match(r"Progress Billings cette semaine\s: 1 à examiner", mail.subject)  # one line: plain spaces
+    assert "Demandes de paiement en attente de votre examen (1)" in mail.text
+    assert "SC-001" in mail.text and "demande nº" in mail.text and "soumise le 10 déc." in mail.text
+    assert "Bonjour " in mail.text and "Waiting" not in mail.text and "submitted" not in mail.text
+    assert "la page de votre compte</a>" in mail.html
+    _as(world, "en")  # English as it always read
+    mail = emails.render(message)
+    assert mail.subject.startswith("Progress Billings this week: 1 to review")
+    assert "Progress Claims waiting for your review (1)" in mail.text and ": claim #" in mail.text
