@@ -480,17 +480,18 @@ class RemindOutcome:
     def banner(self) -> str:
         n = len(self.reminded)
         if not (self.already or self.refused or self.unknown):
-            return f"Reminder sent for {n} contract{'s' if n != 1 else ''}."
-        parts = [f"{n} reminded"] if n else []
+            return ngettext("Reminder sent for %(num)s contract.", "Reminder sent for %(num)s contracts.", n)
+        parts = [gettext("%(count)s reminded", count=n)] if n else []
         if self.already:
-            parts.append(f"{len(self.already)} reminded earlier today ("
-                         + ", ".join(r.commitment.number for r in self.already) + ")")
+            parts.append(gettext("%(count)s reminded earlier today (%(numbers)s)", count=len(self.already),
+                                 numbers=", ".join(r.commitment.number for r in self.already)))
         if self.refused:
-            parts.append(f"{len(self.refused)} not reminded ("
-                         + "; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused) + ")")
+            parts.append(gettext("%(count)s not reminded (%(why)s)", count=len(self.refused),
+                                 why="; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused)))
         if self.unknown:
-            parts.append(f"{self.unknown} no longer available")
-        return ("" if n else "Nothing sent: ") + ", ".join(parts) + "."
+            parts.append(gettext("%(count)s no longer available", count=self.unknown))
+        listed = ", ".join(parts)
+        return f"{listed}." if n else gettext("Nothing sent: %(list)s.", list=listed)
 
     @property
     def category(self) -> str:
@@ -507,8 +508,8 @@ def remind_now(board, commitment_ids: list[int], by: User) -> RemindOutcome:  # 
     if not commitment_ids:
         raise NothingSelected
     if not board.can_send:
-        raise PeriodClosed(f"Nobody was reminded: billing period #{board.period.number} is closed. Reminders go "
-                           "out only for the current period.")
+        raise PeriodClosed(gettext("Nobody was reminded: billing period #%(number)s is closed. Reminders go out "
+                                   "only for the current period.", number=board.period.number))
     outcome = RemindOutcome()
     wanted = []
     for commitment_id in dict.fromkeys(commitment_ids):
@@ -521,9 +522,10 @@ def remind_now(board, commitment_ids: list[int], by: User) -> RemindOutcome:  # 
         else:
             wanted.append(row)
     if not wanted:
-        why = "; ".join(f"{row.commitment.number}: {why}" for row, why in outcome.refused) or "no longer available"
-        raise NothingRemindable(f"Nobody was reminded: only contracts invited and not yet submitted can be "
-                                f"reminded ({why}).")
+        why = ("; ".join(f"{row.commitment.number}: {why}" for row, why in outcome.refused)
+               or gettext("no longer available"))
+        raise NothingRemindable(gettext("Nobody was reminded: only contracts invited and not yet submitted can be "
+                                        "reminded (%(why)s).", why=why))
     today = project_today(board.project)
     for row in wanted:
         contacts = [u for u in row.contacts if u.active]

@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from blueprints.page_cache import page_cache
 from domain import emails, reminders
 from domain.emails import ADMIN_DIGEST
-from domain.models import AuditEvent, BillingPeriod, Country, Currency, OutboxMessage, db
+from domain.models import AuditEvent, BillingPeriod, Country, Currency, Invite, OutboxMessage, db
 from tests.helpers import billings_url, count
 from tests.web.test_documents_in_french import quebec  # noqa: F401 - fixture: a Quebec claim Under Review
 from tests.web.test_head_contract_claim import head_claim, site, tab_url  # noqa: F401 - fixtures
@@ -161,3 +161,14 @@ def test_a_french_admin_gets_the_weekly_digest_in_french(app, world, quebec):  #
     mail = emails.render(message)
     assert mail.subject.startswith("Progress Billings this week: 1 to review")
     assert "Progress Claims waiting for your review (1)" in mail.text and ": claim #" in mail.text
+
+
+def test_send_invites_with_nothing_ticked_says_so_in_french_and_sends_nothing(client, auth, world):
+    _as(world, "fr")
+    auth.sign_in(world.admin.email)
+    before = count(Invite), count(OutboxMessage)
+    response = client.post(billings_url(world, "/invites"), data={"period": world.period.id},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Sélectionnez au moins un contrat à inviter." in unescape(response.get_data(as_text=True))
+    assert (count(Invite), count(OutboxMessage)) == before
