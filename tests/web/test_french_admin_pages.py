@@ -172,3 +172,15 @@ def test_send_invites_with_nothing_ticked_says_so_in_french_and_sends_nothing(cl
     assert response.status_code == 422
     assert "Sélectionnez au moins un contrat à inviter." in unescape(response.get_data(as_text=True))
     assert (count(Invite), count(OutboxMessage)) == before
+
+
+def test_the_error_page_in_french(client, auth, world):
+    _as(world, "fr")
+    auth.sign_in(world.admin.email)
+    response = client.get(billings_url(world, suffix="/claims/987654"))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 404
+    assert "Introuvable" in html and "Erreur 404" in html and "Retour aux projets" in html and "Not found" not in html
+    _as(world, "en")
+    html = client.get(billings_url(world, suffix="/claims/987654")).get_data(as_text=True)
+    assert "Not found" in html and "Error 404" in html and "Back to projects" in html
