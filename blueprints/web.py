@@ -9,6 +9,7 @@ import threading
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, send_file
+from flask_babel import gettext
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from blueprints.billings.forms import ClaimLinesForm
 from blueprints.htmx_answer import htmx_answer
 from domain import claims, outbox, tokens
+from domain.locales import N_
 from domain.models import db
 from domain.permissions import PermissionDenied
 from extensions import htmx, login_manager, mail
@@ -91,13 +93,14 @@ def register_error_pages(app) -> None:  # type: ignore[no-untyped-def]
                                                      "and 100 MB together. Nothing was saved.")
 
     for code, title, message in [
-        (400, "Please try again", "This page sent something the server does not understand. Reload the page "
-                                  "and try again; nothing was saved."),
-        (403, "Not allowed", "You do not have permission to do that. Ask a project Admin if you need to."),
-        (404, "Not found", "There is nothing here, or it is not shared with you."),
-        (405, "Not allowed", "That address does not take this kind of request."),
-        (500, "Something went wrong", "The server could not finish this request. Try again; if it keeps "
-                                      "happening, tell whoever runs Progress Billings for your company."),
+        (400, N_("Please try again"), N_("This page sent something the server does not understand. Reload the "
+                                         "page and try again; nothing was saved.")),
+        (403, N_("Not allowed"), N_("You do not have permission to do that. Ask a project Admin if you need to.")),
+        (404, N_("Not found"), N_("There is nothing here, or it is not shared with you.")),
+        (405, N_("Not allowed"), N_("That address does not take this kind of request.")),
+        (500, N_("Something went wrong"), N_("The server could not finish this request. Try again; if it "
+                                             "keeps happening, tell whoever runs Progress Billings for your "
+                                             "company.")),
     ]:
         app.register_error_handler(code, _page(code, title, message))
 
@@ -125,7 +128,7 @@ def _page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
             return database_unavailable(error.original_exception)  # e.g. raised while rendering another page
         if code == 500:  # the failed request's transaction must not break the error page's own queries
             db.session.rollback()
-        return error_response(code, title, message)
+        return error_response(code, gettext(title), gettext(message))
 
     return handler
 

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from domain.claims import COUNTS_AS_BILLED
 from domain.clock import project_today
+from domain.locales import N_
 from domain.models import (
     AccessLevel,
     BillingPeriod,
@@ -305,6 +307,11 @@ class Board:
         flip = self.sort == key and not self.descending
         return self.view_args(sort=None if key == DEFAULT_SORT else key, dir="desc" if flip else None)
 
+    @property
+    def status_filter_words(self) -> str:
+        """The filter shown, as its count reads it ("Under Review"), for a page to translate; "" for none."""
+        return FILTERS.get(self.status_filter or "", "")
+
     def aria_sort(self, key: str) -> str:
         if self.sort != key:
             return "none"
@@ -525,20 +532,21 @@ def reasons_not_to_invite(row: Row, period: BillingPeriod, today: date) -> list[
 
 
 def reason_text(reason: Reason | OpenClaimElsewhere, commitment: CommitmentView, term) -> str:  # type: ignore[no-untyped-def]
-    """The words a person reads on the row."""
+    """The words a person reads on the row, in the language being written."""
     if isinstance(reason, OpenClaimElsewhere):
-        return f"Finish {term('claim').lower()} #{reason.number} for {reason.period_name} first"
+        return gettext("Finish %(claim)s #%(number)s for %(period)s first", claim=term("claim").lower(),
+                       number=reason.number, period=reason.period_name)
     if reason is Reason.NOT_APPROVED:
-        return f"Not approved (status: {commitment.status.value})"
+        return gettext("Not approved (status: %(status)s)", status=gettext(commitment.status.value))
     if reason is Reason.NO_CONTACT:
-        return f"No {term('claim_contact').lower()}"
-    return _FIXED_REASONS[reason]  # worded once: after the due date every row of a long board has one
+        return gettext("No %(contact)s", contact=term("claim_contact").lower())
+    return gettext(_FIXED_REASONS[reason])  # worded once per answer (board_rows): every row of a long board has one
 
 
 _FIXED_REASONS = {
-    Reason.SOV_NOT_APPROVED: "Schedule of values not approved",
-    Reason.FULLY_BILLED: "100% billed",
-    Reason.DUE_PASSED: "Due date has passed",
+    Reason.SOV_NOT_APPROVED: N_("Schedule of values not approved"),
+    Reason.FULLY_BILLED: N_("100% billed"),
+    Reason.DUE_PASSED: N_("Due date has passed"),
 }
 
 

@@ -84,7 +84,7 @@ def render(message: OutboxMessage) -> Rendered:
 
 # The e-mails whose words are all in the catalogue (translations/): they go in their recipient's language.
 TRANSLATED = frozenset({INVITE_TO_BILL, INVITE_REMINDER, CLAIM_RETURNED, CLAIM_APPROVED, CLAIM_WITHDRAWN,
-                        HOLDBACK_RELEASED, PAYMENT_NOTICE, ACCOUNT_ACTIVATION, PASSWORD_RESET})
+                        HOLDBACK_RELEASED, PAYMENT_NOTICE, ACCOUNT_ACTIVATION, PASSWORD_RESET, ADMIN_DIGEST})
 
 
 def recipient_language(message: OutboxMessage) -> str:
@@ -494,12 +494,13 @@ def _admin_digest(message: OutboxMessage) -> Rendered:
     digests = reminders.digest_for(admin)
     counts = [(len(d.to_review), len(d.unanswered), len(d.overdue)) for d in digests]
     review, unanswered, overdue = (sum(c[i] for c in counts) for i in range(3))
-    parts = [f"{review} to review" if review else "", f"{unanswered} unanswered" if unanswered else "",
-             f"{overdue} late" if overdue else ""]
-    summary = ", ".join(p for p in parts if p) or "periods due this week"
+    parts = [gettext("%(count)s to review", count=review) if review else "",
+             gettext("%(count)s unanswered", count=unanswered) if unanswered else "",
+             gettext("%(count)s late", count=overdue) if overdue else ""]
+    summary = ", ".join(p for p in parts if p) or gettext("periods due this week")
     context = {"admin": admin, "digests": digests, "company": company, "term": term, "base": _base_url(),
                "account_url": f"{_base_url()}/account"}
-    return Rendered(subject=one_line(f"{term('tool')} this week: {summary}"),
+    return Rendered(subject=one_line(gettext("%(tool)s this week: %(summary)s", tool=term("tool"), summary=summary)),
                     text=render_template("email/admin_digest.txt", **context),
                     html=render_template("email/admin_digest.html", **context))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import insert, select, update
 
 from domain import outbox
@@ -36,8 +37,9 @@ class PeriodClosed(NotSent):
     """The page was loaded before another admin opened a new period: its rows can no longer be invited."""
 
     def __init__(self, period: BillingPeriod) -> None:
-        super().__init__(f"Nothing was sent: billing period #{period.number} was closed after this page was "
-                         "loaded. Invites go out only for the current period: choose the contracts again there.")
+        super().__init__(gettext("Nothing was sent: billing period #%(number)s was closed after this page was "
+                                 "loaded. Invites go out only for the current period: choose the contracts again "
+                                 "there.", number=period.number))
 
 
 @dataclass
@@ -51,15 +53,15 @@ class SendOutcome:
     def banner(self) -> str:
         n = len(self.sent)
         if not (self.already_invited or self.ineligible or self.unknown):
-            return f"Invites sent for {n} contract{'s' if n != 1 else ''}."
-        parts = [f"{n} sent"]
+            return ngettext("Invites sent for %(num)s contract.", "Invites sent for %(num)s contracts.", n)
+        parts = [gettext("%(count)s sent", count=n)]
         if self.already_invited:
-            parts.append(f"{len(self.already_invited)} already invited")
+            parts.append(gettext("%(count)s already invited", count=len(self.already_invited)))
         if self.ineligible:
             why = "; ".join(f"{row.commitment.number}: {reason}" for row, reason in self.ineligible)
-            parts.append(f"{len(self.ineligible)} not sent ({why})")
+            parts.append(gettext("%(count)s not sent (%(why)s)", count=len(self.ineligible), why=why))
         if self.unknown:
-            parts.append(f"{self.unknown} no longer available")
+            parts.append(gettext("%(count)s no longer available", count=self.unknown))
         return ", ".join(parts) + "."
 
     @property
@@ -139,8 +141,10 @@ class ResendOutcome:
     def banner(self) -> str:
         number = self.row.commitment.number
         if self.resent:
-            return f"Invite sent again for {number} (sent {self.row.invite.send_count} times)."
-        return f"The invite for {number} was already sent again a moment ago; nothing more was sent."
+            return gettext("Invite sent again for %(number)s (sent %(count)s times).", number=number,
+                           count=self.row.invite.send_count)
+        return gettext("The invite for %(number)s was already sent again a moment ago; nothing more was sent.",
+                       number=number)
 
 
 def resend_invite(  # type: ignore[no-untyped-def]
@@ -157,12 +161,12 @@ def resend_invite(  # type: ignore[no-untyped-def]
         raise PeriodClosed(board.period)
     number = row.commitment.number
     if row.invite.status is not InviteStatus.INVITED:
-        raise NotSent(f"{number} was already answered ({row.invite.status.value}); only an invite still "
-                      "waiting for an answer is sent again.")
+        raise NotSent(gettext("%(number)s was already answered (%(status)s); only an invite still waiting for an "
+                              "answer is sent again.", number=number, status=gettext(row.invite.status.value)))
     contacts = [u for u in row.contacts if u.active]
     if not contacts:
-        raise NotSent(f"Nothing was sent: {number} has no active {term('claim_contact').lower()}. "
-                      "Add one on the commitment, then resend.")
+        raise NotSent(gettext("Nothing was sent: %(number)s has no active %(contact)s. Add one on the commitment, "
+                              "then resend.", number=number, contact=term("claim_contact").lower()))
     now = utcnow()
     new_count = db.session.execute(
         update(Invite)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from babel.dates import format_interval, format_skeleton
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,13 +66,13 @@ def dates_name(start: date, end: date) -> str:
 def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | None = None) -> None:
     """Raise Invalid naming the field at fault; nothing is written."""
     if dates.end < dates.start:
-        raise Invalid("end_date", "The end date is before the start date.")
+        raise Invalid("end_date", gettext("The end date is before the start date."))
     if dates.end - dates.start > LONGEST_PERIOD:
-        raise Invalid("end_date", "A billing period can be at most three months long.")
+        raise Invalid("end_date", gettext("A billing period can be at most three months long."))
     if dates.due < dates.start:
-        raise Invalid("due_date", "The due date is before the period starts.")
+        raise Invalid("due_date", gettext("The due date is before the period starts."))
     if dates.due > dates.end + LATEST_DUE_AFTER_END:
-        raise Invalid("due_date", "The due date is more than 60 days after the period ends.")
+        raise Invalid("due_date", gettext("The due date is more than 60 days after the period ends."))
     overlapping = db.session.scalar(
         select(BillingPeriod).where(
             BillingPeriod.project_id == project.id,
@@ -83,8 +84,8 @@ def check_dates(dates: PeriodDates, project: Project, editing: BillingPeriod | N
     if overlapping is not None:
         raise Invalid(
             "start_date",
-            f"These dates overlap period {overlapping.number} "
-            f"({dates_name(overlapping.start_date, overlapping.end_date)}).",
+            gettext("These dates overlap period %(number)s (%(dates)s).", number=overlapping.number,
+                    dates=period_name(overlapping)),
         )
 
 
@@ -199,7 +200,7 @@ class Rule:
 def update_rule(project: Project, rule: Rule, by: User) -> None:
     _require_admin(project, by)
     if rule.end_day is not None and rule.end_day < rule.start_day:
-        raise Invalid("end_day", "The end day must not be before the start day.")
+        raise Invalid("end_day", gettext("The end day must not be before the start day."))
     old = f"{project.auto_periods}/{project.period_start_day}/{project.period_end_day}/{project.period_due_day}"
     project.auto_periods = rule.auto
     project.period_start_day, project.period_end_day, project.period_due_day = (
@@ -212,15 +213,22 @@ def update_rule(project: Project, rule: Rule, by: User) -> None:
 
 def rule_words(project: Project) -> str:
     """What the monthly rule does, in words for the admin (the daily job that does it is in the README)."""
-    start, due = _nth(project.period_start_day), _nth(project.period_due_day)
-    end = f"the {_nth(project.period_end_day)}" if project.period_end_day else "the month's last day"
+    nth = _premier if current_language() == "fr" else _nth
+    start, due = nth(project.period_start_day), nth(project.period_due_day)
+    end = (gettext("the %(day)s", day=nth(project.period_end_day)) if project.period_end_day
+           else gettext("the month's last day"))
     if not project.auto_periods:
-        return (f"Off: a period opens only when an admin opens one. On, a new period opens by itself on the {start} "
-                f"of each month.")
-    due_on = (f"the {due}" if project.period_due_day >= project.period_start_day  # else before it opens:
-              else "the period's last day")  # dates_from_rule makes it due at its end
-    return (f"On: a new period opens by itself on the {start} of each month and runs to {end}; claims are due on "
-            f"{due_on}. Opening it closes the one before.")
+        return gettext("Off: a period opens only when an admin opens one. On, a new period opens by itself on the "
+                       "%(start)s of each month.", start=start)
+    due_on = (gettext("the %(day)s", day=due) if project.period_due_day >= project.period_start_day  # else before
+              else gettext("the period's last day"))  # it opens: dates_from_rule makes it due at its end
+    return gettext("On: a new period opens by itself on the %(start)s of each month and runs to %(end)s; claims are "
+                   "due on %(due)s. Opening it closes the one before.", start=start, end=end, due=due_on)
+
+
+def _premier(day: int) -> str:
+    """A day of the month as French writes it: 1er, 2, 3..."""
+    return "1er" if day == 1 else str(day)
 
 
 def _nth(day: int) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -25,6 +26,7 @@ from domain import audit, prompt_dates
 from domain.clock import project_today, utcnow
 from domain.dates import day as day_text
 from domain.errors import Invalid, check_all
+from domain.locales import N_, current_language
 from domain.models import (
     AccessLevel,
     BillingPeriod,
@@ -478,17 +480,18 @@ class RemindOutcome:
     def banner(self) -> str:
         n = len(self.reminded)
         if not (self.already or self.refused or self.unknown):
-            return f"Reminder sent for {n} contract{'s' if n != 1 else ''}."
-        parts = [f"{n} reminded"] if n else []
+            return ngettext("Reminder sent for %(num)s contract.", "Reminder sent for %(num)s contracts.", n)
+        parts = [gettext("%(count)s reminded", count=n)] if n else []
         if self.already:
-            parts.append(f"{len(self.already)} reminded earlier today ("
-                         + ", ".join(r.commitment.number for r in self.already) + ")")
+            parts.append(gettext("%(count)s reminded earlier today (%(numbers)s)", count=len(self.already),
+                                 numbers=", ".join(r.commitment.number for r in self.already)))
         if self.refused:
-            parts.append(f"{len(self.refused)} not reminded ("
-                         + "; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused) + ")")
+            parts.append(gettext("%(count)s not reminded (%(why)s)", count=len(self.refused),
+                                 why="; ".join(f"{r.commitment.number}: {why}" for r, why in self.refused)))
         if self.unknown:
-            parts.append(f"{self.unknown} no longer available")
-        return ("" if n else "Nothing sent: ") + ", ".join(parts) + "."
+            parts.append(gettext("%(count)s no longer available", count=self.unknown))
+        listed = ", ".join(parts)
+        return f"{listed}." if n else gettext("Nothing sent: %(list)s.", list=listed)
 
     @property
     def category(self) -> str:
@@ -505,8 +508,8 @@ def remind_now(board, commitment_ids: list[int], by: User) -> RemindOutcome:  # 
     if not commitment_ids:
         raise NothingSelected
     if not board.can_send:
-        raise PeriodClosed(f"Nobody was reminded: billing period #{board.period.number} is closed. Reminders go "
-                           "out only for the current period.")
+        raise PeriodClosed(gettext("Nobody was reminded: billing period #%(number)s is closed. Reminders go out "
+                                   "only for the current period.", number=board.period.number))
     outcome = RemindOutcome()
     wanted = []
     for commitment_id in dict.fromkeys(commitment_ids):
@@ -519,9 +522,10 @@ def remind_now(board, commitment_ids: list[int], by: User) -> RemindOutcome:  # 
         else:
             wanted.append(row)
     if not wanted:
-        why = "; ".join(f"{row.commitment.number}: {why}" for row, why in outcome.refused) or "no longer available"
-        raise NothingRemindable(f"Nobody was reminded: only contracts invited and not yet submitted can be "
-                                f"reminded ({why}).")
+        why = ("; ".join(f"{row.commitment.number}: {why}" for row, why in outcome.refused)
+               or gettext("no longer available"))
+        raise NothingRemindable(gettext("Nobody was reminded: only contracts invited and not yet submitted can be "
+                                        "reminded (%(why)s).", why=why))
     today = project_today(board.project)
     for row in wanted:
         contacts = [u for u in row.contacts if u.active]
@@ -578,6 +582,16 @@ class ProjectDigest:
 DUE_SOON_DAYS = 7
 
 
+_PAYMENT = N_("%(contract)s: claim #%(number)s, %(what)s %(day)s")
+_PAYMENT_PASSED = N_("%(contract)s: claim #%(number)s, %(what)s %(day)s (passed)")
+PROMPT_DATE_WORDS = (N_("Payment due"), N_("Notice of non-payment by"))  # prompt_dates' `what`, said in the digest
+
+
+def _digest_day(value: date | datetime | None, time_zone: str | None) -> str:
+    """A day in the digest's language: en_US in English (as it always read), fr_CA in French."""
+    return day_text(value, time_zone, locale="fr_CA" if current_language() == "fr" else "en_US")
+
+
 def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
     """What waits for `admin` on each project they administer (the projects with nothing left out):
     claims to review, invites not answered, claims late, a period due within a week, prompt payment dates
@@ -601,7 +615,8 @@ def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
     ):
         c = claim.commitment
         digests[c.project_id].to_review.append(DigestItem(
-            f"{_contract(c)}: claim #{claim.number}, submitted {day_text(claim.submitted_at, c.project.time_zone)}",
+            gettext("%(contract)s: claim #%(number)s, submitted %(day)s", contract=_contract(c), number=claim.number,
+                    day=_digest_day(claim.submitted_at, c.project.time_zone)),
             f"/projects/{c.project_id}/billings/claims/{claim.id}"))
     open_ids = [d.period.id for d in digests.values() if d.period is not None]
     rows = db.session.execute(
@@ -617,28 +632,33 @@ def digest_for(admin: User, today: date | None = None) -> list[ProjectDigest]:
         local_today = today or project_today(digest.project)
         if invite.status is InviteStatus.INVITED:
             digest.unanswered.append(DigestItem(
-                f"{_contract(invite.commitment)}: invited {day_text(invite.last_sent_at, digest.project.time_zone)}",
+                gettext("%(contract)s: invited %(day)s", contract=_contract(invite.commitment),
+                        day=_digest_day(invite.last_sent_at, digest.project.time_zone)),
                 board))
         if digest.period.due_date < local_today and (claim_status is None or claim_status in EDITABLE):
             late = (local_today - digest.period.due_date).days
             digest.overdue.append(DigestItem(
-                f"{_contract(invite.commitment)}: {'no claim yet' if claim_status is None else claim_status.value}, "
-                f"{late} day{'s' if late != 1 else ''} late", board))
+                ngettext("%(contract)s: %(state)s, %(num)s day late", "%(contract)s: %(state)s, %(num)s days late",
+                         late, contract=_contract(invite.commitment),
+                         state=gettext("no claim yet") if claim_status is None else gettext(claim_status.value)),
+                board))
     for digest in digests.values():
         local_today = today or project_today(digest.project)
         period = digest.period
         if period is not None and local_today <= period.due_date <= local_today + timedelta(days=DUE_SOON_DAYS):
             left = (period.due_date - local_today).days
-            when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
+            when = gettext("today") if left == 0 else ngettext("in %(num)s day", "in %(num)s days", left)
             digest.due_soon.append(DigestItem(
-                f"Billing period #{period.number} is due {day_text(period.due_date, digest.project.time_zone)} "
-                f"({when})", f"/projects/{digest.project.id}/billings?period={period.id}"))
+                gettext("Billing period #%(number)s is due %(day)s (%(when)s)", number=period.number,
+                        day=_digest_day(period.due_date, digest.project.time_zone), when=when),
+                f"/projects/{digest.project.id}/billings?period={period.id}"))
     todays = {p.id: today or project_today(p) for p in projects}
     for project_id, items in prompt_dates.items_for(projects, todays).items():
         zone = digests[project_id].project.time_zone
         digests[project_id].payments = [DigestItem(
-            f"{_contract(item.claim.commitment)}: claim #{item.claim.number}, {item.what.lower()} "
-            f"{day_text(item.on, zone)}{' (passed)' if item.passed else ''}", item.url_path) for item in items]
+            (gettext(_PAYMENT_PASSED if item.passed else _PAYMENT, contract=_contract(item.claim.commitment),
+                     number=item.claim.number, what=gettext(item.what).lower(), day=_digest_day(item.on, zone))),
+            item.url_path) for item in items]
     return [d for d in digests.values() if not d.empty]
 
 

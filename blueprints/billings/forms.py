@@ -11,15 +11,14 @@ from domain import claims, payment_notices
 from domain.models import Claim, ClaimStatus, LineReview
 
 
-def _date(label: str) -> DayField:
-    return DayField(label, validators=[InputRequired(f"Enter the {label.lower()}.")],
-                     render_kw={"type": "date"})
+def _date(label: str, required: str) -> DayField:
+    return DayField(label, validators=[InputRequired(required)], render_kw={"type": "date"})
 
 
 class PeriodForm(AppForm):
-    start_date = _date("Start date")
-    end_date = _date("End date")
-    due_date = _date("Due date")
+    start_date = _date(_l("Start date"), _l("Enter the start date."))
+    end_date = _date(_l("End date"), _l("Enter the end date."))
+    due_date = _date(_l("Due date"), _l("Enter the due date."))
     # Sent by the second step only: the admin has seen what is still open in the period it closes.
     confirm = BooleanField(default=False)
 
@@ -29,16 +28,16 @@ class PeriodForm(AppForm):
 
 
 class RuleForm(AppForm):
-    auto_periods = BooleanField("Open a new period every month automatically")
+    auto_periods = BooleanField(_l("Open a new period every month automatically"))
     period_start_day = IntegerField(
-        "Start day", validators=[InputRequired("Enter a day from 1 to 28."),
-                                 NumberRange(1, 28, "Enter a day from 1 to 28.")])
+        _l("Start day"), validators=[InputRequired(_l("Enter a day from 1 to 28.")),
+                                     NumberRange(1, 28, _l("Enter a day from 1 to 28."))])
     period_end_day = IntegerField(
-        "End day", validators=[Optional(), NumberRange(1, 31, "Enter a day from 1 to 31, or leave it empty.")],
-        description="Empty: the last day of the month.")
+        _l("End day"), validators=[Optional(), NumberRange(1, 31, _l("Enter a day from 1 to 31, or leave it empty."))],
+        description=_l("Empty: the last day of the month."))
     period_due_day = IntegerField(
-        "Due day", validators=[InputRequired("Enter a day from 1 to 31."),
-                               NumberRange(1, 31, "Enter a day from 1 to 31.")])
+        _l("Due day"), validators=[InputRequired(_l("Enter a day from 1 to 31.")),
+                                   NumberRange(1, 31, _l("Enter a day from 1 to 31."))])
 
 
 # --- a progress claim: its lines as typed, and the review of them ------------------------------------
@@ -100,8 +99,8 @@ class ReviewForm(AppForm):
         csrf = False  # CSRFProtect checks every POST already
 
     action = StringField(default="")
-    note = TextAreaField("Note", default="", description="Needed to approve as noted: what the approval is "
-                         "subject to. The contact sees it in the history.")
+    note = TextAreaField(_l("Note"), default="", description=_l("Needed to approve as noted: what the approval is "
+                         "subject to. The contact sees it in the history."))
 
     @classmethod
     def for_claim(cls, claim: Claim) -> ReviewForm:
@@ -131,12 +130,12 @@ class WithdrawForm(AppForm):
     """Withdraw a claim: the reason is required, and the contact reads it."""
 
     reason = TextAreaField(
-        "Reason",
-        validators=[DataRequired(claims.NO_WITHDRAWAL_REASON),
-                    Length(max=claims.MAX_WITHDRAWAL_REASON, message=claims.WITHDRAWAL_REASON_TOO_LONG)],
+        _l("Reason"),
+        validators=[DataRequired(_l(claims.NO_WITHDRAWAL_REASON)),
+                    Length(max=claims.MAX_WITHDRAWAL_REASON, message=_l(claims.WITHDRAWAL_REASON_TOO_LONG))],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"rows": 3, "maxlength": claims.MAX_WITHDRAWAL_REASON},
-        description="E-mailed to the contact and kept in the claim's history.",
+        description=_l("E-mailed to the contact and kept in the claim's history."),
     )
 
 
@@ -145,20 +144,20 @@ class ReleaseForm(AppForm):
     notice was published."""
 
     # A negative amount gets the service's "above zero", as zero does: "zero or more" would invite a zero.
-    amount = MoneyField("Amount to release", required="Enter the amount to release.", allow_negative=True)
-    released_on = _date("Release date")
+    amount = MoneyField(_l("Amount to release"), required=_l("Enter the amount to release."), allow_negative=True)
+    released_on = _date(_l("Release date"), _l("Enter the release date."))
 
 
 class PaymentNoticeForm(AppForm):
     """A notice of non-payment from a submitted claim: how much is not being paid, and why."""
 
-    amount = MoneyField("Amount not being paid", required=payment_notices.NO_AMOUNT, allow_negative=True,
-                        description="At most the claim's amount due with tax.")
+    amount = MoneyField(_l("Amount not being paid"), required=_l(payment_notices.NO_AMOUNT), allow_negative=True,
+                        description=_l("At most the claim's amount due with tax."))
     reasons = TextAreaField(
-        "Reasons",
-        validators=[DataRequired(payment_notices.NO_REASONS),
-                    Length(max=payment_notices.MAX_REASONS, message=payment_notices.REASONS_TOO_LONG)],
+        _l("Reasons"),
+        validators=[DataRequired(_l(payment_notices.NO_REASONS)),
+                    Length(max=payment_notices.MAX_REASONS, message=_l(payment_notices.REASONS_TOO_LONG))],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"rows": 3, "maxlength": payment_notices.MAX_REASONS},
-        description="The subcontractor reads them: the notice is e-mailed with its PDF and kept in the history.",
+        description=_l("The subcontractor reads them: the notice is e-mailed with its PDF and kept in the history."),
     )

@@ -7,6 +7,7 @@ with the fragments to swap (the list or row, and out of band the banner and the 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
@@ -117,7 +118,7 @@ def send_invites(project_id: int):
     try:
         outcome = invites.send_invites(board, ids, current_user, current_terms())
     except invites.NothingSelected:
-        return _answer(project, level, board, "Select at least one contract to invite.", "warning", 422)
+        return _answer(project, level, board, _("Select at least one contract to invite."), "warning", 422)
     except invites.PeriodClosed as reason:
         return _current_period_instead(project, level, str(reason))
     except invites.NotSent as reason:
@@ -160,7 +161,7 @@ def remind_now(project_id: int):
     try:
         outcome = reminders.remind_now(board, ids, current_user)
     except invites.NothingSelected:
-        return _answer(project, level, board, "Select at least one invited contract to remind.", "warning", 422)
+        return _answer(project, level, board, _("Select at least one invited contract to remind."), "warning", 422)
     except reminders.PeriodClosed as reason:
         return _current_period_instead(project, level, str(reason))
     except reminders.NothingRemindable as reason:
@@ -243,8 +244,9 @@ def create_period(project_id: int):
         except periods.OpenWorkLeft as left:
             return _periods_answer(project, level, form, 409, open_work=left.work)
         else:
-            flash(f"Billing period {period.number} is open: {periods.period_name(period)}, "
-                  f"due {dates.day(period.due_date, locale=locale_of(project))}.", "success")
+            flash(_("Billing period %(number)s is open: %(name)s, due %(due)s.", number=period.number,
+                    name=periods.period_name(period), due=dates.day(period.due_date, locale=locale_of(project))),
+                  "success")
             return _to(url_for("billings.index", project_id=project.id))
     return _periods_answer(project, level, form, 422)
 
@@ -280,7 +282,7 @@ def edit_period(project_id: int, period_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"Billing period {period.number} is saved.", "success")
+            flash(_("Billing period %(number)s is saved.", number=period.number), "success")
             return redirect(url_for("billings.index", project_id=project.id, period=period.id), code=303)
     status = 422 if form.errors else 200
     return render_template("billings/period_edit.html", project=project, period=period, form=form), status
@@ -300,7 +302,7 @@ def update_rule(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash("The monthly billing period rule is saved.", "success")
+            flash(_("The monthly billing period rule is saved."), "success")
             return redirect(url_for("billings.index", project_id=project.id), code=303)
     return _page(project, level, _board(project, level), 422, rule_form=form, periods_open=True)
 
@@ -334,8 +336,8 @@ def create_claim(project_id: int):
     except claims.ClaimRefused as refused:
         board = boards.load_board(project, current_user, level, period_id=period.id)
         return _answer(project, level, board, f"{commitment.number}: {refused}", "warning", 409)
-    flash(f"{current_terms()('claim')} #{claim.number} for {commitment.number} is open as a draft. "
-          "Fill it in for the contact; no e-mail goes to them.", "success")
+    flash(_("%(claim)s #%(number)s for %(contract)s is open as a draft. Fill it in for the contact; no e-mail goes "
+            "to them.", claim=current_terms()("claim"), number=claim.number, contract=commitment.number), "success")
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
@@ -364,9 +366,10 @@ def release_holdback(project_id: int, commitment_id: int):
                 show_problems(form, refused)
             else:
                 deliver_mail_after_response()
-                flash(f"{current_terms(project)('retention')} release, {current_terms()('claim').lower()} "
-                      f"#{claim.number}, is open for {commitment.vendor.name} to confirm and submit; "
-                      "its contacts are e-mailed.", "success")
+                flash(_("%(held)s release, %(claim)s #%(number)s, is open for %(vendor)s to confirm and submit; "
+                        "its contacts are e-mailed.", held=current_terms(project)("retention"),
+                        claim=current_terms()("claim").lower(), number=claim.number,
+                        vendor=commitment.vendor.name), "success")
                 return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
     return render_template("billings/release.html", project=project, commitment=commitment, period=period,
                            held=held, refusal=holdback.release_refusal(commitment, period), form=form), status
@@ -387,12 +390,13 @@ def withdraw_claim(project_id: int, claim_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         except InvalidTransition as refused:
-            form.reason.errors = [f"{refused} Only a Draft or a claim sent back can be withdrawn."]
+            form.reason.errors = [_("%(refused)s Only a Draft or a claim sent back can be withdrawn.",
+                                    refused=refused)]
             status = 409
         else:
             deliver_mail_after_response()
-            flash(f"{current_terms()('claim')} #{claim.number} is withdrawn; the contact is e-mailed. "
-                  "The next one can start.", "success")
+            flash(_("%(claim)s #%(number)s is withdrawn; the contact is e-mailed. The next one can start.",
+                    claim=current_terms()("claim"), number=claim.number), "success")
             return _to(url_for("billings.claim", project_id=project.id, claim_id=claim.id))
     if htmx:
         return htmx_answer("billings/partials/_withdraw.html", banner="", status=status, project=project,
@@ -421,8 +425,9 @@ def payment_notice(project_id: int, claim_id: int):
             problem, status = str(refused), 409
         else:
             deliver_mail_after_response()
-            flash(f"Notice of non-payment given: {current_terms()('claim').lower()} #{claim.number}'s contact is "
-                  f"e-mailed it with its PDF ({notice.to_address or 'no active contact'}).", "success")
+            flash(_("Notice of non-payment given: %(claim)s #%(number)s's contact is e-mailed it with its PDF "
+                    "(%(address)s).", claim=current_terms()("claim").lower(), number=claim.number,
+                    address=notice.to_address or _("no active contact")), "success")
             return _to(url_for("billings.claim", project_id=project.id, claim_id=claim.id))
     if htmx:
         return htmx_answer("billings/partials/_payment_notice.html", banner="", status=status, project=project,
@@ -460,8 +465,8 @@ def claim(project_id: int, claim_id: int):
         return _claim_page(project, level, claim, form, entries, entered, 422)
     if submit:
         deliver_mail_after_response()
-    flash(f"Signed and submitted for review on behalf of {claim.commitment.vendor.name}." if submit
-          else "Draft saved.", "success")
+    flash(_("Signed and submitted for review on behalf of %(vendor)s.", vendor=claim.commitment.vendor.name)
+          if submit else _("Draft saved."), "success")
     return redirect(url_for("billings.claim", project_id=project.id, claim_id=claim.id), code=303)
 
 
@@ -488,11 +493,11 @@ def review_claim(project_id: int, claim_id: int):
         if not form.validate():  # control characters: the one rule's message, nothing written
             if form.note.errors:
                 raise Invalid("note", form.note.errors[0])
-            raise claims.ClaimRefused(f"A comment: {CONTROL_CHARACTERS_MESSAGE}")
+            raise claims.ClaimRefused(_("A comment: %(problem)s", problem=_(CONTROL_CHARACTERS_MESSAGE)))
         moved_to = claims.review(claim, decisions, form.target, current_user, note=form.note.data or "")
     except Invalid as refused:
         show_problems(form, refused)
-        problem = "The review was not recorded: see the message by the note."
+        problem = _("The review was not recorded: see the message by the note.")
     except (claims.ClaimRefused, InvalidTransition) as refused:
         problem = str(refused)
     if problem:
@@ -504,7 +509,8 @@ def review_claim(project_id: int, claim_id: int):
                                **context)
         return render_template("billings/claim.html", **context), 422
     deliver_mail_after_response()
-    flash(f"{current_terms()('claim')} #{claim.number} is now {moved_to.value}.", "success")
+    flash(_("%(claim)s #%(number)s is now %(status)s.", claim=current_terms()("claim"), number=claim.number,
+            status=_(moved_to.value)), "success")
     target = url_for("billings.claim", project_id=project.id, claim_id=claim.id)
     if htmx:  # the whole page changes with the status: load it, with the message
         response = make_response("", 200)

@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from blueprints.forms import AppForm, DayField
+from blueprints.forms import lazy_gettext as _l
 from blueprints.setup.forms import choice
 from domain.head_contract import NOTE_MAX
 from domain.models import ClaimStatus
@@ -20,12 +21,13 @@ class DecisionForm(AppForm):
     """What the client decided on a claim Submitted to client, as the admin records it. Only reads what was
     sent: head_contract.record_client_decision decides."""
 
-    decision = SelectField("Client's decision", choices=[choice(s.name, status_words(s, head_contract=True))
-                                                         for s in CLIENT_DECISIONS], validate_choice=False)
-    decided_on = DayField("Date of the decision", validators=[Optional()], render_kw={"type": "date"})
-    approved_amount = StringField("Amount approved", description="To approve: at most the current amount due.",
+    # the statuses' words are in the catalogue (blueprints/billings/words.py), translated when shown
+    decision = SelectField(_l("Client's decision"), choices=[choice(s.name, _l(status_words(s, head_contract=True)))
+                                                             for s in CLIENT_DECISIONS], validate_choice=False)
+    decided_on = DayField(_l("Date of the decision"), validators=[Optional()], render_kw={"type": "date"})
+    approved_amount = StringField(_l("Amount approved"), description=_l("To approve: at most the current amount due."),
                                   render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    note = TextAreaField("Note", description="Needed to approve as noted: what the approval is subject to.",
+    note = TextAreaField(_l("Note"), description=_l("Needed to approve as noted: what the approval is subject to."),
                          render_kw={"rows": 2, "maxlength": NOTE_MAX})
 
     def status(self) -> ClaimStatus | None:

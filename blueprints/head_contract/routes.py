@@ -8,6 +8,8 @@ what it is about, and nothing written); the domain (domain/head_contract.py) dec
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from blueprints.auth.limits import limit_mail
@@ -64,15 +66,15 @@ def start_claim(project_id: int):
     period = period_in(project, asked) if asked is not None else boards.choose_period(boards.periods_of(project),
                                                                                       None)
     if period is None:
-        flash("Open a billing period first: a head contract claim belongs to one.", "warning")
+        flash(_("Open a billing period first: a head contract claim belongs to one."), "warning")
         return redirect(url_for("head_contract.index", project_id=project.id), code=303)
     try:
         claim = head_contract.start_claim(project, period, current_user)
     except ClaimRefused as refused:
         flash(str(refused), "warning")
         return redirect(url_for("head_contract.index", project_id=project.id, period=period.id), code=303)
-    flash(f"Claim #{claim.number} to the client for {period_name(period)} is open as a draft. "
-          "Prefill it from the approved subcontractor claims, or type its figures.", "success")
+    flash(_("Claim #%(number)s to the client for %(period)s is open as a draft. Prefill it from the approved "
+            "subcontractor claims, or type its figures.", number=claim.number, period=period_name(period)), "success")
     return _to_claim(claim)
 
 
@@ -122,7 +124,7 @@ def prefill(project_id: int, claim_id: int):
                 choices[db_int(key.removeprefix("choice-"))] = db_int(value)
             except ValueError:
                 return _page(project, level, claim, status=422,
-                             prefill_problem="Choose one of the head contract's lines for each subcontractor line.")
+                             prefill_problem=_("Choose one of the head contract's lines for each subcontractor line."))
     try:
         head_contract.check_prefill(claim, current_user)
         if request.form.get("confirm") != "yes":
@@ -142,14 +144,18 @@ def prefill(project_id: int, claim_id: int):
 
 def _prefilled_words(report: head_contract.PrefillReport) -> str:
     fed = len({f.claim_id for line in report.lines for f in line.feeds})
-    words = [f"Prefilled from {fed} approved subcontractor claim{'s' if fed != 1 else ''}."]
+    words = [ngettext("Prefilled from %(num)s approved subcontractor claim.",
+                      "Prefilled from %(num)s approved subcontractor claims.", fed)]
     kept = sum(1 for line in report.lines if line.adjusted and line.kept)
     if kept:
-        words.append(f"{kept} adjusted line{'s keep' if kept != 1 else ' keeps'} your figures.")
+        words.append(ngettext("%(num)s adjusted line keeps your figures.", "%(num)s adjusted lines keep your figures.",
+                              kept))
     if report.needs_choice:
-        words.append(f"{len(report.needs_choice)} subcontractor line(s) wait for you to choose a head contract line.")
+        words.append(_("%(count)s subcontractor line(s) wait for you to choose a head contract line.",
+                       count=len(report.needs_choice)))
     if report.unmatched:
-        words.append(f"{len(report.unmatched)} subcontractor line(s) match no cost code of the head contract.")
+        words.append(_("%(count)s subcontractor line(s) match no cost code of the head contract.",
+                       count=len(report.unmatched)))
     return " ".join(words)
 
 
@@ -163,8 +169,8 @@ def submit(project_id: int, claim_id: int):
         return _page(project, level, claim, status=409, submit_problem=str(refused))
     except Invalid as problem:
         return _page(project, level, claim, status=422, submit_problem=" ".join(problem.problems.values()))
-    flash(f"Claim #{claim.number} is submitted to the client. Send it to "
-          f"{claim.commitment.client_contact_name or 'the client'} when you are ready.", "success")
+    flash(_("Claim #%(number)s is submitted to the client. Send it to %(name)s when you are ready.",
+            number=claim.number, name=claim.commitment.client_contact_name or _("the client")), "success")
     return _to_claim(claim)
 
 
@@ -179,10 +185,12 @@ def send(project_id: int, claim_id: int):
     except ClaimRefused as refused:
         return _page(project, level, claim, status=409, send_problem=str(refused))
     if not queued:  # a double click or a retried request: the first one sent it
-        flash(f"Claim #{claim.number} was already sent to {address} as it stands: it is not sent twice.", "info")
+        flash(_("Claim #%(number)s was already sent to %(address)s as it stands: it is not sent twice.",
+                number=claim.number, address=address), "info")
         return _to_claim(claim)
     deliver_mail_after_response()
-    flash(f"Claim #{claim.number} is on its way to {address}, with its pay application PDF and package.", "success")
+    flash(_("Claim #%(number)s is on its way to %(address)s, with its pay application PDF and package.",
+            number=claim.number, address=address), "success")
     return _to_claim(claim)
 
 
@@ -195,7 +203,7 @@ def decision(project_id: int, claim_id: int):
     form.validate()
     status = form.status()
     if status is None:
-        form.decision.errors = ["Choose Approved, Approved as Noted or Revise and Resubmit."]
+        form.decision.errors = [_("Choose Approved, Approved as Noted or Revise and Resubmit.")]
     amount = None
     if not form.approved_amount.errors:  # a control character's message stays
         try:
@@ -211,7 +219,8 @@ def decision(project_id: int, claim_id: int):
         except (ClaimRefused, InvalidTransition) as refused:
             return _page(project, level, claim, status=409, decision_form=form, decision_problem=str(refused))
         else:
-            flash(f"The client's decision is recorded: {status_words(status, head_contract=True)}.", "success")
+            flash(_("The client's decision is recorded: %(status)s.",
+                    status=_(status_words(status, head_contract=True))), "success")
             return _to_claim(claim)
     return _page(project, level, claim, status=422, decision_form=form)
 
