@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -182,7 +183,8 @@ def number_clash(project: Project, number: str, editing: Commitment | None = Non
     clash = db.session.scalar(select(Commitment).where(
         Commitment.project_id == project.id, func.lower(Commitment.number) == number.strip().lower(),
         Commitment.id != (editing.id if editing else -1)).limit(1))
-    return f"{clash.number} ({clash.title}) already has this number on this project." if clash else None
+    return gettext("%(number)s (%(title)s) already has this number on this project.", number=clash.number,
+                   title=clash.title) if clash else None
 
 
 def _clean(data: CommitmentData) -> CommitmentData:

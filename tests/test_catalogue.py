@@ -36,6 +36,23 @@ TRANSLATED_TEMPLATES = (
     "email/_layout.html",
     "email/invite_to_bill.html",
     "email/invite_to_bill.txt",
+    # The setup side (projects, commitments, schedules of values, directory, imports).
+    "setup/projects.html",
+    "setup/project_form.html",
+    "setup/commitment.html",
+    "setup/partials/_badges.html",
+    "setup/partials/_payment_dates.html",
+    "setup/partials/_value.html",
+    "setup/partials/_sov.html",
+    "setup/partials/_sov_row.html",
+    "setup/partials/_sov_lines.html",
+    "setup/partials/_sov_totals.html",
+    "setup/partials/_sov_add.html",
+    "directory/vendors.html",
+    "directory/settings.html",
+    "directory/partials/_tabs.html",
+    "imports/index.html",
+    "imports/partials/_upload_form.html",
 )
 # Attributes a person reads or hears (a screen reader says aria-label and title).
 _READ_ATTRIBUTES = re.compile(r"""\b(?:title|alt|placeholder|aria-label|aria-description)\s*=\s*(["'])(.*?)\1""",
@@ -98,7 +115,8 @@ def test_the_compiled_catalogue_is_the_committed_one(french):
         def plain(value):  # type: ignore[no-untyped-def]
             return tuple(value) if isinstance(value, list | tuple) else value
 
-        return {plain(m.id): plain(m.string) for m in catalog if m.id}
+        # keyed by context too: a commitment's "Approved" (pgettext) is not a claim's
+        return {(m.context, plain(m.id)): plain(m.string) for m in catalog if m.id}
 
     assert pairs(compiled) == pairs(french), \
         "run `make messages` to compile the .po and commit the .mo"
