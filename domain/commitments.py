@@ -45,6 +45,9 @@ NUMBER_MAX, TITLE_MAX, COST_CODE_MAX, DESCRIPTION_MAX = 30, 200, 40, 300
 class Refused(Exception):
     """The action does not fit the commitment's state (an approved SOV, a billed line, ...)."""
 
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))  # a lazy message is read in the language it is raised in, kept as text
+
 
 # --- reading ------------------------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ TRANSLATED_TEMPLATES = (
     "setup/partials/_sov_lines.html",
     "setup/partials/_sov_totals.html",
     "setup/partials/_sov_add.html",
+    "setup/partials/_people.html",
     "directory/vendors.html",
     "directory/settings.html",
     "directory/partials/_tabs.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -82,9 +83,11 @@ def commitment_new(project_id: int):
             show_problems(form, problem)
         else:
             contacts = ", ".join(u.name for u in commitment.claim_contacts)
-            flash(f"{commitment.kind.value} {commitment.label} is created"
-                  + (f" with {contacts} as {current_terms().lower('claim_contact')}." if contacts else ".")
-                  + " Add its schedule of values below.", "success")
+            created = {"kind": gettext(commitment.kind.value), "label": commitment.label}
+            flash(gettext("%(kind)s %(label)s is created with %(contacts)s as %(contact)s. Add its schedule of values "
+                          "below.", contacts=contacts, contact=current_terms().lower("claim_contact"), **created)
+                  if contacts else gettext("%(kind)s %(label)s is created. Add its schedule of values below.",
+                                           **created), "success")
             return redirect(url_for("setup.commitment", project_id=project.id, commitment_id=commitment.id),
                             code=303)
     return render_template("setup/commitment_form.html", project=project, form=form, commitment=None), \
@@ -102,7 +105,7 @@ def commitment_edit(project_id: int, commitment_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{commitment.label} is saved." if changed else "Nothing changed.",
+            flash(gettext("%(label)s is saved.", label=commitment.label) if changed else gettext("Nothing changed."),
                   "success" if changed else "info")
             return redirect(url_for("setup.commitment", project_id=project.id, commitment_id=commitment.id),
                             code=303)
@@ -189,7 +192,7 @@ def _change_people(project_id: int, commitment_id: int, field: str, action, user
     if user_id is not None and user is None:
         abort(404)
     if user is None:
-        return _people_answer(project, level, commitment, "Choose a person from the list.", "warning", field)
+        return _people_answer(project, level, commitment, gettext("Choose a person from the list."), "warning", field)
     try:
         message = action(commitment, user)
     except Invalid as problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -56,7 +57,8 @@ def project_new():
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"Project {project.number} {project.name} is created. Add its team and commitments next.",
+            flash(gettext("Project %(number)s %(name)s is created. Add its team and commitments next.",
+                          number=project.number, name=project.name),
                   "success")
             return redirect(url_for("setup.project_home", project_id=project.id), code=303)
     return render_template("setup/project_form.html", form=form, project=None), status_of(form)
@@ -74,7 +76,8 @@ def project_edit(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash("Project saved." if changed else "Nothing changed.", "success" if changed else "info")
+            flash(gettext("Project saved.") if changed else gettext("Nothing changed."),
+                  "success" if changed else "info")
             return redirect(url_for("setup.project_home", project_id=project.id), code=303)
     return render_template("setup/project_form.html", form=form, project=project), status_of(form)
 
@@ -121,7 +124,7 @@ def team(project_id: int):
     if changed:
         flash(f"Team saved: {', '.join(f'{m.user.name} is now {m.level.label}' for m in changed)}.", "success")
     else:
-        flash("Nothing changed.", "info")
+        flash(gettext("Nothing changed."), "info")
     return redirect(url_for("setup.team", project_id=project.id), code=303)
 
 
