@@ -245,7 +245,7 @@ def change_scheduled_value(line: SovLine, new_value: Decimal, by: User) -> Decim
     billed = billed_to_date(line)
     if new_value < billed and not commitment.project.allow_overbilling:
         raise Invalid("scheduled_value", lazy_gettext("%(billed)s is billed on this line already: the scheduled "
-                                                      "value cannot go below it.", billed="{:,}".format(billed)))
+                                                      "value cannot go below it.", billed=format(billed, ",")))
     old = line.scheduled_value
     line.approved_changes += delta
     record_event(commitment, by, "change order: scheduled value changed", f"line {line.id} scheduled_value", old,

@@ -47,7 +47,7 @@ def _required(missing: str, most: int) -> list:
 
 
 def _at_most(most: int) -> list:
-    return [Length(max=most, message=_l("Use at most %(limit)s characters.", limit="{:,}".format(most)))]
+    return [Length(max=most, message=_l("Use at most %(limit)s characters.", limit=format(most, ",")))]
 
 
 def _dictionary(value: object) -> Dictionary | None:
@@ -86,7 +86,7 @@ class CompanySettingsForm(AppForm):
         _l("Custom message for invites"), filters=[_unix_newlines],
         validators=[Length(max=directory.MAX_INVITE_MESSAGE,
                            message=_l("Keep the message to %(limit)s characters or fewer.",
-                                      limit="{:,}".format(directory.MAX_INVITE_MESSAGE)))],
+                                      limit=format(directory.MAX_INVITE_MESSAGE, ",")))],
         render_kw={"rows": 4, "maxlength": directory.MAX_INVITE_MESSAGE})
     time_zone = SelectField(_l("Time zone"), validate_choice=False, validators=[_known_time_zone])
     two_step_required_for_admins = BooleanField(_l("Company admins must use two-step sign-in"))
