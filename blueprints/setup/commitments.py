@@ -50,8 +50,9 @@ def _form(project: Project, commitment: Commitment | None) -> CommitmentForm:
                    "is_private": commitment.is_private}
     form = CommitmentForm(data=initial if request.method == "GET" else None)
     terms = current_terms(project)
-    form.retention_pct.label.text = f"{terms('retention')} %"
-    form.stored_materials_retention_pct.label.text = f"Stored materials {terms.lower('retention')} %"
+    form.retention_pct.label.text = gettext("%(retention)s %%", retention=terms("retention"))
+    form.stored_materials_retention_pct.label.text = gettext("Stored materials %(retention)s %%",
+                                                            retention=terms.lower("retention"))
     vendors = service.vendors()
     form.vendor_id.choices = [choice("", "Choose a vendor…")] + [choice(str(v.id), v.name) for v in vendors]
     if request.method == "POST":
@@ -132,7 +133,7 @@ def sov_context(project, level, commitment, *, add_form=None, edit_line=None, li
     approved = commitment.sov_status is SovStatus.APPROVED
     add_form = add_form or SovLineForm(formdata=None, prefix="new")
     if approved:
-        add_form.scheduled_value.label.text = "Amount"
+        add_form.scheduled_value.label.text = gettext("Amount")
     if line_form is None and edit_line is not None:
         line_form = (ChangeValueForm(formdata=None, prefix=f"line-{edit_line.id}",
                                      data={"scheduled_value": f"{edit_line.scheduled_value:.2f}"}) if approved else

@@ -8,6 +8,7 @@ a second time under /projects/<id>/head-contract/sov; this module gives them the
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -38,8 +39,9 @@ def _form(project: Project, head: Commitment | None) -> HeadContractForm:
                    "stored_materials_retention_pct": "" if stored is None else str(stored)}
     form = HeadContractForm(data=initial if request.method == "GET" else None)
     terms = current_terms(project)
-    form.retention_pct.label.text = f"{terms('retention')} %"
-    form.stored_materials_retention_pct.label.text = f"Stored materials {terms.lower('retention')} %"
+    form.retention_pct.label.text = gettext("%(retention)s %%", retention=terms("retention"))
+    form.stored_materials_retention_pct.label.text = gettext("Stored materials %(retention)s %%",
+                                                            retention=terms.lower("retention"))
     return form
 
 
