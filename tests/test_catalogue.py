@@ -39,6 +39,13 @@ TRANSLATED_TEMPLATES = (
     # The setup side (projects, commitments, schedules of values, directory, imports).
     "setup/projects.html",
     "setup/project_form.html",
+    "setup/project_home.html",
+    "setup/commitments.html",
+    "setup/commitment_form.html",
+    "setup/team.html",
+    "setup/partials/_team_row.html",
+    "setup/taxes.html",
+    "setup/reminders.html",
     "setup/commitment.html",
     "setup/partials/_badges.html",
     "setup/partials/_payment_dates.html",

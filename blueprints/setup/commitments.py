@@ -54,7 +54,7 @@ def _form(project: Project, commitment: Commitment | None) -> CommitmentForm:
     form.stored_materials_retention_pct.label.text = gettext("Stored materials %(retention)s %%",
                                                             retention=terms.lower("retention"))
     vendors = service.vendors()
-    form.vendor_id.choices = [choice("", "Choose a vendor…")] + [choice(str(v.id), v.name) for v in vendors]
+    form.vendor_id.choices = [choice("", gettext("Choose a vendor…"))] + [choice(str(v.id), v.name) for v in vendors]
     if request.method == "POST":
         # A vendor id that names no vendor is an unknown id, not a typo.
         raw = request.form.get("vendor_id", "").strip()

@@ -11,6 +11,8 @@ from domain.locales import N_
 from domain.models import CommitmentStatus
 
 COUNTRY_WORDS = (N_("United States"), N_("Canada"))  # domain.models.Country's values, translated where shown
+# AccessLevel.label's words, translated where shown (None is in the catalogue already).
+LEVEL_WORDS = (N_("Read Only"), N_("Standard"), N_("Admin"))
 
 
 def commitment_status_word(status: CommitmentStatus) -> str:

@@ -122,7 +122,9 @@ def team(project_id: int):
         return _team_page(project, projects.team(project, current_user), errors=errors, typed=typed,
                           problem="" if errors else refused.message, status=422)
     if changed:
-        flash(f"Team saved: {', '.join(f'{m.user.name} is now {m.level.label}' for m in changed)}.", "success")
+        flash(gettext("Team saved: %(changes)s.", changes=", ".join(
+            gettext("%(name)s is now %(level)s", name=m.user.name, level=gettext(m.level.label)) for m in changed)),
+              "success")
     else:
         flash(gettext("Nothing changed."), "info")
     return redirect(url_for("setup.team", project_id=project.id), code=303)
@@ -151,7 +153,8 @@ def team_member(project_id: int, user_id: int):
         return _team_page(project, list(members.values()), errors={user_id: problem}, typed={user_id: raw},
                           status=422)
     member = changed[0] if changed else members[user_id]
-    message = f"{member.user.name} is now {member.level.label} on this project." if changed else "Nothing changed."
+    message = (gettext("%(name)s is now %(level)s on this project.", name=member.user.name,
+                       level=gettext(member.level.label)) if changed else gettext("Nothing changed."))
     if htmx:
         return htmx_answer("setup/partials/_team_row.html", banner=message, category="success" if changed else "info",
                            project=project, member=member, saved=bool(changed), levels=list(AccessLevel))
