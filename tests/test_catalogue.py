@@ -70,6 +70,8 @@ TRANSLATED_TEMPLATES = (
     "directory/person_form.html",
     "imports/index.html",
     "imports/partials/_upload_form.html",
+    "imports/partials/_problems.html",
+    "imports/preview.html",
 )
 # Attributes a person reads or hears (a screen reader says aria-label and title).
 _READ_ATTRIBUTES = re.compile(r"""\b(?:title|alt|placeholder|aria-label|aria-description)\s*=\s*(["'])(.*?)\1""",
