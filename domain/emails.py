@@ -83,7 +83,7 @@ def render(message: OutboxMessage) -> Rendered:
 
 
 # The e-mails whose words are all in the catalogue (translations/): they go in their recipient's language.
-TRANSLATED = frozenset({INVITE_TO_BILL})
+TRANSLATED = frozenset({INVITE_TO_BILL, ACCOUNT_ACTIVATION, PASSWORD_RESET})
 
 
 def recipient_language(message: OutboxMessage) -> str:
@@ -343,8 +343,8 @@ def _account_activation(message: OutboxMessage) -> Rendered:
         # Bound to the address this message goes to, not to the user's address of the moment.
         "activate_url": activation_link(user, message.to_address),
     }
-    who = added_by.name if added_by else (company.name if company else "Your contractor")
-    subject = one_line(f"{who} has set up your {term('tool')} account")
+    who = added_by.name if added_by else (company.name if company else gettext("Your contractor"))
+    subject = one_line(gettext("%(who)s has set up your %(tool)s account", who=who, tool=term("tool")))
     return Rendered(
         subject=subject,
         text=render_template("email/account_activation.txt", **context),
@@ -373,8 +373,9 @@ def _password_reset(message: OutboxMessage) -> Rendered:
         # Made now, over the password of this moment: once it is reset, this link stops working.
         "reset_url": password_reset_link(user, message.to_address),
     }
-    subject = (f"{sent_by.name} sent you a link to choose a new {term('tool')} password" if sent_by
-               else f"Choose a new {term('tool')} password")
+    subject = (gettext("%(name)s sent you a link to choose a new %(tool)s password", name=sent_by.name,
+                       tool=term("tool")) if sent_by
+               else gettext("Choose a new %(tool)s password", tool=term("tool")))
     return Rendered(
         subject=one_line(subject),
         text=render_template("email/password_reset.txt", **context),

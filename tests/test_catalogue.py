@@ -39,6 +39,10 @@ TRANSLATED_TEMPLATES = (
     "email/_layout.html",
     "email/invite_to_bill.html",
     "email/invite_to_bill.txt",
+    "email/account_activation.html",
+    "email/account_activation.txt",
+    "email/password_reset.html",
+    "email/password_reset.txt",
     # The setup side (projects, commitments, schedules of values, directory, imports).
     "setup/projects.html",
     "setup/project_form.html",
