@@ -125,3 +125,54 @@ def test_the_same_refusals_stay_english_for_an_english_admin(client, world, auth
     assert "Enter the project name." in html
     assert f"Project {world.project.number} ({world.project.name}) already has this number." in html
     assert count(Project) == before
+
+
+# --- the account e-mails, in their recipient's language ---------------------------------------------
+
+
+def _activation_for(client, world, auth, company_language):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from domain import emails
+    from domain.models import OutboxMessage
+
+    world.admin.language = "fr"  # the sender's language never decides
+    world.company.default_language = company_language
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    person = {"name": "Marie Tremblay", "email": "marie@harbor.example", "company_id": str(world.company.id)}
+    assert client.post("/directory/people/new", data=person).status_code == 303
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "marie@harbor.example")).one()
+    return emails.render(message)
+
+
+def test_the_activation_e_mail_follows_the_company_default_not_the_sender(client, world, auth):
+    french = _activation_for(client, world, auth, "fr")
+    assert "a créé votre compte" in french.subject
+    assert "Bonjour Marie Tremblay" in french.text and "Choisissez un mot de passe pour vous connecter" in french.text
+    assert "Hello" not in french.text and "Set your password" not in french.html
+
+
+def test_the_activation_e_mail_stays_english_without_a_french_reader(client, world, auth):
+    english = _activation_for(client, world, auth, None)
+    assert english.subject.endswith("has set up your Progress Billings account")
+    assert english.text.startswith("Hello Marie Tremblay,\n\n") and "Choose a password to sign in" in english.text
+
+
+def test_the_password_reset_e_mail_in_its_recipient_s_language(client, world, auth):
+    from sqlalchemy import select
+
+    from domain import emails
+    from domain.models import OutboxMessage
+
+    world.standard.language = "fr"
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    response = client.post(f"/directory/people/{world.standard.id}/send-password-reset",
+                           data={"company": world.company.id})
+    assert response.status_code in (200, 303)
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == world.standard.email)).one()
+    rendered = emails.render(message)
+    assert "vous a envoyé un lien pour choisir un nouveau mot de passe" in rendered.subject
+    assert "Définir un nouveau mot de passe vous déconnecte" in rendered.text
+    assert "Choose a new password" not in rendered.html
