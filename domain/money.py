@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.numbers import format_currency
 from flask_babel import gettext
 
+from domain.locales import N_
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
@@ -24,7 +26,7 @@ _FRENCH_AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?: \d{3})+|\d+)(?:,\d*)?|,\d+)"
 _FRENCH_SPACES = re.compile("[ \u00a0\u202f]+")
 # A percentage is unsigned plain decimal notation, ASCII digits, no thousands separators.
 _PLAIN_PERCENT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
-PERCENT_PROBLEM = "Enter a percentage from 0 to 100. Use at most two decimals."
+PERCENT_PROBLEM = N_("Enter a percentage from 0 to 100. Use at most two decimals.")  # translated where raised
 
 
 def cents(value: Decimal) -> Decimal:
@@ -76,10 +78,10 @@ def parse_percent(text: str) -> Decimal:
     """
     cleaned = text.strip().removesuffix("%").strip()
     if not _PLAIN_PERCENT.fullmatch(cleaned):
-        raise ValueError(PERCENT_PROBLEM)
+        raise ValueError(gettext(PERCENT_PROBLEM))
     value = Decimal(cleaned)
     if value.as_tuple().exponent < -2 or value > HUNDRED:  # type: ignore[operator]
-        raise ValueError(PERCENT_PROBLEM)
+        raise ValueError(gettext(PERCENT_PROBLEM))
     return value.quantize(CENT)
 
 
