@@ -184,7 +184,7 @@ def head_contract_sov_upload(project_id: int):
     project, head = _admin_head_contract(project_id)
     form = UploadForm()
     if head.sov_status is not SovStatus.DRAFT:
-        show_problems(form, {"file": importer.SOV_NOT_DRAFT})
+        show_problems(form, {"file": gettext(importer.SOV_NOT_DRAFT)})
         return _sov_index(project, head, form, status=422)
     if not form.validate_on_submit():
         return _sov_index(project, head, form, status=422)
