@@ -176,3 +176,26 @@ def test_the_password_reset_e_mail_in_its_recipient_s_language(client, world, au
     assert "vous a envoyé un lien pour choisir un nouveau mot de passe" in rendered.subject
     assert "Définir un nouveau mot de passe vous déconnecte" in rendered.text
     assert "Choose a new password" not in rendered.html
+
+
+def test_a_refused_import_says_why_in_french_and_imports_nothing(client, world, auth):
+    import io
+
+    from domain.importer import COLUMNS
+    from domain.models import Commitment
+
+    world.admin.language = "fr"
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    cells = {"commitment_number": "SC-900", "kind": "Subcontract", "title": "Béton", "vendor": "Nobody Inc.",
+             "cost_code": "03 30 00", "description": "Dalles", "scheduled_value": "-5"}
+    data = (",".join(COLUMNS) + "\r\n" + ",".join(cells.get(c, "") for c in COLUMNS) + "\r\n").encode()
+    before = count(Commitment)
+    response = client.post(import_url(world), data={"file": (io.BytesIO(data), "engagements.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = _text(response)
+    assert "Aucun fournisseur ne s'appelle « Nobody Inc. »" in html
+    assert "Une valeur prévue ne peut pas être négative." in html
+    assert "Rangée 2" in html and "No vendor company" not in html and "Row 2" not in html
+    assert count(Commitment) == before
