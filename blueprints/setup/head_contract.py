@@ -82,7 +82,8 @@ def head_contract_new(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{current_terms()('head_contract')} {head.label} is created. Add its schedule of values.",
+            flash(gettext("%(head_contract)s %(label)s is created. Add its schedule of values.",
+                          head_contract=current_terms()("head_contract"), label=head.label),
                   "success")
             return redirect(url_for("setup.head_contract_sov", project_id=project.id), code=303)
     return _form_page(project, form, None)
@@ -99,7 +100,8 @@ def head_contract_edit(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{head.label} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+            flash(gettext("%(label)s is saved.", label=head.label) if changed else gettext("Nothing changed."),
+                  "success" if changed else "info")
             return redirect(url_for("setup.head_contract", project_id=project.id), code=303)
     return _form_page(project, form, head)
 
