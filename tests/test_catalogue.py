@@ -80,6 +80,8 @@ TRANSLATED_TEMPLATES = (
     "imports/partials/_upload_form.html",
     "imports/partials/_problems.html",
     "imports/preview.html",
+    "imports/head_contract_sov.html",
+    "imports/head_contract_sov_preview.html",
 )
 # Attributes a person reads or hears (a screen reader says aria-label and title).
 _READ_ATTRIBUTES = re.compile(r"""\b(?:title|alt|placeholder|aria-label|aria-description)\s*=\s*(["'])(.*?)\1""",
