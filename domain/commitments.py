@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -43,6 +44,9 @@ NUMBER_MAX, TITLE_MAX, COST_CODE_MAX, DESCRIPTION_MAX = 30, 200, 40, 300
 
 class Refused(Exception):
     """The action does not fit the commitment's state (an approved SOV, a billed line, ...)."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))  # a lazy message is read in the language it is raised in, kept as text
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -156,21 +160,22 @@ FIELDS = ("kind", "number", "title", "vendor_id", "status", "retention_pct", "st
 
 def _check(project: Project, data: CommitmentData, editing: Commitment | None = None) -> Company:
     """Raise Invalid naming the field at fault; returns the vendor. Nothing is written."""
-    for field, limit, label in [("number", NUMBER_MAX, "number"), ("title", TITLE_MAX, "title")]:
+    for field, limit, missing in [("number", NUMBER_MAX, lazy_gettext("Enter the number.")),
+                                  ("title", TITLE_MAX, lazy_gettext("Enter the title."))]:
         value = getattr(data, field)
         if not value:
-            raise Invalid(field, f"Enter the {label}.")
+            raise Invalid(field, missing)
         if len(value) > limit:
-            raise Invalid(field, f"Use at most {limit} characters.")
+            raise Invalid(field, lazy_gettext("Use at most %(limit)s characters.", limit=limit))
     if data.kind not in SUBCONTRACT_KINDS:  # the head contract is made in domain/head_contract.py
-        raise Invalid("kind", "Choose Subcontract or Purchase Order.")
+        raise Invalid("kind", lazy_gettext("Choose Subcontract or Purchase Order."))
     vendor = db.session.get(Company, data.vendor_id)
     if vendor is None or vendor.is_own:
-        raise Invalid("vendor_id", "Choose a vendor from the list.")
+        raise Invalid("vendor_id", lazy_gettext("Choose a vendor from the list."))
     for field in ("retention_pct", "stored_materials_retention_pct"):
         pct = getattr(data, field)
         if pct is not None and not ZERO <= pct <= HUNDRED:
-            raise Invalid(field, PERCENT_PROBLEM)
+            raise Invalid(field, lazy_gettext(PERCENT_PROBLEM))
     clash = number_clash(project, data.number, editing)
     if clash:
         raise Invalid("number", clash)
@@ -182,7 +187,8 @@ def number_clash(project: Project, number: str, editing: Commitment | None = Non
     clash = db.session.scalar(select(Commitment).where(
         Commitment.project_id == project.id, func.lower(Commitment.number) == number.strip().lower(),
         Commitment.id != (editing.id if editing else -1)).limit(1))
-    return f"{clash.number} ({clash.title}) already has this number on this project." if clash else None
+    return gettext("%(number)s (%(title)s) already has this number on this project.", number=clash.number,
+                   title=clash.title) if clash else None
 
 
 def _clean(data: CommitmentData) -> CommitmentData:
@@ -212,7 +218,8 @@ def create_commitment(project: Project, data: CommitmentData, by: User) -> Commi
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
+        raise Invalid("number", lazy_gettext("A commitment with this number was just created. Choose "
+                                             "another.")) from None
     record_event(commitment, by, "created", new=f"{commitment.kind.value} {commitment.label}")
     default = vendor.default_claim_contact
     if default is not None and default.active and default.company_id == vendor.id:
@@ -228,13 +235,13 @@ def update_commitment(commitment: Commitment, data: CommitmentData, by: User) ->
     vendor = _check(commitment.project, data, editing=commitment)
     if vendor.id != commitment.vendor_id:
         if commitment.claim_contacts:
-            raise Invalid("vendor_id", f"Remove the contacts of {commitment.vendor.name} first: "
-                                       f"they are not users of {vendor.name}.")
+            raise Invalid("vendor_id", lazy_gettext("Remove the contacts of %(old)s first: they are not users of "
+                                                    "%(new)s.", old=commitment.vendor.name, new=vendor.name))
         used = db.session.scalar(select(exists().where(Invite.commitment_id == commitment.id))) or \
             db.session.scalar(select(exists().where(Claim.commitment_id == commitment.id)))
         if used:
-            raise Invalid("vendor_id", "This commitment has been invited to bill already: "
-                                       "its vendor cannot change.")
+            raise Invalid("vendor_id", lazy_gettext("This commitment has been invited to bill already: its vendor "
+                                                    "cannot change."))
     # The vendor is set (and recorded, by name) as the row, in the place of its id.
     changes = {"vendor" if f == "vendor_id" else f: vendor if f == "vendor_id" else getattr(data, f) for f in FIELDS}
     changed = ["vendor_id" if f == "vendor" else f for f in audit.record_changes(commitment, changes, by)]
@@ -242,7 +249,8 @@ def update_commitment(commitment: Commitment, data: CommitmentData, by: User) ->
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
+        raise Invalid("number", lazy_gettext("A commitment with this number was just created. Choose "
+                                             "another.")) from None
     return changed
 
 

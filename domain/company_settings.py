@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext
+
 from domain import audit
 from domain.dates import known_zones
 from domain.directory import (
@@ -38,14 +40,15 @@ def update_company_settings(company: Company, settings: CompanySettings, by: Use
     if not company.is_own:
         raise PermissionDenied("Only the own company has settings.")
     if settings.time_zone not in known_zones():
-        raise Invalid("time_zone", "Choose a time zone from the list.")
+        raise Invalid("time_zone", lazy_gettext("Choose a time zone from the list."))
     if not Decimal(0) <= settings.default_retention_pct <= Decimal(100):
-        raise Invalid("default_retention_pct", PERCENT_PROBLEM)
+        raise Invalid("default_retention_pct", lazy_gettext(PERCENT_PROBLEM))
     if len(settings.invite_message) > MAX_INVITE_MESSAGE:
-        raise Invalid("invite_message", f"Keep the message to {MAX_INVITE_MESSAGE:,} characters or fewer.")
+        raise Invalid("invite_message", lazy_gettext("Keep the message to %(limit)s characters or fewer.",
+                                                     limit=format(MAX_INVITE_MESSAGE, ",")))
     tax_number = normalise_tax_number(settings.tax_number)
     if settings.default_language is not None and supported(settings.default_language) != settings.default_language:
-        raise Invalid("default_language", "Choose a language from the list.")
+        raise Invalid("default_language", lazy_gettext("Choose a language from the list."))
     changed = audit.record_changes(company, {
         "name": settings.name.strip(),
         "dictionary": settings.dictionary,

@@ -14,8 +14,10 @@ class Invalid(Exception):
     """Values the form accepted but the service refuses: `problems` maps form field names to messages."""
 
     def __init__(self, field: str, message: str, *, more: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.problems: dict[str, str] = {field: message, **(more or {})}
+        # A message may be lazy (flask_babel.lazy_gettext where it is raised): it is read here, in the language
+        # of the request or e-mail being written, and kept as plain text, which a page escapes like any other.
+        super().__init__(str(message))
+        self.problems: dict[str, str] = {name: str(text) for name, text in {field: message, **(more or {})}.items()}
 
     @property
     def field(self) -> str:

@@ -31,7 +31,7 @@ from domain.claims import COUNTS_AS_BILLED, ClaimRefused, Entered, LineEntry
 from domain.clock import project_today, utcnow
 from domain.commitments import NUMBER_MAX, TITLE_MAX, number_clash, record_event
 from domain.errors import Invalid, check_all
-from domain.locales import locale_for
+from domain.locales import N_, locale_for
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -57,7 +57,7 @@ from domain.permissions import require_head_contract_editor
 from domain.statuses import CLIENT_DECISIONS, EDITABLE, FINAL, status_words, transition
 
 CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, NOTE_MAX = 200, 120, 254, 1000
-EMAIL_PROBLEM = "Enter a valid e-mail address, like name@example.com."  # the forms' own words (blueprints)
+EMAIL_PROBLEM = N_("Enter a valid e-mail address, like name@example.com.")  # the forms' own words (blueprints)
 SECOND_HEAD_CONTRACT = "This project has a head contract already: a project has at most one."
 
 

@@ -19,11 +19,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import BinaryIO
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain import accounts, audit
+from domain.locales import N_
 from domain.models import (
     SUBCONTRACT_KINDS,
     Commitment,
@@ -55,6 +57,7 @@ class ImportRefused(Exception):
     """Nothing was imported; `plan` holds the rows' problems when there are any."""
 
     def __init__(self, message: str, plan: Plan | None = None) -> None:
+        message = str(message)  # a lazy message, read in the language it is raised in: flashed, kept in a session
         super().__init__(message)
         self.message = message
         self.plan = plan
@@ -159,11 +162,13 @@ def plan_import(project: Project, table: Table) -> Plan:
                                                         vendor_name=cells.get("vendor", ""), **header)
             folded = number.casefold()
             if folded in taken:
-                problem("commitment_number", f"Commitment {taken[folded]} is already on this project.")
+                problem("commitment_number", gettext("Commitment %(number)s is already on this project.",
+                                                     number=taken[folded]))
             elif folded in spellings:
                 other = spellings[folded]
-                problem("commitment_number", f"Differs only in case from {other.number} (row {other.first_row}): "
-                                             "spell the number the same way on every row.")
+                problem("commitment_number", gettext("Differs only in case from %(number)s (row %(row)s): spell the "
+                                                     "number the same way on every row.", number=other.number,
+                                                     row=other.first_row))
             spellings.setdefault(folded, first)
         else:
             _agree(first, header, cells, problem)
@@ -186,7 +191,7 @@ def _rows(table: Table, problems: list[Problem]) -> Iterator[tuple[Row, dict[str
 
         if row.extra:
             problems.append(Problem(row.number, "", ", ".join(row.extra),
-                                    "This row has cells to the right of the last column: remove them."))
+                                    gettext("This row has cells to the right of the last column: remove them.")))
         yield row, cells, problem
 
 
@@ -230,32 +235,33 @@ def _text(cells: dict[str, str], column: str, problem, missing: str | None) -> s
         return ""
     limit = MAX_LENGTH.get(column)
     if limit and len(value) > limit:
-        problem(column, f"Too long: {len(value)} characters, at most {limit}.")
+        problem(column, gettext("Too long: %(length)s characters, at most %(limit)s.", length=len(value), limit=limit))
     if has_control_characters(value, multi_line=False):
-        problem(column, "Has invisible control characters (a line break, NUL, ...): take them out of the cell.")
+        problem(column, gettext("Has invisible control characters (a line break, NUL, ...): take them out of the "
+                                "cell."))
     return value
 
 
 def _header(cells, problem, vendors, default_retention, own, *, required: bool) -> dict:  # type: ignore[no-untyped-def]
     """The commitment fields of one row; on a commitment's later rows an empty cell means "as above"."""
     kind = _choice(cells, "kind", SUBCONTRACT_KINDS, problem, required)
-    title = _text(cells, "title", problem, "Enter the title." if required else None)
+    title = _text(cells, "title", problem, gettext("Enter the title.") if required else None)
     vendor = None
     vendor_name = cells.get("vendor", "")
     if vendor_name:
         matches = vendors.get(_fold(vendor_name), [])
         if own is not None and any(m.id == own.id for m in matches):
-            problem("vendor", f"\u201c{vendor_name}\u201d is your own company, not a vendor.")
+            problem("vendor", gettext("\u201c%(name)s\u201d is your own company, not a vendor.", name=vendor_name))
         elif len(matches) > 1:
-            problem("vendor", f"{len(matches)} vendor companies are called \u201c{vendor_name}\u201d: "
-                              "rename one in the directory.")
+            problem("vendor", gettext("%(count)s vendor companies are called \u201c%(name)s\u201d: rename one in the "
+                                      "directory.", count=len(matches), name=vendor_name))
         elif not matches:
-            problem("vendor", f"No vendor company is called \u201c{vendor_name}\u201d. Add it to the directory "
-                              "first, or correct the name.")
+            problem("vendor", gettext("No vendor company is called \u201c%(name)s\u201d. Add it to the directory "
+                                      "first, or correct the name.", name=vendor_name))
         else:
             vendor = matches[0]
     elif required:
-        problem("vendor", "Enter the vendor: a vendor company's name as in the directory.")
+        problem("vendor", gettext("Enter the vendor: a vendor company's name as in the directory."))
     status = _choice(cells, "status", CommitmentStatus, problem, required=False)
     if required and not cells.get("status"):
         status = CommitmentStatus.DRAFT
@@ -266,16 +272,16 @@ def _header(cells, problem, vendors, default_retention, own, *, required: bool) 
 def _choice(cells, column: str, enum: Iterable[Enum], problem, required: bool):  # type: ignore[no-untyped-def]
     value = cells.get(column, "")
     labels = [m.value for m in enum]
-    allowed = ", ".join(labels[:-1]) + " or " + labels[-1]
+    allowed = gettext("%(list)s or %(last)s", list=", ".join(labels[:-1]), last=labels[-1])
     if not value:
         if required:
-            problem(column, f"Enter the {column}: {allowed}.")
+            problem(column, gettext("Enter the %(column)s: %(allowed)s.", column=column, allowed=allowed))
         return None
     folded = _fold(value)
     for member in enum:
         if folded in (member.value.casefold(), member.name.casefold(), member.name.replace("_", " ").casefold()):
             return member
-    problem(column, f"Unknown {column}: use {allowed}.")
+    problem(column, gettext("Unknown %(column)s: use %(allowed)s.", column=column, allowed=allowed))
     return None
 
 
@@ -297,11 +303,11 @@ def _amount(cells, problem) -> Decimal | None:  # type: ignore[no-untyped-def]
     except ValueError as error:
         message = str(error)
         if looks_like_formula(value):
-            message += " Formulas are not calculated: type the amount itself."
+            message += " " + gettext("Formulas are not calculated: type the amount itself.")
         problem("scheduled_value", message)
         return None
     if amount < 0:
-        problem("scheduled_value", "A scheduled value cannot be negative.")
+        problem("scheduled_value", gettext("A scheduled value cannot be negative."))
         return None
     return amount
 
@@ -314,8 +320,9 @@ def _agree(first: PlannedCommitment, header: dict, cells: dict[str, str], proble
         if not cells.get(column) or header[column] is None or mine[column] is None:
             continue  # empty means "as above"; an unreadable value already has its own problem
         if header[column] != mine[column]:
-            problem(column, f"Differs from row {first.first_row}, the first row of commitment {first.number}: "
-                            f"every row of a commitment must have the same {column}.")
+            problem(column, gettext("Differs from row %(row)s, the first row of commitment %(number)s: every row of a "
+                                    "commitment must have the same %(column)s.", row=first.first_row,
+                                    number=first.number, column=column))
 
 
 def import_commitments(project: Project, table: Table, by: User, source: str = "") -> Imported:
@@ -324,7 +331,8 @@ def import_commitments(project: Project, table: Table, by: User, source: str = "
             "Only a company admin or an Admin of this project may import commitments.")
     plan = plan_import(project, table)  # the database may have changed since the preview
     if not plan.ok:
-        raise ImportRefused("Nothing was imported: the file has problems. Correct them and upload it again.", plan)
+        raise ImportRefused(lazy_gettext("Nothing was imported: the file has problems. Correct them and upload it "
+                                         "again."), plan)
     created: list[tuple[Commitment, User | None]] = []
     for planned in plan.commitments:
         commitment = Commitment(project_id=project.id, kind=planned.kind, number=planned.number, title=planned.title,
@@ -343,8 +351,8 @@ def import_commitments(project: Project, table: Table, by: User, source: str = "
         db.session.flush()
     except IntegrityError:  # another import or a person took one of these numbers a moment ago
         db.session.rollback()
-        raise ImportRefused("Nothing was imported: one of these commitment numbers was added to the project a "
-                            "moment ago. Upload the file again to see which.") from None
+        raise ImportRefused(lazy_gettext("Nothing was imported: one of these commitment numbers was added to the "
+                                         "project a moment ago. Upload the file again to see which.")) from None
     origin = f" from {source}" if source else ""
     for commitment, contact in created:
         audit.record(actor=by, entity_type="commitment", entity_id=commitment.id, project_id=project.id,
@@ -466,8 +474,8 @@ def plan_sov_import(head: Commitment, table: Table) -> SovPlan:
                    shared_codes=shared)
 
 
-SOV_NOT_DRAFT = ("The schedule of values is approved and locked: a file cannot add lines to it. Add them one by "
-                 "one, as approved change orders.")
+SOV_NOT_DRAFT = N_("The schedule of values is approved and locked: a file cannot add lines to it. Add them one by "
+                   "one, as approved change orders.")  # translated where shown
 
 
 def import_sov(head: Commitment, table: Table, by: User, source: str = "") -> Imported:
@@ -478,11 +486,12 @@ def import_sov(head: Commitment, table: Table, by: User, source: str = "") -> Im
     db.session.refresh(head, with_for_update=True)  # as every SOV change: one at a time, the status read afresh
     if head.sov_status is not SovStatus.DRAFT:
         db.session.rollback()
-        raise ImportRefused(SOV_NOT_DRAFT)
+        raise ImportRefused(lazy_gettext(SOV_NOT_DRAFT))
     plan = plan_sov_import(head, table)
     if not plan.ok:
         db.session.rollback()
-        raise ImportRefused("Nothing was imported: the file has problems. Correct them and upload it again.", plan)
+        raise ImportRefused(lazy_gettext("Nothing was imported: the file has problems. Correct them and upload it "
+                                         "again."), plan)
     start = (db.session.scalar(select(func.max(SovLine.position)).where(SovLine.commitment_id == head.id)) or 0) + 1
     for position, line in enumerate(plan.lines, start=start):
         head.sov_lines.append(SovLine(position=position, cost_code=line.cost_code, description=line.description,
@@ -491,8 +500,8 @@ def import_sov(head: Commitment, table: Table, by: User, source: str = "") -> Im
         db.session.flush()
     except IntegrityError:  # a person added a line at the same moment
         db.session.rollback()
-        raise ImportRefused("Nothing was imported: the schedule of values changed a moment ago. "
-                            "Confirm again.") from None
+        raise ImportRefused(lazy_gettext("Nothing was imported: the schedule of values changed a moment ago. "
+                                         "Confirm again.")) from None
     origin = f" from {source}" if source else ""
     audit.record(actor=by, entity_type="commitment", entity_id=head.id, project_id=head.project_id,
                  action="SOV imported", new=f"{plan.line_count} SOV lines, {plan.total}{origin}")

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,12 +14,13 @@ from domain import audit, outbox
 from domain.accounts import own_company
 from domain.emails import ACCOUNT_ACTIVATION
 from domain.errors import Invalid, check_all
+from domain.locales import N_
 from domain.models import AuditEvent, Company, OutboxMessage, User, db
 from domain.permissions import require_company_admin
 from domain.tokens import ActivationToken
 from domain.vendors import record_default_contact
 
-DUPLICATE_EMAIL = "A user with this e-mail already exists."
+DUPLICATE_EMAIL = N_("A user with this e-mail already exists.")  # translated where raised
 ACTIVATION_QUEUED = "activation e-mail queued"
 
 
@@ -217,15 +219,16 @@ def user_for_activation(link: ActivationToken) -> User | None:
 def _company_for(details: PersonDetails) -> Company:
     company = db.session.get(Company, details.company_id) if details.company_id is not None else None
     if company is None:
-        raise Invalid("company_id", "Choose a company from the list.")
+        raise Invalid("company_id", lazy_gettext("Choose a company from the list."))
     if details.is_company_admin and not company.is_own:
-        raise Invalid("is_company_admin", f"Only people of {_own_name()} can be company admins.")
+        raise Invalid("is_company_admin", lazy_gettext("Only people of %(company)s can be company admins.",
+                                                        company=_own_name()))
     return company
 
 
 def _own_name() -> str:
     company = own_company()
-    return company.name if company else "your company"
+    return company.name if company else str(lazy_gettext("your company"))
 
 
 def _normal_email(email: str) -> str:
@@ -236,7 +239,7 @@ def _check_email_free(email: str, user_id: int | None) -> None:
     clash = db.session.scalar(select(User.id).where(
         func.lower(User.email) == email, User.id != (user_id if user_id is not None else -1)).limit(1))
     if clash is not None:
-        raise Invalid("email", DUPLICATE_EMAIL)
+        raise Invalid("email", lazy_gettext(DUPLICATE_EMAIL))
 
 
 def _flush_or_duplicate_email() -> None:
@@ -245,7 +248,7 @@ def _flush_or_duplicate_email() -> None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid("email", DUPLICATE_EMAIL) from None
+        raise Invalid("email", lazy_gettext(DUPLICATE_EMAIL)) from None
 
 
 def _active_admin_ids(lock: bool = False) -> list[int]:
@@ -260,19 +263,21 @@ def _active_admin_ids(lock: bool = False) -> list[int]:
 
 def _check_can_deactivate(user: User, by: User, field_name: str) -> None:
     if user.is_company_admin and user.company.is_own and not _other_active_admins(user):
-        raise Invalid(field_name, f"{user.name} is the last active company admin and cannot be "
-                                           "deactivated. Make someone else a company admin first.")
+        raise Invalid(field_name, lazy_gettext("%(name)s is the last active company admin and cannot be "
+                                               "deactivated. Make someone else a company admin first.",
+                                               name=user.name))
     if user.id == by.id:
-        raise Invalid(field_name, "You cannot deactivate your own account; ask another company admin.")
+        raise Invalid(field_name, lazy_gettext("You cannot deactivate your own account; ask another company admin."))
 
 
 def _check_can_drop_admin(user: User, by: User) -> None:
     if user.active and not _other_active_admins(user):
-        raise Invalid("is_company_admin", f"{user.name} is the last active company admin and must "
-                                                   "keep the flag. Make someone else a company admin first.")
+        raise Invalid("is_company_admin", lazy_gettext("%(name)s is the last active company admin and must keep "
+                                                       "the flag. Make someone else a company admin first.",
+                                                       name=user.name))
     if user.id == by.id:
-        raise Invalid("is_company_admin", "You cannot remove your own company-admin flag; "
-                                                   "ask another company admin.")
+        raise Invalid("is_company_admin", lazy_gettext("You cannot remove your own company-admin flag; "
+                                                       "ask another company admin."))
 
 
 def _other_active_admins(user: User) -> list[int]:
@@ -286,9 +291,12 @@ def _check_can_move(user: User) -> None:
         select(Commitment.number).join(commitment_claim_contacts)
         .where(commitment_claim_contacts.c.user_id == user.id).order_by(Commitment.number).limit(4)).all()
     if contact_on:
-        listed = ", ".join(contact_on[:3]) + (" and more" if len(contact_on) > 3 else "")
-        raise Invalid("company_id", f"{user.name} is a progress claim contact on {listed} of "
-                                             f"{user.company.name}; remove them there before moving them.")
+        listed = ", ".join(contact_on[:3])
+        if len(contact_on) > 3:
+            listed = str(lazy_gettext("%(numbers)s and more", numbers=listed))
+        raise Invalid("company_id", lazy_gettext("%(name)s is a progress claim contact on %(listed)s of %(company)s; "
+                                                 "remove them there before moving them.", name=user.name,
+                                                 listed=listed, company=user.company.name))
 
 
 def _set_active(user: User, active: bool, by: User) -> list[str]:

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain import audit
 from domain.dates import known_zones
 from domain.errors import Invalid
-from domain.locales import currency_for
+from domain.locales import N_, currency_for
 from domain.models import AccessLevel, Company, Country, Currency, Project, ProjectPermission, User, db
 from domain.permissions import can_edit_project, can_manage_team, level_fixed_because, require
 from domain.prompt_payment import PROVINCES
 
 NUMBER_MAX, NAME_MAX, ADDRESS_MAX = 30, 200, 500
-JURISDICTION_CHOICE = "Choose a province, a territory or Federal (Crown work) from the list."
+JURISDICTION_CHOICE = N_("Choose a province, a territory or Federal (Crown work) from the list.")
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,19 @@ def _clean(data: ProjectData) -> ProjectData:
 
 def check(data: ProjectData, editing: Project | None = None) -> None:
     """Raise Invalid naming the field at fault; nothing is written."""
-    for field, limit, label in [("number", NUMBER_MAX, "number"), ("name", NAME_MAX, "name")]:
+    for field, limit, missing in [("number", NUMBER_MAX, lazy_gettext("Enter the project number.")),
+                                  ("name", NAME_MAX, lazy_gettext("Enter the project name."))]:
         value = getattr(data, field)
         if not value:
-            raise Invalid(field, f"Enter the project {label}.")
+            raise Invalid(field, missing)
         if len(value) > limit:
-            raise Invalid(field, f"Use at most {limit} characters.")
+            raise Invalid(field, lazy_gettext("Use at most %(limit)s characters.", limit=limit))
     if len(data.address) > ADDRESS_MAX:
-        raise Invalid("address", f"Use at most {ADDRESS_MAX} characters.")
+        raise Invalid("address", lazy_gettext("Use at most %(limit)s characters.", limit=ADDRESS_MAX))
     if data.time_zone not in known_zones():
-        raise Invalid("time_zone", "Choose a time zone from the list.")
+        raise Invalid("time_zone", lazy_gettext("Choose a time zone from the list."))
     if data.jurisdiction is not None and data.jurisdiction not in PROVINCES:
-        raise Invalid("jurisdiction", JURISDICTION_CHOICE)
+        raise Invalid("jurisdiction", lazy_gettext(JURISDICTION_CHOICE))
     clash = number_clash(data.number, editing)
     if clash:
         raise Invalid("number", clash)
@@ -75,7 +77,8 @@ def number_clash(number: str, editing: Project | None = None) -> str | None:
     clash = db.session.scalar(select(Project).where(
         func.lower(Project.number) == number.strip().lower(),
         Project.id != (editing.id if editing else -1)).limit(1))
-    return f"Project {clash.number} ({clash.name}) already has this number." if clash else None
+    return gettext("Project %(number)s (%(name)s) already has this number.", number=clash.number,
+                   name=clash.name) if clash else None
 
 
 def create_project(data: ProjectData, by: User) -> Project:
@@ -89,7 +92,7 @@ def create_project(data: ProjectData, by: User) -> Project:
         db.session.flush()
     except IntegrityError:  # the same number saved a moment ago by someone else
         db.session.rollback()
-        raise Invalid("number", "A project with this number was just created. Choose another.") from None
+        raise Invalid("number", lazy_gettext("A project with this number was just created. Choose another.")) from None
     audit.record(actor=by, entity_type="project", entity_id=project.id, project_id=project.id,
                  action="created", new=f"{project.number} {project.name}")
     db.session.commit()
@@ -106,7 +109,7 @@ def update_project(project: Project, data: ProjectData, by: User) -> list[str]:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid("number", "A project with this number was just created. Choose another.") from None
+        raise Invalid("number", lazy_gettext("A project with this number was just created. Choose another.")) from None
     return changed
 
 

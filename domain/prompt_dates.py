@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from domain import dates
+from domain.locales import N_
 from domain.models import Claim, ClaimStatus, CommitmentKind
 from domain.prompt_payment import Rule, rule_for
 from domain.statuses import EDITABLE, FINAL
@@ -86,7 +87,7 @@ def for_claim(claim: Claim, head_claim: Claim | None | bool = False) -> Deadline
 
 # --- across projects: the digest and the home page ----------------------------------------------------
 
-PAYMENT_DUE, NOTICE_BY = "Payment due", "Notice of non-payment by"
+PAYMENT_DUE, NOTICE_BY = N_("Payment due"), N_("Notice of non-payment by")  # translated where shown
 WINDOW_DAYS = 7  # a date this close ahead, or passed this recently, is listed
 LOOK_BACK_DAYS = 90  # a claim given longer ago than this has no date left in the window
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -100,12 +100,14 @@ def parse_days(text: str) -> tuple[int, ...]:
     """"5, 1" -> (5, 1): whole days before the due date, largest first, each once; refuses anything else."""
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
     if not all(re.fullmatch(r"-?[0-9]+", p) for p in parts):
-        raise Invalid("days_before", "Write whole numbers of days, separated by commas (e.g. 5, 1).")
+        raise Invalid("days_before", lazy_gettext("Write whole numbers of days, separated by commas (e.g. 5, 1)."))
     days = sorted({int(p) for p in parts}, reverse=True)
     if any(d < 1 or d > LONGEST_LEAD for d in days):
-        raise Invalid("days_before", f"Each number of days must be between 1 and {LONGEST_LEAD}.")
+        raise Invalid("days_before", lazy_gettext("Each number of days must be between 1 and %(most)s.",
+                                                      most=LONGEST_LEAD))
     if len(days) > MOST_DAYS_BEFORE:
-        raise Invalid("days_before", f"At most {MOST_DAYS_BEFORE} reminders before the due date.")
+        raise Invalid("days_before", lazy_gettext("At most %(most)s reminders before the due date.",
+                                                      most=MOST_DAYS_BEFORE))
     return tuple(days)
 
 
@@ -114,26 +116,31 @@ def checked(policy: Policy) -> Policy:
     def message() -> str:
         text = without_control_characters(policy.message, multi_line=True).strip()
         if len(text) > MAX_MESSAGE:
-            raise Invalid("message", f"Keep the message to {MAX_MESSAGE:,} characters or fewer.")
+            raise Invalid("message", lazy_gettext("Keep the message to %(limit)s characters or fewer.",
+                                                  limit=format(MAX_MESSAGE, ",")))
         if _TAG.search(text):
-            raise Invalid("message", "Write the message as plain text, without HTML tags.")
+            raise Invalid("message", lazy_gettext("Write the message as plain text, without HTML tags."))
         return text
 
     def every() -> int:
         if not 1 <= policy.overdue_every_days <= MOST_OVERDUE_EVERY:
-            raise Invalid("overdue_every_days", f"Choose between 1 and {MOST_OVERDUE_EVERY} days.")
+            raise Invalid("overdue_every_days", lazy_gettext("Choose between 1 and %(most)s days.",
+                                                             most=MOST_OVERDUE_EVERY))
         return policy.overdue_every_days
 
     def times() -> int:
         if not 0 <= policy.overdue_times <= MOST_OVERDUE_TIMES:
-            raise Invalid("overdue_times", f"Choose between 0 and {MOST_OVERDUE_TIMES} times.")
+            raise Invalid("overdue_times", lazy_gettext("Choose between 0 and %(most)s times.",
+                                                        most=MOST_OVERDUE_TIMES))
         return policy.overdue_times
 
     def days() -> tuple[int, ...]:
         if len(policy.days_before) > MOST_DAYS_BEFORE:
-            raise Invalid("days_before", f"At most {MOST_DAYS_BEFORE} reminders before the due date.")
+            raise Invalid("days_before", lazy_gettext("At most %(most)s reminders before the due date.",
+                                                      most=MOST_DAYS_BEFORE))
         if any(d < 1 or d > LONGEST_LEAD for d in policy.days_before):
-            raise Invalid("days_before", f"Each number of days must be between 1 and {LONGEST_LEAD}.")
+            raise Invalid("days_before", lazy_gettext("Each number of days must be between 1 and %(most)s.",
+                                                      most=LONGEST_LEAD))
         return tuple(sorted(set(policy.days_before), reverse=True))
 
     text, every_days, overdue_times, days_before = check_all(message, every, times, days)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from domain import audit
 from domain.errors import Invalid, check_all
@@ -70,7 +70,8 @@ class TaxEntry:
 
 def _read_rate(text: str, field: str) -> Decimal:
     cleaned = text.strip().removesuffix("%").strip()
-    problem = Invalid(field, f"Enter a rate from 0 to {MAX_RATE}%, with at most three decimals, like 9.975.")
+    problem = Invalid(field, lazy_gettext("Enter a rate from 0 to %(most)s%%, with at most three decimals, like 9.975.",
+                                          most=MAX_RATE))
     if not re.fullmatch(r"(?:\d+(?:\.\d*)?|\.\d+)", cleaned, re.ASCII):
         raise problem
     try:
@@ -85,7 +86,7 @@ def _read_rate(text: str, field: str) -> Decimal:
 def read_taxes(entries: list[TaxEntry]) -> list[Tax]:
     """The taxes typed in, rows left blank skipped; Invalid with a message per field (name_N, rate_N)."""
     if sum(1 for e in entries if e.name.strip() or e.rate.strip()) > MAX_TAXES:
-        raise Invalid("taxes", f"A project has at most {MAX_TAXES} taxes.")
+        raise Invalid("taxes", lazy_gettext("A project has at most %(most)s taxes.", most=MAX_TAXES))
     seen: set[str] = set()
     checks = []
     for n, entry in enumerate(entries, start=1):
@@ -96,11 +97,12 @@ def read_taxes(entries: list[TaxEntry]) -> list[Tax]:
         def check(n: int = n, name: str = name, rate: str = rate) -> Tax:
             problems: dict[str, str] = {}
             if not name:
-                problems[f"name_{n}"] = "Name the tax, like HST."
+                problems[f"name_{n}"] = gettext("Name the tax, like HST.")
             elif len(name) > MAX_NAME:
-                problems[f"name_{n}"] = f"Name the tax in at most {MAX_NAME} characters."
+                problems[f"name_{n}"] = gettext("Name the tax in at most %(most)s characters.", most=MAX_NAME)
             elif name.lower() in seen:
-                problems[f"name_{n}"] = f"Another tax is already called {name}: give each tax its own name."
+                problems[f"name_{n}"] = gettext("Another tax is already called %(name)s: give each tax its own name.",
+                                                 name=name)
             seen.add(name.lower())
             value = None
             try:
@@ -142,7 +144,7 @@ def describe(taxes: tuple[Tax, ...] | list[Tax]) -> str:
 
 # --- GST/HST registration numbers ------------------------------------------------------------------
 
-TAX_NUMBER_PROBLEM = "Enter the GST/HST number as 9 digits, RT and 4 digits, like 123456789RT0001."
+TAX_NUMBER_PROBLEM = N_("Enter the GST/HST number as 9 digits, RT and 4 digits, like 123456789RT0001.")
 NO_TAX_NUMBER = N_("No GST/HST registration number on file")
 
 
@@ -152,7 +154,7 @@ def normalise_tax_number(text: str) -> str:
     if not cleaned:
         return ""
     if not re.fullmatch(r"\d{9}RT\d{4}", cleaned, re.ASCII):
-        raise Invalid("tax_number", TAX_NUMBER_PROBLEM)
+        raise Invalid("tax_number", lazy_gettext(TAX_NUMBER_PROBLEM))
     return cleaned
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from domain.claims import COUNTS_AS_BILLED
 from domain.clock import utcnow
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, Refused, record_event
 from domain.errors import Invalid
+from domain.locales import N_
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -40,15 +42,15 @@ class LineData:
 
 def _check_line(data: LineData) -> LineData:
     data = LineData(data.cost_code.strip(), data.description.strip(), data.value)
-    for field, limit, label in [("cost_code", COST_CODE_MAX, "cost code"),
-                                ("description", DESCRIPTION_MAX, "description")]:
+    for field, limit, missing in [("cost_code", COST_CODE_MAX, lazy_gettext("Enter the cost code.")),
+                                  ("description", DESCRIPTION_MAX, lazy_gettext("Enter the description."))]:
         value = getattr(data, field)
         if not value:
-            raise Invalid(field, f"Enter the {label}.")
+            raise Invalid(field, missing)
         if len(value) > limit:
-            raise Invalid(field, f"Use at most {limit} characters.")
+            raise Invalid(field, lazy_gettext("Use at most %(limit)s characters.", limit=limit))
     if data.value < ZERO:
-        raise Invalid("scheduled_value", "Enter an amount of zero or more.")
+        raise Invalid("scheduled_value", lazy_gettext("Enter an amount of zero or more."))
     return data
 
 
@@ -68,15 +70,16 @@ def _lock(commitment: Commitment) -> None:
 
 def _require_draft(commitment: Commitment) -> None:
     if commitment.sov_status is not SovStatus.DRAFT:
-        raise Refused("The schedule of values is approved and locked: changes now come by approved change orders.")
+        raise Refused(lazy_gettext("The schedule of values is approved and locked: changes now come by approved "
+                                   "change orders."))
 
 
-STILL_DRAFT = "The schedule of values is still a draft: change its lines directly."
+STILL_DRAFT = N_("The schedule of values is still a draft: change its lines directly.")  # translated where raised
 
 
 def _require_approved(commitment: Commitment) -> None:
     if commitment.sov_status is not SovStatus.APPROVED:
-        raise Refused(STILL_DRAFT)
+        raise Refused(lazy_gettext(STILL_DRAFT))
 
 
 def _flush_or_refuse() -> None:
@@ -84,7 +87,8 @@ def _flush_or_refuse() -> None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Refused("Someone changed this schedule of values at the same moment. Reload and try again.") from None
+        raise Refused(lazy_gettext("Someone changed this schedule of values at the same moment. Reload and try "
+                                   "again.")) from None
 
 
 def _next_position(commitment: Commitment) -> int:
@@ -164,7 +168,7 @@ def remove_line(line: SovLine, by: User) -> None:
     _lock(commitment)
     _require_draft(commitment)
     if db.session.scalar(select(exists().where(ClaimLine.sov_line_id == line.id))):
-        raise Refused(f"Line {line.cost_code} has been billed against and cannot be removed.")
+        raise Refused(lazy_gettext("Line %(code)s has been billed against and cannot be removed.", code=line.cost_code))
     position = line.position
     record_event(commitment, by, "SOV line removed", f"line {line.id}", old=_describe(line))
     commitment.sov_lines.remove(line)
@@ -182,9 +186,9 @@ def approve_sov(commitment: Commitment, by: User) -> None:
     _require_editor(by, commitment)
     _lock(commitment)
     if commitment.sov_status is SovStatus.APPROVED:
-        raise Refused("The schedule of values is approved already.")
+        raise Refused(lazy_gettext("The schedule of values is approved already."))
     if not commitment.sov_lines:
-        raise Refused("Add at least one line before approving the schedule of values.")
+        raise Refused(lazy_gettext("Add at least one line before approving the schedule of values."))
     commitment.sov_status = SovStatus.APPROVED
     commitment.sov_approved_at = utcnow()
     commitment.sov_approved_by_id = by.id
@@ -233,15 +237,15 @@ def change_scheduled_value(line: SovLine, new_value: Decimal, by: User) -> Decim
     _require_approved(commitment)
     db.session.refresh(line)
     if new_value < ZERO:
-        raise Invalid("scheduled_value", "Enter an amount of zero or more.")
+        raise Invalid("scheduled_value", lazy_gettext("Enter an amount of zero or more."))
     delta = new_value - line.scheduled_value
     if delta == ZERO:
-        raise Invalid("scheduled_value", "That is the scheduled value already: enter the value the "
-                                                   "change order makes it.")
+        raise Invalid("scheduled_value", lazy_gettext("That is the scheduled value already: enter the value the "
+                                                      "change order makes it."))
     billed = billed_to_date(line)
     if new_value < billed and not commitment.project.allow_overbilling:
-        raise Invalid("scheduled_value", f"{billed:,} is billed on this line already: the scheduled "
-                                                   "value cannot go below it.")
+        raise Invalid("scheduled_value", lazy_gettext("%(billed)s is billed on this line already: the scheduled "
+                                                      "value cannot go below it.", billed=format(billed, ",")))
     old = line.scheduled_value
     line.approved_changes += delta
     record_event(commitment, by, "change order: scheduled value changed", f"line {line.id} scheduled_value", old,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
@@ -97,7 +98,8 @@ def _contact_for(vendor: Company, contact_id: int | None) -> User | None:
         return None
     contact = db.session.get(User, contact_id)
     if contact is None or contact.company_id != vendor.id or not contact.active:
-        raise Invalid("default_claim_contact_id", f"Choose one of {vendor.name}'s active users.")
+        raise Invalid("default_claim_contact_id", lazy_gettext("Choose one of %(vendor)s's active users.",
+                                                                 vendor=vendor.name))
     return contact
 
 
@@ -106,7 +108,7 @@ def _check_vendor_name(name: str, vendor_id: int | None) -> None:
         Company.is_own.is_(False), func.lower(Company.name) == name.lower(),
         Company.id != (vendor_id if vendor_id is not None else -1)).limit(1))
     if clash is not None:
-        raise Invalid("name", "A vendor with this name already exists.")
+        raise Invalid("name", lazy_gettext("A vendor with this name already exists."))
 
 
 def _lock_vendor_names() -> None:

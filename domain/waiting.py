@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from domain import prompt_dates
@@ -59,10 +60,10 @@ class Waiting:
         if days is None:
             return ""
         if days < 0:
-            return f"passed {-days} day{'s' if days != -1 else ''} ago"
+            return ngettext("passed %(num)d day ago", "passed %(num)d days ago", -days)
         if days == 0:
-            return "due today"
-        return f"in {days} day{'s' if days != 1 else ''}"
+            return gettext("due today")
+        return ngettext("in %(num)d day", "in %(num)d days", days)
 
 
 def waiting_for(user: User, projects: list[Project]) -> list[Waiting]:

@@ -30,14 +30,15 @@ TRANSLATED_TEMPLATES = (
     "auth/forgot_password.html",
     "auth/reset_password.html",
     "auth/two_step.html",
+    "auth/setup.html",
+    "auth/activate.html",
+    "auth/link_problem.html",
     "account/index.html",
     "account/two_step.html",
     "account/recovery_codes.html",
     "email/_layout.html",
     "email/invite_to_bill.html",
     "email/invite_to_bill.txt",
-    "auth/activate.html",
-    "auth/link_problem.html",
     "portal/home.html",
     "portal/invite.html",
     "portal/claim.html",
@@ -106,6 +107,45 @@ TRANSLATED_TEMPLATES = (
     "demo/mail_message.html",
     "email/admin_digest.html",
     "email/admin_digest.txt",
+    # The setup side (projects, commitments, schedules of values, directory, imports).
+    "setup/projects.html",
+    "setup/project_form.html",
+    "setup/project_home.html",
+    "setup/commitments.html",
+    "setup/commitment_form.html",
+    "setup/team.html",
+    "setup/partials/_team_row.html",
+    "setup/taxes.html",
+    "setup/reminders.html",
+    "setup/sov_approve_confirm.html",
+    "setup/head_contract_sov.html",
+    "setup/head_contract.html",
+    "setup/head_contract_form.html",
+    "setup/commitment.html",
+    "setup/partials/_badges.html",
+    "setup/partials/_payment_dates.html",
+    "setup/partials/_value.html",
+    "setup/partials/_sov.html",
+    "setup/partials/_sov_row.html",
+    "setup/partials/_sov_lines.html",
+    "setup/partials/_sov_totals.html",
+    "setup/partials/_sov_add.html",
+    "setup/partials/_people.html",
+    "directory/vendors.html",
+    "directory/settings.html",
+    "directory/partials/_tabs.html",
+    "directory/partials/_select.html",
+    "directory/people.html",
+    "directory/partials/_people.html",
+    "directory/partials/_person.html",
+    "directory/vendor_form.html",
+    "directory/person_form.html",
+    "imports/index.html",
+    "imports/partials/_upload_form.html",
+    "imports/partials/_problems.html",
+    "imports/preview.html",
+    "imports/head_contract_sov.html",
+    "imports/head_contract_sov_preview.html",
 )
 # Attributes a person reads or hears (a screen reader says aria-label and title).
 _READ_ATTRIBUTES = re.compile(r"""\b(?:title|alt|placeholder|aria-label|aria-description)\s*=\s*(["'])(.*?)\1""",
@@ -168,7 +208,8 @@ def test_the_compiled_catalogue_is_the_committed_one(french):
         def plain(value):  # type: ignore[no-untyped-def]
             return tuple(value) if isinstance(value, list | tuple) else value
 
-        return {plain(m.id): plain(m.string) for m in catalog if m.id}
+        # keyed by context too: a commitment's "Approved" (pgettext) is not a claim's
+        return {(m.context, plain(m.id)): plain(m.string) for m in catalog if m.id}
 
     assert pairs(compiled) == pairs(french), \
         "run `make messages` to compile the .po and commit the .mo"

@@ -21,12 +21,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 
 from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, id_or_none, time_zone_choices
+from blueprints.forms import lazy_gettext as _l
 from domain import company_settings, directory, people, reminders, vendors
 from domain.dates import known_zones
 from domain.errors import Invalid
-from domain.locales import LANGUAGES
+from domain.locales import LANGUAGES, N_
 from domain.models import Dictionary
 from domain.money import PERCENT_PROBLEM, parse_percent
+
+# The dictionaries' names (domain.models.Dictionary's values), translated where the settings show them.
+DICTIONARY_WORDS = (N_("Specialty contractor"), N_("General contractor"), N_("Owner"))
 
 
 def _strip(value: object) -> object:
@@ -38,12 +42,12 @@ def _unix_newlines(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
-def _required(what: str, most: int) -> list:
-    return [DataRequired(f"Enter {what}."), Length(max=most, message=f"Use at most {most:,} characters.")]
+def _required(missing: str, most: int) -> list:
+    return [DataRequired(missing), *_at_most(most)]
 
 
 def _at_most(most: int) -> list:
-    return [Length(max=most, message=f"Use at most {most:,} characters.")]
+    return [Length(max=most, message=_l("Use at most %(limit)s characters.", limit=format(most, ",")))]
 
 
 def _dictionary(value: object) -> Dictionary | None:
@@ -61,35 +65,36 @@ def _percent(form: AppForm, field: StringField) -> None:
 
 def _chosen_dictionary(form: AppForm, field: RadioField) -> None:
     if not field.raw_data or field.data is None:
-        raise ValidationError("Choose one of the dictionaries.")
+        raise ValidationError(_l("Choose one of the dictionaries."))
 
 
 def _known_time_zone(form: AppForm, field: SelectField) -> None:
     if not field.raw_data or field.data not in known_zones():
-        raise ValidationError("Choose a time zone from the list.")
+        raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class CompanySettingsForm(AppForm):
-    name = StringField("Company name", filters=[_strip], validators=_required("the company's name",
-                                                                              directory.MAX_COMPANY_NAME))
-    dictionary = RadioField("Words", coerce=_dictionary, validate_choice=False,
-                            choices=[SelectChoice(d.name, d.value) for d in Dictionary],
+    name = StringField(_l("Company name"), filters=[_strip], validators=_required(_l("Enter the company's name."),
+                                                                                 directory.MAX_COMPANY_NAME))
+    dictionary = RadioField(_l("Words"), coerce=_dictionary, validate_choice=False,
+                            choices=[SelectChoice(d.name, _l(d.value)) for d in Dictionary],
                             validators=[_chosen_dictionary])
-    default_retention_pct = StringField("Default retention %", filters=[_strip],
-                                        validators=[InputRequired(PERCENT_PROBLEM), _percent],
+    default_retention_pct = StringField(_l("Default retention %"), filters=[_strip],
+                                        validators=[InputRequired(_l(PERCENT_PROBLEM)), _percent],
                                         render_kw={"inputmode": "decimal"})
     invite_message = TextAreaField(
-        "Custom message for invites", filters=[_unix_newlines],
+        _l("Custom message for invites"), filters=[_unix_newlines],
         validators=[Length(max=directory.MAX_INVITE_MESSAGE,
-                           message=f"Keep the message to {directory.MAX_INVITE_MESSAGE:,} characters or fewer.")],
+                           message=_l("Keep the message to %(limit)s characters or fewer.",
+                                      limit=format(directory.MAX_INVITE_MESSAGE, ",")))],
         render_kw={"rows": 4, "maxlength": directory.MAX_INVITE_MESSAGE})
-    time_zone = SelectField("Time zone", validate_choice=False, validators=[_known_time_zone])
-    two_step_required_for_admins = BooleanField("Company admins must use two-step sign-in")
-    notary_block_on_pay_applications = BooleanField("Add a notary block to pay application PDFs")
-    tax_number = StringField("GST/HST registration number", filters=[_strip], validators=_at_most(40))
+    time_zone = SelectField(_l("Time zone"), validate_choice=False, validators=[_known_time_zone])
+    two_step_required_for_admins = BooleanField(_l("Company admins must use two-step sign-in"))
+    notary_block_on_pay_applications = BooleanField(_l("Add a notary block to pay application PDFs"))
+    tax_number = StringField(_l("GST/HST registration number"), filters=[_strip], validators=_at_most(40))
     # "": no default, each person's browser decides (domain/locales.language_for); the service checks the rest.
-    default_language = SelectField("Default language", validate_choice=False, filters=[lambda v: v or ""],
-                                   choices=[SelectChoice("", "Each person's browser"),
+    default_language = SelectField(_l("Default language"), validate_choice=False, filters=[lambda v: v or ""],
+                                   choices=[SelectChoice("", _l("Each person's browser")),
                                             *(SelectChoice(code, name, render_kw={"lang": code})
                                               for code, name in LANGUAGES.items())])
 
@@ -111,16 +116,16 @@ class ReminderPolicyForm(AppForm):
     """A reminder policy, the company's or a project's own (the project's page adds its choice to follow the
     company's). The ranges are the domain's: `policy()` reads the values and the service says what is wrong."""
 
-    enabled = BooleanField("Send reminders")
-    days_before = StringField("Days before the due date", filters=[_strip], render_kw={"inputmode": "numeric"})
-    on_due_date = BooleanField("Remind on the due date")
-    overdue_every_days = IntegerField("Overdue: remind every … days",
-                                      validators=[InputRequired("Enter a number of days, like 3.")],
+    enabled = BooleanField(_l("Send reminders"))
+    days_before = StringField(_l("Days before the due date"), filters=[_strip], render_kw={"inputmode": "numeric"})
+    on_due_date = BooleanField(_l("Remind on the due date"))
+    overdue_every_days = IntegerField(_l("Overdue: remind every … days"),
+                                      validators=[InputRequired(_l("Enter a number of days, like 3."))],
                                       render_kw={"inputmode": "numeric"})
-    overdue_times = IntegerField("Overdue: at most … times",
-                                 validators=[InputRequired("Enter how many times, like 3 (0 for none).")],
+    overdue_times = IntegerField(_l("Overdue: at most … times"),
+                                 validators=[InputRequired(_l("Enter how many times, like 3 (0 for none)."))],
                                  render_kw={"inputmode": "numeric"})
-    message = TextAreaField("Custom message in reminders", filters=[_unix_newlines],
+    message = TextAreaField(_l("Custom message in reminders"), filters=[_unix_newlines],
                             render_kw={"rows": 3, "maxlength": reminders.MAX_MESSAGE})
 
     @staticmethod
@@ -151,20 +156,20 @@ class ReminderPolicyForm(AppForm):
         return policy
 
 
-FOLLOW = "Choose the company's policy or this project's own."
+FOLLOW = N_("Choose the company's policy or this project's own.")
 
 
 def _chosen_follow(form: AppForm, field: RadioField) -> None:
     if field.data not in ("company", "own"):
-        raise ValidationError(FOLLOW)
+        raise ValidationError(_l(FOLLOW))
 
 
 class ProjectReminderPolicyForm(ReminderPolicyForm):
     """A project's reminders: the company's policy, or its own (then the policy's fields count)."""
 
-    follow = RadioField("Reminders on this project", validate_choice=False, validators=[_chosen_follow],
-                        choices=[SelectChoice("company", "Use the company's policy"),
-                                 SelectChoice("own", "Use this project's own policy")])
+    follow = RadioField(_l("Reminders on this project"), validate_choice=False, validators=[_chosen_follow],
+                        choices=[SelectChoice("company", _l("Use the company's policy")),
+                                 SelectChoice("own", _l("Use this project's own policy"))])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         valid = super().validate(extra_validators)
@@ -177,15 +182,15 @@ class ProjectReminderPolicyForm(ReminderPolicyForm):
 
 
 class VendorForm(AppForm):
-    name = StringField("Name", filters=[_strip], validators=_required("the vendor's name",
-                                                                      directory.MAX_COMPANY_NAME))
-    trade = StringField("Trade", filters=[_strip], validators=_at_most(directory.MAX_TRADE),
-                        description="Concrete, Electrical, Plumbing supply, ...")
-    address = TextAreaField("Address", filters=[_strip], validators=_at_most(directory.MAX_ADDRESS),
+    name = StringField(_l("Name"), filters=[_strip], validators=_required(_l("Enter the vendor's name."),
+                                                                          directory.MAX_COMPANY_NAME))
+    trade = StringField(_l("Trade"), filters=[_strip], validators=_at_most(directory.MAX_TRADE),
+                        description=_l("Concrete, Electrical, Plumbing supply, ..."))
+    address = TextAreaField(_l("Address"), filters=[_strip], validators=_at_most(directory.MAX_ADDRESS),
                             render_kw={"rows": 2})
-    tax_number = StringField("GST/HST registration number", filters=[_strip], validators=_at_most(40),
-                             description="Canada: 9 digits, RT and 4 digits, like 123456789RT0001. "
-                                         "Printed on its claims' PDFs. Leave empty if it has none.")
+    tax_number = StringField(_l("GST/HST registration number"), filters=[_strip], validators=_at_most(40),
+                             description=_l("Canada: 9 digits, RT and 4 digits, like 123456789RT0001. "
+                                            "Printed on its claims' PDFs. Leave empty if it has none."))
 
     def details(self) -> vendors.VendorDetails:
         return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
@@ -193,7 +198,7 @@ class VendorForm(AppForm):
 
 
 class VendorEditForm(VendorForm):
-    default_claim_contact_id = SelectField("Default contact", coerce=id_or_none, validate_choice=False)
+    default_claim_contact_id = SelectField(_l("Default contact"), coerce=id_or_none, validate_choice=False)
 
     def details(self) -> vendors.VendorDetails:
         return vendors.VendorDetails(name=self.name.data, address=self.address.data or "",
@@ -202,14 +207,16 @@ class VendorEditForm(VendorForm):
 
 
 class PersonForm(AppForm):
-    name = StringField("Name", filters=[_strip], validators=_required("their name", directory.MAX_PERSON_NAME))
-    email = EmailField("E-mail", filters=[_strip], validators=[
-        DataRequired("Enter their e-mail address."),
-        Length(max=directory.MAX_EMAIL, message=f"An e-mail address has at most {directory.MAX_EMAIL} characters."),
-        Email("Enter a valid e-mail address, like name@example.com.", check_deliverability=False),
+    name = StringField(_l("Name"), filters=[_strip], validators=_required(_l("Enter their name."),
+                                                                          directory.MAX_PERSON_NAME))
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        DataRequired(_l("Enter their e-mail address.")),
+        Length(max=directory.MAX_EMAIL, message=_l("An e-mail address has at most %(limit)s characters.",
+                                                         limit=directory.MAX_EMAIL)),
+        Email(_l("Enter a valid e-mail address, like name@example.com."), check_deliverability=False),
     ])
-    company_id = SelectField("Company", coerce=id_or_none, validate_choice=False)
-    is_company_admin = BooleanField("Company admin")
+    company_id = SelectField(_l("Company"), coerce=id_or_none, validate_choice=False)
+    is_company_admin = BooleanField(_l("Company admin"))
 
     def details(self) -> people.PersonDetails:
         return people.PersonDetails(name=self.name.data, email=self.email.data,
@@ -218,7 +225,7 @@ class PersonForm(AppForm):
 
 
 class PersonEditForm(PersonForm):
-    active = BooleanField("Active (can sign in and gets e-mail)")
+    active = BooleanField(_l("Active (can sign in and gets e-mail)"))
 
     def details(self) -> people.PersonDetails:
         return people.PersonDetails(name=self.name.data, email=self.email.data,
@@ -228,5 +235,5 @@ class PersonEditForm(PersonForm):
 
 
 class ActivateAccountForm(AppForm):
-    password = PasswordField("Choose a password", validators=new_password_rules())
+    password = PasswordField(_l("Choose a password"), validators=new_password_rules())
     confirm = repeated_password()

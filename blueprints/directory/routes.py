@@ -9,6 +9,7 @@ banner out of band, and a plain form post with 303 and a flash message.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -67,7 +68,8 @@ def _settings_page(company: Company, form: CompanySettingsForm | None = None,
                    reminder_form: ReminderPolicyForm | None = None):  # type: ignore[no-untyped-def]
     """The settings page with both its forms: the one posted keeps what was typed, the other shows what is stored."""
     form = form or CompanySettingsForm(formdata=None, obj=company)
-    form.default_retention_pct.label.text = f"Default {current_terms().lower('retention')} %"
+    form.default_retention_pct.label.text = gettext("Default %(retention)s %%",
+                                                   retention=current_terms().lower("retention"))
     policy = reminders.company_policy(company)
     reminder_form = reminder_form or ReminderPolicyForm(formdata=None, data=ReminderPolicyForm.initial(policy))
     sample = reminders.sample_period()
@@ -90,7 +92,7 @@ def company_settings():
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash("Company settings saved." if changed else "Nothing changed.", "success")
+            flash(gettext("Company settings saved.") if changed else gettext("Nothing changed."), "success")
             return redirect(url_for("directory.company_settings"), code=303)
     return _settings_page(company, form=form)
 
@@ -105,7 +107,8 @@ def company_reminders():
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash("Reminder policy saved." if changed else "Nothing changed.", "success" if changed else "info")
+            flash(gettext("Reminder policy saved.") if changed else gettext("Nothing changed."),
+                  "success" if changed else "info")
             return redirect(url_for("directory.company_settings") + "#reminders", code=303)
     return _settings_page(company, reminder_form=form)
 
@@ -127,7 +130,7 @@ def vendor_new():
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{vendor.name} is added. Now add the people who bill for it.", "success")
+            flash(gettext("%(vendor)s is added. Now add the people who bill for it.", vendor=vendor.name), "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
     return _form_page("directory/vendor_form.html", form, vendor=None)
 
@@ -136,7 +139,8 @@ def vendor_new():
 def vendor_edit(vendor_id: int):
     vendor = vendor_service.get_vendor(vendor_id) or abort(404)
     form = VendorEditForm(obj=vendor)
-    form.default_claim_contact_id.label.text = f"Default {current_terms().lower('claim_contact')}"
+    form.default_claim_contact_id.label.text = gettext("Default %(contact)s",
+                                                      contact=current_terms().lower("claim_contact"))
     form.default_claim_contact_id.choices = [SelectChoice("", "None")] + [
         SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in vendor_service.active_users(vendor)]
     if form.validate_on_submit():
@@ -145,7 +149,8 @@ def vendor_edit(vendor_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{vendor.name} is saved." if changed else "Nothing changed.", "success")
+            flash(gettext("%(name)s is saved.", name=vendor.name) if changed else gettext("Nothing changed."),
+                  "success")
             return redirect(url_for("directory.vendor_edit", vendor_id=vendor.id), code=303)
     return _form_page("directory/vendor_form.html", form, vendor=vendor, listing=people_service.people(vendor))
 
@@ -184,7 +189,8 @@ def person_new():
             show_problems(form, problem)
         else:
             deliver_mail_after_response()
-            flash(" ".join([f"{user.name} is added; an activation e-mail is on its way to {user.email}.", *notes]),
+            flash(" ".join([gettext("%(name)s is added; an activation e-mail is on its way to %(email)s.",
+                                          name=user.name, email=user.email), *notes]),
                   "success")
             return redirect(url_for("directory.people", company=user.company_id), code=303)
     return _form_page("directory/person_form.html", form, user=None)
@@ -203,21 +209,23 @@ def person_edit(user_id: int):
             show_problems(form, problem)
         else:
             deliver_mail_after_response()
-            flash(" ".join([f"{user.name} is saved." if changed else "Nothing changed.", *notes]), "success")
+            flash(" ".join([gettext("%(name)s is saved.", name=user.name) if changed else gettext("Nothing changed."),
+                                *notes]), "success")
             return redirect(url_for("directory.people", company=user.company_id), code=303)
     return _form_page("directory/person_form.html", form, user=user, listing=people_service.person_row(user))
 
 
 def _company_choices() -> list[SelectChoice]:
-    return [SelectChoice(str(c.id), f"{c.name} (your company)" if c.is_own else c.name)
+    return [SelectChoice(str(c.id), gettext("%(name)s (your company)", name=c.name) if c.is_own else c.name)
             for c in people_service.companies()]
 
 
 @bp.post("/directory/people/<int:user_id>/deactivate")
 def deactivate(user_id: int):
     user = people_service.get_user(user_id) or abort(404)
-    return _row_action(user, lambda: " ".join([f"{user.name} is deactivated and can no longer sign in.",
-                                               *people_service.deactivate_user(user, current_user)]))
+    return _row_action(user, lambda: " ".join([
+        gettext("%(name)s is deactivated and can no longer sign in.", name=user.name),
+        *people_service.deactivate_user(user, current_user)]))
 
 
 @bp.post("/directory/people/<int:user_id>/reactivate")
@@ -227,8 +235,9 @@ def reactivate(user_id: int):
     def act() -> str:
         people_service.reactivate_user(user, current_user)
         if user.password_hash is None:
-            return f"{user.name} is active again. They have no password yet: resend the activation e-mail."
-        return f"{user.name} is active again and can sign in."
+            return gettext("%(name)s is active again. They have no password yet: resend the activation e-mail.",
+                           name=user.name)
+        return gettext("%(name)s is active again and can sign in.", name=user.name)
 
     return _row_action(user, act)
 
@@ -241,8 +250,9 @@ def resend_activation(user_id: int):
     def act() -> str:
         if people_service.resend_activation(user, current_user, request.form.get("seen", type=db_int)):
             deliver_mail_after_response()
-            return f"A new activation e-mail is on its way to {user.email}."
-        return f"An activation e-mail to {user.email} was queued a moment ago; nothing more was sent."
+            return gettext("A new activation e-mail is on its way to %(email)s.", email=user.email)
+        return gettext("An activation e-mail to %(email)s was queued a moment ago; nothing more was sent.",
+                       email=user.email)
 
     return _row_action(user, act)
 
@@ -255,9 +265,11 @@ def send_password_reset(user_id: int):
     def act() -> str:
         if password_reset.send_reset(user, current_user):
             deliver_mail_after_response()
-            return (f"A link to choose a new password is on its way to {user.email}; it works once, for "
-                    f"{current_app.config['PASSWORD_RESET_MAX_AGE'] // 60} minutes.")
-        return f"A password reset e-mail to {user.email} was queued a moment ago; nothing more was sent."
+            return gettext("A link to choose a new password is on its way to %(email)s; it works once, for "
+                           "%(minutes)s minutes.", email=user.email,
+                           minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+        return gettext("A password reset e-mail to %(email)s was queued a moment ago; nothing more was sent.",
+                       email=user.email)
 
     return _row_action(user, act)
 
@@ -294,17 +306,19 @@ def activate():
     if user.password_hash is not None:
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(_home_of(user), code=303)
-        flash("Your password is already set, so that link no longer works: sign in with your password.", "info")
+        flash(gettext("Your password is already set, so that link no longer works: sign in with your password."),
+              "info")
         return redirect(url_for("auth.sign_in"), code=303)
     form = ActivateAccountForm()
     if form.validate_on_submit():
         try:
             accounts.activate(user, form.password.data)
         except ValueError:  # set a moment ago, by a second click on the button
-            flash("Your password is already set, so that link no longer works: sign in with your password.", "info")
+            flash(gettext("Your password is already set, so that link no longer works: sign in with your password."),
+              "info")
             return redirect(url_for("auth.sign_in"), code=303)
         start_session(user, "activation link")
-        flash("Your password is set and you are signed in.", "success")
+        flash(gettext("Your password is set and you are signed in."), "success")
         return redirect(_home_of(user), code=303)
     return _form_page("auth/activate.html", form, user=user, token=token)
 

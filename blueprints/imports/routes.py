@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -109,9 +110,10 @@ def confirm(project_id: int, token: str):
         stash.put_back(stashed)  # nothing was written: the upload can be confirmed again
         raise
     stash.finish(stashed, imported)
-    flash(f"Imported {imported.commitments:,} commitments with {imported.lines:,} SOV lines, "
-          f"{money_of(project)(imported.total)} in all. Their schedules of values are Draft: "
-          "approve each one before inviting its vendor to bill.", "success")
+    flash(gettext("Imported %(commitments)s commitments with %(lines)s SOV lines, %(total)s in all. Their schedules "
+                  "of values are Draft: approve each one before inviting its vendor to bill.",
+                  commitments=format(imported.commitments, ","), lines=format(imported.lines, ","),
+                  total=money_of(project)(imported.total)), "success")
     return redirect(url_for("setup.commitments", project_id=project.id), code=303)  # where they now are
 
 
@@ -145,10 +147,10 @@ def _preview(project: Project, plan: importer.Plan, filename: str, *, form: Uplo
 
 def _already(project: Project, stashed: Stashed):
     if stashed.state == "imported":
-        flash(f"This file was already imported ({stashed.imported.get('commitments', '?')} commitments). "
-              "Nothing was imported twice.", "info")
+        flash(gettext("This file was already imported (%(count)s commitments). Nothing was imported twice.",
+                      count=stashed.imported.get("commitments", "?")), "info")
     else:
-        flash("This file is being imported right now. Wait a moment and reload.", "info")
+        flash(gettext("This file is being imported right now. Wait a moment and reload."), "info")
     return redirect(url_for("imports.index", project_id=project.id), code=303)
 
 
@@ -182,7 +184,7 @@ def head_contract_sov_upload(project_id: int):
     project, head = _admin_head_contract(project_id)
     form = UploadForm()
     if head.sov_status is not SovStatus.DRAFT:
-        show_problems(form, {"file": importer.SOV_NOT_DRAFT})
+        show_problems(form, {"file": gettext(importer.SOV_NOT_DRAFT)})
         return _sov_index(project, head, form, status=422)
     if not form.validate_on_submit():
         return _sov_index(project, head, form, status=422)
@@ -239,8 +241,9 @@ def head_contract_sov_confirm(project_id: int, token: str):
         stash.put_back(stashed)  # nothing was written: the upload can be confirmed again
         raise
     stash.finish(stashed, imported)
-    flash(f"Imported {imported.lines:,} SOV lines, {money_of(project)(imported.total)} in all. The "
-          "schedule of values is still Draft: check it and approve it.", "success")
+    flash(gettext("Imported %(lines)s SOV lines, %(total)s in all. The schedule of values is still Draft: check it "
+                  "and approve it.", lines=format(imported.lines, ","), total=money_of(project)(imported.total)),
+          "success")
     return redirect(url_for("setup.head_contract_sov", project_id=project.id), code=303)
 
 
@@ -267,8 +270,8 @@ def _sov_preview(project: Project, head: Commitment, plan: importer.SovPlan, fil
 
 def _sov_already(project: Project, stashed: Stashed):
     if stashed.state == "imported":
-        flash(f"This file was already imported ({stashed.imported.get('lines', '?')} SOV lines). "
-              "Nothing was imported twice.", "info")
+        flash(gettext("This file was already imported (%(count)s SOV lines). Nothing was imported twice.",
+                      count=stashed.imported.get("lines", "?")), "info")
     else:
-        flash("This file is being imported right now. Wait a moment and reload.", "info")
+        flash(gettext("This file is being imported right now. Wait a moment and reload."), "info")
     return redirect(url_for("imports.head_contract_sov", project_id=project.id), code=303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -49,10 +50,11 @@ def _form(project: Project, commitment: Commitment | None) -> CommitmentForm:
                    "is_private": commitment.is_private}
     form = CommitmentForm(data=initial if request.method == "GET" else None)
     terms = current_terms(project)
-    form.retention_pct.label.text = f"{terms('retention')} %"
-    form.stored_materials_retention_pct.label.text = f"Stored materials {terms.lower('retention')} %"
+    form.retention_pct.label.text = gettext("%(retention)s %%", retention=terms("retention"))
+    form.stored_materials_retention_pct.label.text = gettext("Stored materials %(retention)s %%",
+                                                            retention=terms.lower("retention"))
     vendors = service.vendors()
-    form.vendor_id.choices = [choice("", "Choose a vendor…")] + [choice(str(v.id), v.name) for v in vendors]
+    form.vendor_id.choices = [choice("", gettext("Choose a vendor…"))] + [choice(str(v.id), v.name) for v in vendors]
     if request.method == "POST":
         # A vendor id that names no vendor is an unknown id, not a typo.
         raw = request.form.get("vendor_id", "").strip()
@@ -82,9 +84,11 @@ def commitment_new(project_id: int):
             show_problems(form, problem)
         else:
             contacts = ", ".join(u.name for u in commitment.claim_contacts)
-            flash(f"{commitment.kind.value} {commitment.label} is created"
-                  + (f" with {contacts} as {current_terms().lower('claim_contact')}." if contacts else ".")
-                  + " Add its schedule of values below.", "success")
+            created = {"kind": gettext(commitment.kind.value), "label": commitment.label}
+            flash(gettext("%(kind)s %(label)s is created with %(contacts)s as %(contact)s. Add its schedule of values "
+                          "below.", contacts=contacts, contact=current_terms().lower("claim_contact"), **created)
+                  if contacts else gettext("%(kind)s %(label)s is created. Add its schedule of values below.",
+                                           **created), "success")
             return redirect(url_for("setup.commitment", project_id=project.id, commitment_id=commitment.id),
                             code=303)
     return render_template("setup/commitment_form.html", project=project, form=form, commitment=None), \
@@ -102,7 +106,7 @@ def commitment_edit(project_id: int, commitment_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{commitment.label} is saved." if changed else "Nothing changed.",
+            flash(gettext("%(label)s is saved.", label=commitment.label) if changed else gettext("Nothing changed."),
                   "success" if changed else "info")
             return redirect(url_for("setup.commitment", project_id=project.id, commitment_id=commitment.id),
                             code=303)
@@ -129,7 +133,7 @@ def sov_context(project, level, commitment, *, add_form=None, edit_line=None, li
     approved = commitment.sov_status is SovStatus.APPROVED
     add_form = add_form or SovLineForm(formdata=None, prefix="new")
     if approved:
-        add_form.scheduled_value.label.text = "Amount"
+        add_form.scheduled_value.label.text = gettext("Amount")
     if line_form is None and edit_line is not None:
         line_form = (ChangeValueForm(formdata=None, prefix=f"line-{edit_line.id}",
                                      data={"scheduled_value": f"{edit_line.scheduled_value:.2f}"}) if approved else
@@ -189,7 +193,7 @@ def _change_people(project_id: int, commitment_id: int, field: str, action, user
     if user_id is not None and user is None:
         abort(404)
     if user is None:
-        return _people_answer(project, level, commitment, "Choose a person from the list.", "warning", field)
+        return _people_answer(project, level, commitment, gettext("Choose a person from the list."), "warning", field)
     try:
         message = action(commitment, user)
     except Invalid as problem:

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import pgettext
 from wtforms import Form
 
 from blueprints.field_errors import show_problems
+from domain.locales import N_
+from domain.models import CommitmentStatus
+
+COUNTRY_WORDS = (N_("United States"), N_("Canada"))  # domain.models.Country's values, translated where shown
+# AccessLevel.label's words, translated where shown (None is in the catalogue already).
+LEVEL_WORDS = (N_("Read Only"), N_("Standard"), N_("Admin"))
+
+
+def commitment_status_word(status: CommitmentStatus) -> str:
+    """A commitment's status in the reader's language (a contract's words: French agrees them in the masculine,
+    unlike a claim's); English is the status's own value."""
+    words = {
+        CommitmentStatus.DRAFT: pgettext("commitment", "Draft"),
+        CommitmentStatus.OUT_FOR_SIGNATURE: pgettext("commitment", "Out for Signature"),
+        CommitmentStatus.APPROVED: pgettext("commitment", "Approved"),
+        CommitmentStatus.COMPLETE: pgettext("commitment", "Complete"),
+        CommitmentStatus.TERMINATED: pgettext("commitment", "Terminated"),
+        CommitmentStatus.VOID: pgettext("commitment", "Void"),
+    }
+    return words[status]
 
 
 def validate_with_number(form: Form, clash) -> bool:  # type: ignore[no-untyped-def]

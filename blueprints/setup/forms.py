@@ -13,7 +13,9 @@ from flask import request
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
-from blueprints.forms import AppForm, DayField, time_zone_choices
+from blueprints.forms import AppForm, DayField, LazyText, time_zone_choices
+from blueprints.forms import lazy_gettext as _l
+from blueprints.setup.common import commitment_status_word
 from domain import sales_taxes
 from domain.commitments import COST_CODE_MAX, DESCRIPTION_MAX, NUMBER_MAX, TITLE_MAX
 from domain.g702 import Tax
@@ -41,14 +43,14 @@ def _strip(value: str | None) -> str | None:
 
 def _text(label: str, required: str | None, limit: int, **kw) -> StringField:  # type: ignore[no-untyped-def]
     rules = [DataRequired(required)] if required else []
-    rules.append(Length(max=limit, message=f"Use at most {limit} characters."))
+    rules.append(Length(max=limit, message=_l("Use at most %(limit)s characters.", limit=limit)))
     return StringField(label, validators=rules, filters=[_strip], render_kw={"maxlength": limit}, **kw)
 
 
 class Choice(SelectField):
     """A select whose "not in the list" message says what to do."""
 
-    def __init__(self, *args, invalid: str = "Choose one from the list.", **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, invalid: str = _l("Choose one from the list."), **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.invalid = invalid
 
@@ -72,7 +74,7 @@ class MoneyField(StringField):
 
     amount: Decimal | None = None
 
-    def __init__(self, *args, required: str = "Enter an amount.", allow_negative: bool = False,  # type: ignore[no-untyped-def]
+    def __init__(self, *args, required: str = _l("Enter an amount."), allow_negative: bool = False,  # type: ignore[no-untyped-def]
                  **kwargs) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, filters=[_strip], **kwargs)
@@ -87,7 +89,7 @@ class MoneyField(StringField):
         except ValueError as problem:
             raise StopValidation(str(problem)) from None
         if amount < 0 and not self.allow_negative:
-            raise StopValidation("Enter an amount of zero or more.")
+            raise StopValidation(_l("Enter an amount of zero or more."))
         self.amount = amount
 
 
@@ -126,28 +128,33 @@ class CountryCurrency(ChoiceOrBlank):
     the country's currency (domain/locales.currency_for), so the form works the same without JavaScript."""
 
 
+STATUS_CHOICES = [choice(s.name, LazyText(commitment_status_word, s)) for s in CommitmentStatus]
+
+
 class ProjectForm(AppForm):
-    number = _text("Project number", "Enter the project number.", PROJECT_NUMBER_MAX)
-    name = _text("Name", "Enter the project name.", NAME_MAX)
-    address = TextAreaField("Address", filters=[_strip],
-                            validators=[Length(max=ADDRESS_MAX, message=f"Use at most {ADDRESS_MAX} characters.")],
+    number = _text(_l("Project number"), _l("Enter the project number."), PROJECT_NUMBER_MAX)
+    name = _text(_l("Name"), _l("Enter the project name."), NAME_MAX)
+    address = TextAreaField(_l("Address"), filters=[_strip],
+                            validators=[Length(max=ADDRESS_MAX,
+                                               message=_l("Use at most %(limit)s characters.", limit=ADDRESS_MAX))],
                             render_kw={"rows": 2, "maxlength": ADDRESS_MAX})
-    country = Choice("Country", choices=[choice(c.name, c.value) for c in Country],
-                     invalid="Choose United States or Canada.")
-    currency = CountryCurrency("Currency", choices=[choice("", "The country's (USD or CAD)"),
+    country = Choice(_l("Country"), choices=[choice(c.name, _l(c.value)) for c in Country],
+                     invalid=_l("Choose United States or Canada."))
+    currency = CountryCurrency(_l("Currency"), choices=[choice("", _l("The country's (USD or CAD)")),
                                                     *(choice(c.name, c.value) for c in Currency)],
-                               invalid="Choose USD or CAD.",
-                               description="Left to the country: USD in the United States, CAD in Canada.")
-    time_zone = Choice("Time zone", invalid="Choose a time zone from the list.",
-                       description="Due dates pass at midnight in this time zone.")
-    allow_overbilling = BooleanField("Allow overbilling",
-                                     description="A claim line may then go above its scheduled value.")
+                               invalid=_l("Choose USD or CAD."),
+                               description=_l("Left to the country: USD in the United States, CAD in Canada."))
+    time_zone = Choice(_l("Time zone"), invalid=_l("Choose a time zone from the list."),
+                       description=_l("Due dates pass at midnight in this time zone."))
+    allow_overbilling = BooleanField(_l("Allow overbilling"),
+                                     description=_l("A claim line may then go above its scheduled value."))
     jurisdiction = ChoiceOrBlank(
-        "Prompt payment law", invalid=JURISDICTION_CHOICE,
-        choices=[choice("", "None"), *(choice(code, name + (" (prompt payment in force)" if code in RULES else ""))
-                                       for code, name in PROVINCES.items())],
-        description="Canadian projects: where the work is, or Federal for Crown work. Claims then show their "
-                    "payment due date and notice of non-payment deadline.")
+        _l("Prompt payment law"), invalid=_l(JURISDICTION_CHOICE),
+        choices=[choice("", _l("None")),
+                 *(choice(code, _l("%(name)s (prompt payment in force)", name=name) if code in RULES else name)
+                   for code, name in PROVINCES.items())],
+        description=_l("Canadian projects: where the work is, or Federal for Crown work. Claims then show their "
+                    "payment due date and notice of non-payment deadline."))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -157,41 +164,42 @@ class ProjectForm(AppForm):
 
 
 class CommitmentForm(AppForm):
-    kind = Choice("Type", choices=[choice(k.name, k.value) for k in SUBCONTRACT_KINDS],
-                  invalid="Choose Subcontract or Purchase Order.")
-    number = _text("Number", "Enter the number.", NUMBER_MAX)
-    title = _text("Title", "Enter the title.", TITLE_MAX)
-    vendor_id = Choice("Vendor", choices=[], invalid="Choose a vendor.")
-    status = Choice("Status", choices=[choice(s.name, s.value) for s in CommitmentStatus], invalid="Choose a status.")
-    retention_pct = PercentField("Retention %")
+    kind = Choice(_l("Type"), choices=[choice(k.name, _l(k.value)) for k in SUBCONTRACT_KINDS],
+                  invalid=_l("Choose Subcontract or Purchase Order."))
+    number = _text(_l("Number"), _l("Enter the number."), NUMBER_MAX)
+    title = _text(_l("Title"), _l("Enter the title."), TITLE_MAX)
+    vendor_id = Choice(_l("Vendor"), choices=[], invalid=_l("Choose a vendor."))
+    status = Choice(_l("Status"), choices=STATUS_CHOICES, invalid=_l("Choose a status."))
+    retention_pct = PercentField(_l("Retention %"))
     stored_materials_retention_pct = PercentField(
-        "Stored materials retention %", optional=True,
-        description="Leave empty to retain stored materials at the same % as work.")
-    is_private = BooleanField("Private",
-                              description="Only admins and the people on the Private list see a private commitment.")
+        _l("Stored materials retention %"), optional=True,
+        description=_l("Leave empty to retain stored materials at the same % as work."))
+    is_private = BooleanField(
+        _l("Private"), description=_l("Only admins and the people on the Private list see a private commitment."))
 
 
 class HeadContractForm(AppForm):
     """The head contract's own fields; the service (domain/head_contract.py) checks the client and the e-mail."""
 
-    number = _text("Number", "Enter the number.", NUMBER_MAX)
-    title = _text("Title", "Enter the title.", TITLE_MAX)
-    status = Choice("Status", choices=[choice(s.name, s.value) for s in CommitmentStatus], invalid="Choose a status.")
-    client_name = _text("Client company", "Enter the client company's name.", CLIENT_NAME_MAX,
-                        description="The company you bill. One from the directory, or a new one, added as you save.")
-    client_contact_name = _text("Client contact", "Enter the client contact's name.", CONTACT_NAME_MAX)
+    number = _text(_l("Number"), _l("Enter the number."), NUMBER_MAX)
+    title = _text(_l("Title"), _l("Enter the title."), TITLE_MAX)
+    status = Choice(_l("Status"), choices=STATUS_CHOICES, invalid=_l("Choose a status."))
+    client_name = _text(
+        _l("Client company"), _l("Enter the client company's name."), CLIENT_NAME_MAX,
+        description=_l("The company you bill. One from the directory, or a new one, added as you save."))
+    client_contact_name = _text(_l("Client contact"), _l("Enter the client contact's name."), CONTACT_NAME_MAX)
     client_contact_email = EmailField(
-        "Client contact's e-mail", filters=[_strip],
-        validators=[DataRequired("Enter the client contact's e-mail: the claims are sent to it."),
-                    Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
-                    Email(EMAIL_PROBLEM)],  # so it shows with the other fields' messages, not after them
+        _l("Client contact's e-mail"), filters=[_strip],
+        validators=[DataRequired(_l("Enter the client contact's e-mail: the claims are sent to it.")),
+                    Length(max=EMAIL_MAX, message=_l("Use at most %(limit)s characters.", limit=EMAIL_MAX)),
+                    Email(_l(EMAIL_PROBLEM))],  # so it shows with the other fields' messages, not after them
         render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
-    contract_date = DayField("Contract date", validators=[InputRequired("Enter the contract date.")],
+    contract_date = DayField(_l("Contract date"), validators=[InputRequired(_l("Enter the contract date."))],
                               render_kw={"type": "date"})
-    retention_pct = PercentField("Retention %")
+    retention_pct = PercentField(_l("Retention %"))
     stored_materials_retention_pct = PercentField(
-        "Stored materials retention %", optional=True,
-        description="Leave empty to retain stored materials at the same % as work.")
+        _l("Stored materials retention %"), optional=True,
+        description=_l("Leave empty to retain stored materials at the same % as work."))
 
 
 class SovLineForm(AppForm):
@@ -200,24 +208,24 @@ class SovLineForm(AppForm):
     class Meta:
         csrf = False  # several of these share one page; the CSRF token rides in the header or a hidden field
 
-    cost_code = _text("Cost code", "Enter the cost code.", COST_CODE_MAX)
-    description = _text("Description", "Enter the description.", DESCRIPTION_MAX)
-    scheduled_value = MoneyField("Scheduled value", required="Enter the scheduled value.")
+    cost_code = _text(_l("Cost code"), _l("Enter the cost code."), COST_CODE_MAX)
+    description = _text(_l("Description"), _l("Enter the description."), DESCRIPTION_MAX)
+    scheduled_value = MoneyField(_l("Scheduled value"), required=_l("Enter the scheduled value."))
 
 
 class ChangeValueForm(AppForm):
     class Meta:
         csrf = False
 
-    scheduled_value = MoneyField("New scheduled value", required="Enter the new scheduled value.")
+    scheduled_value = MoneyField(_l("New scheduled value"), required=_l("Enter the new scheduled value."))
 
 
 class ProjectTaxesForm(AppForm):
     """A project's sales taxes: up to four rows of name and rate, and the picker that fills them in."""
 
     ROWS = 4
-    jurisdiction = SelectField("Province or territory", validate_choice=False, choices=[
-        choice("", "Choose one to fill in its rates"),
+    jurisdiction = SelectField(_l("Province or territory"), validate_choice=False, choices=[
+        choice("", _l("Choose one to fill in its rates")),
         *(choice(code, j.name if code == "US" else f"{j.name}: {sales_taxes.describe(j.taxes)}")
           for code, j in sales_taxes.JURISDICTIONS.items())])
     taxes = HiddenField()  # carries the message for the taxes as a whole (too many)
@@ -243,7 +251,7 @@ def _rate_text(rate: Decimal) -> str:
 
 
 for _n in range(1, ProjectTaxesForm.ROWS + 1):
-    setattr(ProjectTaxesForm, f"name_{_n}", StringField(f"Tax {_n} name", filters=[_strip],
+    setattr(ProjectTaxesForm, f"name_{_n}", StringField(_l("Tax %(n)s name", n=_n), filters=[_strip],
                                                          render_kw={"maxlength": sales_taxes.MAX_NAME}))
-    setattr(ProjectTaxesForm, f"rate_{_n}", StringField(f"Tax {_n} rate (%)", filters=[_strip],
+    setattr(ProjectTaxesForm, f"rate_{_n}", StringField(_l("Tax %(n)s rate (%%)", n=_n), filters=[_strip],
                                                          render_kw={"inputmode": "decimal"}))

@@ -8,6 +8,7 @@ a second time under /projects/<id>/head-contract/sov; this module gives them the
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -38,8 +39,9 @@ def _form(project: Project, head: Commitment | None) -> HeadContractForm:
                    "stored_materials_retention_pct": "" if stored is None else str(stored)}
     form = HeadContractForm(data=initial if request.method == "GET" else None)
     terms = current_terms(project)
-    form.retention_pct.label.text = f"{terms('retention')} %"
-    form.stored_materials_retention_pct.label.text = f"Stored materials {terms.lower('retention')} %"
+    form.retention_pct.label.text = gettext("%(retention)s %%", retention=terms("retention"))
+    form.stored_materials_retention_pct.label.text = gettext("Stored materials %(retention)s %%",
+                                                            retention=terms.lower("retention"))
     return form
 
 
@@ -80,7 +82,8 @@ def head_contract_new(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{current_terms()('head_contract')} {head.label} is created. Add its schedule of values.",
+            flash(gettext("%(head_contract)s %(label)s is created. Add its schedule of values.",
+                          head_contract=current_terms()("head_contract"), label=head.label),
                   "success")
             return redirect(url_for("setup.head_contract_sov", project_id=project.id), code=303)
     return _form_page(project, form, None)
@@ -97,7 +100,8 @@ def head_contract_edit(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"{head.label} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+            flash(gettext("%(label)s is saved.", label=head.label) if changed else gettext("Nothing changed."),
+                  "success" if changed else "info")
             return redirect(url_for("setup.head_contract", project_id=project.id), code=303)
     return _form_page(project, form, head)
 

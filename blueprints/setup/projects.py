@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -56,7 +57,8 @@ def project_new():
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash(f"Project {project.number} {project.name} is created. Add its team and commitments next.",
+            flash(gettext("Project %(number)s %(name)s is created. Add its team and commitments next.",
+                          number=project.number, name=project.name),
                   "success")
             return redirect(url_for("setup.project_home", project_id=project.id), code=303)
     return render_template("setup/project_form.html", form=form, project=None), status_of(form)
@@ -74,7 +76,8 @@ def project_edit(project_id: int):
         except Invalid as problem:
             show_problems(form, problem)
         else:
-            flash("Project saved." if changed else "Nothing changed.", "success" if changed else "info")
+            flash(gettext("Project saved.") if changed else gettext("Nothing changed."),
+                  "success" if changed else "info")
             return redirect(url_for("setup.project_home", project_id=project.id), code=303)
     return render_template("setup/project_form.html", form=form, project=project), status_of(form)
 
@@ -119,9 +122,11 @@ def team(project_id: int):
         return _team_page(project, projects.team(project, current_user), errors=errors, typed=typed,
                           problem="" if errors else refused.message, status=422)
     if changed:
-        flash(f"Team saved: {', '.join(f'{m.user.name} is now {m.level.label}' for m in changed)}.", "success")
+        flash(gettext("Team saved: %(changes)s.", changes=", ".join(
+            gettext("%(name)s is now %(level)s", name=m.user.name, level=gettext(m.level.label)) for m in changed)),
+              "success")
     else:
-        flash("Nothing changed.", "info")
+        flash(gettext("Nothing changed."), "info")
     return redirect(url_for("setup.team", project_id=project.id), code=303)
 
 
@@ -148,7 +153,8 @@ def team_member(project_id: int, user_id: int):
         return _team_page(project, list(members.values()), errors={user_id: problem}, typed={user_id: raw},
                           status=422)
     member = changed[0] if changed else members[user_id]
-    message = f"{member.user.name} is now {member.level.label} on this project." if changed else "Nothing changed."
+    message = (gettext("%(name)s is now %(level)s on this project.", name=member.user.name,
+                       level=gettext(member.level.label)) if changed else gettext("Nothing changed."))
     if htmx:
         return htmx_answer("setup/partials/_team_row.html", banner=message, category="success" if changed else "info",
                            project=project, member=member, saved=bool(changed), levels=list(AccessLevel))

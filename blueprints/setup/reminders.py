@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.directory.forms import ProjectReminderPolicyForm
@@ -33,9 +34,9 @@ def project_reminders(project_id: int):
             except Invalid as problem:
                 show_problems(form, problem)
             else:
-                follows = "its own policy" if own else "follows the company's policy"
-                flash(f"Reminders saved: this project {'has ' if own else ''}{follows}." if changed
-                      else "Nothing changed.", "success" if changed else "info")
+                saved = (gettext("Reminders saved: this project has its own policy.") if own
+                         else gettext("Reminders saved: this project follows the company's policy."))
+                flash(saved if changed else gettext("Nothing changed."), "success" if changed else "info")
                 return redirect(url_for("setup.project_reminders", project_id=project.id), code=303)
     period = periods.open_period_of(project)
     words = reminders.describe(reminders.effective_policy(project, company), period, project.time_zone)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -79,8 +80,9 @@ def register(home: SovHome, load: Load, page: Page) -> None:
                 return htmx_answer("setup/partials/_sov_add.html", status=422,
                                    **sov_context(project, level, commitment, add_form=form))
             return page(project, level, commitment, status=422, add_form=form)
-        message = (f"Change order line {line.cost_code} added: {money_of(project)(line.scheduled_value)}."
-                   if change_order else f"Line {line.cost_code} added.")
+        message = (gettext("Change order line %(code)s added: %(amount)s.", code=line.cost_code,
+                           amount=money_of(project)(line.scheduled_value))
+                   if change_order else gettext("Line %(code)s added.", code=line.cost_code))
         if htmx:
             return htmx_answer("setup/partials/_sov_add.html", "setup/partials/_sov_lines.html", *TOTALS,
                                banner=message, focus_add=True, **sov_context(project, level, commitment))
@@ -122,14 +124,15 @@ def register(home: SovHome, load: Load, page: Page) -> None:
                 show_problems(form, problem)
             else:
                 return line_saved(project, level, commitment, line,
-                                  f"Line {line.cost_code} saved." if changed else "Nothing changed.")
+                                  gettext("Line %(code)s saved.", code=line.cost_code) if changed
+                                  else gettext("Nothing changed."))
         return line_invalid(project, level, commitment, line, form)
 
     def line_change(line_id: int, **ids):  # type: ignore[no-untyped-def]
         project, level, commitment = load(ids, AccessLevel.ADMIN)
         line = line_in(commitment, line_id)
         if commitment.sov_status is not SovStatus.APPROVED:  # a Draft line has no change-value form to show again
-            return refused_answer(commitment, service.Refused(sov_service.STILL_DRAFT))
+            return refused_answer(commitment, service.Refused(gettext(sov_service.STILL_DRAFT)))
         form = ChangeValueForm(prefix=f"line-{line.id}")
         if form.validate():
             try:
@@ -142,8 +145,9 @@ def register(home: SovHome, load: Load, page: Page) -> None:
                 money = money_of(project)
                 sign = "+" if delta > 0 else "−"
                 return line_saved(project, level, commitment, line,
-                                  f"Change order on {line.cost_code}: {sign}{money(abs(delta))}, "
-                                  f"scheduled value now {money(line.scheduled_value)}.")
+                                  gettext("Change order on %(code)s: %(change)s, scheduled value now %(value)s.",
+                                          code=line.cost_code, change=sign + money(abs(delta)),
+                                          value=money(line.scheduled_value)))
         return line_invalid(project, level, commitment, line, form)
 
     def line_saved(project, level, commitment, line, message: str):  # type: ignore[no-untyped-def]
@@ -184,10 +188,12 @@ def register(home: SovHome, load: Load, page: Page) -> None:
         except service.Refused as refused:
             return refused_answer(commitment, refused)
         if not moved:
-            end = "top" if direction < 0 else "bottom"
-            return lines_changed(project, level, commitment, f"Line {line.cost_code} is at the {end} already.", "info")
-        where = "up" if direction < 0 else "down"
-        return lines_changed(project, level, commitment, f"Line {line.cost_code} moved {where}.")
+            already = (gettext("Line %(code)s is at the top already.", code=line.cost_code) if direction < 0
+                       else gettext("Line %(code)s is at the bottom already.", code=line.cost_code))
+            return lines_changed(project, level, commitment, already, "info")
+        moved_message = (gettext("Line %(code)s moved up.", code=line.cost_code) if direction < 0
+                         else gettext("Line %(code)s moved down.", code=line.cost_code))
+        return lines_changed(project, level, commitment, moved_message)
 
     def line_remove(line_id: int, **ids):  # type: ignore[no-untyped-def]
         project, level, commitment = load(ids, AccessLevel.ADMIN)
@@ -197,7 +203,7 @@ def register(home: SovHome, load: Load, page: Page) -> None:
             sov_service.remove_line(line, current_user)
         except service.Refused as refused:
             return refused_answer(commitment, refused)
-        return lines_changed(project, level, commitment, f"Line {label} removed.")
+        return lines_changed(project, level, commitment, gettext("Line %(label)s removed.", label=label))
 
     def approve(**ids):  # type: ignore[no-untyped-def]
         """Approving locks the lines, so the first post asks to confirm (a page, no JavaScript needed) and
@@ -211,8 +217,8 @@ def register(home: SovHome, load: Load, page: Page) -> None:
         except service.Refused as refused:
             flash(str(refused), "warning")
             return back(commitment)
-        flash("The schedule of values is approved and locked. Approved change orders can still add lines or "
-              "change scheduled values.", "success")
+        flash(gettext("The schedule of values is approved and locked. Approved change orders can still add lines "
+                      "or change scheduled values."), "success")
         return back(commitment)
 
     route("/lines/<int:line_id>/move", "line_move", ["POST"], line_move)

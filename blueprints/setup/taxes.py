@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints.field_errors import show_problems
@@ -26,11 +27,11 @@ def project_taxes(project_id: int):
         picked = sales_taxes.JURISDICTIONS.get(form.jurisdiction.data or "")
         if "fill" in request.form:  # the picker: fill in the rates to check, nothing saved yet
             if picked is None:
-                show_problems(form, {"jurisdiction": "Choose a province or territory to fill in its rates."})
+                show_problems(form, {"jurisdiction": gettext("Choose a province or territory to fill in its rates.")})
             else:
                 form.fill(picked.taxes)
-                flash(f"{picked.name.split(':')[0]}: {sales_taxes.describe(picked.taxes)} filled in. "
-                      "Check the rates, then save.", "info")
+                flash(gettext("%(place)s: %(taxes)s filled in. Check the rates, then save.",
+                              place=picked.name.split(":")[0], taxes=sales_taxes.describe(picked.taxes)), "info")
         else:
             try:
                 changed = sales_taxes.save_project_taxes(project, sales_taxes.read_taxes(form.entries()),
@@ -38,8 +39,8 @@ def project_taxes(project_id: int):
             except Invalid as problem:
                 show_problems(form, problem)
             else:
-                flash(f"Taxes saved: {sales_taxes.describe(sales_taxes.project_taxes(project))}."
-                      if changed else "Nothing changed.", "success" if changed else "info")
+                flash(gettext("Taxes saved: %(taxes)s.", taxes=sales_taxes.describe(sales_taxes.project_taxes(project)))
+                      if changed else gettext("Nothing changed."), "success" if changed else "info")
                 return redirect(url_for("setup.project_taxes", project_id=project.id), code=303)
     return render_template("setup/taxes.html", project=project, form=form,
                            rates_checked=sales_taxes.RATES_CHECKED), status_of(form)
