@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased
 
@@ -537,7 +537,7 @@ def reason_text(reason: Reason | OpenClaimElsewhere, commitment: CommitmentView,
         return gettext("Finish %(claim)s #%(number)s for %(period)s first", claim=term("claim").lower(),
                        number=reason.number, period=reason.period_name)
     if reason is Reason.NOT_APPROVED:
-        return gettext("Not approved (status: %(status)s)", status=gettext(commitment.status.value))
+        return gettext("Not approved (status: %(status)s)", status=pgettext("commitment", commitment.status.value))
     if reason is Reason.NO_CONTACT:
         return gettext("No %(contact)s", contact=term("claim_contact").lower())
     return gettext(_FIXED_REASONS[reason])  # worded once per answer (board_rows): every row of a long board has one

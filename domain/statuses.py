@@ -33,12 +33,12 @@ CLIENT_DECISIONS = (S.APPROVED, S.APPROVED_AS_NOTED, S.REVISE_AND_RESUBMIT)
 # The words a head contract claim's status reads as, where they differ from a subcontractor claim's:
 # it is with the client, not under the contractor's review.
 HEAD_CONTRACT_WORDS = {S.UNDER_REVIEW: "Submitted to client"}
-# The status words as the catalogue knows them (claims, invites, line reviews, kinds of commitment): the stored
+# The status words as the catalogue knows them (claims, invites, periods, line reviews, kinds of commitment): the stored
 # English values stay the msgids, translated only where a person reads them (`shown`, the `status` filter).
 WORDS = (N_("Draft"), N_("Under Review"), N_("Revise and Resubmit"), N_("Pending Owner Approval"),
          N_("Approved as Noted"), N_("Approved"), N_("Withdrawn"), N_("Invited"), N_("Accepted"), N_("Declined"),
          N_("Pending"), N_("Rejected"), N_("Subcontract"), N_("Purchase Order"), N_("Head Contract"),
-         N_("Submitted to client"))
+         N_("Submitted to client"), N_("Not Invited"), N_("Open"), N_("Closed"))
 
 
 def shown(value: enum.Enum | str) -> str:

@@ -23,6 +23,7 @@ from domain.locales import N_
 from domain.models import ClaimStatus, InviteStatus, Project
 from domain.money import format_money_in
 from domain.reminders import why_row_not_reminded
+from domain.statuses import shown
 from domain.terms import Terms
 from templating import current_terms, day, locale_of, time_zone_of
 
@@ -68,7 +69,7 @@ class RowWriter:
         w["to_review"] = f" {w['to_review']}"
         self.w = w
         self.private = (f' <span class="badge st-private" title="{w["private_title"]}">{w["private"]}</span>')
-        self.statuses = {s: escaped(gettext(s.value)) for s in ClaimStatus}
+        self.statuses = {s: escaped(shown(s)) for s in ClaimStatus}
         self.invite_labels: dict[str, str] = {}
         self.percent = _french_percent if self.locale.startswith("fr") else _percent
 

@@ -21,7 +21,7 @@ class DecisionForm(AppForm):
     """What the client decided on a claim Submitted to client, as the admin records it. Only reads what was
     sent: head_contract.record_client_decision decides."""
 
-    # the statuses' words are in the catalogue (blueprints/billings/words.py), translated when shown
+    # the statuses' words are in the catalogue (domain/statuses.WORDS), translated when shown
     decision = SelectField(_l("Client's decision"), choices=[choice(s.name, _l(status_words(s, head_contract=True)))
                                                              for s in CLIENT_DECISIONS], validate_choice=False)
     decided_on = DayField(_l("Date of the decision"), validators=[Optional()], render_kw={"type": "date"})
