@@ -60,6 +60,7 @@ TRANSLATED_TEMPLATES = (
     "claims/partials/_signature.html",
     "claims/partials/_totals.html",
     "claims/partials/_withdrawn.html",
+    "claims/partials/_review.html",
     "email/notice.html",
     "email/notice.txt",
     "email/invite_reminder.html",
