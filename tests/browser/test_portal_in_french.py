@@ -63,7 +63,7 @@ def test_a_french_contact_on_a_phone_from_the_invite_e_mail_to_a_submitted_claim
     expect(contact.get_by_text("Période de facturation")).to_be_visible()
     _shoot(contact, "fr-portal-invite")
     contact.get_by_role("button", name=re.compile(r"Confirmer\s*:\s*oui, je vais facturer")).click()
-    expect(contact.get_by_role("heading", name=re.compile("Demande de paiement #"))).to_be_visible()
+    expect(contact.get_by_role("heading", name=re.compile("Demande de paiement nº"))).to_be_visible()
     expect(contact.locator("[data-claim-status]")).to_have_text("Brouillon")
     assert contact.evaluate("document.documentElement.scrollWidth") <= 375  # nothing scrolls sideways
 
@@ -85,7 +85,7 @@ def test_a_french_contact_on_a_phone_from_the_invite_e_mail_to_a_submitted_claim
     contact.get_by_label("Je confirme que cette déclaration est vraie").check()
     contact.get_by_label("Votre nom complet, comme signature").fill("Aisha Rahman")
     contact.get_by_role("button", name="Signer et soumettre pour examen").click()
-    expect(contact.locator("[data-claim-status]")).to_have_text("En examen")
+    expect(contact.locator("[data-claim-status]")).to_have_text("En cours d'examen")
     expect(contact.get_by_text("Signée et soumise pour examen.")).to_be_visible()
     expect(contact.locator("[data-signature]")).to_contain_text("Signée par Aisha Rahman sous le nom « Aisha Rahman »")
     expect(contact.locator('[data-g702="8-due"] dd')).to_have_text(_money("27 764,10 $"))
@@ -96,5 +96,5 @@ def test_a_french_contact_on_a_phone_from_the_invite_e_mail_to_a_submitted_claim
     expect(contact.get_by_role("heading", name="Mes invitations")).to_be_visible()
     row = contact.locator("[data-fact='amount-due']").first
     expect(row).to_have_text(_money("27 764,10 $"))
-    expect(contact.get_by_text("En examen").first).to_be_visible()
+    expect(contact.get_by_text("En cours d'examen").first).to_be_visible()
     _shoot(contact, "fr-portal-home")
