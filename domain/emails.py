@@ -83,8 +83,10 @@ def render(message: OutboxMessage) -> Rendered:
 
 
 # The e-mails whose words are all in the catalogue (translations/): they go in their recipient's language.
+# That is every kind: the client of a head contract, who has no account, reads the company's default.
 TRANSLATED = frozenset({INVITE_TO_BILL, INVITE_REMINDER, CLAIM_RETURNED, CLAIM_APPROVED, CLAIM_WITHDRAWN,
-                        HOLDBACK_RELEASED, PAYMENT_NOTICE, ACCOUNT_ACTIVATION, PASSWORD_RESET, ADMIN_DIGEST})
+                        HOLDBACK_RELEASED, PAYMENT_NOTICE, ACCOUNT_ACTIVATION, PASSWORD_RESET, ADMIN_DIGEST,
+                        INVITE_ANSWERED, CLAIM_SUBMITTED, HEAD_CLAIM_TO_CLIENT})
 
 
 def recipient_language(message: OutboxMessage) -> str:
@@ -153,19 +155,23 @@ def _invite_answered(message: OutboxMessage) -> Rendered:
     contact = db.session.get(User, message.actor_id)
     project, commitment, period = invite.commitment.project, invite.commitment, invite.billing_period
     accepted = invite.status.name == "ACCEPTED"
-    verb = "will bill" if accepted else "will not bill"
-    answer = "Yes, I will bill" if accepted else "No, not this period"
+    answer = gettext("Yes, I will bill") if accepted else gettext("No, not this period")
     board = f"{_base_url()}/projects/{project.id}/billings?period={period.id}"
+    names = {"project": project.name, "vendor": commitment.vendor.name, "contact": contact.name,
+             "contract": contract_and_month(commitment, period)}
     return _notice(
-        subject=f"{project.name}: {commitment.vendor.name} {verb} {contract_and_month(commitment, period)}",
+        subject=(gettext("%(project)s: %(vendor)s will bill %(contract)s", **names) if accepted else
+                 gettext("%(project)s: %(vendor)s will not bill %(contract)s", **names)),
         recipient=recipient,
-        heading=f"{contact.name} {'accepted' if accepted else 'declined'} the invite to bill",
-        paragraphs=[f"{contact.name} of {commitment.vendor.name} answered your invite for "
-                    f"{commitment.number} {commitment.title}: {answer}."],
-        facts=[("Billing period", period_dates(period, project)),
-               ("Due date", day(period.due_date, full=True, locale=locale_for(project)))],
+        heading=(gettext("%(contact)s accepted the invite to bill", **names) if accepted else
+                 gettext("%(contact)s declined the invite to bill", **names)),
+        paragraphs=[gettext("%(contact)s of %(vendor)s answered your invite for %(number)s %(title)s: %(answer)s.",
+                            contact=contact.name, vendor=commitment.vendor.name, number=commitment.number,
+                            title=commitment.title, answer=answer)],
+        facts=[(gettext("Billing period"), period_dates(period, project)),
+               (gettext("Due date"), day(period.due_date, full=True, locale=locale_for(project)))],
         quote=invite.decline_reason if not accepted else "",
-        button=("Open Progress Billings", board),
+        button=(gettext("Open Progress Billings"), board),
     )
 
 
@@ -186,10 +192,13 @@ def _claim_notice(message: OutboxMessage) -> Rendered:
              *amount_due_facts(claim, project)]
     if message.kind == CLAIM_SUBMITTED:
         return _notice(
-            subject=f"{project.name}: {commitment.vendor.name} submitted {about}",
-            recipient=recipient, heading=f"{commitment.vendor.name} submitted {word.lower()} #{claim.number}",
-            paragraphs=[f"{actor.name} submitted it for review."], facts=facts,
-            button=("Review it", f"{_base_url()}/projects/{project.id}/billings/claims/{claim.id}"))
+            subject=gettext("%(project)s: %(vendor)s submitted %(about)s", project=project.name,
+                            vendor=commitment.vendor.name, about=about),
+            recipient=recipient, heading=gettext("%(vendor)s submitted %(claim)s #%(number)s",
+                                                 vendor=commitment.vendor.name, claim=word.lower(),
+                                                 number=claim.number),
+            paragraphs=[gettext("%(name)s submitted it for review.", name=actor.name)], facts=facts,
+            button=(gettext("Review it"), f"{_base_url()}/projects/{project.id}/billings/claims/{claim.id}"))
     portal = f"{_base_url()}/portal/claims/{claim.id}"
     if message.kind == HOLDBACK_RELEASED:
         held = term.for_project(project)("retention")
@@ -258,18 +267,20 @@ def _head_claim_to_client(message: OutboxMessage) -> Rendered:
     month = period_name(period)
     from domain.head_contract import package_goes_by_email
 
-    attached = ("The pay application (PDF) and its package (the PDF with the backup) are attached."
+    attached = (gettext("The pay application (PDF) and its package (the PDF with the backup) are attached.")
                 if package_goes_by_email(claim) else
-                f"The pay application (PDF) is attached; its backup is too large to e-mail: ask {actor.name} "
-                "for it.")
+                gettext("The pay application (PDF) is attached; its backup is too large to e-mail: ask %(name)s "
+                        "for it.", name=actor.name))
     return _notice(
-        subject=f"{project.name}: pay application #{claim.number} on {head.number} for {month}",
+        subject=gettext("%(project)s: pay application #%(number)s on %(contract)s for %(month)s",
+                        project=project.name, number=claim.number, contract=head.number, month=month),
         recipient=Addressee(head.client_contact_name or head.vendor.name),
-        heading=f"Pay application #{claim.number} for {month}",
-        paragraphs=[f"{actor.name} of {sender_company_name(company)} sends you pay application #{claim.number} "
-                    f"on {head.number} {head.title}.", attached],
-        facts=[("Contract", f"{head.number} {head.title}"),
-               ("Billing period", period_dates(period, project)),
+        heading=gettext("Pay application #%(number)s for %(month)s", number=claim.number, month=month),
+        paragraphs=[gettext("%(name)s of %(company)s sends you pay application #%(number)s on %(contract)s "
+                            "%(title)s.", name=actor.name, company=sender_company_name(company),
+                            number=claim.number, contract=head.number, title=head.title), attached],
+        facts=[(gettext("Contract"), f"{head.number} {head.title}"),
+               (gettext("Billing period"), period_dates(period, project)),
                *amount_due_facts(claim, project)],
         button=None)
 

@@ -178,7 +178,7 @@ def _each_email(world, contact, commitment, invite) -> dict[str, emails.Rendered
 FRENCH_WORDS = {
     emails.CLAIM_RETURNED: ("veuillez réviser", "à corriger", "l'a renvoyée pour révision",
                             "Réviser et soumettre de nouveau"),
-    emails.CLAIM_APPROVED: ("Approuvée", "l'a approuvée", "La consulter", "Demande de paiement au client (PDF)"),
+    emails.CLAIM_APPROVED: ("Approuvée", "l'a approuvée", "La consulter", "Décompte progressif (PDF)"),
     emails.CLAIM_WITHDRAWN: ("retirée", "ne compte pour rien", "Mauvais contrat"),
     emails.HOLDBACK_RELEASED: ("Retenue libérée", "5 000,00 $", "Confirmer et soumettre",
                                "Fin de la période de privilège"),
@@ -230,3 +230,29 @@ def test_every_email_to_an_english_contact_is_as_it_was(client, french):
         for words in ENGLISH_WORDS[kind]:
             assert words in whole, (kind, words)
         assert '<html lang="en">' in mail.html
+
+
+def test_the_e_mails_an_admin_and_a_client_receive_are_in_their_language_too(client, french):
+    """What the contact's answers and submissions send to an admin goes in the admin's language; the head
+    contract's client, who has no account, reads the company's default. No e-mail kind is left English-only."""
+    world, contact, commitment, invite = french
+    invite.status = InviteStatus.ACCEPTED
+    world.admin.language = "fr"
+    claim = _claim(world, commitment, ClaimStatus.UNDER_REVIEW)
+    submitted = _rendered(world, world.admin, emails.CLAIM_SUBMITTED, claim_id=claim.id)
+    answered = _rendered(world, world.admin, emails.INVITE_ANSWERED, invite_id=invite.id)
+    for mail, words in ((submitted, ("a soumis la demande de paiement nº 1", "L'examiner", "Période de facturation")),
+                        (answered, ("a accepté l'invitation à facturer", "Oui, je vais facturer",
+                                    "Ouvrir Progress Billings"))):
+        whole = " ".join((mail.subject, mail.text, unescape(mail.html))).replace("\u00a0", " ")
+        for word in words:
+            assert word in whole, (word, whole)
+        assert "Billing period" not in whole and '<html lang="fr-CA">' in mail.html
+    world.admin.language = None
+    english = _rendered(world, world.admin, emails.CLAIM_SUBMITTED, claim_id=claim.id,
+                        dedupe_key="claim_submitted:english")
+    assert "submitted progress claim #1" in english.subject and "Review it" in english.text
+    db.session.rollback()
+    kinds = {value for name, value in vars(emails).items() if name.isupper() and isinstance(value, str)
+             and name not in {"TRANSLATED"} and value.islower() and "_" in value}
+    assert kinds <= emails.TRANSLATED, kinds - emails.TRANSLATED
