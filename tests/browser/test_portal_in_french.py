@@ -6,10 +6,12 @@ invite and claim pages are saved there at 375 and 1280 px to look at."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from playwright.sync_api import Browser, expect
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from domain.models import Project, User, db
@@ -91,6 +93,16 @@ def test_a_french_contact_on_a_phone_from_the_invite_e_mail_to_a_submitted_claim
     expect(contact.locator('[data-g702="8-due"] dd')).to_have_text(_money("27 764,10 $"))
     assert contact.evaluate("document.documentElement.scrollWidth") <= 375
     _shoot(contact, "fr-portal-claim-submitted")
+
+    # The PDF link gives the pay application in French, with the figures the page shows.
+    pdf_url = contact.get_by_role("link", name="PDF", exact=True).get_attribute("href")
+    answer = contact.request.get(base + pdf_url)
+    assert answer.ok and answer.headers["content-type"] == "application/pdf"
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.body())).pages)
+    words = words.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Décompte progressif · Demande de paiement nº" in words and "Attestation du fournisseur" in words
+    assert "27 764,10 $" in words and "TVH 13 %" in words and "Retenue" in words
+    assert "Pay application" not in words and "Holdback" not in words
 
     contact.goto(base + "/portal")
     expect(contact.get_by_role("heading", name="Mes invitations")).to_be_visible()
