@@ -1,0 +1,34 @@
+"""Issue 18: the last messages made in Python read in French for a French reader, next to their field, with
+nothing written; English readers keep the English text (each module's own tests)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import unescape
+
+from domain.clock import project_today
+from domain.models import db
+from tests.web.portal_helpers import state
+from tests.web.test_holdback_release import assert_message_next_to, ontario, release_claim, release_url  # noqa: F401
+
+
+def html_of(response) -> str:  # type: ignore[no-untyped-def]
+    return unescape(response.get_data(as_text=True))
+
+
+def _french(user) -> None:  # type: ignore[no-untyped-def]
+    user.language = "fr"
+    db.session.commit()
+
+
+def test_a_holdback_release_refused_in_french(admin_client, ontario):  # noqa: F811
+    _french(ontario.admin)
+    before = state()
+    tomorrow = (project_today(ontario.project) + timedelta(days=1)).isoformat()
+    response = admin_client.post(release_url(ontario), data={"amount": "0", "released_on": tomorrow})
+    assert response.status_code == 422
+    html = html_of(response)
+    assert_message_next_to(html, "amount", "Entrez un montant supérieur à zéro.")
+    assert_message_next_to(html, "released_on", "La date ne peut pas être dans le futur\u00a0: le délai")
+    assert "Enter an amount above zero." not in html
+    assert state() == before and release_claim(ontario) is None
