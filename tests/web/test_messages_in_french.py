@@ -9,6 +9,7 @@ from html import unescape
 from domain.clock import project_today
 from domain.models import db
 from tests.web.portal_helpers import state
+from tests.web.test_head_contract_setup import _form, _head, _snapshot, hc_url, s  # noqa: F401
 from tests.web.test_holdback_release import assert_message_next_to, ontario, release_claim, release_url  # noqa: F401
 
 
@@ -32,3 +33,15 @@ def test_a_holdback_release_refused_in_french(admin_client, ontario):  # noqa: F
     assert_message_next_to(html, "released_on", "La date ne peut pas être dans le futur\u00a0: le délai")
     assert "Enter an amount above zero." not in html
     assert state() == before and release_claim(ontario) is None
+
+
+def test_a_head_contract_refused_in_french(client, world, s, auth):  # noqa: F811
+    _french(world.admin)
+    auth.sign_in(world.admin.email)
+    before = _snapshot()
+    response = client.post(hc_url(world, "/new"), data=_form(client_name=world.company.name))
+    assert response.status_code == 422
+    html = html_of(response)
+    assert_message_next_to(html, "client_name", f"{world.company.name} est votre propre entreprise\u00a0: le client")
+    assert "is your own company" not in html
+    assert _snapshot() == before and _head(world) is None
