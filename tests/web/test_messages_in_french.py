@@ -11,6 +11,7 @@ from domain.models import db
 from tests.web.portal_helpers import state
 from tests.web.test_head_contract_setup import _form, _head, _snapshot, hc_url, s  # noqa: F401
 from tests.web.test_holdback_release import assert_message_next_to, ontario, release_claim, release_url  # noqa: F401
+from tests.web.test_import import HEADER, _nothing_written, _upload, vendors  # noqa: F401
 
 
 def html_of(response) -> str:  # type: ignore[no-untyped-def]
@@ -45,3 +46,16 @@ def test_a_head_contract_refused_in_french(client, world, s, auth):  # noqa: F81
     assert_message_next_to(html, "client_name", f"{world.company.name} est votre propre entreprise\u00a0: le client")
     assert "is your own company" not in html
     assert _snapshot() == before and _head(world) is None
+
+
+def test_a_spreadsheet_refused_in_french(client, world, vendors, auth):  # noqa: F811
+    _french(world.admin)
+    auth.sign_in(world.admin.email)
+    response = _upload(client, world, b"")
+    assert response.status_code == 422
+    assert_message_next_to(html_of(response), "file", "Le fichier est vide.")
+    response = _upload(client, world, HEADER.encode() + b"\r\n")
+    html = html_of(response)
+    assert_message_next_to(html, "file", "Le fichier n'a aucune rangée sous sa rangée d'en-tête\u00a0: ajoutez")
+    assert "The file" not in html
+    _nothing_written()
