@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from html import unescape
 
+from sqlalchemy import select
+
 from domain.clock import project_today
-from domain.models import db
+from domain.models import Invite, db
+from tests.helpers import billings_url
 from tests.web.portal_helpers import state
+from tests.web.test_billings import _ids, board  # noqa: F401
 from tests.web.test_head_contract_setup import _form, _head, _snapshot, hc_url, s  # noqa: F401
 from tests.web.test_holdback_release import assert_message_next_to, ontario, release_claim, release_url  # noqa: F401
 from tests.web.test_import import HEADER, _nothing_written, _upload, vendors  # noqa: F401
@@ -59,3 +63,14 @@ def test_a_spreadsheet_refused_in_french(client, world, vendors, auth):  # noqa:
     assert_message_next_to(html, "file", "Le fichier n'a aucune rangée sous sa rangée d'en-tête\u00a0: ajoutez")
     assert "The file" not in html
     _nothing_written()
+
+
+def test_the_invite_history_reads_in_french(client, world, board, auth):  # noqa: F811
+    _french(world.admin)
+    auth.sign_in(world.admin.email)
+    client.post(billings_url(world, "/invites"), data={"commitment_ids": _ids(board["electric"])})
+    invite_id = db.session.scalar(select(Invite.id))
+    html = html_of(client.get(billings_url(world, f"/invites/{invite_id}/history")))
+    assert "Invitation envoyée" in html and "Courriel à ana@brightline.example" in html
+    assert "en file d'envoi" in html or "livré" in html
+    assert "E-mail to" not in html and "Invite sent" not in html and ">queued<" not in html
