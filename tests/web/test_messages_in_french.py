@@ -16,6 +16,7 @@ from tests.web.test_billings import _ids, board  # noqa: F401
 from tests.web.test_head_contract_setup import _form, _head, _snapshot, hc_url, s  # noqa: F401
 from tests.web.test_holdback_release import assert_message_next_to, ontario, release_claim, release_url  # noqa: F401
 from tests.web.test_import import HEADER, _nothing_written, _upload, vendors  # noqa: F401
+from tests.web.test_remind_now import HX, admin, remind, site, written  # noqa: F401
 
 
 def html_of(response) -> str:  # type: ignore[no-untyped-def]
@@ -74,3 +75,15 @@ def test_the_invite_history_reads_in_french(client, world, board, auth):  # noqa
     assert "Invitation envoyée" in html and "Courriel à ana@brightline.example" in html
     assert "en file d'envoi" in html or "livré" in html
     assert "E-mail to" not in html and "Invite sent" not in html and ">queued<" not in html
+
+
+def test_rows_that_cannot_be_reminded_say_why_in_french(admin, world, site):  # noqa: F811
+    _french(world.admin)
+    before = written()
+    response = remind(admin, world, site, "SC-003", "SC-004", headers=HX)
+    assert response.status_code == 409
+    html = html_of(response)
+    assert ("(SC-003\u00a0: invitation refusée; SC-004\u00a0: demande de paiement En cours d'examen)" in html
+            or "(SC-003: invitation refusée; SC-004: demande de paiement En cours d'examen)" in html)
+    assert ": declined" not in html and "claim Under Review" not in html
+    assert written() == before
