@@ -16,6 +16,7 @@ from tests.web.test_billings import _ids, board  # noqa: F401
 from tests.web.test_head_contract_setup import _form, _head, _snapshot, hc_url, s  # noqa: F401
 from tests.web.test_holdback_release import assert_message_next_to, ontario, release_claim, release_url  # noqa: F401
 from tests.web.test_import import HEADER, _nothing_written, _upload, vendors  # noqa: F401
+from tests.web.test_portal import portal  # noqa: F401
 from tests.web.test_remind_now import HX, admin, remind, site, written  # noqa: F401
 
 
@@ -87,3 +88,16 @@ def test_rows_that_cannot_be_reminded_say_why_in_french(admin, world, site):  # 
             or "(SC-003: invitation refusée; SC-004: demande de paiement En cours d'examen)" in html)
     assert ": declined" not in html and "claim Under Review" not in html
     assert written() == before
+
+
+def test_a_decline_reason_too_long_gives_its_limit_in_french_numbers(client, portal, auth):  # noqa: F811
+    invite = portal.invite(portal.concrete)
+    _french(portal.maria)
+    auth.sign_in(portal.maria.email)
+    before = state()
+    response = client.post(f"/portal/invites/{invite.id}/decline", data={"reason": "x" * 1001})
+    assert response.status_code == 422
+    html = html_of(response)
+    assert_message_next_to(html, "reason", "Limitez le motif à 1\u00a0000 caractères ou moins.")
+    assert "1,000" not in html
+    assert state() == before
