@@ -9,8 +9,8 @@ from html import unescape
 from sqlalchemy import select
 
 from domain.clock import project_today
-from domain.models import Invite, db
-from tests.helpers import billings_url
+from domain.models import Invite, Project, db
+from tests.helpers import billings_url, count
 from tests.web.portal_helpers import state
 from tests.web.test_billings import _ids, board  # noqa: F401
 from tests.web.test_head_contract_setup import _form, _head, _snapshot, hc_url, s  # noqa: F401
@@ -101,3 +101,18 @@ def test_a_decline_reason_too_long_gives_its_limit_in_french_numbers(client, por
     assert_message_next_to(html, "reason", "Limitez le motif à 1\u00a0000 caractères ou moins.")
     assert "1,000" not in html
     assert state() == before
+
+
+def test_no_prompt_payment_law_reads_aucune_on_a_refused_project_form(client, world, auth):
+    _french(world.admin)
+    auth.sign_in(world.admin.email)
+    before = count(Project)
+    response = client.post("/projects/new", data={"number": "P-900", "name": "", "country": "CA",
+                                                  "time_zone": "America/Toronto", "jurisdiction": ""})
+    assert response.status_code == 422
+    html = html_of(response)
+    assert_message_next_to(html, "name", "Entrez le nom du projet.")
+    jurisdiction = html.split('name="jurisdiction"')[1].split("</select>")[0]
+    assert '<option selected value="">Aucune</option>' in jurisdiction or ">Aucune</option>" in jurisdiction
+    assert ">Aucun</option>" not in jurisdiction and ">None</option>" not in jurisdiction
+    assert count(Project) == before
