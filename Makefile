@@ -32,7 +32,7 @@ install: $(STAMP) $(COMPILED)
 # Every user-visible string the code and templates mark (_, gettext, ngettext, _l, {% trans %}) into
 # messages.pot, merged into each catalogue (new strings arrive empty, for a translator), then compiled.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --add-location=file --sort-by-file \
 		--no-wrap --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations --statistics

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import escape
@@ -44,6 +44,12 @@ def lazy_gettext(text: str, **variables: object) -> LazyText:
     """gettext, when the text is shown (labels and messages are made once, at import); `make messages`
     extracts it as `_l`."""
     return LazyText(gettext, text, **variables)
+
+
+def lazy_pgettext(context: str, text: str, **variables: object) -> LazyText:
+    """lazy_gettext for a word whose translation depends on what it is about (French "Aucune" for a law, "Aucun"
+    for an access level); `make messages` extracts it as `lazy_pgettext`."""
+    return LazyText(pgettext, context, text, **variables)
 
 
 CONTROL_CHARACTERS_MESSAGE = N_("This had invisible control characters, which cannot be saved. They are taken "

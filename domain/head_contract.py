@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -31,7 +32,7 @@ from domain.claims import COUNTS_AS_BILLED, ClaimRefused, Entered, LineEntry
 from domain.clock import project_today, utcnow
 from domain.commitments import NUMBER_MAX, TITLE_MAX, number_clash, record_event
 from domain.errors import Invalid, check_all
-from domain.locales import N_, locale_for
+from domain.locales import N_, current_language, locale_for
 from domain.models import (
     BillingPeriod,
     Claim,
@@ -51,14 +52,18 @@ from domain.models import (
     User,
     db,
 )
-from domain.money import HUNDRED, PERCENT_PROBLEM, ZERO, format_money
+from domain.money import HUNDRED, PERCENT_PROBLEM, ZERO, format_money, format_number
 from domain.periods import period_name
 from domain.permissions import require_head_contract_editor
 from domain.statuses import CLIENT_DECISIONS, EDITABLE, FINAL, status_words, transition
 
 CLIENT_NAME_MAX, CONTACT_NAME_MAX, EMAIL_MAX, NOTE_MAX = 200, 120, 254, 1000
 EMAIL_PROBLEM = N_("Enter a valid e-mail address, like name@example.com.")  # the forms' own words (blueprints)
-SECOND_HEAD_CONTRACT = "This project has a head contract already: a project has at most one."
+SECOND_HEAD_CONTRACT = N_("This project has a head contract already: a project has at most one.")
+NUMBER_JUST_TAKEN = N_("A commitment with this number was just created. Choose another.")
+NO_LONGER = {"changed": N_("This claim is %(status)s: it can no longer be changed."),
+             "submitted": N_("This claim is %(status)s: it can no longer be submitted."),
+             "prefilled": N_("This claim is %(status)s: it can no longer be prefilled.")}
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -108,28 +113,28 @@ class HeadContractData:
 def _check_text(field_name: str, value: str, limit: int, missing: str | None) -> str:
     value = value.strip()
     if not value and missing:
-        raise Invalid(field_name, missing)
+        raise Invalid(field_name, gettext(missing))
     if len(value) > limit:
-        raise Invalid(field_name, f"Use at most {limit} characters.")
+        raise Invalid(field_name, gettext("Use at most %(count)s characters.", count=limit))
     return value
 
 
 def _check_email(value: str) -> str:
     value = value.strip()
     if not value:
-        raise Invalid("client_contact_email", "Enter the client contact's e-mail: the claims are sent to it.")
+        raise Invalid("client_contact_email", gettext("Enter the client contact's e-mail: the claims are sent to it."))
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        raise Invalid("client_contact_email", EMAIL_PROBLEM) from None
+        raise Invalid("client_contact_email", gettext(EMAIL_PROBLEM)) from None
     if len(value) > EMAIL_MAX:
-        raise Invalid("client_contact_email", f"Use at most {EMAIL_MAX} characters.")
+        raise Invalid("client_contact_email", gettext("Use at most %(count)s characters.", count=EMAIL_MAX))
     return value
 
 
 def _check_percent(field_name: str, pct: Decimal | None) -> Decimal | None:
     if pct is not None and not ZERO <= pct <= HUNDRED:
-        raise Invalid(field_name, PERCENT_PROBLEM)
+        raise Invalid(field_name, gettext(PERCENT_PROBLEM))
     return pct
 
 
@@ -138,12 +143,13 @@ def _check_client(data: HeadContractData) -> Company | str:
     if data.client_id is not None:
         company = db.session.get(Company, data.client_id)
         if company is None or company.is_own:
-            raise Invalid("client_id", "Choose the client company from the list, or type its name.")
+            raise Invalid("client_id", gettext("Choose the client company from the list, or type its name."))
         return company
-    name = _check_text("client_name", data.client_name, CLIENT_NAME_MAX, "Enter the client company's name.")
+    name = _check_text("client_name", data.client_name, CLIENT_NAME_MAX, N_("Enter the client company's name."))
     own = accounts.own_company()
     if own is not None and own.name.casefold() == name.casefold():
-        raise Invalid("client_name", f"{own.name} is your own company: the client is the company you bill.")
+        raise Invalid("client_name", gettext("%(name)s is your own company: the client is the company you bill.",
+                                             name=own.name))
     return name
 
 
@@ -151,15 +157,15 @@ def _checked(project: Project, data: HeadContractData, editing: Commitment | Non
     """Every field's problem at once (Invalid), or the values to store. Nothing is written."""
     def check_date() -> date:
         if data.contract_date is None:
-            raise Invalid("contract_date", "Enter the contract date.")
+            raise Invalid("contract_date", gettext("Enter the contract date."))
         return data.contract_date
 
     number, title, client, contact, email, contract_date, stored, retention = check_all(
-        lambda: _check_text("number", data.number, NUMBER_MAX, "Enter the number."),
-        lambda: _check_text("title", data.title, TITLE_MAX, "Enter the title."),
+        lambda: _check_text("number", data.number, NUMBER_MAX, N_("Enter the number.")),
+        lambda: _check_text("title", data.title, TITLE_MAX, N_("Enter the title.")),
         lambda: _check_client(data),
         lambda: _check_text("client_contact_name", data.client_contact_name, CONTACT_NAME_MAX,
-                            "Enter the client contact's name."),
+                            N_("Enter the client contact's name.")),
         lambda: _check_email(data.client_contact_email),
         check_date,
         lambda: _check_percent("stored_materials_retention_pct", data.stored_materials_retention_pct),
@@ -198,7 +204,7 @@ def create_head_contract(project: Project, data: HeadContractData, by: User) -> 
     and nothing written, otherwise."""
     require_head_contract_editor(by, project)
     if head_contract_of(project) is not None:
-        raise Invalid("number", SECOND_HEAD_CONTRACT)
+        raise Invalid("number", gettext(SECOND_HEAD_CONTRACT))
     values = _checked(project, data)
     client = _client_company(values.pop("client"), by)
     head = Commitment(project_id=project.id, kind=CommitmentKind.HEAD_CONTRACT, vendor=client,
@@ -209,8 +215,8 @@ def create_head_contract(project: Project, data: HeadContractData, by: User) -> 
     except IntegrityError:  # another admin created one (or took the number) a moment ago
         db.session.rollback()
         if head_contract_of(project) is not None:
-            raise Invalid("number", SECOND_HEAD_CONTRACT) from None
-        raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
+            raise Invalid("number", gettext(SECOND_HEAD_CONTRACT)) from None
+        raise Invalid("number", gettext(NUMBER_JUST_TAKEN)) from None
     record_event(head, by, "created", new=f"{head.kind.value} {head.label}, client {client.name}")
     db.session.commit()
     return head
@@ -226,14 +232,14 @@ def update_head_contract(head: Commitment, data: HeadContractData, by: User) -> 
                 else client.casefold() != head.vendor.name.casefold())
     if changing and db.session.scalar(select(func.count(Claim.id)).where(Claim.commitment_id == head.id)):
         raise Invalid("client_id" if data.client_id is not None else "client_name",
-                      "The head contract has claims already: its client cannot change.")
+                      gettext("The head contract has claims already: its client cannot change."))
     client = _client_company(client, by)
     changed = audit.record_changes(head, {"vendor": client, **values}, by)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid("number", "A commitment with this number was just created. Choose another.") from None
+        raise Invalid("number", gettext(NUMBER_JUST_TAKEN)) from None
     return ["client" if name == "vendor" else name for name in changed]
 
 
@@ -247,29 +253,30 @@ def start_claim(project: Project, period: BillingPeriod, by: User) -> Claim:
     require_head_contract_editor(by, project)
     head = head_contract_of(project)
     if head is None:
-        raise ClaimRefused("This project has no head contract yet.")
+        raise ClaimRefused(gettext("This project has no head contract yet."))
     if period.project_id != project.id:
-        raise ClaimRefused("That billing period is not this project's.")
+        raise ClaimRefused(gettext("That billing period is not this project's."))
     existing = claim_for(project, period)
     if existing is not None:
         return existing
     if head.sov_status is not SovStatus.APPROVED:
-        raise ClaimRefused("Approve the head contract's schedule of values before its first claim.")
+        raise ClaimRefused(gettext("Approve the head contract's schedule of values before its first claim."))
     if not period.is_open:
-        raise ClaimRefused(f"{period_name(period)} is closed: a head contract claim starts in the open period.")
+        raise ClaimRefused(gettext("%(period)s is closed: a head contract claim starts in the open period.",
+                                   period=period_name(period)))
     return claims.start_claim(head, period, by)
 
 
 def _require_head_claim(claim: Claim, by: User) -> None:
     require_head_contract_editor(by, claim.commitment.project)
     if claim.commitment.is_subcontract:
-        raise ClaimRefused("This is a subcontractor's claim, not the head contract's.")
+        raise ClaimRefused(gettext("This is a subcontractor's claim, not the head contract's."))
 
 
 def _require_editable(claim: Claim, doing: str) -> None:
     if claim.status not in EDITABLE:
         words = status_words(claim.status, head_contract=True)
-        raise ClaimRefused(f"This claim is {words}: it can no longer be {doing}.")
+        raise ClaimRefused(gettext(NO_LONGER[doing], status=words))
 
 
 def save_lines(claim: Claim, entries: list[LineEntry], by: User) -> Entered:
@@ -291,13 +298,15 @@ def submit_to_client(claim: Claim, by: User) -> g702.ClaimTotals:
     allow_over = claim.commitment.project.allow_overbilling
     for sov_line, figures in zip(claims.contract(claim).sov_lines, lines, strict=True):
         if figures.work_completed_to_date < 0:
-            raise Invalid(f"line-{sov_line.id}", f"Line {sov_line.cost_code}: work completed to date cannot go "
-                                                 "below zero.")
+            raise Invalid(f"line-{sov_line.id}", gettext("Line %(code)s: work completed to date cannot go below zero.",
+                                                         code=sov_line.cost_code))
         if not allow_over and figures.completed_and_stored > figures.scheduled_value:
-            raise Invalid(f"line-{sov_line.id}", f"Line {sov_line.cost_code}: completed and stored to date would be "
-                                                 f"more than the scheduled value ({figures.scheduled_value:,.2f}).")
+            raise Invalid(f"line-{sov_line.id}", gettext(
+                "Line %(code)s: completed and stored to date would be more than the scheduled value (%(value)s).",
+                code=sov_line.cost_code, value=format_number(figures.scheduled_value)))
     if totals.this_period == 0 and totals.stored == 0:
-        raise Invalid("claim", "Enter work completed or stored materials on at least one line before submitting.")
+        raise Invalid("claim", gettext("Enter work completed or stored materials on at least one line before "
+                                        "submitting."))
     claims.snapshot_contract(claim)
     claims.refresh_snapshot(claim)
     claim.updated_at = utcnow()
@@ -316,46 +325,48 @@ def record_client_decision(claim: Claim, decision: ClaimStatus, by: User, *, dec
     (required to approve as noted). Invalid per field, and nothing written, otherwise."""
     _require_head_claim(claim, by)
     if claim.status is not ClaimStatus.UNDER_REVIEW:
-        raise ClaimRefused(f"This claim is {status_words(claim.status, head_contract=True)}: only a claim "
-                           "Submitted to client gets the client's decision.")
+        raise ClaimRefused(gettext("This claim is %(status)s: only a claim Submitted to client gets the client's "
+                                   "decision.", status=status_words(claim.status, head_contract=True)))
     note = note.strip()
     _, totals = claims.figures(claim)
     approving = decision in FINAL
 
     def check_decision() -> None:
         if decision not in CLIENT_DECISIONS:
-            raise Invalid("decision", "Choose Approved, Approved as Noted or Revise and Resubmit.")
+            raise Invalid("decision", gettext("Choose Approved, Approved as Noted or Revise and Resubmit."))
 
     def check_date() -> None:
         if decided_on is None:
-            raise Invalid("decided_on", "Enter the date of the client's decision.")
+            raise Invalid("decided_on", gettext("Enter the date of the client's decision."))
         project = claim.commitment.project
         submitted = (dates.local(claim.submitted_at, dates.zone(project.time_zone)).date()
                      if claim.submitted_at else None)
         if decided_on > project_today(project):
-            raise Invalid("decided_on", "The decision date cannot be in the future.")
+            raise Invalid("decided_on", gettext("The decision date cannot be in the future."))
         if submitted is not None and decided_on < submitted:
-            raise Invalid("decided_on", f"The claim was submitted to the client on {submitted:%b %-d, %Y}: "
-                                        "the decision cannot be earlier.")
+            on = dates.day(submitted, full=True, locale="fr_CA" if current_language() == "fr" else "en_US")
+            raise Invalid("decided_on", gettext("The claim was submitted to the client on %(day)s: the decision "
+                                                "cannot be earlier.", day=on))
 
     def check_amount() -> None:
         if not approving:
             return
         if approved_amount is None:
-            raise Invalid("approved_amount", "Enter the amount the client approved.")
+            raise Invalid("approved_amount", gettext("Enter the amount the client approved."))
         if approved_amount < 0:
-            raise Invalid("approved_amount", "The approved amount cannot be negative.")
+            raise Invalid("approved_amount", gettext("The approved amount cannot be negative."))
         if approved_amount > totals.current_amount_due:
             project = claim.commitment.project
             due = format_money(totals.current_amount_due, project.currency.value, locale_for(project))
-            raise Invalid("approved_amount", "The client cannot approve more than the claim's current amount "
-                                             f"due ({due}).")
+            raise Invalid("approved_amount", gettext("The client cannot approve more than the claim's current "
+                                                     "amount due (%(due)s).", due=due))
 
     def check_note() -> None:
         if len(note) > NOTE_MAX:
-            raise Invalid("note", f"A note can be at most {NOTE_MAX:,} characters.")
+            raise Invalid("note", gettext("A note can be at most %(count)s characters.",
+                                           count=format_number(Decimal(NOTE_MAX), 0)))
         if decision is ClaimStatus.APPROVED_AS_NOTED and not note:
-            raise Invalid("note", "Write the client's note: what the approval is subject to.")
+            raise Invalid("note", gettext("Write the client's note: what the approval is subject to."))
 
     check_all(check_decision, check_date, check_amount, check_note)
     claims.refresh_snapshot(claim)  # D and line 7 as they stand at the decision: an approval keeps them
@@ -384,12 +395,13 @@ def send_to_client(claim: Claim, by: User) -> tuple[str, bool]:
     retried request) queues and records nothing. ClaimRefused, nothing queued, for a claim not submitted yet."""
     _require_head_claim(claim, by)
     if claim.status in EDITABLE or claim.status is ClaimStatus.WITHDRAWN:
-        raise ClaimRefused(f"This claim is {status_words(claim.status, head_contract=True)}: submit it to the "
-                           "client before sending it.")
+        raise ClaimRefused(gettext("This claim is %(status)s: submit it to the client before sending it.",
+                                   status=status_words(claim.status, head_contract=True)))
     head = claim.commitment
     address = head.client_contact_email
     if not address:
-        raise ClaimRefused("The head contract has no client contact e-mail: add it on the head contract's page.")
+        raise ClaimRefused(gettext("The head contract has no client contact e-mail: add it on the head contract's "
+                                   "page."))
     submission = claim.submitted_at.strftime("%Y%m%d%H%M%S%f") if claim.submitted_at else "0"
     to = hashlib.sha256(address.casefold().encode()).hexdigest()[:32]  # an address can be 254 characters
     key = f"{emails.HEAD_CLAIM_TO_CLIENT}:{claim.id}:{submission}:{claim.status.name}:{to}"
@@ -552,7 +564,7 @@ def plan_prefill(claim: Claim, *, overwrite: set[int] | None = None,
     head_by_id = {s.id: s for s in head_lines}
     for head_id in choices.values():
         if head_id not in head_by_id:
-            raise Invalid("choices", "Choose one of the head contract's lines.")
+            raise Invalid("choices", gettext("Choose one of the head contract's lines."))
     by_code: dict[str, list[SovLine]] = defaultdict(list)
     for sov_line in head_lines:
         by_code[_code(sov_line.cost_code)].append(sov_line)
@@ -627,7 +639,8 @@ def check_prefill(claim: Claim, by: User) -> None:
     _require_head_claim(claim, by)
     period = claim.billing_period
     if not period.is_open:
-        raise ClaimRefused(f"{period_name(period)} is closed: its head contract claim can no longer be prefilled.")
+        raise ClaimRefused(gettext("%(period)s is closed: its head contract claim can no longer be prefilled.",
+                                   period=period_name(period)))
     _require_editable(claim, "prefilled")
 
 

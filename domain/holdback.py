@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from domain import accounts, audit, claims, outbox
@@ -24,6 +25,7 @@ from domain.models import BillingPeriod, Claim, ClaimLine, ClaimStatus, Commitme
 from domain.money import ZERO, format_money
 from domain.periods import open_period_of, period_name
 from domain.permissions import can_release_holdback, require
+from domain.statuses import shown
 from domain.terms import Terms
 
 
@@ -50,17 +52,19 @@ def release_refusal(commitment: Commitment, period: BillingPeriod | None) -> str
     """Why no release claim can be made now (empty when one can): it takes the open period's claim slot."""
     word = _terms(commitment).lower("retention")
     if period is None:
-        return "There is no open billing period: open one first, the release is billed in it."
+        return gettext("There is no open billing period: open one first, the release is billed in it.")
     existing = db.session.scalar(select(Claim).where(Claim.commitment_id == commitment.id,
                                                      Claim.billing_period_id == period.id))
     if existing is not None:
-        return (f"{commitment.number} already has claim #{existing.number} in {period_name(period)} "
-                f"({existing.status.value}): release the {word} in a later period.")
+        return gettext("%(commitment)s already has claim #%(number)s in %(period)s (%(status)s): release the "
+                       "%(word)s in a later period.", commitment=commitment.number, number=existing.number,
+                       period=period_name(period), status=shown(existing.status), word=word)
     blocking = open_claim_blocking(commitment, period)
     if blocking is not None:
         return finish_first(blocking)
     if holdback_held(commitment) <= 0:
-        return f"No {word} is held on {commitment.number}: nothing to release."
+        return gettext("No %(word)s is held on %(commitment)s: nothing to release.", word=word,
+                       commitment=commitment.number)
     return ""
 
 
@@ -70,7 +74,7 @@ def release_holdback(commitment: Commitment, amount: Decimal, released_on: date,
     nothing written."""
     project = commitment.project
     require(can_release_holdback(by, project),
-            "Only an Admin on this project's Commitments tool may release retention.")
+            gettext("Only an Admin on this project's Commitments tool may release retention."))
     # As in start_claim: hold the commitment's row so two releases (or a release and a claim) queue here.
     db.session.execute(update(Commitment).where(Commitment.id == commitment.id).values(id=Commitment.id))
     terms = _terms(commitment)
@@ -81,12 +85,13 @@ def release_holdback(commitment: Commitment, amount: Decimal, released_on: date,
         problems["amount"] = refusal
     held = holdback_held(commitment)
     if not refusal and amount <= 0:
-        problems["amount"] = "Enter an amount above zero."
+        problems["amount"] = gettext("Enter an amount above zero.")
     elif not refusal and amount > held:
         held_text = format_money(held, project.currency.value, locale_for(project))
-        problems["amount"] = f"At most the {terms.lower('retention')} held: {held_text}."
+        problems["amount"] = gettext("At most the %(word)s held: %(amount)s.", word=terms.lower("retention"),
+                                     amount=held_text)
     if released_on > project_today(project):
-        problems["released_on"] = "The date cannot be in the future: the lien period must have ended."
+        problems["released_on"] = gettext("The date cannot be in the future: the lien period must have ended.")
     if problems:
         db.session.rollback()
         field = next(iter(problems))

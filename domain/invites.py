@@ -12,6 +12,7 @@ from domain import outbox
 from domain.board import Board, Contact, InviteView, Row, load_rows, reason_text
 from domain.clock import utcnow
 from domain.emails import INVITE_TO_BILL
+from domain.locales import N_
 from domain.models import (
     AccessLevel,
     AuditEvent,
@@ -196,6 +197,15 @@ class HistoryEntry:
     delivered_at: datetime | None = None  # an e-mail's delivery, shown in the project's time zone
 
 
+# An invite's stored audit actions (English in the database) as its history reads them, in the reader's language.
+HISTORY_ACTIONS = {"invite sent": N_("Invite sent"), "invite resent": N_("Invite resent"), "answered": N_("Answered"),
+                   "reminder queued": N_("Reminder queued"), "reminders muted": N_("Reminders muted")}
+
+
+def _action_words(action: str) -> str:
+    return gettext(HISTORY_ACTIONS[action]) if action in HISTORY_ACTIONS else action.capitalize()
+
+
 def invite_history(invite: Invite) -> list[HistoryEntry]:
     """Who sent, when, to whom, and every answer; newest first."""
     events = db.session.execute(
@@ -206,12 +216,14 @@ def invite_history(invite: Invite) -> list[HistoryEntry]:
     ).all()
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.invite_id == invite.id)
                                .order_by(OutboxMessage.id.desc())).all()
-    entries = [HistoryEntry(e.occurred_at, name or "", e.action.capitalize(),
+    entries = [HistoryEntry(e.occurred_at, name or "", _action_words(e.action),
                             " ".join(x for x in [e.new_value] if x)) for e, name in events]
     for m in mails:
-        state = ("delivered" if m.sent_at else
-                 f"not delivered yet, retrying ({m.last_error})" if m.attempts else "queued")
-        entries.append(HistoryEntry(m.created_at, "", f"E-mail to {m.to_address}", state, m.sent_at))
+        state = (gettext("delivered") if m.sent_at else
+                 gettext("not delivered yet, retrying (%(error)s)", error=m.last_error) if m.attempts
+                 else gettext("queued"))
+        entries.append(HistoryEntry(m.created_at, "", gettext("E-mail to %(address)s", address=m.to_address), state,
+                                    m.sent_at))
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import LazyString, gettext, lazy_gettext, ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -252,22 +252,24 @@ def sample_period() -> tuple[Project, BillingPeriod] | None:
 
 
 def why_not_reminded(invite_status: InviteStatus | None, claim_status: ClaimStatus | None, *, muted: bool,
-                     eligible: bool, active_contacts: int) -> str | None:
+                     eligible: bool, active_contacts: int) -> LazyString | None:
     """Whether an invite's contacts are reminded (None) or why not, in words for the admin (SPEC §3):
     an invite not answered yet, or accepted with no claim submitted (a Draft, or a claim sent back for
-    revision until it is resubmitted), of a commitment still eligible, with an active contact, not muted."""
+    revision until it is resubmitted), of a commitment still eligible, with an active contact, not muted.
+    The reason is lazy: the board asks only whether it is None, on every row, and a message reads it in the
+    reader's language."""
     if invite_status is None:
-        return "not invited yet"
+        return lazy_gettext("not invited yet")
     if invite_status is InviteStatus.DECLINED:
-        return "declined"
+        return lazy_gettext("declined")
     if claim_status is not None and claim_status not in EDITABLE:
-        return f"claim {claim_status.value}"
+        return lazy_gettext("claim %(status)s", status=lazy_gettext(claim_status.value))
     if not eligible:
-        return "no longer eligible"
+        return lazy_gettext("no longer eligible")
     if muted:
-        return "reminders muted by the contact"
+        return lazy_gettext("reminders muted by the contact")
     if not active_contacts:
-        return "no active progress claim contact"
+        return lazy_gettext("no active progress claim contact")
     return None
 
 
@@ -426,7 +428,7 @@ def run(today: date | None = None) -> RunReport:
     return report
 
 
-def why_row_not_reminded(row) -> str | None:  # type: ignore[no-untyped-def]
+def why_row_not_reminded(row) -> LazyString | None:  # type: ignore[no-untyped-def]
     """why_not_reminded for a board row: None when its contacts may be reminded now."""
     if row.invite is None:
         return "not invited yet"
@@ -455,7 +457,7 @@ def _remind_period(project: Project, period: BillingPeriod, done: ProjectRun, lo
             done.queued.append(Queued(row.invite.id, contract, done.kind,
                                       [f"{u.name} <{u.email}>" for u in contacts]))
         else:
-            done.skipped.append(Skipped(row.invite.id, contract, why))
+            done.skipped.append(Skipped(row.invite.id, contract, str(why)))
 
 
 def _next_words(policy: Policy, due: date, day: date) -> str:

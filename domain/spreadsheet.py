@@ -34,14 +34,20 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import BinaryIO
 
+from flask_babel import gettext, ngettext
+
+from domain.locales import N_
+from domain.money import format_number
+
 # What starts a formula in Excel, LibreOffice or Google Sheets; the full-width forms count in
 # East Asian input modes.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 CSV_KIND, XLSX_KIND = "CSV", "XLSX"
-SAVE_AS_UTF8 = ("Save the file as CSV UTF-8 (in Excel: File > Save As > \u201cCSV UTF-8 (Comma delimited)\u201d) "
+SAVE_AS_UTF8 = N_("Save the file as CSV UTF-8 (in Excel: File > Save As > \u201cCSV UTF-8 (Comma delimited)\u201d) "
                 "and upload it again.")
-NOT_A_SPREADSHEET = "This file is not a CSV or Excel (.xlsx) spreadsheet. Upload a .csv or .xlsx file."
+NOT_A_SPREADSHEET = N_("This file is not a CSV or Excel (.xlsx) spreadsheet. Upload a .csv or .xlsx file.")
+EMPTY = N_("The file is empty.")
 HEAD_BYTES = 64 * 1024
 # An .xlsx is a zip archive; refuse one that would unpack to more than this (a zip bomb).
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024
@@ -187,31 +193,31 @@ def read_table(stream: BinaryIO, *, columns: Sequence[str], required: Collection
         # The header is the first row with anything in it (some sheets start with a blank row or two).
         header = next((cells for _, cells in raw_rows if any(cells)), None)
         if header is None:
-            raise SpreadsheetRefused("The file is empty.")
+            raise SpreadsheetRefused(gettext(EMPTY))
         table = Table(kind=kind, columns=_check_header(header, columns, required))
         _read_rows(table, raw_rows, max_rows)
     finally:
         source.close()  # stops reading, and closes the workbook
     if not table.rows:
-        raise SpreadsheetRefused("The file has no rows below its header row: add one row per SOV line.")
+        raise SpreadsheetRefused(gettext("The file has no rows below its header row: add one row per SOV line."))
     return table
 
 
 def sniff(head: bytes) -> str:
     """CSV_KIND or XLSX_KIND, from the first bytes; SpreadsheetRefused for anything else."""
     if not head:
-        raise SpreadsheetRefused("The file is empty.")
+        raise SpreadsheetRefused(gettext(EMPTY))
     if head.startswith(b"PK\x03\x04"):
         return XLSX_KIND  # any other zip is refused once opened
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise SpreadsheetRefused("This is an old Excel 97\u20132003 (.xls) file. Save it as Excel Workbook (.xlsx) "
-                                 "or as CSV UTF-8, and upload it again.")
+        raise SpreadsheetRefused(gettext("This is an old Excel 97\u20132003 (.xls) file. Save it as Excel Workbook "
+                                         "(.xlsx) or as CSV UTF-8, and upload it again."))
     if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")):
-        raise SpreadsheetRefused(NOT_A_SPREADSHEET)
+        raise SpreadsheetRefused(gettext(NOT_A_SPREADSHEET))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(head):
-        raise SpreadsheetRefused("This file is in UTF-16, not UTF-8. " + SAVE_AS_UTF8)
+        raise SpreadsheetRefused(gettext("This file is in UTF-16, not UTF-8.") + " " + gettext(SAVE_AS_UTF8))
     if re.search(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]", head):
-        raise SpreadsheetRefused(NOT_A_SPREADSHEET)  # control characters: binary, not text
+        raise SpreadsheetRefused(gettext(NOT_A_SPREADSHEET))  # control characters: binary, not text
     return CSV_KIND
 
 
@@ -226,8 +232,8 @@ def _looks_like_utf16(head: bytes) -> bool:
 def _read_rows(table: Table, raw_rows: Iterator[tuple[int, list[str]]], max_rows: int) -> None:
     width = len(table.columns)
     read, physical_limit = 0, max_rows * (1 + BLANK_ROWS_PER_ROW)
-    too_many = (f"The file has more than {max_rows:,} rows. Import at most {max_rows:,} rows at a time: "
-                "split the file and upload each part.")
+    too_many = gettext("The file has more than %(count)s rows. Import at most %(count)s rows at a time: split the "
+                       "file and upload each part.", count=format_number(Decimal(max_rows), 0))
     for number, cells in raw_rows:
         read += 1
         if read > physical_limit:
@@ -247,25 +253,28 @@ def _check_header(header: list[str], columns: Sequence[str], required: Collectio
         names.pop()
     expected = ", ".join(columns)
     if len(names) == 1 and ";" in names[0]:
-        raise SpreadsheetRefused("The columns are separated by semicolons. " + SAVE_AS_UTF8)
+        raise SpreadsheetRefused(gettext("The columns are separated by semicolons.") + " " + gettext(SAVE_AS_UTF8))
     if not names:
-        raise SpreadsheetRefused(f"The first row must name the columns: {expected}.")
+        raise SpreadsheetRefused(gettext("The first row must name the columns: %(columns)s.", columns=expected))
     if "" in names:
         position = names.index("") + 1
-        raise SpreadsheetRefused(f"Column {position} of the first row has no name. The first row must name "
-                                 f"the columns: {expected}.")
+        raise SpreadsheetRefused(gettext("Column %(position)s of the first row has no name. The first row must name "
+                                         "the columns: %(columns)s.", position=position, columns=expected))
     problems = []
     unknown = [header[i].strip() for i, n in enumerate(names) if n not in columns]
     if unknown:
-        problems.append(f"The file has columns this import does not know: {', '.join(unknown)}.")
+        problems.append(gettext("The file has columns this import does not know: %(columns)s.",
+                                columns=", ".join(unknown)))
     missing = [c for c in columns if c in required and c not in names]
     if missing:
-        problems.append(f"The file is missing the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.")
+        problems.append(ngettext("The file is missing the column %(columns)s.",
+                                 "The file is missing the columns %(columns)s.", len(missing),
+                                 columns=", ".join(missing)))
     twice = sorted({n for n in names if names.count(n) > 1 and n in columns})
     if twice:
-        problems.append(f"These columns appear more than once: {', '.join(twice)}.")
+        problems.append(gettext("These columns appear more than once: %(columns)s.", columns=", ".join(twice)))
     if problems:
-        raise SpreadsheetRefused(" ".join(problems) + f" The columns are: {expected}.")
+        raise SpreadsheetRefused(" ".join([*problems, gettext("The columns are: %(columns)s.", columns=expected)]))
     return names
 
 
@@ -277,17 +286,19 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list[str]]:
     try:
         for cells in reader:
             if any("\x00" in c for c in cells):
-                raise SpreadsheetRefused(NOT_A_SPREADSHEET)
+                raise SpreadsheetRefused(gettext(NOT_A_SPREADSHEET))
             yield [c.strip() for c in cells]
     except UnicodeDecodeError:
         failure = "encoding"
     except csv.Error as error:
-        failure = f"The file cannot be read as CSV near row {reader.line_num}: {error}."
+        failure = gettext("The file cannot be read as CSV near row %(row)s: %(error)s.", row=reader.line_num,
+                          error=error)
     finally:
         text.detach()  # leave the caller's stream open
     if failure == "encoding":
-        raise SpreadsheetRefused(f"This file is not UTF-8 text: row {_first_line_not_utf8(stream)} has a character "
-                                 "saved in another encoding (Latin-1 or Windows-1252, perhaps). " + SAVE_AS_UTF8)
+        raise SpreadsheetRefused(gettext("This file is not UTF-8 text: row %(row)s has a character saved in another "
+                                         "encoding (Latin-1 or Windows-1252, perhaps).",
+                                         row=_first_line_not_utf8(stream)) + " " + gettext(SAVE_AS_UTF8))
     if failure:
         raise SpreadsheetRefused(failure)
 
@@ -309,8 +320,8 @@ def _first_line_not_utf8(stream: BinaryIO) -> int:
 def _xlsx_rows(stream: BinaryIO) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
-    damaged = ("This .xlsx file cannot be read: it may be damaged. Open it in Excel and save it again, "
-               "or save it as CSV UTF-8.")
+    damaged = gettext("This .xlsx file cannot be read: it may be damaged. Open it in Excel and save it again, or "
+                      "save it as CSV UTF-8.")
     try:
         with zipfile.ZipFile(stream) as archive:
             names = {i.filename for i in archive.infolist()}
@@ -318,9 +329,10 @@ def _xlsx_rows(stream: BinaryIO) -> Iterator[list[str]]:
     except zipfile.BadZipFile:
         raise SpreadsheetRefused(damaged) from None
     if "xl/workbook.xml" not in names:
-        raise SpreadsheetRefused(NOT_A_SPREADSHEET)
+        raise SpreadsheetRefused(gettext(NOT_A_SPREADSHEET))
     if unpacked > MAX_XLSX_UNPACKED:
-        raise SpreadsheetRefused("This .xlsx file is too large once unpacked. Save it as CSV UTF-8, or split it.")
+        raise SpreadsheetRefused(gettext("This .xlsx file is too large once unpacked. Save it as CSV UTF-8, or split "
+                                         "it."))
     stream.seek(0)
     try:
         with warnings.catch_warnings():
@@ -330,7 +342,7 @@ def _xlsx_rows(stream: BinaryIO) -> Iterator[list[str]]:
         raise SpreadsheetRefused(damaged) from None
     try:
         if not workbook.worksheets:
-            raise SpreadsheetRefused("The workbook has no worksheet.")
+            raise SpreadsheetRefused(gettext("The workbook has no worksheet."))
         sheet = workbook.worksheets[0]
         try:
             for values in sheet.iter_rows(values_only=True):

@@ -1,12 +1,17 @@
+from decimal import Decimal
+
+from flask_babel import LazyString
 from wtforms import PasswordField, TextAreaField
 from wtforms.validators import Length
 
 from blueprints.auth.forms import new_password_rules, repeated_password
 from blueprints.forms import AppForm
 from blueprints.forms import lazy_gettext as _l
+from domain.money import format_number
 from domain.portal import MAX_REASON
 
-REASON_LIMIT = f"{MAX_REASON:,}"
+# "1,000" or "1 000": the form is made once, at import, so the number is written for each reader when shown.
+REASON_LIMIT = LazyString(format_number, Decimal(MAX_REASON), 0)
 
 
 class ActivateForm(AppForm):

@@ -13,7 +13,7 @@ from flask import request
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
-from blueprints.forms import AppForm, DayField, LazyText, time_zone_choices
+from blueprints.forms import AppForm, DayField, LazyText, lazy_pgettext, time_zone_choices
 from blueprints.forms import lazy_gettext as _l
 from blueprints.setup.common import commitment_status_word
 from domain import sales_taxes
@@ -150,7 +150,7 @@ class ProjectForm(AppForm):
                                      description=_l("A claim line may then go above its scheduled value."))
     jurisdiction = ChoiceOrBlank(
         _l("Prompt payment law"), invalid=_l(JURISDICTION_CHOICE),
-        choices=[choice("", _l("None")),
+        choices=[choice("", lazy_pgettext("prompt payment law", "None")),
                  *(choice(code, _l("%(name)s (prompt payment in force)", name=name) if code in RULES else name)
                    for code, name in PROVINCES.items())],
         description=_l("Canadian projects: where the work is, or Federal for Crown work. Claims then show their "

@@ -73,7 +73,7 @@ def head_contract(project_id: int):
 def head_contract_new(project_id: int):
     project, _level = project_for_current_user(project_id, AccessLevel.ADMIN)
     if request.method == "GET" and service.head_contract_of(project) is not None:
-        flash(service.SECOND_HEAD_CONTRACT, "info")
+        flash(gettext(service.SECOND_HEAD_CONTRACT), "info")
         return redirect(url_for("setup.head_contract", project_id=project.id), code=303)
     form = _form(project, None)
     if validate_with_number(form, lambda number: commitments_service.number_clash(project, number)):
