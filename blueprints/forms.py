@@ -21,8 +21,9 @@ from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import escape
 from werkzeug.routing import IntegerConverter
-from wtforms import DateField, Field, StringField
+from wtforms import DateField, Field, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 from wtforms.widgets import TextArea
 
 from domain.dates import zone_choices
@@ -30,6 +31,20 @@ from domain.locales import N_
 from domain.text import has_control_characters, without_control_characters
 
 DB_INT_MAX = 2**31 - 1
+
+
+def strip(value: object) -> object:
+    """A field filter: text without the spaces around it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def reason_field(label: object, limit: int, too_long: object, required: object = None,
+                 description: object = "") -> TextAreaField:
+    """A box for why (a withdrawal, a notice of non-payment, a decline): at most `limit` characters, required
+    when `required` says what to write, the browser stopping at the limit too."""
+    rules = [DataRequired(required)] if required else []
+    return TextAreaField(label, validators=[*rules, Length(max=limit, message=too_long)], filters=[strip],
+                         render_kw={"rows": 3, "maxlength": limit}, description=description)
 
 
 class LazyText(LazyString):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, DayField, reason_field
 from blueprints.forms import lazy_gettext as _l
 from blueprints.setup.forms import MoneyField
 from domain import claims, payment_notices
@@ -129,15 +129,9 @@ class ReviewForm(AppForm):
 class WithdrawForm(AppForm):
     """Withdraw a claim: the reason is required, and the contact reads it."""
 
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[DataRequired(_l(claims.NO_WITHDRAWAL_REASON)),
-                    Length(max=claims.MAX_WITHDRAWAL_REASON, message=_l(claims.WITHDRAWAL_REASON_TOO_LONG))],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        render_kw={"rows": 3, "maxlength": claims.MAX_WITHDRAWAL_REASON},
-        description=_l("E-mailed to the contact and kept in the claim's history."),
-    )
-
+    reason = reason_field(_l("Reason"), claims.MAX_WITHDRAWAL_REASON, _l(claims.WITHDRAWAL_REASON_TOO_LONG),
+                          required=_l(claims.NO_WITHDRAWAL_REASON),
+                          description=_l("E-mailed to the contact and kept in the claim's history."))
 
 class ReleaseForm(AppForm):
     """Release a commitment's retention (holdback): how much, and the day the lien period ended or the release
@@ -153,11 +147,7 @@ class PaymentNoticeForm(AppForm):
 
     amount = MoneyField(_l("Amount not being paid"), required=_l(payment_notices.NO_AMOUNT), allow_negative=True,
                         description=_l("At most the claim's amount due with tax."))
-    reasons = TextAreaField(
-        _l("Reasons"),
-        validators=[DataRequired(_l(payment_notices.NO_REASONS)),
-                    Length(max=payment_notices.MAX_REASONS, message=_l(payment_notices.REASONS_TOO_LONG))],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        render_kw={"rows": 3, "maxlength": payment_notices.MAX_REASONS},
-        description=_l("The subcontractor reads them: the notice is e-mailed with its PDF and kept in the history."),
-    )
+    reasons = reason_field(_l("Reasons"), payment_notices.MAX_REASONS, _l(payment_notices.REASONS_TOO_LONG),
+                           required=_l(payment_notices.NO_REASONS),
+                           description=_l("The subcontractor reads them: the notice is e-mailed with its PDF and "
+                                          "kept in the history."))

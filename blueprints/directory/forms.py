@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from blueprints.auth.forms import new_password_rules, repeated_password
-from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, id_or_none, time_zone_choices
+from blueprints.forms import CONTROL_CHARACTERS_MESSAGE, AppForm, id_or_none, strip, time_zone_choices
 from blueprints.forms import lazy_gettext as _l
 from domain import company_settings, directory, people, reminders, vendors
 from domain.dates import known_zones
@@ -32,9 +32,6 @@ from domain.money import PERCENT_PROBLEM, parse_percent
 # The dictionaries' names (domain.models.Dictionary's values), translated where the settings show them.
 DICTIONARY_WORDS = (N_("Specialty contractor"), N_("General contractor"), N_("Owner"))
 
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _unix_newlines(value: object) -> object:
@@ -74,12 +71,12 @@ def _known_time_zone(form: AppForm, field: SelectField) -> None:
 
 
 class CompanySettingsForm(AppForm):
-    name = StringField(_l("Company name"), filters=[_strip], validators=_required(_l("Enter the company's name."),
+    name = StringField(_l("Company name"), filters=[strip], validators=_required(_l("Enter the company's name."),
                                                                                  directory.MAX_COMPANY_NAME))
     dictionary = RadioField(_l("Words"), coerce=_dictionary, validate_choice=False,
                             choices=[SelectChoice(d.name, _l(d.value)) for d in Dictionary],
                             validators=[_chosen_dictionary])
-    default_retention_pct = StringField(_l("Default retention %"), filters=[_strip],
+    default_retention_pct = StringField(_l("Default retention %"), filters=[strip],
                                         validators=[InputRequired(_l(PERCENT_PROBLEM)), _percent],
                                         render_kw={"inputmode": "decimal"})
     invite_message = TextAreaField(
@@ -91,7 +88,7 @@ class CompanySettingsForm(AppForm):
     time_zone = SelectField(_l("Time zone"), validate_choice=False, validators=[_known_time_zone])
     two_step_required_for_admins = BooleanField(_l("Company admins must use two-step sign-in"))
     notary_block_on_pay_applications = BooleanField(_l("Add a notary block to pay application PDFs"))
-    tax_number = StringField(_l("GST/HST registration number"), filters=[_strip], validators=_at_most(40))
+    tax_number = StringField(_l("GST/HST registration number"), filters=[strip], validators=_at_most(40))
     # "": no default, each person's browser decides (domain/locales.language_for); the service checks the rest.
     default_language = SelectField(_l("Default language"), validate_choice=False, filters=[lambda v: v or ""],
                                    choices=[SelectChoice("", _l("Each person's browser")),
@@ -117,7 +114,7 @@ class ReminderPolicyForm(AppForm):
     company's). The ranges are the domain's: `policy()` reads the values and the service says what is wrong."""
 
     enabled = BooleanField(_l("Send reminders"))
-    days_before = StringField(_l("Days before the due date"), filters=[_strip], render_kw={"inputmode": "numeric"})
+    days_before = StringField(_l("Days before the due date"), filters=[strip], render_kw={"inputmode": "numeric"})
     on_due_date = BooleanField(_l("Remind on the due date"))
     overdue_every_days = IntegerField(_l("Overdue: remind every … days"),
                                       validators=[InputRequired(_l("Enter a number of days, like 3."))],
@@ -182,13 +179,13 @@ class ProjectReminderPolicyForm(ReminderPolicyForm):
 
 
 class VendorForm(AppForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=_required(_l("Enter the vendor's name."),
+    name = StringField(_l("Name"), filters=[strip], validators=_required(_l("Enter the vendor's name."),
                                                                           directory.MAX_COMPANY_NAME))
-    trade = StringField(_l("Trade"), filters=[_strip], validators=_at_most(directory.MAX_TRADE),
+    trade = StringField(_l("Trade"), filters=[strip], validators=_at_most(directory.MAX_TRADE),
                         description=_l("Concrete, Electrical, Plumbing supply, ..."))
-    address = TextAreaField(_l("Address"), filters=[_strip], validators=_at_most(directory.MAX_ADDRESS),
+    address = TextAreaField(_l("Address"), filters=[strip], validators=_at_most(directory.MAX_ADDRESS),
                             render_kw={"rows": 2})
-    tax_number = StringField(_l("GST/HST registration number"), filters=[_strip], validators=_at_most(40),
+    tax_number = StringField(_l("GST/HST registration number"), filters=[strip], validators=_at_most(40),
                              description=_l("Canada: 9 digits, RT and 4 digits, like 123456789RT0001. "
                                             "Printed on its claims' PDFs. Leave empty if it has none."))
 
@@ -207,9 +204,9 @@ class VendorEditForm(VendorForm):
 
 
 class PersonForm(AppForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=_required(_l("Enter their name."),
+    name = StringField(_l("Name"), filters=[strip], validators=_required(_l("Enter their name."),
                                                                           directory.MAX_PERSON_NAME))
-    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[
         DataRequired(_l("Enter their e-mail address.")),
         Length(max=directory.MAX_EMAIL, message=_l("An e-mail address has at most %(limit)s characters.",
                                                          limit=directory.MAX_EMAIL)),

@@ -1,11 +1,10 @@
 from decimal import Decimal
 
 from flask_babel import LazyString
-from wtforms import PasswordField, TextAreaField
-from wtforms.validators import Length
+from wtforms import PasswordField
 
 from blueprints.auth.forms import new_password_rules, repeated_password
-from blueprints.forms import AppForm
+from blueprints.forms import AppForm, reason_field
 from blueprints.forms import lazy_gettext as _l
 from domain.money import format_number
 from domain.portal import MAX_REASON
@@ -20,13 +19,8 @@ class ActivateForm(AppForm):
 
 
 class DeclineForm(AppForm):
-    reason = TextAreaField(
-        _l("Reason (optional)"),
-        validators=[Length(max=MAX_REASON, message=_l("Keep the reason to %(count)s characters or fewer.",
-                                                      count=REASON_LIMIT))],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        render_kw={"rows": 3, "maxlength": MAX_REASON},
-    )
+    reason = reason_field(_l("Reason (optional)"), MAX_REASON,
+                          _l("Keep the reason to %(count)s characters or fewer.", count=REASON_LIMIT))
 
 
 class AnswerForm(AppForm):

@@ -13,7 +13,7 @@ from flask import request
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 
-from blueprints.forms import AppForm, DayField, LazyText, lazy_pgettext, time_zone_choices
+from blueprints.forms import AppForm, DayField, LazyText, lazy_pgettext, strip, time_zone_choices
 from blueprints.forms import lazy_gettext as _l
 from blueprints.setup.common import commitment_status_word
 from domain import sales_taxes
@@ -37,14 +37,11 @@ def choice(value: str, label: str):  # type: ignore[no-untyped-def]
     return _SelectChoice(value, label) if _SelectChoice else (value, label)
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
 
 def _text(label: str, required: str | None, limit: int, **kw) -> StringField:  # type: ignore[no-untyped-def]
     rules = [DataRequired(required)] if required else []
     rules.append(Length(max=limit, message=_l("Use at most %(limit)s characters.", limit=limit)))
-    return StringField(label, validators=rules, filters=[_strip], render_kw={"maxlength": limit}, **kw)
+    return StringField(label, validators=rules, filters=[strip], render_kw={"maxlength": limit}, **kw)
 
 
 class Choice(SelectField):
@@ -77,7 +74,7 @@ class MoneyField(StringField):
     def __init__(self, *args, required: str = _l("Enter an amount."), allow_negative: bool = False,  # type: ignore[no-untyped-def]
                  **kwargs) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, filters=[_strip], **kwargs)
+        super().__init__(*args, filters=[strip], **kwargs)
         self.required, self.allow_negative = required, allow_negative
 
     def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +97,7 @@ class PercentField(StringField):
 
     def __init__(self, *args, optional: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, filters=[_strip], **kwargs)
+        super().__init__(*args, filters=[strip], **kwargs)
         self.optional = optional
 
     def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +131,7 @@ STATUS_CHOICES = [choice(s.name, LazyText(commitment_status_word, s)) for s in C
 class ProjectForm(AppForm):
     number = _text(_l("Project number"), _l("Enter the project number."), PROJECT_NUMBER_MAX)
     name = _text(_l("Name"), _l("Enter the project name."), NAME_MAX)
-    address = TextAreaField(_l("Address"), filters=[_strip],
+    address = TextAreaField(_l("Address"), filters=[strip],
                             validators=[Length(max=ADDRESS_MAX,
                                                message=_l("Use at most %(limit)s characters.", limit=ADDRESS_MAX))],
                             render_kw={"rows": 2, "maxlength": ADDRESS_MAX})
@@ -189,7 +186,7 @@ class HeadContractForm(AppForm):
         description=_l("The company you bill. One from the directory, or a new one, added as you save."))
     client_contact_name = _text(_l("Client contact"), _l("Enter the client contact's name."), CONTACT_NAME_MAX)
     client_contact_email = EmailField(
-        _l("Client contact's e-mail"), filters=[_strip],
+        _l("Client contact's e-mail"), filters=[strip],
         validators=[DataRequired(_l("Enter the client contact's e-mail: the claims are sent to it.")),
                     Length(max=EMAIL_MAX, message=_l("Use at most %(limit)s characters.", limit=EMAIL_MAX)),
                     Email(_l(EMAIL_PROBLEM))],  # so it shows with the other fields' messages, not after them
@@ -251,7 +248,7 @@ def _rate_text(rate: Decimal) -> str:
 
 
 for _n in range(1, ProjectTaxesForm.ROWS + 1):
-    setattr(ProjectTaxesForm, f"name_{_n}", StringField(_l("Tax %(n)s name", n=_n), filters=[_strip],
+    setattr(ProjectTaxesForm, f"name_{_n}", StringField(_l("Tax %(n)s name", n=_n), filters=[strip],
                                                          render_kw={"maxlength": sales_taxes.MAX_NAME}))
-    setattr(ProjectTaxesForm, f"rate_{_n}", StringField(_l("Tax %(n)s rate (%%)", n=_n), filters=[_strip],
+    setattr(ProjectTaxesForm, f"rate_{_n}", StringField(_l("Tax %(n)s rate (%%)", n=_n), filters=[strip],
                                                          render_kw={"inputmode": "decimal"}))
