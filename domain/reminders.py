@@ -210,36 +210,43 @@ def kind_on(policy: Policy, due: date, today: date) -> ReminderKind | None:
 
 
 def describe(policy: Policy, period: BillingPeriod | None, time_zone: str | None = None) -> str:
-    """The policy in words, with the dates it gives for `period` when there is one."""
+    """The policy in words, in the reader's language, with the dates it gives for `period` when there is one."""
     if not policy.enabled:
-        return "No reminders: contacts get the Invite to Bill and nothing after it."
+        return gettext("No reminders: contacts get the Invite to Bill and nothing after it.")
     parts = []
     if policy.days_before:
-        parts.append(_counted(policy.days_before) + " before the due date")
+        parts.append(gettext("%(days)s before the due date", days=_counted(policy.days_before)))
     if policy.on_due_date:
-        parts.append("on the due date")
-    if policy.overdue_times:
-        every = "day" if policy.overdue_every_days == 1 else f"{policy.overdue_every_days} days"
-        parts.append(f"once {_counted((policy.overdue_every_days,))} after it if the claim is late"
-                     if policy.overdue_times == 1 else
-                     f"every {every} after it, up to {policy.overdue_times} times, while the claim is late")
+        parts.append(gettext("on the due date"))
+    if policy.overdue_times == 1:
+        parts.append(gettext("once %(days)s after it if the claim is late",
+                             days=_counted((policy.overdue_every_days,))))
+    elif policy.overdue_times and policy.overdue_every_days == 1:
+        parts.append(gettext("every day after it, up to %(times)s times, while the claim is late",
+                             times=policy.overdue_times))
+    elif policy.overdue_times:
+        parts.append(gettext("every %(every)s days after it, up to %(times)s times, while the claim is late",
+                             every=policy.overdue_every_days, times=policy.overdue_times))
     if not parts:
-        return "No reminders: the policy is on but names no day."
-    words = "Contacts who have not submitted are reminded " + _joined(parts) + "."
+        return gettext("No reminders: the policy is on but names no day.")
+    words = gettext("Contacts who have not submitted are reminded %(when)s.", when=_joined(parts))
     if period is not None:
         dates = [day_text(when, time_zone) for when, _ in schedule(policy, period.due_date)]
-        words += (f" For billing period #{period.number}, due {day_text(period.due_date, time_zone)}: "
-                  f"reminders go out on {_joined(dates)}.")
+        words += " " + gettext("For billing period #%(number)s, due %(due)s: reminders go out on %(dates)s.",
+                               number=period.number, due=day_text(period.due_date, time_zone),
+                               dates=_joined(dates))
     return words
 
 
 def _counted(days: tuple[int, ...]) -> str:
     """(5, 1) -> "5 days and 1 day": each number with its own unit."""
-    return _joined([f"{d} day" if d == 1 else f"{d} days" for d in days])
+    return _joined([ngettext("%(num)s day", "%(num)s days", d) for d in days])
 
 
 def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    """"a, b and c" in the reader's language."""
+    return items[0] if len(items) == 1 else gettext("%(first)s and %(last)s", first=", ".join(items[:-1]),
+                                                    last=items[-1])
 
 
 def sample_period() -> tuple[Project, BillingPeriod] | None:

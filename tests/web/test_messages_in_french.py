@@ -116,3 +116,14 @@ def test_no_prompt_payment_law_reads_aucune_on_a_refused_project_form(client, wo
     assert '<option selected value="">Aucune</option>' in jurisdiction or ">Aucune</option>" in jurisdiction
     assert ">Aucun</option>" not in jurisdiction and ">None</option>" not in jurisdiction
     assert count(Project) == before
+
+
+def test_the_reminder_policy_in_words_reads_in_french(client, world, auth):
+    """The company settings say what the reminder policy does in the reader's language, dates included."""
+    auth.sign_in(world.admin.email)
+    english = html_of(client.get("/settings/company"))
+    assert "Contacts who have not submitted are reminded 5 days and 1 day before the due date" in english
+    _french(world.admin)
+    html = html_of(client.get("/settings/company")).replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Les contacts qui n'ont pas soumis reçoivent un rappel 5 jours et 1 jour avant la date d'échéance" in html
+    assert "reminded" not in html and "before the due date" not in html
