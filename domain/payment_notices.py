@@ -18,7 +18,7 @@ from domain import audit, dates, outbox, pay_application
 from domain.clock import utcnow
 from domain.emails import PAYMENT_NOTICE
 from domain.errors import Invalid, check_all
-from domain.locales import DEFAULT_LANGUAGE, current_language, locale_for, supported, writing
+from domain.locales import DEFAULT_LANGUAGE, N_, current_language, locale_for, supported, writing
 from domain.models import Claim, ClaimStatus, Dictionary, OutboxMessage, PaymentNotice, User, db
 from domain.money import ZERO, format_money
 from domain.permissions import can_give_payment_notice, require
@@ -31,7 +31,7 @@ MAX_REASONS = 2000
 NO_AMOUNT = "Enter the amount not being paid."
 AMOUNT_NOT_POSITIVE = "Enter an amount above zero."
 NO_REASONS = "Say why this amount is not being paid."
-REASONS_TOO_LONG = f"Use at most {MAX_REASONS} characters."
+REASONS_TOO_LONG = N_("Use at most %(count)s characters.")  # count: MAX_REASONS
 
 
 class NoticeRefused(Exception):
@@ -45,13 +45,13 @@ def amount_due_with_tax(claim: Claim) -> Decimal:
 def refusal(claim: Claim) -> str:
     """Why no notice can be given from this claim, or "" when one can."""
     if not claim.commitment.is_subcontract:
-        return "A notice of non-payment is given to a subcontractor: the head contract's claim cannot take one."
+        return _("A notice of non-payment is given to a subcontractor: the head contract's claim cannot take one.")
     if rule_for(claim.commitment.project.jurisdiction) is None:
-        return "This project has no prompt payment law: choose its province on the project's page first."
+        return _("This project has no prompt payment law: choose its province on the project's page first.")
     if claim.status is ClaimStatus.WITHDRAWN:
-        return "This claim is withdrawn: it counts for nothing and needs no notice."
+        return _("This claim is withdrawn: it counts for nothing and needs no notice.")
     if claim.status in EDITABLE or claim.submitted_at is None:
-        return "This claim is not submitted yet: a notice answers a submitted claim."
+        return _("This claim is not submitted yet: a notice answers a submitted claim.")
     return ""
 
 
@@ -70,18 +70,18 @@ def give(claim: Claim, amount: Decimal | None, reasons: str, by: User) -> Paymen
 
     def check_amount() -> None:
         if amount is None:
-            raise Invalid("amount", NO_AMOUNT)
+            raise Invalid("amount", _(NO_AMOUNT))
         if amount <= ZERO:
-            raise Invalid("amount", AMOUNT_NOT_POSITIVE)
+            raise Invalid("amount", _(AMOUNT_NOT_POSITIVE))
         if amount > ceiling:
-            raise Invalid("amount", f"Enter at most the claim's amount due with tax, "
-                                    f"{format_money(ceiling, currency, locale)}.")
+            raise Invalid("amount", _("Enter at most the claim's amount due with tax, %(amount)s.",
+                                      amount=format_money(ceiling, currency, locale)))
 
     def check_reasons() -> None:
         if not reasons:
-            raise Invalid("reasons", NO_REASONS)
+            raise Invalid("reasons", _(NO_REASONS))
         if len(reasons) > MAX_REASONS:
-            raise Invalid("reasons", REASONS_TOO_LONG)
+            raise Invalid("reasons", _(REASONS_TOO_LONG, count=MAX_REASONS))
 
     check_all(check_amount, check_reasons)
     contacts = [c for c in claim.commitment.claim_contacts if c.active]

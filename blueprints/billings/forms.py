@@ -147,7 +147,8 @@ class PaymentNoticeForm(AppForm):
 
     amount = MoneyField(_l("Amount not being paid"), required=_l(payment_notices.NO_AMOUNT), allow_negative=True,
                         description=_l("At most the claim's amount due with tax."))
-    reasons = reason_field(_l("Reasons"), payment_notices.MAX_REASONS, _l(payment_notices.REASONS_TOO_LONG),
+    reasons = reason_field(_l("Reasons"), payment_notices.MAX_REASONS,
+                           _l(payment_notices.REASONS_TOO_LONG, count=payment_notices.MAX_REASONS),
                            required=_l(payment_notices.NO_REASONS),
                            description=_l("The subcontractor reads them: the notice is e-mailed with its PDF and "
                                           "kept in the history."))

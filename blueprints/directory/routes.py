@@ -141,7 +141,7 @@ def vendor_edit(vendor_id: int):
     form = VendorEditForm(obj=vendor)
     form.default_claim_contact_id.label.text = gettext("Default %(contact)s",
                                                       contact=current_terms().lower("claim_contact"))
-    form.default_claim_contact_id.choices = [SelectChoice("", "None")] + [
+    form.default_claim_contact_id.choices = [SelectChoice("", gettext("None"))] + [
         SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in vendor_service.active_users(vendor)]
     if form.validate_on_submit():
         try:

@@ -127,3 +127,23 @@ def test_the_reminder_policy_in_words_reads_in_french(client, world, auth):
     html = html_of(client.get("/settings/company")).replace("\u00a0", " ").replace("\u202f", " ")
     assert "Les contacts qui n'ont pas soumis reçoivent un rappel 5 jours et 1 jour avant la date d'échéance" in html
     assert "reminded" not in html and "before the due date" not in html
+
+
+def test_a_notice_of_non_payment_refused_in_french(client, auth, world):
+    """A notice above the claim's amount due, and one on a claim not submitted, say why in French."""
+    from domain.models import ClaimStatus, PaymentNotice
+    from tests.web.test_prompt_payment import claim_url
+    from tests.web.test_prompt_payment import ontario as ontario_claim
+
+    claim = ontario_claim.__wrapped__(world)
+    _french(world.admin)
+    auth.sign_in(world.admin.email)
+    response = client.post(claim_url(world, claim, "/notices"), data={"amount": "12 204,01", "reasons": "Trop."})
+    html = html_of(response).replace("\u00a0", " ").replace("\u202f", " ")
+    assert response.status_code == 422
+    assert "Entrez au plus le montant dû de la demande, taxes comprises, soit 12 204,00 $." in html
+    claim.status = ClaimStatus.DRAFT
+    db.session.commit()
+    response = client.post(claim_url(world, claim, "/notices"), data={"amount": "100", "reasons": "Non."})
+    assert "Cette demande n'est pas encore soumise" in html_of(response).replace("\u00a0", " ")
+    assert count(PaymentNotice) == 0
