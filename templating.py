@@ -15,6 +15,7 @@ from domain import accounts, dates, locales, permissions
 from domain.models import ClaimStatus, Company, Dictionary, Project
 from domain.money import format_money, format_money_in, format_number
 from domain.periods import period_name, rule_words
+from domain.sales_taxes import tax_label
 from domain.statuses import shown
 from domain.terms import Terms
 
@@ -193,6 +194,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters.update(money=_money_filter, number=_number_filter, status=shown, as_typed=_as_typed_filter,
                                  day=_day_filter, moment=_moment_filter, period_name=period_name)
     app.jinja_env.filters["zone_words"] = dates.zone_words
+    app.jinja_env.filters["tax_label"] = tax_label
     app.jinja_env.globals.update(reason_text=reason_text, rule_words=rule_words, zip=zip, invite_badge=INVITE_BADGE,
                                   claim_badge=CLAIM_BADGE, tax_registration=registration,
                                   claim_deadlines=claim_deadlines, project_today=project_today,

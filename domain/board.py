@@ -20,7 +20,7 @@ from flask_babel import gettext, pgettext
 from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased
 
-from domain.claims import COUNTS_AS_BILLED
+from domain.claims import COUNTS_AS_BILLED, amount_due_with_tax
 from domain.clock import project_today
 from domain.locales import N_
 from domain.models import (
@@ -215,7 +215,7 @@ class Row:
         claim = self.claim
         if claim is None:
             return None
-        return ZERO if claim.status is ClaimStatus.WITHDRAWN else claim.current_amount_due + claim.sales_tax
+        return ZERO if claim.status is ClaimStatus.WITHDRAWN else amount_due_with_tax(claim)
 
     def matches(self, status_filter: str | None) -> bool:
         if not status_filter:

@@ -168,6 +168,11 @@ def snapshot_contract(claim: Claim) -> None:
         line.scheduled_value, line.original_value = sov_line.scheduled_value, sov_line.original_value
 
 
+def amount_due_with_tax(claim: Claim) -> Decimal:
+    """What the claim asks to be paid: line 8 with its sales taxes, as last computed (board, notices, e-mails)."""
+    return claim.current_amount_due + claim.sales_tax
+
+
 def figures(
     claim: Claim, inputs: dict[int, tuple[Decimal, Decimal, Decimal | None]] | None = None
 ) -> tuple[list[g702.LineFigures], g702.ClaimTotals]:

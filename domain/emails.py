@@ -175,14 +175,18 @@ def _invite_answered(message: OutboxMessage) -> Rendered:
     )
 
 
+def _claim_parties(message: OutboxMessage, claim) -> tuple:  # type: ignore[no-untyped-def]
+    """Who an e-mail about `claim` goes to and who caused it, and the claim's contract, period and project."""
+    commitment = claim.commitment
+    return (db.session.get(User, message.to_user_id), db.session.get(User, message.actor_id), commitment,
+            claim.billing_period, commitment.project)
+
+
 def _claim_notice(message: OutboxMessage) -> Rendered:
     from domain.models import Claim
 
     claim = db.session.get(Claim, message.claim_id)
-    recipient = db.session.get(User, message.to_user_id)
-    actor = db.session.get(User, message.actor_id)
-    commitment, period = claim.commitment, claim.billing_period
-    project = commitment.project
+    recipient, actor, commitment, period, project = _claim_parties(message, claim)
     _, term = _terms()
     word = term("claim")
     about = gettext("%(claim)s #%(number)s on %(contract)s", claim=word.lower(), number=claim.number,
@@ -287,14 +291,11 @@ def _head_claim_to_client(message: OutboxMessage) -> Rendered:
 
 def _payment_notice(message: OutboxMessage) -> Rendered:
     """A notice of non-payment to the claim's contact, its PDF attached (domain/payment_notices.py)."""
-    from domain import payment_notices
+    from domain import claims, payment_notices
 
     notice = payment_notices.notice_of(message)
     claim = notice.claim
-    recipient = db.session.get(User, message.to_user_id)
-    actor = db.session.get(User, message.actor_id)
-    commitment, period = claim.commitment, claim.billing_period
-    project = commitment.project
+    recipient, actor, commitment, period, project = _claim_parties(message, claim)
     company, term = _terms()
     word = term("claim")
     currency, locale = project.currency.value, locale_for(project)
@@ -310,7 +311,7 @@ def _payment_notice(message: OutboxMessage) -> Rendered:
         facts=[(statuses.shown(commitment.kind), f"{commitment.number} {commitment.title}"),
                (gettext("Billing period"), period_dates(period, project)),
                (gettext("Amount not being paid"), format_money(notice.amount, currency, locale)),
-               (gettext("Amount claimed with tax"), format_money(payment_notices.amount_due_with_tax(claim),
+               (gettext("Amount claimed with tax"), format_money(claims.amount_due_with_tax(claim),
                                                                  currency, locale))],
         quote=notice.reasons, button=(gettext("View it"), f"{_base_url()}/portal/claims/{claim.id}"))
 
@@ -519,9 +520,9 @@ def _admin_digest(message: OutboxMessage) -> Rendered:
 def amount_due_facts(claim: Claim, project: Project) -> list[tuple[str, str]]:
     """Line 8, and with sales tax on it, each tax by name and rate and the amount due with tax, as the claim
     page shows them."""
-    from domain.claims import contract  # claims imports this module
+    from domain.claims import amount_due_with_tax, contract  # claims imports this module
     from domain.g702 import tax_figures
-    from domain.pay_application import tax_label
+    from domain.sales_taxes import tax_label
 
     currency, locale = project.currency.value, locale_for(project)
     if not claim.sales_tax:
@@ -529,5 +530,4 @@ def amount_due_facts(claim: Claim, project: Project) -> list[tuple[str, str]]:
     return [(gettext("Current amount due before tax"), format_money(claim.current_amount_due, currency, locale)),
             *((tax_label(tax), format_money(tax.amount, currency, locale))
               for tax in tax_figures(claim.current_amount_due, contract(claim).taxes)),
-            (gettext("Current amount due"), format_money(claim.current_amount_due + claim.sales_tax, currency,
-                                                         locale))]
+            (gettext("Current amount due"), format_money(amount_due_with_tax(claim), currency, locale))]

@@ -163,7 +163,7 @@ def claim_lines_export(claim: Claim, terms: Terms, language: str | None = None) 
 
 
 def _claim_lines_export(claim: Claim, terms: Terms) -> Export:
-    from domain.pay_application import tax_label
+    from domain.sales_taxes import tax_label
 
     terms = terms.for_project(claim.commitment.project)
     lines, totals = claims.figures(claim)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from domain import dates, g702
+from domain import dates, g702, sales_taxes
 from domain.locales import DEFAULT_LANGUAGE, N_, current_language, locale_for, supported, writing
 from domain.money import ZERO, format_money
 from domain.terms import Terms
@@ -142,24 +142,6 @@ class PayApplication:
 
 
 # The status words a document shows, for the catalogue (domain/statuses.py keeps them stable in English).
-STATUS_WORDS = (N_("Draft"), N_("Under Review"), N_("Revise and Resubmit"), N_("Pending Owner Approval"),
-                N_("Approved as Noted"), N_("Approved"), N_("Withdrawn"), N_("Submitted to client"))
-KIND_WORDS = (N_("Subcontract"), N_("Purchase Order"), N_("Head Contract"))  # a contract's kind, before its number
-# Sales taxes by their usual names: Canada's in French are TPS, TVH, TVQ and TVP; any other name as typed.
-TAX_NAMES = {"GST": N_("GST"), "HST": N_("HST"), "QST": N_("QST"), "PST": N_("PST")}
-
-
-def tax_label(tax: g702.Tax | g702.TaxFigure) -> str:
-    """A tax's name and rate in the language being written: "HST 13%", in French "TVH 13 %"."""
-    if current_language() == DEFAULT_LANGUAGE:
-        return tax.label
-    tax = tax.tax if isinstance(tax, g702.TaxFigure) else tax
-    name = _(TAX_NAMES[tax.name]) if tax.name in TAX_NAMES else tax.name
-    rate = f"{tax.rate:f}"
-    rate = rate.rstrip("0").rstrip(".") if "." in rate else rate
-    return f"{name} {rate.replace('.', ',')}\u00a0%"
-
-
 def from_claim(claim, language: str | None = None) -> PayApplication:  # type: ignore[no-untyped-def]
     """The pay application of a subcontractor's claim, or of the head contract's claim to the client, with the
     figures `claims.figures` gives, in `language` (None: the language being written now)."""
@@ -168,7 +150,7 @@ def from_claim(claim, language: str | None = None) -> PayApplication:  # type: i
 
 
 def _from_claim(claim, language: str) -> PayApplication:  # type: ignore[no-untyped-def]
-    from domain import accounts, claims, sales_taxes
+    from domain import accounts, claims
     from domain.models import ClaimStatus, Dictionary, User, db
     from domain.statuses import claim_status_words
 
@@ -533,7 +515,7 @@ def _summary(a: PayApplication) -> list:
     before_tax = ("8", _("Current amount due before tax (6 - 7)"), t.current_amount_due)
     if t.taxes:  # each tax on line 8, then what the application asks to be paid
         rows[-1] = before_tax
-        rows += [("", tax_label(tax), tax.amount) for tax in t.taxes]
+        rows += [("", sales_taxes.tax_label(tax), tax.amount) for tax in t.taxes]
         rows.append(("", _("Current amount due (with tax)"), t.current_amount_due_with_tax))
     rows.append(("9", _("Balance to finish, including %(retention)s (3 - 6)", retention=lower),
                  t.balance_to_finish_including_retention))

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import audit, dates, outbox, pay_application
+from domain.claims import amount_due_with_tax
 from domain.clock import utcnow
 from domain.emails import PAYMENT_NOTICE
 from domain.errors import Invalid, check_all
@@ -36,10 +37,6 @@ REASONS_TOO_LONG = N_("Use at most %(count)s characters.")  # count: MAX_REASONS
 
 class NoticeRefused(Exception):
     """The claim cannot take a notice now (not submitted, withdrawn, no prompt payment law); nothing written."""
-
-
-def amount_due_with_tax(claim: Claim) -> Decimal:
-    return claim.current_amount_due + claim.sales_tax
 
 
 def refusal(claim: Claim) -> str:

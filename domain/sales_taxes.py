@@ -19,8 +19,8 @@ from flask_babel import gettext, lazy_gettext
 
 from domain import audit
 from domain.errors import Invalid, check_all
-from domain.g702 import Tax
-from domain.locales import N_
+from domain.g702 import Tax, TaxFigure
+from domain.locales import DEFAULT_LANGUAGE, N_, current_language
 from domain.models import Project, ProjectTax, User, db
 from domain.permissions import can_admin_project, require
 
@@ -173,3 +173,19 @@ def registration(claim, taxes) -> str:  # type: ignore[no-untyped-def]
     if company is not None and company.tax_number:
         return gettext("GST/HST no. %(number)s", number=company.tax_number)
     return gettext(NO_TAX_NUMBER) if taxes else ""
+
+
+# Sales taxes by their usual names: Canada's in French are TPS, TVH, TVQ and TVP; any other name as typed.
+TAX_NAMES = {"GST": N_("GST"), "HST": N_("HST"), "QST": N_("QST"), "PST": N_("PST")}
+
+
+def tax_label(tax: Tax | TaxFigure) -> str:
+    """A tax's name and rate in the language being written: "HST 13%", in French "TVH 13 %" (the claim page,
+    its PDF, exports and e-mails alike; the `tax_label` filter in templates)."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return tax.label
+    tax = tax.tax if isinstance(tax, TaxFigure) else tax
+    name = gettext(TAX_NAMES[tax.name]) if tax.name in TAX_NAMES else tax.name
+    rate = f"{tax.rate:f}"
+    rate = rate.rstrip("0").rstrip(".") if "." in rate else rate
+    return f"{name} {rate.replace('.', ',')}\u00a0%"

@@ -115,3 +115,14 @@ def test_the_board_csv_and_excel_show_the_same_figures(admin_client, world, onta
     assert list(header[-3:]) == columns and [D(str(v)) for v in row[-3:]] == [LINE_8, HST, DUE]
     board = unescape(admin_client.get(billings_url(world)).get_data(as_text=True))
     assert "<td>$15,098.04</td>" in board  # the row's amount due: with its tax, as the claim page
+
+
+def test_a_french_reader_sees_the_tax_named_as_the_pdf_names_it(client, auth, world, ontario_claim):
+    """The claim page names each tax in the reader's language, as the PDF, exports and e-mails do."""
+    world.admin.language = "fr"
+    db.session.commit()
+    auth.sign_in(world.admin.email)
+    html = unescape(client.get(_claim_url(world, ontario_claim)).get_data(as_text=True)).replace("\u00a0", " ")
+    assert "TVH 13 %" in html and "HST 13%" not in html
+    pdf = _pdf_text(client.get(_claim_url(world, ontario_claim, "/pdf"))).replace("\u00a0", " ")
+    assert "TVH 13 %" in pdf
